@@ -1,0 +1,149 @@
+import { Command, Option } from 'commander';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BACKENDS, type BackendChoice } from './engine/backend';
+import { importDataset } from './ops/datasets';
+import { runTraining } from './ops/train';
+import { Store } from './store/db';
+import { getDataset } from './store/datasets';
+
+/**
+ * `npm run bench -- [--full] [--dims 200,20] [--epochs 5] [--data users.dat]`
+ * Timing mode trains a few epochs per configuration and prints seconds per training epoch and
+ * per evaluation (median over epochs after the first, which pays for JIT warm-up) and peak
+ * memory. Full mode trains to early stopping and prints the best-epoch test metrics.
+ */
+interface Row {
+  model: string;
+  dim: number;
+  epochs: number;
+  bestEpoch: number | null;
+  trainSecondsPerEpoch: number;
+  evalSeconds: number;
+  firstEpochSeconds: number;
+  peakRssMB: number;
+  backend: string;
+  test?: Record<string, number>;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length
+    ? s.length % 2
+      ? s[(s.length - 1) / 2]
+      : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+    : NaN;
+};
+
+async function main(): Promise<void> {
+  const o = new Command('bench')
+    .option(
+      '--data <file>',
+      'users.dat to benchmark on',
+      resolve('..', 'shared', 'datasets', 'citeulike', 'users.dat'),
+    )
+    .option('--dims <list>', 'embedding sizes', '200,20')
+    .option('--model <m>', 'base model', 'BPR')
+    .option('--epochs <n>', 'epochs per configuration in timing mode', '5')
+    .option('--full', 'train to early stopping (fidelity) instead of timing a few epochs')
+    .option('--seed <n>', 'split seed', '0')
+    .option('--home <dir>', 'keep the store here instead of a temporary folder')
+    .addOption(new Option('--backend <b>').choices(BACKENDS).default('auto'))
+    .option('--json', 'print one JSON document')
+    .parse()
+    .opts<{
+      data: string;
+      dims: string;
+      model: string;
+      epochs: string;
+      full?: boolean;
+      seed: string;
+      home?: string;
+      backend: BackendChoice;
+      json?: boolean;
+    }>();
+  if (!existsSync(o.data)) throw new Error(`benchmark data not found: ${o.data}`);
+  const home = o.home ?? mkdtempSync(join(tmpdir(), 'hkd-bench-'));
+  const store = new Store(home);
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  try {
+    const name = 'bench';
+    try {
+      getDataset(store, name);
+    } catch {
+      const t0 = performance.now();
+      const d = await importDataset(store, { file: o.data, name });
+      log(
+        `imported ${o.data}: ${d.stats.users} users, ${d.stats.items} items, ${d.stats.interactions} interactions, ${d.stats.trainInteractions} training (${((performance.now() - t0) / 1000).toFixed(2)} s)`,
+      );
+    }
+    const rows: Row[] = [];
+    for (const dim of o.dims.split(',').map(Number)) {
+      const train: number[] = [];
+      const evals: number[] = [];
+      let peak = 0;
+      const { run, backend } = await runTraining(
+        store,
+        {
+          dataset: name,
+          model: o.model,
+          dim,
+          seed: Number(o.seed),
+          backend: o.backend,
+          label: o.full ? 'bench-full' : 'bench-timing',
+          ...(o.full ? {} : { maxEpochs: Number(o.epochs), patience: 100_000 }),
+        },
+        {
+          onEpoch: (e) => {
+            train.push(e.trainSeconds);
+            evals.push(e.evalSeconds);
+            peak = Math.max(peak, process.memoryUsage().rss);
+            log(
+              `${o.model} d=${dim} epoch ${e.epoch}: train ${e.trainSeconds.toFixed(2)} s, eval ${e.evalSeconds.toFixed(3)} s, valid H@5 ${e.valid.H5.toFixed(4)}, test H@5 ${e.test.H5.toFixed(4)}`,
+            );
+          },
+        },
+      );
+      rows.push({
+        model: o.model,
+        dim,
+        epochs: run.epochsRun,
+        bestEpoch: run.bestEpoch,
+        trainSecondsPerEpoch: median(train.slice(1)),
+        evalSeconds: median(evals.slice(1)),
+        firstEpochSeconds: train[0] + evals[0],
+        peakRssMB: Math.round(peak / 2 ** 20),
+        backend: `${backend.name} (${backend.device})`,
+        ...(o.full && run.summary ? { test: { ...run.summary.test } } : {}),
+      });
+    }
+    if (o.json) {
+      process.stdout.write(
+        `${JSON.stringify({ data: o.data, mode: o.full ? 'full' : 'timing', rows })}\n`,
+      );
+    } else {
+      for (const r of rows) {
+        process.stdout.write(
+          `${r.model} dim ${r.dim} [${r.backend}]: ${r.trainSecondsPerEpoch.toFixed(2)} s/training epoch, ` +
+            `${r.evalSeconds.toFixed(3)} s/evaluation (median of epochs 2..${r.epochs}; first epoch ${r.firstEpochSeconds.toFixed(2)} s), ` +
+            `peak RSS ${r.peakRssMB} MB` +
+            (r.test
+              ? `\n  epochs ${r.epochs}, best ${r.bestEpoch}; test ${Object.entries(r.test)
+                  .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+                  .join('  ')}`
+              : '') +
+            '\n',
+        );
+      }
+    }
+  } finally {
+    store.close();
+    if (!o.home) rmSync(home, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,52 @@
+import type { EpochReport } from '../engine/trainer';
+import type { Io } from './program';
+
+/**
+ * Training progress on stderr: a live, rewritten line on a terminal; one line per epoch
+ * otherwise (logs). Silent when the caller wants only JSON.
+ */
+export class ProgressLine {
+  private runId = 0;
+  private maxEpochs = 0;
+  private seconds = 0;
+  private live = false;
+
+  constructor(
+    private readonly io: Io,
+    private readonly enabled: boolean,
+  ) {}
+
+  start(runId: number, backend: string, maxEpochs: number): void {
+    this.runId = runId;
+    this.maxEpochs = maxEpochs;
+    if (this.enabled) this.io.err(`run #${runId} on ${backend}`);
+  }
+
+  epoch(e: EpochReport): void {
+    if (!this.enabled) return;
+    this.seconds += e.trainSeconds + e.evalSeconds;
+    const perEpoch = this.seconds / (e.epoch + 1);
+    const left = this.maxEpochs - e.epoch - 1;
+    const line =
+      `run #${this.runId} epoch ${e.epoch + 1}/${this.maxEpochs}  loss ${e.losses.total.toFixed(1)}  ` +
+      `valid H@5 ${e.valid.H5.toFixed(4)}  best ${e.bestValidH5.toFixed(4)} @${e.bestEpoch + 1}  ` +
+      `${perEpoch.toFixed(2)} s/epoch  ETA ≤ ${formatDuration(left * perEpoch)}`;
+    if (this.io.tty) {
+      this.io.err(`\r\u001b[2K${line}`);
+      this.live = true;
+    } else {
+      this.io.err(line);
+    }
+  }
+
+  done(): void {
+    if (this.live) this.io.err('');
+    this.live = false;
+  }
+}
+
+function formatDuration(s: number): string {
+  if (s < 60) return `${Math.round(s)} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}

@@ -1,0 +1,70 @@
+import type { Metrics } from '../engine/metrics';
+import type { DatasetRow } from '../store/datasets';
+import type { RunRow } from '../store/runs';
+
+/** The JSON shapes the CLI prints; stable for scripts. */
+export function datasetView(d: DatasetRow) {
+  return {
+    name: d.name,
+    users: d.stats.users,
+    items: d.stats.items,
+    interactions: d.stats.interactions,
+    trainInteractions: d.stats.trainInteractions,
+    density: d.stats.density,
+  };
+}
+
+export function datasetDetailView(d: DatasetRow) {
+  return {
+    ...datasetView(d),
+    id: d.id,
+    source: d.source,
+    format: d.format,
+    minUser: d.minUser,
+    minItem: d.minItem,
+    userDegree: d.stats.userDegree,
+    itemDegree: d.stats.itemDegree,
+    createdAt: d.createdAt,
+  };
+}
+
+export function runView(r: RunRow) {
+  return {
+    runId: r.id,
+    status: r.status,
+    label: r.label,
+    model: r.model,
+    dim: r.config.dim as number,
+    seed: r.seed,
+    bestEpoch: r.bestEpoch,
+    epochs: r.epochsRun,
+    backend: r.backend,
+    device: r.device,
+    valid: r.summary?.valid ?? null,
+    test: r.summary?.test ?? null,
+    trainSecondsPerEpoch: r.trainSecondsPerEpoch,
+    evalSecondsPerEpoch: r.evalSecondsPerEpoch,
+  };
+}
+
+export const fmt = (x: number | null | undefined, digits = 4): string =>
+  x === null || x === undefined ? '-' : x.toFixed(digits);
+
+export function metricsLine(m: Metrics | null): string {
+  if (!m) return '-';
+  return `H@5 ${fmt(m.H5)}  N@5 ${fmt(m.N5)}  H@10 ${fmt(m.H10)}  N@10 ${fmt(m.N10)}  H@20 ${fmt(m.H20)}  N@20 ${fmt(m.N20)}`;
+}
+
+/** Left-aligned text table. */
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, c) => Math.max(...cells.map((r) => r[c].length)));
+  return cells
+    .map((r) =>
+      r
+        .map((v, c) => v.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

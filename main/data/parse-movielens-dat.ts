@@ -1,0 +1,20 @@
+import { InputError } from '../errors';
+import { readLines } from './read-lines';
+import { parseId, RawBuilder, type RawInteractions } from './raw';
+
+/** MovieLens `ratings.dat`: `user::movie::rating::timestamp`. Every rating is an interaction. */
+export async function parseMovieLensDat(file: string): Promise<RawInteractions> {
+  const b = new RawBuilder();
+  for await (const [lineNo, line] of readLines(file)) {
+    if (line.trim() === '') continue;
+    const fields = line.split('::');
+    if (fields.length < 2) {
+      throw new InputError("expected 'user::movie::rating::timestamp'", file, lineNo);
+    }
+    b.add(
+      parseId(fields[0].trim(), 'user', file, lineNo),
+      parseId(fields[1].trim(), 'item', file, lineNo),
+    );
+  }
+  return b.finish(file);
+}

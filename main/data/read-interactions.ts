@@ -1,0 +1,40 @@
+import { extname } from 'node:path';
+import { InputError } from '../errors';
+import { parseDelimited } from './parse-delimited';
+import { parseMovieLensDat } from './parse-movielens-dat';
+import { parseUsersDat } from './parse-usersdat';
+import { checkReadableFile, firstLine } from './read-lines';
+import type { RawInteractions } from './raw';
+
+export const FORMATS = ['auto', 'usersdat', 'csv', 'movielens'] as const;
+export type Format = (typeof FORMATS)[number];
+export type ConcreteFormat = Exclude<Format, 'auto'>;
+
+/** Guesses the format from the file name and its first line. */
+export async function detectFormat(file: string): Promise<ConcreteFormat> {
+  checkReadableFile(file);
+  const line = await firstLine(file);
+  if (line.includes('::')) return 'movielens';
+  const ext = extname(file).toLowerCase();
+  if (ext === '.csv' || ext === '.tsv' || /[,\t;|]/.test(line)) return 'csv';
+  if (/^\s*\d+(\s+\d+)*\s*$/.test(line)) return 'usersdat';
+  throw new InputError('cannot detect the format; pass --format usersdat|csv|movielens', file, 1);
+}
+
+export async function readInteractions(
+  file: string,
+  format: Format,
+): Promise<{ raw: RawInteractions; format: ConcreteFormat }> {
+  const concrete = format === 'auto' ? await detectFormat(file) : format;
+  switch (concrete) {
+    case 'usersdat':
+      return { raw: await parseUsersDat(file), format: concrete };
+    case 'csv':
+      return { raw: await parseDelimited(file), format: concrete };
+    case 'movielens': {
+      const line = await firstLine(file);
+      const raw = line.includes('::') ? await parseMovieLensDat(file) : await parseDelimited(file);
+      return { raw, format: concrete };
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs-core';
+// Gradients are registered separately from ops in tfjs-core; training needs them all.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// Both bundled backends register at load; choosing one only calls setBackend.
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { InputError } from '../errors';
+import { registerSegmentSum } from './kernels/segment-sum';
+
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+
+export interface BackendInfo {
+  /** What was asked for after resolving `auto`. */
+  choice: Exclude<BackendChoice, 'auto'>;
+  /** The tfjs backend name. */
+  name: string;
+  device: string;
+}
+
+// Optional native packages must be resolved at run time, never by the bundler.
+const nodeRequire = createRequire(__filename);
+
+async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<BackendInfo> {
+  switch (choice) {
+    case 'tensorflow-gpu':
+    case 'tensorflow': {
+      nodeRequire(
+        choice === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node',
+      );
+      if (!(await tf.setBackend('tensorflow'))) throw new Error('backend did not initialise');
+      return {
+        choice,
+        name: 'tensorflow',
+        device: choice === 'tensorflow-gpu' ? 'gpu (CUDA)' : 'cpu (libtensorflow)',
+      };
+    }
+    case 'wasm': {
+      registerSegmentSum('wasm');
+      if (!(await tf.setBackend('wasm'))) throw new Error('backend did not initialise');
+      const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      return { choice, name: 'wasm', device: `cpu (wasm${simd ? ', simd' : ''}, 1 thread)` };
+    }
+    case 'cpu': {
+      registerSegmentSum('cpu');
+      if (!(await tf.setBackend('cpu'))) throw new Error('backend did not initialise');
+      return { choice, name: 'cpu', device: 'cpu (javascript)' };
+    }
+  }
+}
+
+let active: BackendInfo | undefined;
+
+/**
+ * Selects the compute backend: an explicit choice must work, `auto` falls through
+ * tfjs-node-gpu → tfjs-node → wasm → cpu.
+ */
+export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  if (active && (choice === 'auto' || choice === active.choice)) return active;
+  const order: Exclude<BackendChoice, 'auto'>[] =
+    choice === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [choice];
+  const failures: string[] = [];
+  for (const c of order) {
+    try {
+      active = await tryBackend(c);
+      return active;
+    } catch (e) {
+      failures.push(`${c}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new InputError(`no usable compute backend (${failures.join('; ')})`);
+}

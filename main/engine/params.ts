@@ -1,0 +1,100 @@
+import type { Rng } from '../data/rng';
+
+/**
+ * A trainable (or frozen) tensor kept as a Float32Array outside tfjs. Steps upload only what they
+ * use (gathered rows of big tables, whole small layers) and the gradient comes back here, so
+ * gather's backward pass is a linear scatter on any backend and the optimizer can be fused.
+ */
+export class Param {
+  grad: Float32Array;
+  readonly size: number;
+  /** Rows whose gradient is non-zero since the last clear; `all` after a dense accumulation. */
+  private touched: Set<number> | 'all' = new Set();
+
+  constructor(
+    readonly name: string,
+    readonly shape: number[],
+    public data: Float32Array,
+    readonly trainable = true,
+  ) {
+    this.size = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== this.size) {
+      throw new Error(`param ${name}: ${data.length} values for shape [${shape.join(', ')}]`);
+    }
+    this.grad = new Float32Array(trainable ? this.size : 0);
+  }
+
+  /**
+   * Moves values and gradient into storage owned by someone else (the optimizer's memory), so
+   * its kernels update them in place. The current contents are copied over.
+   */
+  relocate(data: Float32Array, grad: Float32Array): void {
+    data.set(this.data);
+    grad.set(this.grad);
+    this.data = data;
+    this.grad = grad;
+  }
+
+  /** Elements per row (product of trailing dimensions). */
+  get cols(): number {
+    return this.shape.length === 1 ? 1 : this.size / this.shape[0];
+  }
+
+  gatherRows(ids: ArrayLike<number>): Float32Array {
+    const c = this.cols;
+    const out = new Float32Array(ids.length * c);
+    for (let r = 0; r < ids.length; r++) {
+      const src = ids[r] * c;
+      out.set(this.data.subarray(src, src + c), r * c);
+    }
+    return out;
+  }
+
+  accumulateRows(ids: ArrayLike<number>, g: Float32Array): void {
+    const c = this.cols;
+    const t = this.touched;
+    for (let r = 0; r < ids.length; r++) {
+      const dst = ids[r] * c;
+      for (let k = 0; k < c; k++) this.grad[dst + k] += g[r * c + k];
+      if (t !== 'all') t.add(ids[r]);
+    }
+  }
+
+  accumulateAll(g: Float32Array): void {
+    for (let k = 0; k < this.size; k++) this.grad[k] += g[k];
+    this.touched = 'all';
+  }
+
+  clearGrad(): void {
+    if (this.touched === 'all') {
+      this.grad.fill(0);
+    } else {
+      const c = this.cols;
+      for (const r of this.touched) this.grad.fill(0, r * c, (r + 1) * c);
+      this.touched.clear();
+      return;
+    }
+    this.touched = new Set();
+  }
+}
+
+export function normalParam(name: string, shape: number[], std: number, rng: Rng): Param {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = std * rng.normal();
+  return new Param(name, shape, data);
+}
+
+export type ParamSnapshot = Record<string, Float32Array>;
+
+export function snapshot(params: Param[]): ParamSnapshot {
+  return Object.fromEntries(params.map((p) => [p.name, p.data.slice()]));
+}
+
+export function restore(params: Param[], s: ParamSnapshot): void {
+  for (const p of params) {
+    const v = s[p.name];
+    if (!v || v.length !== p.size) throw new Error(`snapshot lacks a matching '${p.name}'`);
+    p.data.set(v);
+  }
+}

@@ -1,0 +1,141 @@
+import type { Rng } from '../data/rng';
+import { batches, sampleEpoch } from '../data/sampler';
+import type { Split, TrainSet } from '../data/split';
+import { Adam, type AdamOptions } from './adam';
+import { GradScope } from './grad-scope';
+import type { CandidateScorer } from './kernels/candidate-scorer';
+import { metricsFromRanks, rankHeldOut, type Metrics, type Ranks, type TiePolicy } from './metrics';
+import type { Recommender } from './models/model';
+import { snapshot, type ParamSnapshot } from './params';
+
+export interface FitOptions {
+  batchSize: number;
+  negatives: number;
+  maxEpochs: number;
+  /** Stop after this many epochs without a strictly better validation H@5. */
+  patience: number;
+  ties: TiePolicy;
+  adam: AdamOptions;
+}
+
+export interface EpochReport {
+  epoch: number;
+  /** Each loss term summed over the epoch's batches. */
+  losses: Record<string, number>;
+  valid: Metrics;
+  test: Metrics;
+  trainSeconds: number;
+  evalSeconds: number;
+  bestEpoch: number;
+  bestValidH5: number;
+}
+
+export interface Evaluation {
+  valid: Metrics;
+  test: Metrics;
+  ranks: Ranks;
+}
+
+export interface FitResult {
+  bestEpoch: number;
+  epochsRun: number;
+  best: Evaluation;
+  bestParams: ParamSnapshot;
+  trainSeconds: number[];
+  evalSeconds: number[];
+  stoppedBy: 'patience' | 'max-epochs' | 'cancelled';
+}
+
+export interface FitHooks {
+  onEpoch?(r: EpochReport): void | Promise<void>;
+  shouldStop?(): boolean;
+}
+
+export function evaluate(model: Recommender, scorer: CandidateScorer, ties: TiePolicy): Evaluation {
+  const ranks = rankHeldOut(model.scoreHeldOut(scorer), model.nUsers, ties);
+  return { valid: metricsFromRanks(ranks.valid), test: metricsFromRanks(ranks.test), ranks };
+}
+
+/** Trains one epoch; returns the summed loss terms. */
+export function trainEpoch(
+  model: Recommender,
+  optimizer: Adam,
+  train: TrainSet,
+  rng: Rng,
+  opts: Pick<FitOptions, 'batchSize' | 'negatives'>,
+): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const b of batches(sampleEpoch(train, rng, opts.negatives), opts.batchSize)) {
+    const v = GradScope.step((scope) => model.loss(scope, b));
+    optimizer.step();
+    sums.total = (sums.total ?? 0) + v.total;
+    for (const [k, x] of Object.entries(v.terms)) sums[k] = (sums[k] ?? 0) + x;
+  }
+  return sums;
+}
+
+/**
+ * METHOD.md §2.3: train, evaluate after every epoch, early-stop on validation H@5, and keep the
+ * parameters and ranks of the best-validation epoch (whose test metrics are the result).
+ */
+export async function fit(
+  model: Recommender,
+  data: { train: TrainSet; split: Split; scorer: CandidateScorer },
+  opts: FitOptions,
+  rng: Rng,
+  hooks: FitHooks = {},
+): Promise<FitResult> {
+  const optimizer = new Adam(model.params, opts.adam);
+  let best: Evaluation | undefined;
+  let bestEpoch = -1;
+  let bestParams: ParamSnapshot = snapshot(model.params);
+  let sinceBest = 0;
+  const trainSeconds: number[] = [];
+  const evalSeconds: number[] = [];
+  let stoppedBy: FitResult['stoppedBy'] = 'max-epochs';
+  for (let epoch = 0; epoch < opts.maxEpochs; epoch++) {
+    if (hooks.shouldStop?.()) {
+      stoppedBy = 'cancelled';
+      break;
+    }
+    const t0 = performance.now();
+    const losses = trainEpoch(model, optimizer, data.train, rng, opts);
+    const t1 = performance.now();
+    const ev = evaluate(model, data.scorer, opts.ties);
+    const t2 = performance.now();
+    trainSeconds.push((t1 - t0) / 1000);
+    evalSeconds.push((t2 - t1) / 1000);
+    if (!best || ev.valid.H5 > best.valid.H5) {
+      best = ev;
+      bestEpoch = epoch;
+      bestParams = snapshot(model.params);
+      sinceBest = 0;
+    } else {
+      sinceBest++;
+    }
+    await hooks.onEpoch?.({
+      epoch,
+      losses,
+      valid: ev.valid,
+      test: ev.test,
+      trainSeconds: trainSeconds[epoch],
+      evalSeconds: evalSeconds[epoch],
+      bestEpoch,
+      bestValidH5: best.valid.H5,
+    });
+    if (sinceBest >= opts.patience) {
+      stoppedBy = 'patience';
+      break;
+    }
+  }
+  if (!best) throw new Error('training stopped before its first epoch');
+  return {
+    bestEpoch,
+    epochsRun: trainSeconds.length,
+    best,
+    bestParams,
+    trainSeconds,
+    evalSeconds,
+    stoppedBy,
+  };
+}

@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+import { DEFAULT_FILTER, filterAndRemap, type FilterOptions } from '../data/dataset';
+import { readInteractions, type Format } from '../data/read-interactions';
+import type { RawInteractions } from '../data/raw';
+import { datasetStats } from '../data/stats';
+import { DEFAULT_SYNTH, synthesize } from '../data/synth';
+import { InputError } from '../errors';
+import type { Store } from '../store/db';
+import { insertDataset, listDatasets, type DatasetRow } from '../store/datasets';
+
+export interface ImportRequest {
+  file: string;
+  name: string;
+  format?: Format;
+  minUser?: number;
+  minItem?: number;
+}
+
+function checkFilter(f: FilterOptions): FilterOptions {
+  for (const [k, v] of Object.entries(f)) {
+    if (!Number.isInteger(v) || v < 0) throw new InputError(`${k} must be a non-negative integer`);
+  }
+  return f;
+}
+
+function store(
+  s: Store,
+  name: string,
+  source: string,
+  format: string,
+  raw: RawInteractions,
+  filter: FilterOptions,
+): DatasetRow {
+  const dataset = filterAndRemap(raw, filter);
+  return insertDataset(s, { name, source, format, filter, dataset, stats: datasetStats(dataset) });
+}
+
+/** Parses, filters and stores a dataset file; the store is untouched unless all of it succeeds. */
+export async function importDataset(s: Store, req: ImportRequest): Promise<DatasetRow> {
+  const filter = checkFilter({
+    minUser: req.minUser ?? DEFAULT_FILTER.minUser,
+    minItem: req.minItem ?? DEFAULT_FILTER.minItem,
+  });
+  const file = resolve(req.file);
+  const { raw, format } = await readInteractions(file, req.format ?? 'auto');
+  try {
+    return store(s, req.name, file, format, raw, filter);
+  } catch (e) {
+    // Filtering errors concern the file as a whole; name it.
+    if (e instanceof InputError && e.file === undefined) throw new InputError(e.reason, file);
+    throw e;
+  }
+}
+
+export interface SynthRequest {
+  name: string;
+  users?: number;
+  items?: number;
+  seed?: number;
+}
+
+export function synthDataset(s: Store, req: SynthRequest): DatasetRow {
+  const opts = {
+    users: req.users ?? DEFAULT_SYNTH.users,
+    items: req.items ?? DEFAULT_SYNTH.items,
+    seed: req.seed ?? DEFAULT_SYNTH.seed,
+  };
+  const raw = synthesize(opts);
+  return store(s, req.name, `synthetic:${JSON.stringify(opts)}`, 'synthetic', raw, DEFAULT_FILTER);
+}
+
+export const DEMO_DATASET = 'demo';
+
+/** Every fresh home gets the seeded synthetic demo dataset, so there is something to train on. */
+export function ensureDemoDataset(s: Store): { row: DatasetRow; created: boolean } {
+  const existing = listDatasets(s).find((d) => d.name === DEMO_DATASET);
+  if (existing) return { row: existing, created: false };
+  return { row: synthDataset(s, { name: DEMO_DATASET }), created: true };
+}

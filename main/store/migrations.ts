@@ -1,0 +1,85 @@
+/**
+ * Numbered schema migrations, applied in order inside one transaction each; the database's
+ * `user_version` is the number of the last one applied. Append only: never edit a shipped step.
+ */
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE datasets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        format TEXT NOT NULL,
+        min_user INTEGER NOT NULL,
+        min_item INTEGER NOT NULL,
+        n_users INTEGER NOT NULL,
+        n_items INTEGER NOT NULL,
+        n_interactions INTEGER NOT NULL,
+        stats_json TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE splits (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        seed INTEGER NOT NULL,
+        n_candidates INTEGER NOT NULL,
+        n_train INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (dataset_id, seed, n_candidates)
+      );
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        label TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('train', 'distill')),
+        model TEXT NOT NULL,
+        method TEXT,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+        split_id INTEGER REFERENCES splits(id),
+        seed INTEGER NOT NULL,
+        teacher_run_id INTEGER REFERENCES runs(id),
+        config_json TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN
+          ('queued', 'running', 'completed', 'cancelled', 'failed', 'interrupted')),
+        backend TEXT,
+        device TEXT,
+        app_version TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        epochs_run INTEGER NOT NULL DEFAULT 0,
+        best_epoch INTEGER,
+        summary_json TEXT,
+        train_seconds_per_epoch REAL,
+        eval_seconds_per_epoch REAL,
+        error TEXT
+      );
+      CREATE INDEX runs_dataset ON runs(dataset_id);
+      CREATE TABLE epochs (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        epoch INTEGER NOT NULL,
+        losses_json TEXT NOT NULL,
+        valid_json TEXT NOT NULL,
+        test_json TEXT NOT NULL,
+        train_seconds REAL NOT NULL,
+        eval_seconds REAL NOT NULL,
+        diagnostics_json TEXT,
+        PRIMARY KEY (run_id, epoch)
+      ) WITHOUT ROWID;
+      CREATE TABLE artifacts (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER REFERENCES datasets(id) ON DELETE CASCADE,
+        split_id INTEGER REFERENCES splits(id) ON DELETE CASCADE,
+        run_id INTEGER REFERENCES runs(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        path TEXT NOT NULL UNIQUE,
+        bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        CHECK ((dataset_id IS NOT NULL) + (split_id IS NOT NULL) + (run_id IS NOT NULL) = 1)
+      );
+      CREATE INDEX artifacts_run ON artifacts(run_id);
+    `,
+  },
+];

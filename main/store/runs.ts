@@ -1,0 +1,243 @@
+import { NotFoundError } from '../errors';
+import type { Metrics } from '../engine/metrics';
+import { APP_VERSION } from '../version';
+import { now, type Store } from './db';
+
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'completed',
+  'cancelled',
+  'failed',
+  'interrupted',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface RunSummary {
+  bestEpoch: number;
+  valid: Metrics;
+  test: Metrics;
+}
+
+export interface RunRow {
+  id: number;
+  label: string | null;
+  kind: 'train' | 'distill';
+  model: string;
+  method: string | null;
+  datasetId: number;
+  splitId: number | null;
+  seed: number;
+  teacherRunId: number | null;
+  config: Record<string, unknown>;
+  status: RunStatus;
+  backend: string | null;
+  device: string | null;
+  appVersion: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  epochsRun: number;
+  bestEpoch: number | null;
+  summary: RunSummary | null;
+  trainSecondsPerEpoch: number | null;
+  evalSecondsPerEpoch: number | null;
+  error: string | null;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  losses: Record<string, number>;
+  valid: Metrics;
+  test: Metrics;
+  trainSeconds: number;
+  evalSeconds: number;
+  diagnostics?: Record<string, unknown>;
+}
+
+interface DbRun {
+  id: number;
+  label: string | null;
+  kind: 'train' | 'distill';
+  model: string;
+  method: string | null;
+  dataset_id: number;
+  split_id: number | null;
+  seed: number;
+  teacher_run_id: number | null;
+  config_json: string;
+  status: RunStatus;
+  backend: string | null;
+  device: string | null;
+  app_version: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  epochs_run: number;
+  best_epoch: number | null;
+  summary_json: string | null;
+  train_seconds_per_epoch: number | null;
+  eval_seconds_per_epoch: number | null;
+  error: string | null;
+}
+
+const toRun = (r: DbRun): RunRow => ({
+  id: r.id,
+  label: r.label,
+  kind: r.kind,
+  model: r.model,
+  method: r.method,
+  datasetId: r.dataset_id,
+  splitId: r.split_id,
+  seed: r.seed,
+  teacherRunId: r.teacher_run_id,
+  config: JSON.parse(r.config_json) as Record<string, unknown>,
+  status: r.status,
+  backend: r.backend,
+  device: r.device,
+  appVersion: r.app_version,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  epochsRun: r.epochs_run,
+  bestEpoch: r.best_epoch,
+  summary: r.summary_json ? (JSON.parse(r.summary_json) as RunSummary) : null,
+  trainSecondsPerEpoch: r.train_seconds_per_epoch,
+  evalSecondsPerEpoch: r.eval_seconds_per_epoch,
+  error: r.error,
+});
+
+export function createRun(
+  store: Store,
+  r: {
+    label?: string;
+    kind: 'train' | 'distill';
+    model: string;
+    method?: string;
+    datasetId: number;
+    seed: number;
+    teacherRunId?: number;
+    config: Record<string, unknown>;
+  },
+): RunRow {
+  const info = store.db
+    .prepare(
+      `INSERT INTO runs (label, kind, model, method, dataset_id, seed, teacher_run_id, config_json,
+         status, app_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
+    )
+    .run(
+      r.label ?? null,
+      r.kind,
+      r.model,
+      r.method ?? null,
+      r.datasetId,
+      r.seed,
+      r.teacherRunId ?? null,
+      JSON.stringify(r.config),
+      APP_VERSION,
+      now(),
+    );
+  return getRun(store, Number(info.lastInsertRowid));
+}
+
+export function markRunning(
+  store: Store,
+  id: number,
+  env: { splitId: number; backend: string; device: string },
+): void {
+  store.db
+    .prepare(
+      `UPDATE runs SET status = 'running', split_id = ?, backend = ?, device = ?, started_at = ?
+       WHERE id = ?`,
+    )
+    .run(env.splitId, env.backend, env.device, now(), id);
+}
+
+/** One epoch's record and the run's progress counter change together or not at all. */
+export function recordEpoch(store: Store, runId: number, e: EpochRecord): void {
+  store.db.transaction(() => {
+    store.db
+      .prepare(
+        `INSERT INTO epochs (run_id, epoch, losses_json, valid_json, test_json, train_seconds,
+           eval_seconds, diagnostics_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        runId,
+        e.epoch,
+        JSON.stringify(e.losses),
+        JSON.stringify(e.valid),
+        JSON.stringify(e.test),
+        e.trainSeconds,
+        e.evalSeconds,
+        e.diagnostics ? JSON.stringify(e.diagnostics) : null,
+      );
+    store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(e.epoch + 1, runId);
+  })();
+}
+
+export function finishRun(
+  store: Store,
+  id: number,
+  f: {
+    status: Extract<RunStatus, 'completed' | 'cancelled'>;
+    summary: RunSummary;
+    trainSecondsPerEpoch: number;
+    evalSecondsPerEpoch: number;
+  },
+): void {
+  store.db
+    .prepare(
+      `UPDATE runs SET status = ?, best_epoch = ?, summary_json = ?, train_seconds_per_epoch = ?,
+         eval_seconds_per_epoch = ?, finished_at = ? WHERE id = ?`,
+    )
+    .run(
+      f.status,
+      f.summary.bestEpoch,
+      JSON.stringify(f.summary),
+      f.trainSecondsPerEpoch,
+      f.evalSecondsPerEpoch,
+      now(),
+      id,
+    );
+}
+
+export function failRun(store: Store, id: number, error: string): void {
+  store.db
+    .prepare(`UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`)
+    .run(error, now(), id);
+}
+
+export function getRun(store: Store, id: number): RunRow {
+  const r = store.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as DbRun | undefined;
+  if (!r) throw new NotFoundError(`run #${id}`);
+  return toRun(r);
+}
+
+export function listRuns(store: Store): RunRow[] {
+  return (store.db.prepare('SELECT * FROM runs ORDER BY id').all() as DbRun[]).map(toRun);
+}
+
+export function getEpochs(store: Store, runId: number): EpochRecord[] {
+  type Row = {
+    epoch: number;
+    losses_json: string;
+    valid_json: string;
+    test_json: string;
+    train_seconds: number;
+    eval_seconds: number;
+    diagnostics_json: string | null;
+  };
+  return (
+    store.db.prepare('SELECT * FROM epochs WHERE run_id = ? ORDER BY epoch').all(runId) as Row[]
+  ).map((r) => ({
+    epoch: r.epoch,
+    losses: JSON.parse(r.losses_json) as Record<string, number>,
+    valid: JSON.parse(r.valid_json) as Metrics,
+    test: JSON.parse(r.test_json) as Metrics,
+    trainSeconds: r.train_seconds,
+    evalSeconds: r.eval_seconds,
+    ...(r.diagnostics_json
+      ? { diagnostics: JSON.parse(r.diagnostics_json) as Record<string, unknown> }
+      : {}),
+  }));
+}

@@ -1,0 +1,246 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../main/cli/program';
+import { tempDir, tempFile, usersDat } from '../support/tmp';
+
+interface Captured {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function hkd(home: string, ...args: string[]): Promise<Captured> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(['--home', home, ...args], {
+    out: (s) => out.push(s),
+    err: (s) => err.push(s),
+    tty: false,
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const json = (c: Captured) => {
+  expect(c.code, c.err).toBe(0);
+  return JSON.parse(c.out);
+};
+
+/** Everything a failed command must leave untouched. */
+function snapshotStore(home: string) {
+  const files = (dir: string): string[] =>
+    existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).sort() : [];
+  return {
+    datasets: files(join(home, 'datasets')),
+    splits: files(join(home, 'splits')),
+    runs: files(join(home, 'runs')),
+  };
+}
+
+describe('hkd CLI end to end', () => {
+  it('imports, trains BPR well above random, and lists the run', async () => {
+    const home = tempDir();
+    const synth = json(
+      await hkd(
+        home,
+        'dataset',
+        'synth',
+        '--name',
+        'demo',
+        '--users',
+        '300',
+        '--items',
+        '700',
+        '--json',
+      ),
+    );
+    expect(Object.keys(synth).sort()).toEqual([
+      'density',
+      'interactions',
+      'items',
+      'name',
+      'trainInteractions',
+      'users',
+    ]);
+    expect(synth).toMatchObject({ name: 'demo', users: 300, items: 700 });
+    expect(synth.trainInteractions).toBe(synth.interactions - 600);
+
+    const file = tempFile('users.dat', usersDat(30, 600, 8));
+    const imported = json(await hkd(home, 'dataset', 'import', file, '--name', 'small', '--json'));
+    expect(imported).toMatchObject({
+      name: 'small',
+      users: 30,
+      interactions: 240,
+      trainInteractions: 180,
+    });
+
+    const train = json(
+      await hkd(
+        home,
+        'train',
+        '--dataset',
+        'demo',
+        '--model',
+        'BPR',
+        '--dim',
+        '16',
+        '--lr',
+        '0.01',
+        '--reg',
+        '1e-4',
+        '--batch',
+        '256',
+        '--max-epochs',
+        '60',
+        '--patience',
+        '5',
+        '--label',
+        'e2e',
+        '--json',
+      ),
+    );
+    expect(Object.keys(train)).toEqual(
+      expect.arrayContaining([
+        'runId',
+        'status',
+        'bestEpoch',
+        'epochs',
+        'backend',
+        'valid',
+        'test',
+        'trainSecondsPerEpoch',
+        'evalSecondsPerEpoch',
+      ]),
+    );
+    expect(train.status).toBe('completed');
+    expect(Object.keys(train.test).sort()).toEqual(['H10', 'H20', 'H5', 'N10', 'N20', 'N5']);
+    // Random ranking among the test item and 499 candidates gives H@5 = 0.01.
+    expect(train.test.H5).toBeGreaterThan(0.1);
+    expect(train.epochs).toBeGreaterThan(train.bestEpoch);
+
+    const runs = json(await hkd(home, 'runs', 'list', '--json'));
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({
+      runId: train.runId,
+      status: 'completed',
+      label: 'e2e',
+      test: train.test,
+    });
+    const shown = json(await hkd(home, 'runs', 'show', String(train.runId), '--json'));
+    expect(shown.epochRecords).toHaveLength(train.epochs);
+    expect(shown.config).toMatchObject({ dim: 16, model: 'BPR', seed: 0 });
+    expect(readdirSync(join(home, 'runs', String(train.runId))).sort()).toEqual([
+      'best.hkda',
+      'embeddings.hkda',
+      'ranks.hkda',
+    ]);
+
+    const listed = json(await hkd(home, 'dataset', 'list', '--json'));
+    expect(listed.map((d: { name: string }) => d.name)).toEqual(['demo', 'small']);
+    const text = await hkd(home, 'dataset', 'show', 'demo');
+    expect(text.out).toMatch(/demo: 300 users, 700 items/);
+  });
+
+  it('answers bad input with one clear line, exit code 2, and an unchanged store', async () => {
+    const home = tempDir();
+    json(
+      await hkd(
+        home,
+        'dataset',
+        'synth',
+        '--name',
+        'demo',
+        '--users',
+        '50',
+        '--items',
+        '600',
+        '--json',
+      ),
+    );
+    const before = snapshotStore(home);
+    const bad = tempFile('bad.dat', '3 1 2 3\n2 4 five\n');
+    const cases: [string[], RegExp][] = [
+      [
+        ['dataset', 'import', bad, '--name', 'x'],
+        new RegExp(`${bad.replace(/[/.]/g, '\\$&')}:2: item id 'five' is not an integer`),
+      ],
+      [['dataset', 'import', tempFile('empty.dat', ''), '--name', 'x'], /file is empty/],
+      [['dataset', 'import', tempDir(), '--name', 'x'], /is a directory/],
+      [
+        ['dataset', 'import', bad, '--name', 'x', '--format', 'parquet'],
+        /argument 'parquet' is invalid/,
+      ],
+      [['dataset', 'synth', '--name', 'demo'], /dataset 'demo' already exists/],
+      [['train', '--dataset', 'nope', '--model', 'BPR', '--dim', '8'], /dataset 'nope' not found/],
+      [['train', '--dataset', 'demo', '--model', 'BPR', '--dim', 'abc'], /'abc' is not an integer/],
+      [['train', '--dataset', 'demo', '--model', 'MF', '--dim', '8'], /argument 'MF' is invalid/],
+      [
+        ['train', '--dataset', 'demo', '--model', 'BPR', '--dim', '8', '--lr', '-1'],
+        /lr: Too small/,
+      ],
+      [
+        ['train', '--dataset', 'demo', '--model', 'BPR', '--dim', '8', '--bogus'],
+        /unknown option '--bogus'/,
+      ],
+      [['runs', 'show', '99'], /run #99 not found/],
+      [['dataset', 'show', 'nope'], /dataset 'nope' not found/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await hkd(home, ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toMatch(message);
+      expect(r.err.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.out).toBe('');
+    }
+    expect(snapshotStore(home)).toEqual(before);
+    expect(json(await hkd(home, 'dataset', 'list', '--json'))).toHaveLength(1);
+    expect(json(await hkd(home, 'runs', 'list', '--json'))).toEqual([]);
+  });
+
+  it('the installed binary prints exactly one JSON document on stdout', () => {
+    const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
+    expect(
+      existsSync(join(__dirname, '..', '..', 'out', 'main', 'cli.js')),
+      'run `npm run build` first',
+    ).toBe(true);
+    const home = tempDir();
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [bin, '--home', home, ...args], { encoding: 'utf8' });
+    const made = run(
+      'dataset',
+      'synth',
+      '--name',
+      'demo',
+      '--users',
+      '40',
+      '--items',
+      '600',
+      '--json',
+    );
+    expect(made.status, made.stderr).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({ name: 'demo', users: 40 });
+    const trained = run(
+      'train',
+      '--dataset',
+      'demo',
+      '--model',
+      'BPR',
+      '--dim',
+      '4',
+      '--max-epochs',
+      '2',
+      '--json',
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(trained.stdout)).toMatchObject({
+      status: 'completed',
+      epochs: 2,
+      backend: 'wasm',
+    });
+    const missing = run('runs', 'show', '7');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^error: run #7 not found\n$/);
+  });
+});

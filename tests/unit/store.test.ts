@@ -1,0 +1,161 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { filterAndRemap } from '../../main/data/dataset';
+import { datasetStats } from '../../main/data/stats';
+import { synthesize } from '../../main/data/synth';
+import { InputError } from '../../main/errors';
+import { readArrayFile, readArrayRows, writeArrayFile } from '../../main/store/array-file';
+import { schemaVersion, Store } from '../../main/store/db';
+import { getDataset, insertDataset, listDatasets, loadDataset } from '../../main/store/datasets';
+import { MIGRATIONS } from '../../main/store/migrations';
+import { createRun, getEpochs, getRun, markRunning, recordEpoch } from '../../main/store/runs';
+import { getOrCreateSplit } from '../../main/store/splits';
+import { tempDir } from '../support/tmp';
+
+const synthDataset = () =>
+  filterAndRemap(synthesize({ users: 40, items: 600, seed: 2 }), { minUser: 5, minItem: 0 });
+const insert = (s: Store, name: string) => {
+  const dataset = synthDataset();
+  return insertDataset(s, {
+    name,
+    source: 'test',
+    format: 'synthetic',
+    filter: { minUser: 5, minItem: 0 },
+    dataset,
+    stats: datasetStats(dataset),
+  });
+};
+const count = (s: Store, table: string) =>
+  (s.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+describe('experiment store', () => {
+  it('migrates an empty directory to the latest schema, idempotently', () => {
+    const home = tempDir();
+    const s = new Store(home);
+    expect(schemaVersion(s.db)).toBe(MIGRATIONS.at(-1)!.version);
+    const tables = (
+      s.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
+    expect(tables).toEqual(
+      expect.arrayContaining(['datasets', 'splits', 'runs', 'epochs', 'artifacts']),
+    );
+    expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    s.close();
+    const again = new Store(home);
+    expect(schemaVersion(again.db)).toBe(MIGRATIONS.at(-1)!.version);
+    expect(again.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    again.close();
+  });
+
+  it('stores a dataset with its interaction file and loads it back identically', () => {
+    const s = new Store(tempDir());
+    const row = insert(s, 'ds');
+    const loaded = loadDataset(s, getDataset(s, 'ds'));
+    const orig = synthDataset();
+    expect(loaded.items).toEqual(orig.items);
+    expect(loaded.userPtr).toEqual(orig.userPtr);
+    expect(loaded.rawItemIds).toEqual(orig.rawItemIds);
+    expect(row.stats.users).toBe(orig.nUsers);
+    s.close();
+  });
+
+  it('changes nothing when an import fails midway (name clash, unwritable artifact)', () => {
+    const home = tempDir();
+    const s = new Store(home);
+    insert(s, 'ds');
+    expect(() => insert(s, 'ds')).toThrow(InputError);
+    expect(() => insert(s, 'bad name!')).toThrow(/invalid dataset name/);
+    // The next dataset's artifact folder cannot be created: the row must roll back with it.
+    writeFileSync(join(home, 'datasets', '2'), 'in the way');
+    expect(() => insert(s, 'other')).toThrow();
+    expect(listDatasets(s).map((d) => d.name)).toEqual(['ds']);
+    expect(count(s, 'artifacts')).toBe(1);
+    s.close();
+  });
+
+  it('creates each (dataset, seed) split once and reloads the same arrays', () => {
+    const s = new Store(tempDir());
+    const row = insert(s, 'ds');
+    const d = loadDataset(s, row);
+    const a = getOrCreateSplit(s, row.id, d, 3, 499);
+    const b = getOrCreateSplit(s, row.id, d, 3, 499);
+    expect(b.splitId).toBe(a.splitId);
+    expect(b.split.candidates).toEqual(a.split.candidates);
+    expect(b.split.test).toEqual(a.split.test);
+    expect(count(s, 'splits')).toBe(1);
+    s.close();
+  });
+
+  it('records runs and their epochs', () => {
+    const s = new Store(tempDir());
+    const ds = insert(s, 'ds');
+    const run = createRun(s, {
+      kind: 'train',
+      model: 'BPR',
+      datasetId: ds.id,
+      seed: 0,
+      config: { dim: 4 },
+    });
+    expect(run.status).toBe('queued');
+    const { splitId } = getOrCreateSplit(s, ds.id, loadDataset(s, ds), 0, 499);
+    markRunning(s, run.id, { splitId, backend: 'wasm', device: 'cpu' });
+    const m = { H5: 0.1, N5: 0.05, H10: 0.2, N10: 0.1, H20: 0.3, N20: 0.12 };
+    recordEpoch(s, run.id, {
+      epoch: 0,
+      losses: { total: 3 },
+      valid: m,
+      test: m,
+      trainSeconds: 1,
+      evalSeconds: 0.1,
+    });
+    expect(() =>
+      recordEpoch(s, run.id, {
+        epoch: 0,
+        losses: {},
+        valid: m,
+        test: m,
+        trainSeconds: 1,
+        evalSeconds: 0.1,
+      }),
+    ).toThrow();
+    expect(getRun(s, run.id)).toMatchObject({
+      status: 'running',
+      epochsRun: 1,
+      backend: 'wasm',
+      splitId,
+    });
+    expect(getEpochs(s, run.id)).toEqual([
+      { epoch: 0, losses: { total: 3 }, valid: m, test: m, trainSeconds: 1, evalSeconds: 0.1 },
+    ]);
+    s.close();
+  });
+});
+
+describe('array files', () => {
+  it('round-trip named arrays atomically and read single rows', () => {
+    const dir = tempDir();
+    const path = join(dir, 'a.hkda');
+    const m = Float32Array.from({ length: 12 }, (_, i) => i / 2);
+    const { bytes, sha256 } = writeArrayFile(
+      path,
+      { m: { data: m, shape: [4, 3] }, ids: Int32Array.from([7, 8, 9]) },
+      { note: 'x' },
+    );
+    expect(bytes).toBeGreaterThan(12 * 4);
+    expect(sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(readdirSync(dir)).toEqual(['a.hkda']);
+    const f = readArrayFile(path);
+    expect(f.meta).toEqual({ note: 'x' });
+    expect(f.get('m')).toEqual(m);
+    expect(f.shape('m')).toEqual([4, 3]);
+    expect(f.get('ids')).toEqual(Int32Array.from([7, 8, 9]));
+    expect(Array.from(readArrayRows(path, 'm', 2))).toEqual([3, 3.5, 4]);
+    expect(Array.from(readArrayRows(path, 'ids', 1, 2))).toEqual([8, 9]);
+    writeFileSync(join(dir, 'junk'), 'not an array file');
+    expect(() => readArrayFile(join(dir, 'junk'))).toThrow(/bad magic/);
+  });
+});

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+    environment: 'node',
+    // tfjs keeps one global engine per process; separate forks keep backends from colliding.
+    pool: 'forks',
+    testTimeout: 60_000,
+    // tfjs-core's gradient registrations exist only as extensionless ESM; let vite transform it.
+    server: { deps: { inline: ['@tensorflow/tfjs-core'] } },
+    hookTimeout: 60_000,
+  },
+});
