@@ -34,7 +34,9 @@ export function runView(r: RunRow) {
     status: r.status,
     label: r.label,
     model: r.model,
-    dim: r.config.dim as number,
+    dim: (r.kind === 'train' ? r.config.dim : r.config.studentDim) as number,
+    method: r.method,
+    teacherRunId: r.teacherRunId,
     seed: r.seed,
     bestEpoch: r.bestEpoch,
     epochs: r.epochsRun,
@@ -67,4 +69,11 @@ export function table(headers: string[], rows: (string | number)[][]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+export function distillView(
+  r: RunRow,
+  d: { method: string; teacherRunId: number; taDims: number[] },
+) {
+  return { ...runView(r), method: d.method, teacherRunId: d.teacherRunId, taDims: d.taDims };
 }

@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { InputError } from '../errors';
+import { registerFastMatMul } from './kernels/matmul-fast-path';
 import { registerSegmentSum } from './kernels/segment-sum';
 
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -38,6 +39,7 @@ async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<Backe
     }
     case 'wasm': {
       registerSegmentSum('wasm');
+      registerFastMatMul();
       if (!(await tf.setBackend('wasm'))) throw new Error('backend did not initialise');
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       return { choice, name: 'wasm', device: `cpu (wasm${simd ? ', simd' : ''}, 1 thread)` };

@@ -5,11 +5,14 @@ export interface LossResult {
   total: tf.Scalar;
   /** Named loss terms (already weighted as they enter the total) for logging. */
   terms: Record<string, tf.Scalar>;
+  /** Diagnostics that are not part of the loss (norms, entropies, unweighted terms). */
+  stats?: Record<string, tf.Scalar>;
 }
 
 export interface StepValues {
   total: number;
   terms: Record<string, number>;
+  stats: Record<string, number>;
 }
 
 /**
@@ -65,21 +68,26 @@ export class GradScope {
   static step(f: (scope: GradScope) => LossResult): StepValues {
     const scope = new GradScope();
     let kept: Record<string, tf.Scalar> = {};
+    let keptStats: Record<string, tf.Scalar> = {};
     try {
       const totalValue = tf.tidy(() => {
         const { value } = tf.valueAndGrad((a: tf.Scalar) => {
           scope.anchor = a;
           const r = f(scope);
           // The forward pass runs in its own tidy scope; keep the terms to read them afterwards.
-          kept = Object.fromEntries(Object.entries(r.terms).map(([k, t]) => [k, tf.keep(t)]));
+          const keep = (x: Record<string, tf.Scalar> = {}) =>
+            Object.fromEntries(Object.entries(x).map(([k, t]) => [k, tf.keep(t)]));
+          kept = keep(r.terms);
+          keptStats = keep(r.stats);
           return r.total;
         })(tf.scalar(0));
         return value.dataSync()[0];
       });
-      const terms = Object.fromEntries(Object.entries(kept).map(([k, t]) => [k, t.dataSync()[0]]));
-      return { total: totalValue, terms };
+      const read = (x: Record<string, tf.Scalar>) =>
+        Object.fromEntries(Object.entries(x).map(([k, t]) => [k, t.dataSync()[0]]));
+      return { total: totalValue, terms: read(kept), stats: read(keptStats) };
     } finally {
-      for (const t of Object.values(kept)) t.dispose();
+      for (const t of [...Object.values(kept), ...Object.values(keptStats)]) t.dispose();
       scope.anchor = undefined;
     }
   }

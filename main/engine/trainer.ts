@@ -22,6 +22,8 @@ export interface EpochReport {
   epoch: number;
   /** Each loss term summed over the epoch's batches. */
   losses: Record<string, number>;
+  /** Means over batches of the model's diagnostics, plus each term's share of the total loss. */
+  diagnostics?: Record<string, number>;
   valid: Metrics;
   test: Metrics;
   trainSeconds: number;
@@ -56,22 +58,38 @@ export function evaluate(model: Recommender, scorer: CandidateScorer, ties: TieP
   return { valid: metricsFromRanks(ranks.valid), test: metricsFromRanks(ranks.test), ranks };
 }
 
-/** Trains one epoch; returns the summed loss terms. */
+export interface EpochLosses {
+  losses: Record<string, number>;
+  diagnostics?: Record<string, number>;
+}
+
+/** Trains one epoch; returns the summed loss terms and the mean diagnostics. */
 export function trainEpoch(
   model: Recommender,
   optimizer: Adam,
   train: TrainSet,
   rng: Rng,
   opts: Pick<FitOptions, 'batchSize' | 'negatives'>,
-): Record<string, number> {
+): EpochLosses {
   const sums: Record<string, number> = {};
+  const statSums: Record<string, number> = {};
+  const statCounts: Record<string, number> = {};
   for (const b of batches(sampleEpoch(train, rng, opts.negatives), opts.batchSize)) {
     const v = GradScope.step((scope) => model.loss(scope, b));
     optimizer.step();
     sums.total = (sums.total ?? 0) + v.total;
     for (const [k, x] of Object.entries(v.terms)) sums[k] = (sums[k] ?? 0) + x;
+    for (const [k, x] of Object.entries(v.stats)) {
+      statSums[k] = (statSums[k] ?? 0) + x;
+      statCounts[k] = (statCounts[k] ?? 0) + 1;
+    }
   }
-  return sums;
+  const keys = Object.keys(statSums);
+  if (keys.length === 0) return { losses: sums };
+  const diagnostics = Object.fromEntries(keys.map((k) => [k, statSums[k] / statCounts[k]]));
+  for (const [k, x] of Object.entries(sums))
+    if (k !== 'total') diagnostics[`share.${k}`] = x / sums.total;
+  return { losses: sums, diagnostics };
 }
 
 /**
@@ -98,8 +116,9 @@ export async function fit(
       stoppedBy = 'cancelled';
       break;
     }
+    model.startEpoch?.(epoch);
     const t0 = performance.now();
-    const losses = trainEpoch(model, optimizer, data.train, rng, opts);
+    const { losses, diagnostics } = trainEpoch(model, optimizer, data.train, rng, opts);
     const t1 = performance.now();
     const ev = evaluate(model, data.scorer, opts.ties);
     const t2 = performance.now();
@@ -116,6 +135,7 @@ export async function fit(
     await hooks.onEpoch?.({
       epoch,
       losses,
+      ...(diagnostics ? { diagnostics } : {}),
       valid: ev.valid,
       test: ev.test,
       trainSeconds: trainSeconds[epoch],

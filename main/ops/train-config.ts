@@ -3,6 +3,20 @@ import { BACKENDS } from '../engine/backend';
 import { MODEL_NAMES, type ModelName } from '../engine/models/registry';
 import { InputError } from '../errors';
 
+/** Optimisation and protocol settings shared by training and distillation runs. */
+export const settingsShape = {
+  lr: z.number().positive().max(10).default(1e-3),
+  reg: z.number().min(0).max(10).default(1e-3),
+  batch: z.number().int().min(1).max(1_000_000).default(1024),
+  neg: z.number().int().min(1).max(100).default(1),
+  maxEpochs: z.number().int().min(1).max(100_000).default(1000),
+  patience: z.number().int().min(1).max(100_000).default(20),
+  candidates: z.number().int().min(1).max(100_000).default(499),
+  ties: z.enum(['against', 'list-order']).default('against'),
+  label: z.string().max(200).optional(),
+  backend: z.enum(BACKENDS).default('auto'),
+};
+
 /** Everything that defines a training run; validated before anything runs. */
 export const TrainConfigSchema = z
   .object({
@@ -15,25 +29,23 @@ export const TrainConfigSchema = z
       .min(0)
       .max(2 ** 31 - 1)
       .default(0),
-    lr: z.number().positive().max(10).default(1e-3),
-    reg: z.number().min(0).max(10).default(1e-3),
-    batch: z.number().int().min(1).max(1_000_000).default(1024),
-    neg: z.number().int().min(1).max(100).default(1),
-    maxEpochs: z.number().int().min(1).max(100_000).default(1000),
-    patience: z.number().int().min(1).max(100_000).default(20),
-    candidates: z.number().int().min(1).max(100_000).default(499),
-    ties: z.enum(['against', 'list-order']).default('against'),
-    label: z.string().max(200).optional(),
-    backend: z.enum(BACKENDS).default('auto'),
+    ...settingsShape,
   })
   .strict();
 
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
 /** Parses a config from any face, turning schema failures into one readable InputError. */
-export function parseTrainConfig(input: unknown): TrainConfig {
-  const r = TrainConfigSchema.safeParse(input);
+export function parseConfig<T extends z.ZodType>(
+  schema: T,
+  input: unknown,
+  what: string,
+): z.infer<T> {
+  const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
-  throw new InputError(`invalid training config: ${issues.join('; ')}`);
+  throw new InputError(`invalid ${what} config: ${issues.join('; ')}`);
 }
+
+export const parseTrainConfig = (input: unknown): TrainConfig =>
+  parseConfig(TrainConfigSchema, input, 'training');

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../main/cli/program';
@@ -196,6 +196,120 @@ describe('hkd CLI end to end', () => {
     expect(snapshotStore(home)).toEqual(before);
     expect(json(await hkd(home, 'dataset', 'list', '--json'))).toHaveLength(1);
     expect(json(await hkd(home, 'runs', 'list', '--json'))).toEqual([]);
+  });
+
+  it('distils a student from a teacher and exports its gate weights', async () => {
+    const home = tempDir();
+    json(
+      await hkd(
+        home,
+        'dataset',
+        'synth',
+        '--name',
+        'demo',
+        '--users',
+        '80',
+        '--items',
+        '620',
+        '--json',
+      ),
+    );
+    const fast = ['--max-epochs', '2', '--batch', '256', '--json'];
+    const teacher = json(
+      await hkd(
+        home,
+        'train',
+        '--dataset',
+        'demo',
+        '--model',
+        'BPR',
+        '--dim',
+        '16',
+        '--label',
+        'teacher',
+        ...fast,
+      ),
+    );
+    const student = json(
+      await hkd(
+        home,
+        'distill',
+        '--dataset',
+        'demo',
+        '--teacher',
+        'teacher',
+        '--method',
+        'HyperKDMA-DE',
+        '--student-dim',
+        '4',
+        '--num-tas',
+        '2',
+        '--experts',
+        '3',
+        '--lambda-t',
+        '0.1',
+        ...fast,
+      ),
+    );
+    expect(student).toMatchObject({
+      status: 'completed',
+      method: 'HyperKDMA-DE',
+      teacherRunId: teacher.runId,
+      taDims: [8, 12],
+      dim: 4,
+    });
+    const out = join(tempDir(), 'gates.csv');
+    const gates = await hkd(home, 'gates', String(student.runId), '--kind', 'users', '--out', out);
+    expect(gates.code, gates.err).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('kind,id,w1,w2');
+    expect(lines).toHaveLength(1 + 80);
+    const shared = json(
+      await hkd(
+        home,
+        'distill',
+        '--dataset',
+        'demo',
+        '--teacher',
+        String(teacher.runId),
+        '--method',
+        'HyperKDMA-PHR',
+        '--student-dim',
+        '4',
+        '--ta-dims',
+        '10',
+        '--no-gate',
+        '--no-hypernet',
+        'shared',
+        ...fast,
+      ),
+    );
+    const shown = json(await hkd(home, 'runs', 'show', String(shared.runId), '--json'));
+    expect(shown.config).toMatchObject({
+      gate: false,
+      taSource: 'shared',
+      taDims: [10],
+      phrEnrich: 'full',
+    });
+    const bad = await hkd(
+      home,
+      'distill',
+      '--dataset',
+      'demo',
+      '--teacher',
+      'teacher',
+      '--method',
+      'DE',
+      '--student-dim',
+      '4',
+      '--seed',
+      '3',
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/unknown option '--seed'/);
+    const noGates = await hkd(home, 'gates', String(teacher.runId));
+    expect(noGates.code).toBe(2);
+    expect(noGates.err).toMatch(/has no gate weights/);
   });
 
   it('the installed binary prints exactly one JSON document on stdout', () => {

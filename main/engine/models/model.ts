@@ -1,3 +1,4 @@
+import type { Tensor2D } from '@tensorflow/tfjs-core';
 import type { Batch } from '../../data/sampler';
 import type { GradScope, LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
@@ -18,13 +19,11 @@ export interface Recommender {
   /** Base loss of one batch (sum over triples), built inside a gradient scope. */
   loss(scope: GradScope, batch: Batch): LossResult;
   /** Rows of `kind` representations as a differentiable tensor (what KD distils). */
-  representation(
-    scope: GradScope,
-    kind: EntityKind,
-    ids: Int32Array,
-  ): import('@tensorflow/tfjs-core').Tensor2D;
+  representation(scope: GradScope, kind: EntityKind, ids: Int32Array): Tensor2D;
   /** Full representation tables at the current parameters (frozen teacher, artifacts). */
   representationTables(): { users: Float32Array; items: Float32Array };
+  /** Called before each training epoch (annealed temperatures and the like). */
+  startEpoch?(epoch: number): void;
   /** Scores of every user's [test, valid, candidates…], nUsers × slots. */
   scoreHeldOut(scorer: CandidateScorer): Float32Array;
 }

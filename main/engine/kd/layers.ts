@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../../data/rng';
+import type { GradScope } from '../grad-scope';
+import { Param } from '../params';
+
+/** PyTorch's default Linear init: weight and bias ~ U(−1/√fanIn, 1/√fanIn). */
+export function uniformParam(name: string, shape: number[], fanIn: number, rng: Rng): Param {
+  const bound = 1 / Math.sqrt(fanIn);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = (2 * rng.float() - 1) * bound;
+  return new Param(name, shape, data);
+}
+
+/** y = x · W + b with W stored (in, out), as in the golden fixture. */
+export class Linear {
+  readonly W: Param;
+  readonly b: Param;
+
+  /** Parameters are named `${name}.${names[0]}` and `${name}.${names[1]}`. */
+  constructor(
+    name: string,
+    inDim: number,
+    outDim: number,
+    rng: Rng,
+    names: [string, string] = ['W', 'b'],
+  ) {
+    this.W = uniformParam(`${name}.${names[0]}`, [inDim, outDim], inDim, rng);
+    this.b = uniformParam(`${name}.${names[1]}`, [outDim], inDim, rng);
+  }
+
+  get params(): Param[] {
+    return [this.W, this.b];
+  }
+
+  apply(scope: GradScope, x: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(
+      tf.matMul(x, scope.full(this.W) as tf.Tensor2D),
+      scope.full(this.b),
+    ) as tf.Tensor2D;
+  }
+}
+
+/** Row-wise squared L2 distance, (n, d) × (n, d) → (n). */
+export function squaredError(target: tf.Tensor2D, estimate: tf.Tensor2D): tf.Tensor1D {
+  return tf.sum(tf.square(tf.sub(target, estimate)), 1) as tf.Tensor1D;
+}

@@ -1,0 +1,355 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { join } from 'node:path';
+import { GradScope } from '../engine/grad-scope';
+import { gumbelFrom } from '../engine/kd/de';
+import { DistilledStudent } from '../engine/kd/distilled-student';
+import type { Distiller } from '../engine/kd/distiller';
+import { frozenGuide, GuideKD, type Guide, type KDFlavour } from '../engine/kd/guide';
+import { GuidedDistiller, parseDropRule } from '../engine/kd/guided';
+import { HyperKDMA, type TaSource } from '../engine/kd/hyperkdma';
+import { taSizes } from '../engine/kd/ta-sizes';
+import { createModel, type ModelName } from '../engine/models/registry';
+import type { Recommender } from '../engine/models/model';
+import { InputError, NotFoundError } from '../errors';
+import { readArrayFile } from '../store/array-file';
+import { findArtifact } from '../store/artifacts';
+import type { Store } from '../store/db';
+import { getDataset } from '../store/datasets';
+import { getRun, listRuns, type RunRow } from '../store/runs';
+import { parseDistillConfig, type DistillConfig, type DistillMethod } from './distill-config';
+import {
+  executeRun,
+  type ExtraArtifact,
+  type RunContext,
+  type TrainListener,
+  type TrainOutcome,
+} from './execute';
+
+export interface DistillOutcome extends TrainOutcome {
+  method: DistillMethod;
+  teacherRunId: number;
+  taDims: number[];
+}
+
+type Family = 'plain' | 'HyperKDMA' | 'TAKD' | 'DGKD';
+
+function family(m: DistillMethod): Family {
+  if (m === 'DE' || m === 'PHR') return 'plain';
+  return m.split('-')[0] as Family;
+}
+
+const flavourOf = (m: DistillMethod): KDFlavour => (m.endsWith('PHR') ? 'PHR' : 'DE');
+
+/** The embedding size a completed run produced. */
+export function runDim(r: RunRow): number {
+  return (r.kind === 'train' ? r.config.dim : r.config.studentDim) as number;
+}
+
+/** A run id, or the label of the latest completed run carrying it. */
+export function resolveRun(store: Store, ref: number | string): RunRow {
+  const id = typeof ref === 'number' ? ref : /^\d+$/.test(ref) ? Number(ref) : undefined;
+  if (id !== undefined) return getRun(store, id);
+  const byLabel = listRuns(store).filter((r) => r.label === ref && r.status === 'completed');
+  if (byLabel.length === 0) throw new NotFoundError(`completed run labelled '${ref}'`);
+  return byLabel[byLabel.length - 1];
+}
+
+export function loadGuide(store: Store, run: RunRow, name: string): Guide {
+  const a = findArtifact(store, { runId: run.id }, 'embeddings');
+  if (!a) throw new NotFoundError(`embeddings of run #${run.id}`);
+  const f = readArrayFile(join(store.home, a.path));
+  return frozenGuide(name, runDim(run), { users: f.get('users'), items: f.get('items') });
+}
+
+function resolveTaDims(cfg: DistillConfig, dT: number): number[] {
+  const dS = cfg.studentDim;
+  if (!cfg.taDims) return taSizes(dT, dS, cfg.numTas).sizes;
+  for (const d of cfg.taDims) {
+    if (d <= dS || d >= dT)
+      throw new InputError(
+        `TA size ${d} is not between the student (${dS}) and the teacher (${dT})`,
+      );
+  }
+  return [...new Set(cfg.taDims)].sort((a, b) => a - b);
+}
+
+/**
+ * The fields that define a distillation run of this method, with the teacher and TA sizes
+ * resolved; identical keys mean a run can be reused (TAKD/DGKD chains, pretrained TAs).
+ */
+function normalizedConfig(
+  cfg: DistillConfig,
+  teacher: RunRow,
+  taDims: number[],
+): Record<string, unknown> {
+  const fam = family(cfg.method);
+  const flavour = flavourOf(cfg.method);
+  const base: Record<string, unknown> = {
+    dataset: cfg.dataset,
+    teacher: teacher.id,
+    method: cfg.method,
+    studentDim: cfg.studentDim,
+    seed: teacher.seed,
+    lambdaT: cfg.lambdaT,
+    itemWeight: cfg.itemWeight,
+    lr: cfg.lr,
+    reg: cfg.reg,
+    batch: cfg.batch,
+    neg: cfg.neg,
+    maxEpochs: cfg.maxEpochs,
+    patience: cfg.patience,
+    candidates: cfg.candidates,
+    ties: cfg.ties,
+  };
+  if (flavour === 'DE' || (fam === 'HyperKDMA' && cfg.taSource === 'pretrained'))
+    base.experts = cfg.experts;
+  if (flavour === 'PHR') base.phrEnrich = cfg.phrEnrich;
+  if (flavour === 'DE' && fam === 'HyperKDMA') base.experts = cfg.experts;
+  if (fam !== 'plain') base.taDims = taDims;
+  if (fam === 'HyperKDMA')
+    Object.assign(base, { lambdaTa: cfg.lambdaTa, gate: cfg.gate, taSource: cfg.taSource });
+  if (fam === 'DGKD') base.dgkdDrop = cfg.dgkdDrop;
+  return base;
+}
+
+/** Stored with a run but not part of what defines it. */
+const NOT_IDENTITY = new Set(['label', 'backend', 'guideRuns', 'pretrainedTaRuns']);
+
+const canonical = (c: Record<string, unknown>): string =>
+  JSON.stringify(
+    Object.keys(c)
+      .filter((k) => !NOT_IDENTITY.has(k))
+      .sort()
+      .map((k) => [k, c[k]]),
+  );
+
+/** A completed run with this exact configuration, trained now if there is none. */
+async function ensureRun(
+  store: Store,
+  cfg: DistillConfig,
+  listener: TrainListener,
+): Promise<RunRow> {
+  const teacher = resolveRun(store, cfg.teacher);
+  const key = canonical(normalizedConfig(cfg, teacher, resolveTaDims(cfg, runDim(teacher))));
+  const existing = listRuns(store).find(
+    (r) =>
+      r.kind === 'distill' &&
+      r.status === 'completed' &&
+      r.teacherRunId === teacher.id &&
+      canonical(r.config) === key,
+  );
+  if (existing) return existing;
+  return (await runDistill(store, cfg, listener)).run;
+}
+
+/** Trains a student with one of the distillation methods, training any TA runs it needs first. */
+export async function runDistill(
+  store: Store,
+  input: unknown,
+  listener: TrainListener = {},
+): Promise<DistillOutcome> {
+  const cfg = parseDistillConfig(input);
+  const dsRow = getDataset(store, cfg.dataset);
+  const teacher = resolveRun(store, cfg.teacher);
+  if (teacher.status !== 'completed')
+    throw new InputError(`teacher run #${teacher.id} is ${teacher.status}, not completed`);
+  if (teacher.datasetId !== dsRow.id)
+    throw new InputError(`teacher run #${teacher.id} was trained on another dataset`);
+  const dT = runDim(teacher);
+  const dS = cfg.studentDim;
+  if (dS >= dT)
+    throw new InputError(`the student (${dS}) must be smaller than the teacher (${dT})`);
+  const taDims = resolveTaDims(cfg, dT);
+  const fam = family(cfg.method);
+  const flavour = flavourOf(cfg.method);
+  const model = teacher.model as ModelName;
+  const sub = (over: Partial<DistillConfig>): DistillConfig => ({ ...cfg, ...over });
+
+  // Guides that must exist before the student can train.
+  let guideRuns: RunRow[] = [teacher];
+  const pretrainedTas: RunRow[] = [];
+  if (fam === 'TAKD') {
+    let prev = teacher;
+    for (const d of [...taDims].sort((a, b) => b - a)) {
+      prev = await ensureRun(
+        store,
+        sub({
+          method: flavour,
+          teacher: prev.id,
+          studentDim: d,
+          taDims: undefined,
+          label: `${cfg.method} link ${d}`,
+        }),
+        listener,
+      );
+    }
+    guideRuns = [prev];
+  } else if (fam === 'DGKD') {
+    const desc = [...taDims].sort((a, b) => b - a);
+    const tas: RunRow[] = [];
+    for (let k = 0; k < desc.length; k++) {
+      tas.push(
+        await ensureRun(
+          store,
+          sub({
+            teacher: teacher.id,
+            studentDim: desc[k],
+            taDims: desc.slice(0, k),
+            label: `${cfg.method} TA ${desc[k]}`,
+          }),
+          listener,
+        ),
+      );
+    }
+    guideRuns = [teacher, ...tas];
+  } else if (fam === 'HyperKDMA' && cfg.taSource === 'pretrained' && taDims.length > 0) {
+    for (const d of taDims) {
+      pretrainedTas.push(
+        await ensureRun(
+          store,
+          sub({
+            method: flavour,
+            teacher: teacher.id,
+            studentDim: d,
+            taDims: undefined,
+            label: `${cfg.method} pretrained TA ${d}`,
+          }),
+          listener,
+        ),
+      );
+    }
+  }
+
+  const guides = guideRuns.map((r, j) =>
+    loadGuide(store, r, j === 0 && r.id === teacher.id ? 'teacher' : `guide${j}`),
+  );
+  const taGuides = pretrainedTas.map((r, i) => loadGuide(store, r, `ta${i}`));
+  const config = {
+    ...normalizedConfig(cfg, teacher, taDims),
+    ...(cfg.label ? { label: cfg.label } : {}),
+    backend: cfg.backend,
+    guideRuns: guideRuns.map((r) => r.id),
+    pretrainedTaRuns: pretrainedTas.map((r) => r.id),
+  };
+
+  const build = (ctx: RunContext): Recommender => {
+    const student = createModel(model, ctx.dataset.nUsers, ctx.dataset.nItems, dS, ctx.initRng);
+    const guideKD = (g: Guide, j: number) =>
+      new GuideKD(
+        j === 0 ? `teacher_${flavour.toLowerCase()}` : `guide${j}_${flavour.toLowerCase()}`,
+        g,
+        flavour,
+        dS,
+        { experts: cfg.experts, enrichment: cfg.phrEnrich, train: ctx.train },
+        ctx.initRng,
+      );
+    let distiller: Distiller;
+    if (fam === 'HyperKDMA' && taDims.length > 0) {
+      const taSource: TaSource =
+        cfg.taSource === 'pretrained'
+          ? { kind: 'pretrained', guides: taGuides }
+          : { kind: cfg.taSource };
+      distiller = new HyperKDMA(
+        guideKD(guides[0], 0),
+        {
+          flavour,
+          dT,
+          dS,
+          taDims,
+          experts: cfg.experts,
+          lambdaT: cfg.lambdaT,
+          lambdaTA: cfg.lambdaTa,
+          itemWeight: cfg.itemWeight,
+          taSource,
+          gate: cfg.gate,
+        },
+        ctx.initRng,
+      );
+    } else {
+      // HyperKDMA without any TA (teacher too small for Eq. 20) reduces to DE/PHR.
+      const drop = fam === 'DGKD' ? parseDropRule(cfg.dgkdDrop) : undefined;
+      distiller = new GuidedDistiller(
+        guides.map(guideKD),
+        cfg.lambdaT,
+        cfg.itemWeight,
+        drop,
+        ctx.noiseRng,
+      );
+    }
+    return new DistilledStudent(student, distiller, gumbelFrom(ctx.noiseRng));
+  };
+
+  const outcome = await executeRun(
+    store,
+    {
+      kind: 'distill',
+      model,
+      method: cfg.method,
+      label: cfg.label,
+      dataset: cfg.dataset,
+      teacherRunId: teacher.id,
+      dim: dS,
+      settings: { ...cfg, seed: teacher.seed },
+      config,
+      build,
+      extraArtifacts: (m, ctx): Record<string, ExtraArtifact> => {
+        const d = (m as DistilledStudent).distiller;
+        return d instanceof HyperKDMA ? { gates: gateArtifact(d, ctx) } : {};
+      },
+    },
+    listener,
+  );
+  return {
+    ...outcome,
+    method: cfg.method,
+    teacherRunId: teacher.id,
+    taDims: fam === 'plain' ? [] : taDims,
+  };
+}
+
+const GATE_CHUNK = 2048;
+
+/**
+ * Every user's and item's gate weights and TA-embedding norms at the best epoch, one row per
+ * entity, so the workbench can read one entity's row alone.
+ */
+function gateArtifact(h: HyperKDMA, ctx: RunContext) {
+  const m = h.m;
+  const compute = (n: number, set: 'users' | 'pos') => {
+    const gates = new Float32Array(n * m);
+    const norms = new Float32Array(n * m);
+    const scope = new GradScope();
+    for (let s = 0; s < n; s += GATE_CHUNK) {
+      const ids = Int32Array.from({ length: Math.min(GATE_CHUNK, n - s) }, (_, k) => s + k);
+      tf.tidy(() => {
+        const hT = scope.rows(
+          set === 'users' ? h.teacherKD.guide.users : h.teacherKD.guide.items,
+          ids,
+        );
+        gates.set(h.gates(scope, hT).dataSync(), s * m);
+        const tas = h.taRepresentations(scope, { [set]: ids }, hT);
+        norms.set(
+          tf
+            .stack(
+              tas.map((t) => tf.sqrt(tf.sum(tf.square(t), 1))),
+              1,
+            )
+            .dataSync(),
+          s * m,
+        );
+      });
+    }
+    return { gates, norms };
+  };
+  const u = compute(ctx.dataset.nUsers, 'users');
+  const i = compute(ctx.dataset.nItems, 'pos');
+  return {
+    arrays: {
+      userGates: { data: u.gates, shape: [ctx.dataset.nUsers, m] },
+      itemGates: { data: i.gates, shape: [ctx.dataset.nItems, m] },
+      userTaNorms: { data: u.norms, shape: [ctx.dataset.nUsers, m] },
+      itemTaNorms: { data: i.norms, shape: [ctx.dataset.nItems, m] },
+    },
+    meta: { taDims: h.opts.taDims },
+  };
+}

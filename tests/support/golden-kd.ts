@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../../main/data/rng';
+import type { TrainSet } from '../../main/data/split';
+import { BPR } from '../../main/engine/models/bpr';
+import type { GumbelSource } from '../../main/engine/kd/de';
+import { frozenGuide, GuideKD, type KDFlavour } from '../../main/engine/kd/guide';
+import type { PhrEnrichment } from '../../main/engine/kd/enrichment';
+import { HyperKDMA, type TaSource } from '../../main/engine/kd/hyperkdma';
+import type { Param } from '../../main/engine/params';
+import { at, flat, G } from './golden';
+
+export const C = G.config;
+
+/** Loads golden values into parameters whose names are golden paths (`ta_de.0.user.W1`). */
+export function loadGolden(params: Param[]): void {
+  for (const p of params) {
+    if (p.name === 'user') p.data.set(flat(G.params.student.user_emb));
+    else if (p.name === 'item') p.data.set(flat(G.params.student.item_emb));
+    else if (p.trainable) p.data.set(flat(at(G.params, p.name)));
+  }
+}
+
+export const goldenGumbel: GumbelSource = (module, set) => {
+  const block =
+    module === 'teacher_de'
+      ? G.inputs.gumbel.teacher_de
+      : G.inputs.gumbel.ta_de[Number(module.split('.')[1])];
+  return tf.tensor2d(block[set]);
+};
+
+export const goldenBatch = () => ({
+  users: Int32Array.from(G.inputs.batch.map((r: number[]) => r[0])),
+  pos: Int32Array.from(G.inputs.batch.map((r: number[]) => r[1])),
+  neg: Int32Array.from(G.inputs.batch.map((r: number[]) => r[2])),
+});
+
+/** The training matrix R of the fixture as a TrainSet (sorted items per user). */
+export function goldenTrainSet(): TrainSet {
+  const R: number[][] = G.inputs.train_matrix;
+  const userPtr = new Int32Array(R.length + 1);
+  const items: number[] = [];
+  R.forEach((row, u) => {
+    row.forEach((v, i) => v && items.push(i));
+    userPtr[u + 1] = items.length;
+  });
+  return { nUsers: R.length, nItems: R[0].length, userPtr, items: Int32Array.from(items) };
+}
+
+export const goldenTeacher = () =>
+  frozenGuide('teacher', C.d_T, {
+    users: Float32Array.from(flat(G.inputs.teacher.user_emb)),
+    items: Float32Array.from(flat(G.inputs.teacher.item_emb)),
+  });
+
+export function goldenGuideKD(flavour: KDFlavour, enrichment: PhrEnrichment = 'full'): GuideKD {
+  const g = new GuideKD(
+    flavour === 'DE' ? 'teacher_de' : 'teacher_phr',
+    goldenTeacher(),
+    flavour,
+    C.d_S,
+    { experts: C.M, enrichment, train: goldenTrainSet() },
+    Rng.seeded(0),
+  );
+  loadGolden(g.params);
+  return g;
+}
+
+export function goldenStudent(): BPR {
+  const s = new BPR(C.n_users, C.n_items, C.d_S, Rng.seeded(0));
+  loadGolden(s.params);
+  return s;
+}
+
+export function goldenHyperKDMA(
+  flavour: KDFlavour,
+  opts: { gate?: boolean; taSource?: TaSource; enrichment?: PhrEnrichment } = {},
+): HyperKDMA {
+  const h = new HyperKDMA(
+    goldenGuideKD(flavour, opts.enrichment ?? 'full'),
+    {
+      flavour,
+      dT: C.d_T,
+      dS: C.d_S,
+      taDims: C.ta_dims,
+      experts: C.M,
+      lambdaT: C.lambda_T,
+      lambdaTA: C.lambda_TA,
+      itemWeight: C.item_weight,
+      taSource: opts.taSource ?? { kind: 'hypernet' },
+      gate: opts.gate ?? true,
+    },
+    Rng.seeded(0),
+  );
+  loadGolden(h.params);
+  return h;
+}
