@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { benchDistillation } from './bench-kd';
 import { BACKENDS, type BackendChoice } from './engine/backend';
 import { importDataset } from './ops/datasets';
 import { runTraining } from './ops/train';
@@ -50,6 +51,12 @@ async function main(): Promise<void> {
     .option('--seed <n>', 'split seed', '0')
     .option('--home <dir>', 'keep the store here instead of a temporary folder')
     .addOption(new Option('--backend <b>').choices(BACKENDS).default('auto'))
+    .option('--kd', 'time distillation steps instead of base-model training')
+    .option('--methods <list>', 'with --kd: methods', 'DE,PHR,HyperKDMA-DE,HyperKDMA-PHR')
+    .option('--teacher-dim <d>', 'with --kd: teacher size', '200')
+    .option('--student-dim <d>', 'with --kd: student size', '20')
+    .option('--num-tas <list>', 'with --kd: TA counts for HyperKDMA', '8,2')
+    .option('--batches <n>', 'with --kd: measured batches per configuration', '3')
     .option('--json', 'print one JSON document')
     .parse()
     .opts<{
@@ -58,12 +65,41 @@ async function main(): Promise<void> {
       model: string;
       epochs: string;
       full?: boolean;
+      kd?: boolean;
+      methods: string;
+      teacherDim: string;
+      studentDim: string;
+      numTas: string;
+      batches: string;
       seed: string;
       home?: string;
       backend: BackendChoice;
       json?: boolean;
     }>();
   if (!existsSync(o.data)) throw new Error(`benchmark data not found: ${o.data}`);
+  if (o.kd) {
+    const rows = await benchDistillation(
+      {
+        data: o.data,
+        methods: o.methods.split(','),
+        teacherDim: Number(o.teacherDim),
+        studentDim: Number(o.studentDim),
+        numTas: o.numTas.split(',').map(Number),
+        batches: Number(o.batches),
+        backend: o.backend,
+      },
+      (line) => process.stderr.write(`${line}\n`),
+    );
+    if (o.json) process.stdout.write(`${JSON.stringify({ data: o.data, mode: 'kd', rows })}\n`);
+    for (const r of o.json ? [] : rows) {
+      process.stdout.write(
+        `${r.method} ${r.teacherDim}→${r.studentDim}${r.taDims.length ? ` TAs [${r.taDims.join(', ')}]` : ''}: ` +
+          `${r.secondsPerBatch.toFixed(2)} s/batch (median of ${r.measuredBatches}), ` +
+          `≈ ${r.secondsPerEpochExtrapolated.toFixed(0)} s/epoch extrapolated to ${r.batchesPerEpoch} batches, peak RSS ${r.peakRssMB} MB\n`,
+      );
+    }
+    return;
+  }
   const home = o.home ?? mkdtempSync(join(tmpdir(), 'hkd-bench-'));
   const store = new Store(home);
   const log = (s: string) => process.stderr.write(`${s}\n`);

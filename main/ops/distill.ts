@@ -232,52 +232,8 @@ export async function runDistill(
     pretrainedTaRuns: pretrainedTas.map((r) => r.id),
   };
 
-  const build = (ctx: RunContext): Recommender => {
-    const student = createModel(model, ctx.dataset.nUsers, ctx.dataset.nItems, dS, ctx.initRng);
-    const guideKD = (g: Guide, j: number) =>
-      new GuideKD(
-        j === 0 ? `teacher_${flavour.toLowerCase()}` : `guide${j}_${flavour.toLowerCase()}`,
-        g,
-        flavour,
-        dS,
-        { experts: cfg.experts, enrichment: cfg.phrEnrich, train: ctx.train },
-        ctx.initRng,
-      );
-    let distiller: Distiller;
-    if (fam === 'HyperKDMA' && taDims.length > 0) {
-      const taSource: TaSource =
-        cfg.taSource === 'pretrained'
-          ? { kind: 'pretrained', guides: taGuides }
-          : { kind: cfg.taSource };
-      distiller = new HyperKDMA(
-        guideKD(guides[0], 0),
-        {
-          flavour,
-          dT,
-          dS,
-          taDims,
-          experts: cfg.experts,
-          lambdaT: cfg.lambdaT,
-          lambdaTA: cfg.lambdaTa,
-          itemWeight: cfg.itemWeight,
-          taSource,
-          gate: cfg.gate,
-        },
-        ctx.initRng,
-      );
-    } else {
-      // HyperKDMA without any TA (teacher too small for Eq. 20) reduces to DE/PHR.
-      const drop = fam === 'DGKD' ? parseDropRule(cfg.dgkdDrop) : undefined;
-      distiller = new GuidedDistiller(
-        guides.map(guideKD),
-        cfg.lambdaT,
-        cfg.itemWeight,
-        drop,
-        ctx.noiseRng,
-      );
-    }
-    return new DistilledStudent(student, distiller, gumbelFrom(ctx.noiseRng));
-  };
+  const build = (ctx: RunContext): Recommender =>
+    buildDistilledStudent({ cfg, model, dT, taDims, guides, taGuides }, ctx);
 
   const outcome = await executeRun(
     store,
@@ -352,4 +308,68 @@ function gateArtifact(h: HyperKDMA, ctx: RunContext) {
     },
     meta: { taDims: h.opts.taDims },
   };
+}
+
+/** What a distilled student is built from, resolved from its configuration and stored runs. */
+export interface DistillPlan {
+  cfg: DistillConfig;
+  model: ModelName;
+  dT: number;
+  taDims: number[];
+  /** Frozen guides: the teacher first, then TAKD's previous link or DGKD's trained TAs. */
+  guides: Guide[];
+  /** Frozen TA models for the "w/o HNet (pretrained)" ablation. */
+  taGuides: Guide[];
+}
+
+/** The student and distillation objective of a plan (also used by the benchmark). */
+export function buildDistilledStudent(plan: DistillPlan, ctx: RunContext): DistilledStudent {
+  const { cfg, model, dT, taDims, guides, taGuides } = plan;
+  const dS = cfg.studentDim;
+  const fam = family(cfg.method);
+  const flavour = flavourOf(cfg.method);
+  const student = createModel(model, ctx.dataset.nUsers, ctx.dataset.nItems, dS, ctx.initRng);
+  const guideKD = (g: Guide, j: number) =>
+    new GuideKD(
+      j === 0 ? `teacher_${flavour.toLowerCase()}` : `guide${j}_${flavour.toLowerCase()}`,
+      g,
+      flavour,
+      dS,
+      { experts: cfg.experts, enrichment: cfg.phrEnrich, train: ctx.train },
+      ctx.initRng,
+    );
+  let distiller: Distiller;
+  if (fam === 'HyperKDMA' && taDims.length > 0) {
+    const taSource: TaSource =
+      cfg.taSource === 'pretrained'
+        ? { kind: 'pretrained', guides: taGuides }
+        : { kind: cfg.taSource };
+    distiller = new HyperKDMA(
+      guideKD(guides[0], 0),
+      {
+        flavour,
+        dT,
+        dS,
+        taDims,
+        experts: cfg.experts,
+        lambdaT: cfg.lambdaT,
+        lambdaTA: cfg.lambdaTa,
+        itemWeight: cfg.itemWeight,
+        taSource,
+        gate: cfg.gate,
+      },
+      ctx.initRng,
+    );
+  } else {
+    // HyperKDMA without any TA (teacher too small for Eq. 20) reduces to DE/PHR.
+    const drop = fam === 'DGKD' ? parseDropRule(cfg.dgkdDrop) : undefined;
+    distiller = new GuidedDistiller(
+      guides.map(guideKD),
+      cfg.lambdaT,
+      cfg.itemWeight,
+      drop,
+      ctx.noiseRng,
+    );
+  }
+  return new DistilledStudent(student, distiller, gumbelFrom(ctx.noiseRng));
 }

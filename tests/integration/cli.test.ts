@@ -22,6 +22,24 @@ async function hkd(home: string, ...args: string[]): Promise<Captured> {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
+/** Creates the 'demo' dataset and returns its JSON view. */
+async function synthDemo(home: string, users: number, items: number) {
+  return json(
+    await hkd(
+      home,
+      'dataset',
+      'synth',
+      '--name',
+      'demo',
+      '--users',
+      String(users),
+      '--items',
+      String(items),
+      '--json',
+    ),
+  );
+}
+
 const json = (c: Captured) => {
   expect(c.code, c.err).toBe(0);
   return JSON.parse(c.out);
@@ -41,20 +59,7 @@ function snapshotStore(home: string) {
 describe('hkd CLI end to end', () => {
   it('imports, trains BPR well above random, and lists the run', async () => {
     const home = tempDir();
-    const synth = json(
-      await hkd(
-        home,
-        'dataset',
-        'synth',
-        '--name',
-        'demo',
-        '--users',
-        '300',
-        '--items',
-        '700',
-        '--json',
-      ),
-    );
+    const synth = await synthDemo(home, 300, 700);
     expect(Object.keys(synth).sort()).toEqual([
       'density',
       'interactions',
@@ -144,20 +149,7 @@ describe('hkd CLI end to end', () => {
 
   it('answers bad input with one clear line, exit code 2, and an unchanged store', async () => {
     const home = tempDir();
-    json(
-      await hkd(
-        home,
-        'dataset',
-        'synth',
-        '--name',
-        'demo',
-        '--users',
-        '50',
-        '--items',
-        '600',
-        '--json',
-      ),
-    );
+    await synthDemo(home, 50, 600);
     const before = snapshotStore(home);
     const bad = tempFile('bad.dat', '3 1 2 3\n2 4 five\n');
     const cases: [string[], RegExp][] = [
@@ -200,20 +192,7 @@ describe('hkd CLI end to end', () => {
 
   it('distils a student from a teacher and exports its gate weights', async () => {
     const home = tempDir();
-    json(
-      await hkd(
-        home,
-        'dataset',
-        'synth',
-        '--name',
-        'demo',
-        '--users',
-        '80',
-        '--items',
-        '620',
-        '--json',
-      ),
-    );
+    await synthDemo(home, 80, 620);
     const fast = ['--max-epochs', '2', '--batch', '256', '--json'];
     const teacher = json(
       await hkd(

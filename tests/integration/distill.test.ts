@@ -16,6 +16,7 @@ import { BPR } from '../../main/engine/models/bpr';
 import { trainEpoch } from '../../main/engine/trainer';
 import { entityGates, exportGates } from '../../main/ops/gates';
 import { runDistill } from '../../main/ops/distill';
+import { DISTILL_METHODS } from '../../main/ops/distill-config';
 import { synthDataset } from '../../main/ops/datasets';
 import { runTraining } from '../../main/ops/train';
 import { Store } from '../../main/store/db';
@@ -228,16 +229,7 @@ describe('distillation runs end to end', () => {
       ...common,
     });
     expect(teacher.run.status).toBe('completed');
-    const methods = [
-      'DE',
-      'PHR',
-      'HyperKDMA-DE',
-      'HyperKDMA-PHR',
-      'TAKD-DE',
-      'TAKD-PHR',
-      'DGKD-DE',
-      'DGKD-PHR',
-    ] as const;
+    const methods = DISTILL_METHODS;
     const outcomes: Awaited<ReturnType<typeof runDistill>>[] = [];
     for (const method of methods) {
       outcomes.push(

@@ -171,6 +171,35 @@ describe('hypernetwork and gate (§5.4, §8.3)', () => {
     }
   });
 
+  it('chunked evaluation and its recomputing gradient equal the naive form', () => {
+    const gold = G.cases.hypernet.pos;
+    const grads = (f: (h: Hypernet, scope: GradScope) => tf.Tensor2D, chunk?: number) => {
+      const h = new Hypernet('hypernet', C.d_T, C.ta_dims, Rng.seeded(0), chunk);
+      loadGolden(h.params);
+      // A weighted sum makes every output matter differently.
+      const weights = tf.tensor2d(
+        gold.h_T.map((_: number[], e: number) =>
+          C.ta_dims.flatMap((d: number, i: number) =>
+            Array.from({ length: d }, (_, r) => Math.cos(e + 3 * i + r)),
+          ),
+        ),
+      );
+      const v = GradScope.step((scope) => {
+        const total = tf.sum(tf.mul(f(h, scope), weights)) as tf.Scalar;
+        return { total, terms: {} };
+      });
+      return { v: v.total, W: Array.from(h.layer.W.grad), b: Array.from(h.layer.b.grad) };
+    };
+    const hT = () => tf.tensor2d(gold.h_T);
+    // 2 entities (2·36 floats) per chunk: three chunks for the five positives.
+    const chunked = grads((h, s) => h.all(s, hT()), 2 * C.d_T * C.d_T);
+    const naive = grads((h, s) => h.naive(s, hT()));
+    expect(chunked.v).toBeCloseTo(naive.v, 4);
+    expectClose(chunked.W, naive.W, 1e-5, 1e-5, '∂/∂W');
+    expectClose(chunked.b, naive.b, 1e-5, 1e-5, '∂/∂b');
+    expect(chunked.W.some((x) => x !== 0)).toBe(true);
+  });
+
   it('Eq. 20 TA sizes, duplicates and sizes ≤ d_S dropped', () => {
     for (const c of G.cases.ta_sizes) {
       expect(taSizes(c.d_T, c.d_S, c.m)).toEqual({ raw: c.raw, sizes: c.sizes });

@@ -55,3 +55,55 @@ describe('compiled WebAssembly kernels', () => {
     },
   );
 });
+
+describe('wasm matmul fast path', () => {
+  const ref = (a: number[][], b: number[][]) =>
+    a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));
+  const T = (x: number[][]) => x[0].map((_, j) => x.map((r) => r[j]));
+  const rand = (r: number, c: number, seed: number) =>
+    Array.from({ length: r }, (_, i) =>
+      Array.from({ length: c }, (_, j) => Math.sin(seed + i * 7.3 + j * 1.9)),
+    );
+
+  it.each([
+    [3, 5, 4],
+    [2, 300, 400], // small first operand, large second: the flipped orientation
+    [400, 300, 2],
+    [33, 64, 17],
+  ])('M=%i K=%i N=%i matches a naive product for every transpose combination', async (M, K, N) => {
+    await initBackend('wasm');
+    const a = rand(M, K, 1);
+    const b = rand(K, N, 2);
+    const want = ref(a, b).flat();
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
+      const A = tf.tensor2d(ta ? T(a) : a);
+      const B = tf.tensor2d(tb ? T(b) : b);
+      const got = tf.matMul(A, B, ta, tb);
+      expect(got.shape).toEqual([M, N]);
+      const d = await got.data();
+      const worst = Math.max(...want.map((w, i) => Math.abs(w - d[i]) / (1 + Math.abs(w))));
+      expect(worst, `transposeA=${ta} transposeB=${tb}`).toBeLessThan(1e-4);
+    }
+  });
+
+  it('multiplies batches, small and large', async () => {
+    await initBackend('wasm');
+    for (const [batch, m, k, n] of [
+      [3, 40, 50, 60],
+      [200, 4, 3, 1],
+    ]) {
+      const a = Array.from({ length: batch }, (_, i) => rand(m, k, i));
+      const b = Array.from({ length: batch }, (_, i) => rand(k, n, i + 50));
+      const got = (await tf.matMul(tf.tensor3d(a), tf.tensor3d(b)).array()) as number[][][];
+      got.forEach((g, i) => {
+        const want = ref(a[i], b[i]).flat();
+        g.flat().forEach((x, j) => expect(Math.abs(x - want[j])).toBeLessThan(1e-3));
+      });
+    }
+  });
+});

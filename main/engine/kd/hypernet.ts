@@ -4,6 +4,77 @@ import type { GradScope } from '../grad-scope';
 import type { Param } from '../params';
 import { Linear, uniformParam } from './layers';
 
+/** Rows of the (n × d_T²) outer-product block held at once: ~32M floats. */
+const CHUNK_FLOATS = 32 * 1024 * 1024;
+
+function outer(h: tf.Tensor2D): tf.Tensor2D {
+  const [n, d] = h.shape;
+  return tf.reshape(tf.mul(tf.expandDims(h, 2), tf.expandDims(h, 1)), [n, d * d]);
+}
+
+/**
+ * h_TA_all = vec(h hᵀ)·W_flatᵀ + h·B_matᵀ over entity chunks, with a gradient that recomputes
+ * each chunk's outer products instead of keeping them all (the full block is ~1.7 GB for a
+ * CiteULike batch at d_T = 200). h_T is the frozen teacher: its gradient is not propagated.
+ */
+function chunkedHypernet(d: number, totalTa: number, chunkFloats: number) {
+  const rows = (n: number) => Math.max(1, Math.min(n, Math.floor(chunkFloats / (d * d))));
+  const flatW = (W: tf.Tensor) =>
+    tf.reshape(tf.transpose(tf.reshape(W, [d, totalTa, d]), [1, 2, 0]), [
+      totalTa,
+      d * d,
+    ]) as tf.Tensor2D;
+  const chunks = (n: number) => {
+    const out: [number, number][] = [];
+    for (let s = 0; s < n; s += rows(n)) out.push([s, Math.min(rows(n), n - s)]);
+    return out;
+  };
+  return tf.customGrad((hT, W, b, save) => {
+    const h = hT as tf.Tensor2D;
+    const wFlat = flatW(W as tf.Tensor);
+    const bMat = tf.reshape(b as tf.Tensor, [totalTa, d]) as tf.Tensor2D;
+    const n = h.shape[0];
+    const parts = chunks(n).map(([s, len]) =>
+      tf.tidy(() => tf.matMul(outer(tf.slice(h, [s, 0], [len, d])), wFlat, false, true)),
+    );
+    const value = tf.add(
+      parts.length === 1 ? parts[0] : tf.concat(parts, 0),
+      tf.matMul(h, bMat, false, true),
+    );
+    (save as tf.GradSaveFunc)([h]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const hs = saved[0] as tf.Tensor2D;
+        const g = dy as tf.Tensor2D;
+        let dFlat = tf.zeros([totalTa, d * d]) as tf.Tensor2D;
+        for (const [s, len] of chunks(n)) {
+          const next = tf.tidy(() =>
+            tf.add(
+              dFlat,
+              tf.matMul(
+                tf.slice(g, [s, 0], [len, totalTa]),
+                outer(tf.slice(hs, [s, 0], [len, d])),
+                true,
+                false,
+              ),
+            ),
+          );
+          dFlat.dispose();
+          dFlat = next as tf.Tensor2D;
+        }
+        // W_flat[R][c·d + k] = W[k][R·d + c]: undo the permutation.
+        const dW = tf.reshape(tf.transpose(tf.reshape(dFlat, [totalTa, d, d]), [2, 0, 1]), [
+          d,
+          totalTa * d,
+        ]);
+        const db = tf.reshape(tf.matMul(g, hs, true, false), [totalTa * d]);
+        return [tf.zerosLike(hs), dW, db];
+      },
+    };
+  });
+}
+
 /**
  * The hypernetwork of METHOD.md §5.4: p_e = h_T(e)·W + b (W stored (d_T, D), D = d_T·Σd_i),
  * chunk i reshaped to Θ_i(e) (d_i × d_T) and h_TA_i(e) = Θ_i(e)·h_T(e).
@@ -20,6 +91,8 @@ export class Hypernet {
     readonly dT: number,
     readonly taDims: number[],
     rng: Rng,
+    /** Floats of the outer-product block computed at once (tests use tiny chunks). */
+    private readonly chunkFloats = CHUNK_FLOATS,
   ) {
     this.totalTa = taDims.reduce((a, b) => a + b, 0);
     this.layer = new Linear(name, dT, dT * this.totalTa, rng);
@@ -31,19 +104,9 @@ export class Hypernet {
 
   /** All TAs' representations, (n, Σd_i), columns grouped by TA in order. */
   all(scope: GradScope, hT: tf.Tensor2D): tf.Tensor2D {
-    const n = hT.shape[0];
-    const d = this.dT;
-    const outer = tf.reshape(tf.mul(tf.expandDims(hT, 2), tf.expandDims(hT, 1)), [n, d * d]);
-    const W = scope.full(this.layer.W);
-    const wFlat = tf.reshape(tf.transpose(tf.reshape(W, [d, this.totalTa, d]), [1, 2, 0]), [
-      this.totalTa,
-      d * d,
-    ]);
-    const bMat = tf.reshape(scope.full(this.layer.b), [this.totalTa, d]);
-    return tf.add(
-      tf.matMul(outer as tf.Tensor2D, wFlat as tf.Tensor2D, false, true),
-      tf.matMul(hT, bMat as tf.Tensor2D, false, true),
-    ) as tf.Tensor2D;
+    const W = scope.full(this.layer.W) as tf.Tensor2D;
+    const b = scope.full(this.layer.b) as tf.Tensor1D;
+    return chunkedHypernet(this.dT, this.totalTa, this.chunkFloats)(hT, W, b) as tf.Tensor2D;
   }
 
   /** The same function computed naively through p_e and Θ_i (tests compare the two). */

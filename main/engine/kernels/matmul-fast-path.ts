@@ -35,22 +35,38 @@ export function registerFastMatMul(): void {
       return run(transpose, { x }, { perm });
     };
     try {
+      const batchA = a.shape.slice(0, -2).reduce((p, c) => p * c, 1);
+      const batchB = bIn.shape.slice(0, -2).reduce((p, c) => p * c, 1);
+      const plain = {
+        ...attrs,
+        transposeA: false,
+        transposeB: false,
+      } as unknown as tf.NamedAttrMap;
+      if (batchA === 1 && batchB === 1 && a.shape.length === 2 && bIn.shape.length === 2) {
+        // C = op(a)·op(b) (M×K · K×N). XNNPACK repacks its second operand on every call, which
+        // costs ~3× a transpose per element, so when that operand is the large one compute
+        // Cᵀ = op(b)ᵀ·op(a)ᵀ instead and transpose the small result.
+        const [M, K] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
+        const N = transposeB ? bIn.shape[0] : bIn.shape[1];
+        const PACK = 3;
+        const normal = PACK * K * N + (transposeA ? M * K : 0) + (transposeB ? K * N : 0);
+        const flipped = PACK * K * M + (transposeB ? 0 : K * N) + (transposeA ? 0 : M * K) + M * N;
+        if (flipped < normal) {
+          const X = transposeB ? bIn : swapLast(bIn);
+          const Y = transposeA ? a : swapLast(a);
+          const ct = run(matmul, { a: X, b: Y }, plain);
+          return transpose({ inputs: { x: ct }, backend, attrs: { perm: [1, 0] } }) as Info;
+        }
+        const A = transposeA ? swapLast(a) : a;
+        const B = transposeB ? swapLast(bIn) : bIn;
+        return matmul({ inputs: { a: A, b: B }, backend, attrs: plain }) as Info;
+      }
       const A = transposeA ? swapLast(a) : a;
       const B = transposeB ? swapLast(bIn) : bIn;
-      const batchA = A.shape.slice(0, -2).reduce((p, c) => p * c, 1);
-      const batchB = B.shape.slice(0, -2).reduce((p, c) => p * c, 1);
-      const plain = { transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap;
       const [m0, k0] = A.shape.slice(-2);
       const sliceWorthIt =
         Math.max(batchA, batchB) <= 64 && m0 * k0 * B.shape[B.shape.length - 1] >= 1 << 16;
-      if ((batchA === 1 && batchB === 1) || !sliceWorthIt) {
-        const out = matmul({
-          inputs: { a: A, b: B },
-          backend,
-          attrs: { ...attrs, ...plain },
-        }) as Info;
-        return out;
-      }
+      if (!sliceWorthIt) return matmul({ inputs: { a: A, b: B }, backend, attrs: plain }) as Info;
       // One fast 2-D product per batch slice, stacked back.
       const [m, k] = A.shape.slice(-2);
       const n = B.shape[B.shape.length - 1];
