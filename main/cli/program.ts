@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { BACKENDS } from '../engine/backend';
+import { BACKENDS, type BackendChoice } from '../engine/backend';
 import { MODEL_NAMES } from '../engine/models/registry';
 import { FORMATS, type Format } from '../data/read-interactions';
 import { isUserError } from '../errors';
@@ -9,11 +9,12 @@ import { DISTILL_METHODS, TA_SOURCES } from '../ops/distill-config';
 import { runDistill } from '../ops/distill';
 import { exportGates } from '../ops/gates';
 import { PHR_ENRICHMENTS } from '../engine/kd/enrichment';
+import { resumeRun } from '../ops/resume';
 import { runTraining } from '../ops/train';
 import { resolveHome } from '../paths';
 import { Store } from '../store/db';
 import { getDataset, listDatasets } from '../store/datasets';
-import { getEpochs, getRun, listRuns } from '../store/runs';
+import { getEpochs, getRun, listRuns, reapInterrupted } from '../store/runs';
 import { ProgressLine } from './progress';
 import {
   datasetDetailView,
@@ -60,8 +61,14 @@ export function buildProgram(io: Io): {
 } {
   let store: Store | undefined;
   const program = new Command('hkd');
-  const openStore = () =>
-    (store ??= new Store(resolveHome(program.opts<{ home?: string }>().home)));
+  const openStore = () => {
+    if (!store) {
+      store = new Store(resolveHome(program.opts<{ home?: string }>().home));
+      // A run whose process died (killed, crashed, power loss) is interrupted, not running.
+      reapInterrupted(store);
+    }
+    return store;
+  };
   const emit = (json: boolean, value: unknown, text: () => string) =>
     io.out(json ? JSON.stringify(value) : text());
 
@@ -312,6 +319,17 @@ export function buildProgram(io: Io): {
               ]),
             ),
       );
+    });
+  runs
+    .command('resume <id>')
+    .description('continue an interrupted or failed run from its last checkpoint')
+    .addOption(new Option('--backend <b>', 'compute backend').choices(BACKENDS))
+    .option('--json', 'print one JSON document')
+    .action(async (id: string, o: { json?: boolean; backend?: BackendChoice }) => {
+      const { run, backend } = await withProgress(o.json, (l) =>
+        resumeRun(openStore(), intArg('run id', 1)(id), l, o.backend),
+      );
+      emit(!!o.json, { ...runView(run), backend: backend.name }, () => runSummary(run));
     });
   runs
     .command('show <id>')

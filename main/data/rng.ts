@@ -7,6 +7,11 @@ import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGene
 export class Rng {
   private constructor(private gen: JumpableRandomGenerator) {}
 
+  /** Continues from a saved state (resuming a run). */
+  setState(state: readonly number[]): void {
+    this.gen = xoroshiro128plusFromState(state);
+  }
+
   static seeded(seed: number, stream = 0): Rng {
     // Independent streams (split, init, sampling) from one user-facing seed.
     const gen = xoroshiro128plus((seed ^ Math.imul(stream + 1, 0x9e3779b1)) | 0);

@@ -1,12 +1,12 @@
 import type { Rng } from '../data/rng';
 import { batches, sampleEpoch } from '../data/sampler';
 import type { Split, TrainSet } from '../data/split';
-import { Adam, type AdamOptions } from './adam';
+import { Adam, type AdamOptions, type AdamState } from './adam';
 import { GradScope } from './grad-scope';
 import type { CandidateScorer } from './kernels/candidate-scorer';
 import { metricsFromRanks, rankHeldOut, type Metrics, type Ranks, type TiePolicy } from './metrics';
 import type { Recommender } from './models/model';
-import { snapshot, type ParamSnapshot } from './params';
+import { restore, snapshot, type ParamSnapshot } from './params';
 
 export interface FitOptions {
   batchSize: number;
@@ -48,8 +48,29 @@ export interface FitResult {
   stoppedBy: 'patience' | 'max-epochs' | 'cancelled';
 }
 
+/** Everything needed to continue training exactly where it stopped. */
+export interface FitState {
+  /** Epochs completed so far. */
+  epochsDone: number;
+  bestEpoch: number;
+  sinceBest: number;
+  best: Evaluation;
+  bestParams: ParamSnapshot;
+  params: ParamSnapshot;
+  adam: AdamState;
+  /** States of the sampling stream and of every extra stream, in order. */
+  rngs: number[][];
+  trainSeconds: number[];
+  evalSeconds: number[];
+}
+
 export interface FitHooks {
   onEpoch?(r: EpochReport): void | Promise<void>;
+  /** After each epoch; `state()` builds the (large) resumable state only when asked. */
+  onCheckpoint?(
+    state: () => FitState,
+    info: { epoch: number; isBest: boolean; epochSeconds: number },
+  ): void;
   shouldStop?(): boolean;
 }
 
@@ -102,16 +123,37 @@ export async function fit(
   opts: FitOptions,
   rng: Rng,
   hooks: FitHooks = {},
+  /** Streams besides sampling whose state must survive a resume (Gumbel noise, guide drops). */
+  extraRngs: Rng[] = [],
+  resume?: FitState,
 ): Promise<FitResult> {
   const optimizer = new Adam(model.params, opts.adam);
-  let best: Evaluation | undefined;
-  let bestEpoch = -1;
-  let bestParams: ParamSnapshot = snapshot(model.params);
-  let sinceBest = 0;
-  const trainSeconds: number[] = [];
-  const evalSeconds: number[] = [];
+  let best: Evaluation | undefined = resume?.best;
+  let bestEpoch = resume?.bestEpoch ?? -1;
+  let bestParams: ParamSnapshot = resume?.bestParams ?? snapshot(model.params);
+  let sinceBest = resume?.sinceBest ?? 0;
+  const trainSeconds: number[] = resume ? [...resume.trainSeconds] : [];
+  const evalSeconds: number[] = resume ? [...resume.evalSeconds] : [];
+  const rngs = [rng, ...extraRngs];
+  if (resume) {
+    restore(model.params, resume.params);
+    optimizer.load(resume.adam);
+    resume.rngs.forEach((s, i) => rngs[i].setState(s));
+  }
+  const state = (epochsDone: number): FitState => ({
+    epochsDone,
+    bestEpoch,
+    sinceBest,
+    best: best!,
+    bestParams,
+    params: snapshot(model.params),
+    adam: optimizer.state(),
+    rngs: rngs.map((r) => r.state()),
+    trainSeconds: [...trainSeconds],
+    evalSeconds: [...evalSeconds],
+  });
   let stoppedBy: FitResult['stoppedBy'] = 'max-epochs';
-  for (let epoch = 0; epoch < opts.maxEpochs; epoch++) {
+  for (let epoch = resume?.epochsDone ?? 0; epoch < opts.maxEpochs; epoch++) {
     if (hooks.shouldStop?.()) {
       stoppedBy = 'cancelled';
       break;
@@ -124,7 +166,8 @@ export async function fit(
     const t2 = performance.now();
     trainSeconds.push((t1 - t0) / 1000);
     evalSeconds.push((t2 - t1) / 1000);
-    if (!best || ev.valid.H5 > best.valid.H5) {
+    const isBest = !best || ev.valid.H5 > best.valid.H5;
+    if (isBest) {
       best = ev;
       bestEpoch = epoch;
       bestParams = snapshot(model.params);
@@ -141,7 +184,12 @@ export async function fit(
       trainSeconds: trainSeconds[epoch],
       evalSeconds: evalSeconds[epoch],
       bestEpoch,
-      bestValidH5: best.valid.H5,
+      bestValidH5: best!.valid.H5,
+    });
+    hooks.onCheckpoint?.(() => state(epoch + 1), {
+      epoch,
+      isBest,
+      epochSeconds: trainSeconds[epoch] + evalSeconds[epoch],
     });
     if (sinceBest >= opts.patience) {
       stoppedBy = 'patience';

@@ -147,6 +147,7 @@ export async function runDistill(
   store: Store,
   input: unknown,
   listener: TrainListener = {},
+  resume?: RunRow,
 ): Promise<DistillOutcome> {
   const cfg = parseDistillConfig(input);
   const dsRow = getDataset(store, cfg.dataset);
@@ -254,6 +255,7 @@ export async function runDistill(
       },
     },
     listener,
+    resume,
   );
   return {
     ...outcome,

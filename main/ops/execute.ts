@@ -8,12 +8,14 @@ import type { TiePolicy } from '../engine/metrics';
 import type { Recommender } from '../engine/models/model';
 import { restore } from '../engine/params';
 import { fit, type EpochReport } from '../engine/trainer';
-import { saveArrays } from '../store/artifacts';
+import { deleteArtifact, saveArrays } from '../store/artifacts';
 import type { NamedArray, TypedArray } from '../store/array-file';
 import type { Store } from '../store/db';
 import { getDataset, loadDataset } from '../store/datasets';
+import { loadCheckpoint, saveCheckpoint } from '../store/checkpoints';
 import {
   createRun,
+  dropEpochsFrom,
   failRun,
   finishRun,
   getRun,
@@ -78,6 +80,13 @@ export interface RunSpec {
   extraArtifacts?(model: Recommender, ctx: RunContext): Record<string, ExtraArtifact>;
 }
 
+/**
+ * Checkpoint after every epoch that costs less than this, after every new best epoch, and
+ * otherwise at least this often: a crash loses at most a couple of minutes of training.
+ */
+const CHEAP_EPOCH_SECONDS = 5;
+const CHECKPOINT_INTERVAL_MS = 120_000;
+
 /** Random streams derived from the run seed (the split uses its own stream of the same seed). */
 const STREAM_INIT = 2;
 const STREAM_SAMPLING = 3;
@@ -92,24 +101,30 @@ export async function executeRun(
   store: Store,
   spec: RunSpec,
   listener: TrainListener = {},
+  /** An interrupted or failed run to continue from its last checkpoint. */
+  resume?: RunRow,
 ): Promise<TrainOutcome> {
   const dsRow = getDataset(store, spec.dataset);
   const s = spec.settings;
   const backend = await initBackend(s.backend);
-  const run = createRun(store, {
-    label: spec.label,
-    kind: spec.kind,
-    model: spec.model,
-    method: spec.method,
-    datasetId: dsRow.id,
-    seed: s.seed,
-    teacherRunId: spec.teacherRunId,
-    config: spec.config,
-  });
+  const run =
+    resume ??
+    createRun(store, {
+      label: spec.label,
+      kind: spec.kind,
+      model: spec.model,
+      method: spec.method,
+      datasetId: dsRow.id,
+      seed: s.seed,
+      teacherRunId: spec.teacherRunId,
+      config: spec.config,
+    });
   try {
     const dataset = loadDataset(store, dsRow);
     const { splitId, split } = getOrCreateSplit(store, dsRow.id, dataset, s.seed, s.candidates);
     markRunning(store, run.id, { splitId, backend: backend.name, device: backend.device });
+    const checkpoint = resume ? loadCheckpoint(store, run.id) : undefined;
+    if (resume) dropEpochsFrom(store, run.id, checkpoint?.epochsDone ?? 0);
     listener.onStart?.({ runId: run.id, backend, maxEpochs: s.maxEpochs, label: spec.label ?? '' });
     const ctx: RunContext = {
       dataset,
@@ -120,6 +135,7 @@ export async function executeRun(
     };
     const model = spec.build(ctx);
     const scorer = new CandidateScorer(split, dataset.nUsers, dataset.nItems);
+    let lastCheckpoint = performance.now();
     const result = await fit(
       model,
       { train: ctx.train, split, scorer },
@@ -137,7 +153,20 @@ export async function executeRun(
           recordEpoch(store, run.id, r);
           listener.onEpoch?.(r);
         },
+        onCheckpoint: (state, info) => {
+          const now = performance.now();
+          if (
+            info.epochSeconds < CHEAP_EPOCH_SECONDS ||
+            info.isBest ||
+            now - lastCheckpoint >= CHECKPOINT_INTERVAL_MS
+          ) {
+            saveCheckpoint(store, run.id, state());
+            lastCheckpoint = now;
+          }
+        },
       },
+      [ctx.noiseRng],
+      checkpoint,
     );
     restore(model.params, result.bestParams);
     const tables = model.representationTables();
@@ -174,6 +203,7 @@ export async function executeRun(
       for (const [kind, a] of Object.entries(extra)) {
         saveArrays(store, owner, kind, join(dir, `${kind}.hkda`), a.arrays, { epoch, ...a.meta });
       }
+      deleteArtifact(store, { runId: run.id }, 'resume');
       finishRun(store, run.id, {
         status: result.stoppedBy === 'cancelled' ? 'cancelled' : 'completed',
         summary: { bestEpoch: result.bestEpoch, valid: result.best.valid, test: result.best.test },

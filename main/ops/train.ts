@@ -1,5 +1,6 @@
 import { createModel } from '../engine/models/registry';
 import type { Store } from '../store/db';
+import type { RunRow } from '../store/runs';
 import { executeRun, type TrainListener, type TrainOutcome } from './execute';
 import { parseTrainConfig } from './train-config';
 
@@ -10,6 +11,7 @@ export async function runTraining(
   store: Store,
   input: unknown,
   listener: TrainListener = {},
+  resume?: RunRow,
 ): Promise<TrainOutcome> {
   const cfg = parseTrainConfig(input);
   return executeRun(
@@ -26,5 +28,6 @@ export async function runTraining(
         createModel(cfg.model, ctx.dataset.nUsers, ctx.dataset.nItems, cfg.dim, ctx.initRng),
     },
     listener,
+    resume,
   );
 }

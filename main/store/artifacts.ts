@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { writeArrayFile, type NamedArray, type TypedArray } from './array-file';
 import { now, type Store } from './db';
 
@@ -59,4 +60,12 @@ export function listArtifacts(store: Store, runId: number): ArtifactRow[] {
   return store.db
     .prepare('SELECT id, kind, path, bytes, sha256 FROM artifacts WHERE run_id = ? ORDER BY id')
     .all(runId) as ArtifactRow[];
+}
+
+/** Removes an artifact's row and file (used for resume checkpoints once a run completes). */
+export function deleteArtifact(store: Store, owner: ArtifactOwner, kind: string): void {
+  const a = findArtifact(store, owner, kind);
+  if (!a) return;
+  store.db.prepare('DELETE FROM artifacts WHERE id = ?').run(a.id);
+  rmSync(join(store.home, a.path), { force: true });
 }

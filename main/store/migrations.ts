@@ -82,4 +82,10 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX artifacts_run ON artifacts(run_id);
     `,
   },
+  {
+    version: 2,
+    name: 'run owner process',
+    // The process training a run, so a run whose process died is found and marked interrupted.
+    sql: `ALTER TABLE runs ADD COLUMN pid INTEGER;`,
+  },
 ];

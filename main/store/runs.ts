@@ -147,10 +147,10 @@ export function markRunning(
 ): void {
   store.db
     .prepare(
-      `UPDATE runs SET status = 'running', split_id = ?, backend = ?, device = ?, started_at = ?
-       WHERE id = ?`,
+      `UPDATE runs SET status = 'running', split_id = ?, backend = ?, device = ?, pid = ?,
+         started_at = COALESCE(started_at, ?), error = NULL, finished_at = NULL WHERE id = ?`,
     )
-    .run(env.splitId, env.backend, env.device, now(), id);
+    .run(env.splitId, env.backend, env.device, process.pid, now(), id);
 }
 
 /** One epoch's record and the run's progress counter change together or not at all. */
@@ -240,4 +240,37 @@ export function getEpochs(store: Store, runId: number): EpochRecord[] {
       ? { diagnostics: JSON.parse(r.diagnostics_json) as Record<string, unknown> }
       : {}),
   }));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Marks runs whose training process is gone as interrupted; returns their ids. */
+export function reapInterrupted(store: Store): number[] {
+  const rows = store.db.prepare("SELECT id, pid FROM runs WHERE status = 'running'").all() as {
+    id: number;
+    pid: number | null;
+  }[];
+  const dead = rows
+    .filter((r) => r.pid === null || (r.pid !== process.pid && !alive(r.pid)))
+    .map((r) => r.id);
+  const mark = store.db.prepare(
+    "UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'",
+  );
+  store.db.transaction(() => dead.forEach((id) => mark.run(id)))();
+  return dead;
+}
+
+/** Epoch records after a checkpoint are recomputed on resume (identically: same RNG states). */
+export function dropEpochsFrom(store: Store, runId: number, epoch: number): void {
+  store.db.transaction(() => {
+    store.db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch >= ?').run(runId, epoch);
+    store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(epoch, runId);
+  })();
 }

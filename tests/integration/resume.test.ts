@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../main/data/rng';
+import { synthDataset } from '../../main/ops/datasets';
+import { resumeRun } from '../../main/ops/resume';
+import { runTraining } from '../../main/ops/train';
+import { runDistill } from '../../main/ops/distill';
+import { Store } from '../../main/store/db';
+import { getEpochs, getRun, listRuns, reapInterrupted } from '../../main/store/runs';
+import { tempDir } from '../support/tmp';
+
+const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
+const TRAIN = {
+  dataset: 'demo',
+  model: 'BPR',
+  dim: 24,
+  lr: 0.01,
+  reg: 1e-4,
+  batch: 64,
+  maxEpochs: 10,
+  patience: 100,
+};
+const DISTILL = {
+  dataset: 'demo',
+  teacher: 'teacher',
+  method: 'HyperKDMA-DE',
+  studentDim: 4,
+  numTas: 2,
+  experts: 3,
+  batch: 128,
+  maxEpochs: 6,
+  patience: 100,
+};
+
+function freshStore(): Store {
+  const s = new Store(tempDir());
+  synthDataset(s, { name: 'demo', users: 500, items: 700, seed: 4 });
+  return s;
+}
+
+const argv = (cfg: Record<string, unknown>) =>
+  Object.entries(cfg).flatMap(([k, v]) => [
+    `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    String(v),
+  ]);
+
+/** Starts the CLI on `args` and SIGKILLs it once `epochs` epoch records of its run exist. */
+async function killAfter(
+  store: Store,
+  args: string[],
+  runIndex: number,
+  epochs: number,
+): Promise<number> {
+  const child = spawn(process.execPath, [BIN, '--home', store.home, ...args], { stdio: 'ignore' });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  for (;;) {
+    const run = listRuns(store)[runIndex];
+    if (run && run.epochsRun >= epochs) break;
+    if (child.exitCode !== null) throw new Error('the trainer finished before it could be killed');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  child.kill('SIGKILL');
+  await exited;
+  return listRuns(store)[runIndex].id;
+}
+
+const strip = (e: ReturnType<typeof getEpochs>) =>
+  e.map(({ epoch, losses, valid, test }) => ({ epoch, losses, valid, test }));
+
+describe('crash-safe runs', () => {
+  it('a training process killed at random points resumes to exactly the uninterrupted result', async () => {
+    const baseline = freshStore();
+    const want = (await runTraining(baseline, TRAIN)).run;
+    const wantEpochs = strip(getEpochs(baseline, want.id));
+    const rng = Rng.seeded(11);
+    for (let trial = 0; trial < 3; trial++) {
+      const store = freshStore();
+      const killAt = 1 + rng.int(8);
+      const id = await killAfter(store, ['train', ...argv(TRAIN)], 0, killAt);
+      expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(reapInterrupted(store)).toEqual([id]);
+      const killed = getRun(store, id);
+      expect(killed.status).toBe('interrupted');
+      // Every finished epoch the process recorded is still there.
+      expect(getEpochs(store, id).map((e) => e.epoch)).toEqual([...Array(killed.epochsRun).keys()]);
+      expect(killed.epochsRun).toBeGreaterThanOrEqual(killAt);
+      const resumed = (await resumeRun(store, id)).run;
+      expect(resumed.status).toBe('completed');
+      expect(strip(getEpochs(store, id))).toEqual(wantEpochs);
+      expect(resumed.summary).toEqual(want.summary);
+      expect(resumed.bestEpoch).toBe(want.bestEpoch);
+      store.close();
+    }
+    baseline.close();
+  });
+
+  it('a distillation run (Gumbel noise, hypernet, gate) resumes exactly too', async () => {
+    const prepare = async () => {
+      const s = freshStore();
+      await runTraining(s, { ...TRAIN, maxEpochs: 3, label: 'teacher' });
+      return s;
+    };
+    const baseline = await prepare();
+    const want = (await runDistill(baseline, DISTILL)).run;
+    const store = await prepare();
+    const id = await killAfter(store, ['distill', ...argv(DISTILL)], 1, 3);
+    reapInterrupted(store);
+    expect(getRun(store, id).status).toBe('interrupted');
+    const resumed = (await resumeRun(store, id)).run;
+    expect(strip(getEpochs(store, id))).toEqual(strip(getEpochs(baseline, want.id)));
+    expect(resumed.summary).toEqual(want.summary);
+    await expect(resumeRun(store, id)).rejects.toThrow(/is completed; only interrupted or failed/);
+    store.close();
+    baseline.close();
+  });
+});
