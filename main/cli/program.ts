@@ -26,13 +26,18 @@ import {
   table,
 } from './views';
 
-export const EXIT = { ok: 0, runFailed: 1, usage: 2 } as const;
+/** Exit codes; a run cancelled with Ctrl-C ends like any interrupted command (128 + SIGINT). */
+export const EXIT = { ok: 0, runFailed: 1, usage: 2, cancelled: 130 } as const;
 
 export interface Io {
   out(text: string): void;
   err(text: string): void;
   /** Whether stderr is an interactive terminal (live progress line). */
   tty: boolean;
+  /** Subscribes to Ctrl-C while a run trains; returns the unsubscribe function. */
+  onInterrupt?(handler: () => void): () => void;
+  /** Leaves at once (a second Ctrl-C); the run is left interrupted and resumable. */
+  abort?(): never;
 }
 
 function intArg(name: string, min = 0) {
@@ -185,7 +190,19 @@ export function buildProgram(io: Io): {
     f: (l: import('../ops/execute').TrainListener) => Promise<T>,
   ) => {
     const progress = new ProgressLine(io, !json);
+    let stopRequested = false;
+    const unsubscribe = io.onInterrupt?.(() => {
+      if (stopRequested) {
+        io.err('\nstopped; the run is interrupted and resumes with `hkd runs resume <id>`');
+        io.abort?.();
+      }
+      stopRequested = true;
+      io.err(
+        '\ncancelling at the next batch and keeping the best epoch so far (Ctrl-C again to stop at once)',
+      );
+    });
     const result = await f({
+      shouldStop: () => stopRequested,
       onStart: (s) =>
         progress.start(
           s.runId,
@@ -194,7 +211,9 @@ export function buildProgram(io: Io): {
         ),
       onEpoch: (e) => progress.epoch(e),
     });
+    unsubscribe?.();
     progress.done();
+    if (stopRequested) cancelled = true;
     return result;
   };
 
@@ -351,10 +370,11 @@ export function buildProgram(io: Io): {
       );
     });
 
+  let cancelled = false;
   const run = async (argv: string[]): Promise<number> => {
     try {
       await program.parseAsync(argv, { from: 'user' });
-      return EXIT.ok;
+      return cancelled ? EXIT.cancelled : EXIT.ok;
     } catch (e) {
       return exitFor(e, io);
     } finally {

@@ -38,15 +38,20 @@ export interface Evaluation {
   ranks: Ranks;
 }
 
-export interface FitResult {
-  bestEpoch: number;
+export type FitResult = {
   epochsRun: number;
-  best: Evaluation;
-  bestParams: ParamSnapshot;
   trainSeconds: number[];
   evalSeconds: number[];
-  stoppedBy: 'patience' | 'max-epochs' | 'cancelled';
-}
+} & (
+  | {
+      stoppedBy: 'patience' | 'max-epochs' | 'cancelled';
+      bestEpoch: number;
+      best: Evaluation;
+      bestParams: ParamSnapshot;
+    }
+  /** Cancelled before the first epoch finished: nothing to report. */
+  | { stoppedBy: 'cancelled'; best?: undefined }
+);
 
 /** Everything needed to continue training exactly where it stopped. */
 export interface FitState {
@@ -79,23 +84,38 @@ export function evaluate(model: Recommender, scorer: CandidateScorer, ties: TieP
   return { valid: metricsFromRanks(ranks.valid), test: metricsFromRanks(ranks.test), ranks };
 }
 
+const YIELD_MS = 100;
+/** When training last let the event loop run; shared across epochs, which can be very short. */
+let lastYield = performance.now();
+
+/** Lets signals and messages (cancel requests) through, at most every YIELD_MS. */
+async function yieldToEventLoop(): Promise<void> {
+  if (performance.now() - lastYield < YIELD_MS) return;
+  await new Promise((r) => setImmediate(r));
+  lastYield = performance.now();
+}
+
 export interface EpochLosses {
   losses: Record<string, number>;
   diagnostics?: Record<string, number>;
 }
 
 /** Trains one epoch; returns the summed loss terms and the mean diagnostics. */
-export function trainEpoch(
+export async function trainEpoch(
   model: Recommender,
   optimizer: Adam,
   train: TrainSet,
   rng: Rng,
   opts: Pick<FitOptions, 'batchSize' | 'negatives'>,
-): EpochLosses {
+  /** Checked before every batch: true abandons the epoch (cancellation). */
+  shouldStop: () => boolean = () => false,
+): Promise<EpochLosses & { stopped: boolean }> {
   const sums: Record<string, number> = {};
   const statSums: Record<string, number> = {};
   const statCounts: Record<string, number> = {};
   for (const b of batches(sampleEpoch(train, rng, opts.negatives), opts.batchSize)) {
+    await yieldToEventLoop();
+    if (shouldStop()) return { losses: sums, stopped: true };
     const v = GradScope.step((scope) => model.loss(scope, b));
     optimizer.step();
     sums.total = (sums.total ?? 0) + v.total;
@@ -106,11 +126,11 @@ export function trainEpoch(
     }
   }
   const keys = Object.keys(statSums);
-  if (keys.length === 0) return { losses: sums };
+  if (keys.length === 0) return { losses: sums, stopped: false };
   const diagnostics = Object.fromEntries(keys.map((k) => [k, statSums[k] / statCounts[k]]));
   for (const [k, x] of Object.entries(sums))
     if (k !== 'total') diagnostics[`share.${k}`] = x / sums.total;
-  return { losses: sums, diagnostics };
+  return { losses: sums, diagnostics, stopped: false };
 }
 
 /**
@@ -160,7 +180,18 @@ export async function fit(
     }
     model.startEpoch?.(epoch);
     const t0 = performance.now();
-    const { losses, diagnostics } = trainEpoch(model, optimizer, data.train, rng, opts);
+    const { losses, diagnostics, stopped } = await trainEpoch(
+      model,
+      optimizer,
+      data.train,
+      rng,
+      opts,
+      () => hooks.shouldStop?.() ?? false,
+    );
+    if (stopped) {
+      stoppedBy = 'cancelled';
+      break;
+    }
     const t1 = performance.now();
     const ev = evaluate(model, data.scorer, opts.ties);
     const t2 = performance.now();
@@ -196,7 +227,7 @@ export async function fit(
       break;
     }
   }
-  if (!best) throw new Error('training stopped before its first epoch');
+  if (!best) return { stoppedBy: 'cancelled', epochsRun: 0, trainSeconds, evalSeconds };
   return {
     bestEpoch,
     epochsRun: trainSeconds.length,

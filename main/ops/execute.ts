@@ -14,6 +14,7 @@ import type { Store } from '../store/db';
 import { getDataset, loadDataset } from '../store/datasets';
 import { loadCheckpoint, saveCheckpoint } from '../store/checkpoints';
 import {
+  cancelRun,
   createRun,
   dropEpochsFrom,
   failRun,
@@ -31,6 +32,8 @@ export interface TrainOutcome {
 }
 
 export interface TrainListener {
+  /** Polled before every batch; true cancels the run at that boundary. */
+  shouldStop?(): boolean;
   onStart?(info: { runId: number; backend: BackendInfo; maxEpochs: number; label: string }): void;
   onEpoch?(r: EpochReport): void;
 }
@@ -153,6 +156,7 @@ export async function executeRun(
           recordEpoch(store, run.id, r);
           listener.onEpoch?.(r);
         },
+        shouldStop: () => listener.shouldStop?.() ?? false,
         onCheckpoint: (state, info) => {
           const now = performance.now();
           if (
@@ -168,6 +172,10 @@ export async function executeRun(
       [ctx.noiseRng],
       checkpoint,
     );
+    if (!result.best) {
+      cancelRun(store, run.id);
+      return { run: getRun(store, run.id), backend };
+    }
     restore(model.params, result.bestParams);
     const tables = model.representationTables();
     const extra = spec.extraArtifacts?.(model, ctx) ?? {};

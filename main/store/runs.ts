@@ -201,6 +201,13 @@ export function finishRun(
     );
 }
 
+/** A run cancelled before its first epoch finished: nothing to summarise. */
+export function cancelRun(store: Store, id: number): void {
+  store.db
+    .prepare(`UPDATE runs SET status = 'cancelled', finished_at = ? WHERE id = ?`)
+    .run(now(), id);
+}
+
 export function failRun(store: Store, id: number, error: string): void {
   store.db
     .prepare(`UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`)

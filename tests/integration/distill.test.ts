@@ -164,26 +164,29 @@ describe('every distillation method', () => {
 
   it.each(VARIANTS.map((v) => [v.name, v] as const))(
     '%s: the tensor count stays flat across epochs',
-    (_name, v) => {
+    async (_name, v) => {
       const model = v.make(Rng.seeded(4));
       const opt = new Adam(model.params);
       const r = Rng.seeded(5);
       model.startEpoch(0);
-      trainEpoch(model, opt, train, r, { batchSize: 256, negatives: 1 });
+      await trainEpoch(model, opt, train, r, { batchSize: 256, negatives: 1 });
       const before = tf.memory().numTensors;
       for (let e = 1; e < 3; e++) {
         model.startEpoch(e);
-        const { diagnostics } = trainEpoch(model, opt, train, r, { batchSize: 256, negatives: 1 });
+        const { diagnostics } = await trainEpoch(model, opt, train, r, {
+          batchSize: 256,
+          negatives: 1,
+        });
         expect(diagnostics).toBeDefined();
       }
       expect(tf.memory().numTensors).toBe(before);
     },
   );
 
-  it('HyperKDMA logs the degenerate-optimum diagnostics each epoch', () => {
+  it('HyperKDMA logs the degenerate-optimum diagnostics each epoch', async () => {
     const model = hyper('DE', { kind: 'hypernet' })(Rng.seeded(6));
     model.startEpoch(0);
-    const { diagnostics, losses } = trainEpoch(
+    const { diagnostics, losses } = await trainEpoch(
       model,
       new Adam(model.params),
       train,

@@ -95,6 +95,36 @@ describe('crash-safe runs', () => {
     baseline.close();
   });
 
+  it('Ctrl-C cancels at a batch boundary and keeps the best epoch (a second one exits like kill -9)', async () => {
+    const store = freshStore();
+    const long = ['train', ...argv({ ...TRAIN, maxEpochs: 500 }), '--json'];
+    const interruptAfter = async (epochs: number, signals: number) => {
+      const child = spawn(process.execPath, [BIN, '--home', store.home, ...long], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const code = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      const index = listRuns(store).length;
+      while ((listRuns(store)[index]?.epochsRun ?? 0) < epochs)
+        await new Promise((r) => setTimeout(r, 5));
+      for (let k = 0; k < signals; k++) {
+        child.kill('SIGINT');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return { code: await code, stdout, id: listRuns(store)[index].id };
+    };
+    const once = await interruptAfter(2, 1);
+    expect(once.code).toBe(130);
+    const result = JSON.parse(once.stdout);
+    expect(result).toMatchObject({ runId: once.id, status: 'cancelled' });
+    expect(result.bestEpoch).toBeGreaterThanOrEqual(0);
+    expect(getRun(store, once.id)).toMatchObject({ status: 'cancelled' });
+    await expect(resumeRun(store, once.id)).rejects.toThrow(/cancelled/);
+
+    store.close();
+  });
+
   it('a distillation run (Gumbel noise, hypernet, gate) resumes exactly too', async () => {
     const prepare = async () => {
       const s = freshStore();

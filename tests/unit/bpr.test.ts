@@ -71,7 +71,7 @@ describe.each(['wasm', 'cpu'] as const)('BPR on the %s backend (METHOD.md §4.1)
     expect(m.user.grad.some((x) => x !== 0)).toBe(true);
   });
 
-  it('keeps the tensor count flat across steps and epochs', () => {
+  it('keeps the tensor count flat across steps and epochs', async () => {
     const data = filterAndRemap(synthesize({ users: 60, items: 600, seed: 1 }), {
       minUser: 5,
       minItem: 0,
@@ -81,9 +81,10 @@ describe.each(['wasm', 'cpu'] as const)('BPR on the %s backend (METHOD.md §4.1)
     const m = new BPR(data.nUsers, data.nItems, 8, Rng.seeded(1));
     const opt = new Adam(m.params);
     const rng = Rng.seeded(2);
-    trainEpoch(m, opt, train, rng, { batchSize: 64, negatives: 1 });
+    await trainEpoch(m, opt, train, rng, { batchSize: 64, negatives: 1 });
     const before = tf.memory().numTensors;
-    for (let e = 0; e < 3; e++) trainEpoch(m, opt, train, rng, { batchSize: 64, negatives: 1 });
+    for (let e = 0; e < 3; e++)
+      await trainEpoch(m, opt, train, rng, { batchSize: 64, negatives: 1 });
     expect(tf.memory().numTensors).toBe(before);
   });
 });
@@ -117,6 +118,7 @@ describe('training BPR end to end', () => {
       { onEpoch: (e) => void reports.push(e.valid.H5) },
     );
     expect(r.stoppedBy).toBe('patience');
+    if (!r.best) throw new Error('no best epoch');
     expect(r.epochsRun).toBe(r.bestEpoch + 1 + 5);
     expect(Math.max(...reports)).toBe(r.best.valid.H5);
     // Random ranking among 500 items gives H@5 = 0.01.
