@@ -77,3 +77,17 @@ export function distillView(
 ) {
   return { ...runView(r), method: d.method, teacherRunId: d.teacherRunId, taDims: d.taDims };
 }
+
+export function datasetSummary(d: DatasetRow): string {
+  const s = d.stats;
+  return `${d.name}: ${s.users} users, ${s.items} items, ${s.interactions} interactions (${s.trainInteractions} for training), density ${s.density.toExponential(3)}`;
+}
+
+export function runSummary(r: RunRow): string {
+  return [
+    `run #${r.id} ${r.status}: ${r.model}${r.method ? ` ${r.method}` : ''} dim ${runView(r).dim} on ${r.backend ?? '?'} (${r.device ?? '?'})`,
+    `epochs ${r.epochsRun}, best ${r.bestEpoch ?? '-'}; ${fmt(r.trainSecondsPerEpoch, 2)} s/epoch training, ${fmt(r.evalSecondsPerEpoch, 3)} s evaluation`,
+    `valid ${metricsLine(r.summary?.valid ?? null)}`,
+    `test  ${metricsLine(r.summary?.test ?? null)}`,
+  ].join('\n');
+}

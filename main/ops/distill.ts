@@ -15,7 +15,7 @@ import { readArrayFile } from '../store/array-file';
 import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { getDataset } from '../store/datasets';
-import { getRun, listRuns, type RunRow } from '../store/runs';
+import { getRun, listRuns, reapInterrupted, type RunRow } from '../store/runs';
 import { parseDistillConfig, type DistillConfig, type DistillMethod } from './distill-config';
 import {
   executeRun,
@@ -123,7 +123,10 @@ const canonical = (c: Record<string, unknown>): string =>
       .map((k) => [k, c[k]]),
   );
 
-/** A completed run with this exact configuration, trained now if there is none. */
+/**
+ * A completed run with this exact configuration: an existing one, an interrupted one resumed,
+ * or a new one trained now.
+ */
 async function ensureRun(
   store: Store,
   cfg: DistillConfig,
@@ -131,15 +134,14 @@ async function ensureRun(
 ): Promise<RunRow> {
   const teacher = resolveRun(store, cfg.teacher);
   const key = canonical(normalizedConfig(cfg, teacher, resolveTaDims(cfg, runDim(teacher))));
-  const existing = listRuns(store).find(
-    (r) =>
-      r.kind === 'distill' &&
-      r.status === 'completed' &&
-      r.teacherRunId === teacher.id &&
-      canonical(r.config) === key,
+  reapInterrupted(store);
+  const same = listRuns(store).filter(
+    (r) => r.kind === 'distill' && r.teacherRunId === teacher.id && canonical(r.config) === key,
   );
-  if (existing) return existing;
-  return (await runDistill(store, cfg, listener)).run;
+  const done = same.find((r) => r.status === 'completed');
+  if (done) return done;
+  const broken = same.find((r) => r.status === 'interrupted');
+  return (await runDistill(store, cfg, listener, broken)).run;
 }
 
 /** Trains a student with one of the distillation methods, training any TA runs it needs first. */

@@ -37,11 +37,6 @@ const teacherTables = {
   users: Float32Array.from({ length: data.nUsers * dT }, () => 0.3 * rng.normal()),
   items: Float32Array.from({ length: data.nItems * dT }, () => 0.3 * rng.normal()),
 };
-const batch = {
-  users: train.items.subarray(0, 0),
-  pos: train.items.subarray(0, 0),
-  neg: train.items.subarray(0, 0),
-};
 
 function firstBatch() {
   const users: number[] = [];
@@ -216,7 +211,6 @@ describe('every distillation method', () => {
     ).toBeCloseTo(1, 5);
     expect(losses.total).toBeCloseTo(losses.bpr + losses.kd + losses.ta, 3);
   });
-  void batch;
 });
 
 describe('distillation runs end to end', () => {

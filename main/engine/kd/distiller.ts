@@ -7,6 +7,4 @@ export interface Distiller {
   readonly params: Param[];
   /** Weighted loss terms (their sum is added to the base loss) and diagnostics. */
   loss(input: KDStepInput): { terms: Record<string, tf.Scalar>; stats: Record<string, tf.Scalar> };
-  /** Per-entity outputs worth keeping at the best epoch (HyperKDMA's gate weights). */
-  readonly inspectable?: boolean;
 }

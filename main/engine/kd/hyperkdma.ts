@@ -57,7 +57,6 @@ type EntityRows = Pick<PerSet<Int32Array>, SetName>;
  * the gate-weighted sum. The shared parts run once over all of a batch's entities.
  */
 export class HyperKDMA implements Distiller {
-  readonly inspectable = true;
   readonly hypernet?: Hypernet;
   readonly staticTas?: StaticProjections;
   readonly gatenet?: Gatenet;

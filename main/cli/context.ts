@@ -1,0 +1,65 @@
+import { InvalidArgumentError } from 'commander';
+import type { TrainListener } from '../ops/execute';
+import type { Store } from '../store/db';
+import type { Io } from './program';
+import { ProgressLine } from './progress';
+
+/** What every command needs: output, the store (opened lazily), and run progress. */
+export interface CliContext {
+  io: Io;
+  openStore(): Store;
+  /** Prints `value` as one JSON document, or the text form. */
+  emit(json: boolean, value: unknown, text: () => string): void;
+  /** Runs a training with a progress line and Ctrl-C cancellation. */
+  withProgress<T>(json: boolean | undefined, f: (l: TrainListener) => Promise<T>): Promise<T>;
+}
+
+export function intArg(name: string, min = 0) {
+  return (v: string): number => {
+    if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`'${v}' is not an integer`);
+    const n = Number(v);
+    if (n < min) throw new InvalidArgumentError(`${name} must be ≥ ${min}`);
+    return n;
+  };
+}
+
+export function numArg(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError(`'${v}' is not a number`);
+  return n;
+}
+
+/** Progress on stderr and Ctrl-C handling around one training; reports whether it was cancelled. */
+export function progressRunner(io: Io, onCancelled: () => void): CliContext['withProgress'] {
+  return async (json, f) => {
+    const progress = new ProgressLine(io, !json);
+    let stopRequested = false;
+    const unsubscribe = io.onInterrupt?.(() => {
+      if (stopRequested) {
+        io.err('\nstopped; the run is interrupted and resumes with `hkd runs resume <id>`');
+        io.abort?.();
+      }
+      stopRequested = true;
+      io.err(
+        '\ncancelling at the next batch and keeping the best epoch so far (Ctrl-C again to stop at once)',
+      );
+    });
+    try {
+      return await f({
+        shouldStop: () => stopRequested,
+        onStart: (s) =>
+          progress.start(
+            s.runId,
+            `${s.backend.name} · ${s.backend.device}${s.label ? ` · ${s.label}` : ''}`,
+            s.maxEpochs,
+          ),
+        onEpoch: (e) => progress.epoch(e),
+      });
+    } finally {
+      unsubscribe?.();
+      progress.done();
+      if (stopRequested) onCancelled();
+    }
+  };
+}

@@ -1,0 +1,93 @@
+import { Option, type Command } from 'commander';
+import { FORMATS, type Format } from '../data/read-interactions';
+import { ensureDemoDataset, importDataset, synthDataset } from '../ops/datasets';
+import { getDataset, listDatasets } from '../store/datasets';
+import { intArg, type CliContext } from './context';
+import { datasetDetailView, datasetSummary, datasetView, fmt, table } from './views';
+
+/** `hkd setup` and `hkd dataset …`. */
+export function registerDatasetCommands(program: Command, ctx: CliContext): void {
+  const { openStore, emit } = ctx;
+  program
+    .command('setup')
+    .description('create the data directory and the demo dataset if missing')
+    .option('--json', 'print one JSON document')
+    .action((o: { json?: boolean }) => {
+      const s = openStore();
+      const { row, created } = ensureDemoDataset(s);
+      emit(!!o.json, { home: s.home, demo: datasetView(row), created }, () =>
+        [
+          `data directory: ${s.home}`,
+          `${created ? 'created' : 'found'} ${datasetSummary(row)}`,
+        ].join('\n'),
+      );
+    });
+
+  const dataset = program.command('dataset').description('import, generate and inspect datasets');
+  dataset
+    .command('import <file>')
+    .description('import an interaction file (users.dat, CSV/TSV, MovieLens)')
+    .requiredOption('--name <name>', 'dataset name')
+    .addOption(new Option('--format <format>', 'file format').choices(FORMATS).default('auto'))
+    .option('--min-user <n>', 'minimum interactions per user', intArg('--min-user', 3), 5)
+    .option('--min-item <n>', 'minimum interactions per item', intArg('--min-item'), 0)
+    .option('--json', 'print one JSON document')
+    .action(
+      async (
+        file: string,
+        o: { name: string; format: Format; minUser: number; minItem: number; json?: boolean },
+      ) => {
+        const row = await importDataset(openStore(), { file, ...o });
+        emit(!!o.json, datasetView(row), () => datasetSummary(row));
+      },
+    );
+  dataset
+    .command('synth')
+    .description('generate a seeded synthetic dataset (latent factors + popularity skew)')
+    .requiredOption('--name <name>', 'dataset name')
+    .option('--users <n>', 'number of users', intArg('--users', 1), 1000)
+    .option('--items <n>', 'number of items', intArg('--items', 1), 1500)
+    .option('--seed <n>', 'random seed', intArg('--seed'), 0)
+    .option('--json', 'print one JSON document')
+    .action((o: { name: string; users: number; items: number; seed: number; json?: boolean }) => {
+      const row = synthDataset(openStore(), o);
+      emit(!!o.json, datasetView(row), () => datasetSummary(row));
+    });
+  dataset
+    .command('list')
+    .description('list datasets')
+    .option('--json', 'print one JSON document')
+    .action((o: { json?: boolean }) => {
+      const rows = listDatasets(openStore());
+      emit(!!o.json, rows.map(datasetView), () =>
+        rows.length === 0
+          ? 'No datasets yet: try `hkd dataset synth --name demo`.'
+          : table(
+              ['name', 'users', 'items', 'interactions', 'density'],
+              rows.map((d) => [
+                d.name,
+                d.stats.users,
+                d.stats.items,
+                d.stats.interactions,
+                d.stats.density.toExponential(3),
+              ]),
+            ),
+      );
+    });
+  dataset
+    .command('show <name>')
+    .description('show one dataset with its statistics')
+    .option('--json', 'print one JSON document')
+    .action((name: string, o: { json?: boolean }) => {
+      const row = getDataset(openStore(), name);
+      const v = datasetDetailView(row);
+      emit(!!o.json, v, () =>
+        [
+          datasetSummary(row),
+          `source: ${v.source} (${v.format}; min-user ${v.minUser}, min-item ${v.minItem})`,
+          `user degree: min ${v.userDegree.min}, median ${v.userDegree.median}, mean ${fmt(v.userDegree.mean, 2)}, max ${v.userDegree.max}`,
+          `item degree: min ${v.itemDegree.min}, median ${v.itemDegree.median}, mean ${fmt(v.itemDegree.mean, 2)}, max ${v.itemDegree.max}`,
+        ].join('\n'),
+      );
+    });
+}

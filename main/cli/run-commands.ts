@@ -1,0 +1,188 @@
+import { Option, type Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { BACKENDS, type BackendChoice } from '../engine/backend';
+import { PHR_ENRICHMENTS } from '../engine/kd/enrichment';
+import { MODEL_NAMES } from '../engine/models/registry';
+import { runDistill } from '../ops/distill';
+import { DISTILL_METHODS, TA_SOURCES } from '../ops/distill-config';
+import { exportGates } from '../ops/gates';
+import { resumeRun } from '../ops/resume';
+import { runTraining } from '../ops/train';
+import { getEpochs, getRun, listRuns } from '../store/runs';
+import { intArg, numArg, type CliContext } from './context';
+import { distillView, fmt, runSummary, runView, table } from './views';
+
+/** `hkd train`, `hkd distill`, `hkd gates` and `hkd runs …`. */
+export function registerRunCommands(program: Command, ctx: CliContext): void {
+  const { io, openStore, emit, withProgress } = ctx;
+  const trainingFlags = (c: Command) =>
+    c
+      .option('--lr <x>', 'Adam learning rate', numArg, 1e-3)
+      .option('--reg <x>', 'coupled L2 weight decay', numArg, 1e-3)
+      .option('--batch <n>', 'batch size', intArg('--batch', 1), 1024)
+      .option('--neg <n>', 'negatives per positive', intArg('--neg', 1), 1)
+      .option('--max-epochs <n>', 'maximum epochs', intArg('--max-epochs', 1), 1000)
+      .option('--patience <n>', 'early-stopping patience (epochs)', intArg('--patience', 1), 20)
+      .option('--candidates <n>', 'sampled candidates per user', intArg('--candidates', 1), 499)
+      .addOption(
+        new Option('--ties <policy>', 'how score ties rank')
+          .choices(['against', 'list-order'])
+          .default('against'),
+      )
+      .option('--label <text>', 'free-text label')
+      .addOption(new Option('--backend <b>', 'compute backend').choices(BACKENDS).default('auto'))
+      .option('--json', 'print one JSON document');
+
+  trainingFlags(
+    program
+      .command('train')
+      .description('train a base model (teacher or student) with early stopping')
+      .requiredOption('--dataset <name>', 'dataset name')
+      .addOption(
+        new Option('--model <model>', 'base model').choices(MODEL_NAMES).makeOptionMandatory(),
+      )
+      .requiredOption('--dim <d>', 'embedding size', intArg('--dim', 1))
+      .option('--seed <n>', 'split and training seed', intArg('--seed'), 0),
+  ).action(async (o: Record<string, unknown> & { json?: boolean }) => {
+    const { json, ...config } = o;
+    const { run, backend } = await withProgress(json, (l) => runTraining(openStore(), config, l));
+    emit(!!json, { ...runView(run), backend: backend.name }, () => runSummary(run));
+  });
+
+  trainingFlags(
+    program
+      .command('distill')
+      .description('train a student from a teacher run with a distillation method')
+      .requiredOption('--dataset <name>', 'dataset name')
+      .requiredOption('--teacher <run>', 'teacher run id or label')
+      .addOption(
+        new Option('--method <m>', 'distillation method')
+          .choices(DISTILL_METHODS)
+          .makeOptionMandatory(),
+      )
+      .requiredOption('--student-dim <d>', 'student embedding size', intArg('--student-dim', 1))
+      .option(
+        '--num-tas <m>',
+        'number of teacher assistants (Eq. 20 sizes)',
+        intArg('--num-tas', 1),
+        8,
+      )
+      .option('--ta-dims <list>', 'explicit TA sizes, e.g. 40,60,80', (v: string) =>
+        v.split(',').map((x) => intArg('--ta-dims', 1)(x)),
+      )
+      .option('--lambda-t <x>', 'weight of the teacher KD term', numArg, 1e-2)
+      .option('--lambda-ta <x>', 'weight of the TA term (HyperKDMA)', numArg, 1e-3)
+      .option('--experts <n>', 'DE experts per module', intArg('--experts', 1), 30)
+      .option('--item-weight <x>', 'weight of item sums in the KD losses', numArg, 0.5)
+      .option('--no-gate', 'ablation w/o GNet: uniform TA weights')
+      .addOption(
+        new Option(
+          '--no-hypernet <reading>',
+          'ablation w/o HNet: shared static projections or pretrained TAs',
+        ).choices(TA_SOURCES.slice(1)),
+      )
+      .addOption(
+        new Option('--phr-enrich <mode>', 'PHR teacher input')
+          .choices(PHR_ENRICHMENTS)
+          .default('full'),
+      )
+      .option(
+        '--dgkd-drop <rule>',
+        'DGKD guide dropping: fixed:<count> or bernoulli:<p>',
+        'fixed:1',
+      ),
+  ).action(async (o: Record<string, unknown> & { json?: boolean; hypernet: true | string }) => {
+    const { json, hypernet, ...rest } = o;
+    const config = { ...rest, taSource: hypernet === true ? 'hypernet' : hypernet };
+    const r = await withProgress(json, (l) => runDistill(openStore(), config, l));
+    emit(!!json, { ...distillView(r.run, r), backend: r.backend.name }, () =>
+      [
+        runSummary(r.run),
+        `method ${r.method} from teacher run #${r.teacherRunId}; TA sizes ${r.taDims.join(', ') || '-'}`,
+      ].join('\n'),
+    );
+  });
+
+  program
+    .command('gates <run>')
+    .description('export the per-user and per-item TA weights of a HyperKDMA run')
+    .addOption(new Option('--format <f>', 'output format').choices(['csv', 'json']).default('csv'))
+    .addOption(new Option('--kind <k>', 'only users or only items').choices(['users', 'items']))
+    .option('--out <file>', 'write to a file instead of standard output')
+    .action(
+      (run: string, o: { format: 'csv' | 'json'; kind?: 'users' | 'items'; out?: string }) => {
+        const text = exportGates(openStore(), intArg('run id', 1)(run), o.format, o.kind);
+        if (o.out) writeFileSync(o.out, text);
+        else io.out(text.trimEnd());
+      },
+    );
+
+  const runs = program.command('runs').description('inspect recorded runs');
+  runs
+    .command('list')
+    .description('list runs')
+    .option('--json', 'print one JSON document')
+    .action((o: { json?: boolean }) => {
+      const rows = listRuns(openStore());
+      emit(!!o.json, rows.map(runView), () =>
+        rows.length === 0
+          ? 'No runs yet: try `hkd train --dataset demo --model BPR --dim 20`.'
+          : table(
+              [
+                'id',
+                'status',
+                'model',
+                'dim',
+                'epochs',
+                'best',
+                'valid H@5',
+                'test H@5',
+                'test N@5',
+                'label',
+              ],
+              rows.map((r) => [
+                r.id,
+                r.status,
+                r.method ? `${r.model} ${r.method}` : r.model,
+                runView(r).dim,
+                r.epochsRun,
+                r.bestEpoch ?? '-',
+                fmt(r.summary?.valid.H5),
+                fmt(r.summary?.test.H5),
+                fmt(r.summary?.test.N5),
+                r.label ?? '',
+              ]),
+            ),
+      );
+    });
+  runs
+    .command('resume <id>')
+    .description('continue an interrupted or failed run from its last checkpoint')
+    .addOption(new Option('--backend <b>', 'compute backend').choices(BACKENDS))
+    .option('--json', 'print one JSON document')
+    .action(async (id: string, o: { json?: boolean; backend?: BackendChoice }) => {
+      const { run, backend } = await withProgress(o.json, (l) =>
+        resumeRun(openStore(), intArg('run id', 1)(id), l, o.backend),
+      );
+      emit(!!o.json, { ...runView(run), backend: backend.name }, () => runSummary(run));
+    });
+  runs
+    .command('show <id>')
+    .description('show one run with its configuration and epochs')
+    .option('--json', 'print one JSON document')
+    .action((id: string, o: { json?: boolean }) => {
+      const s = openStore();
+      const run = getRun(s, intArg('run id', 1)(id));
+      const epochs = getEpochs(s, run.id);
+      emit(
+        !!o.json,
+        { ...runView(run), config: run.config, error: run.error, epochRecords: epochs },
+        () =>
+          [
+            runSummary(run),
+            `config: ${JSON.stringify(run.config)}`,
+            ...(run.error ? [`error: ${run.error.split('\n')[0]}`] : []),
+          ].join('\n'),
+      );
+    });
+}
