@@ -72,10 +72,7 @@ export interface FitState {
 export interface FitHooks {
   onEpoch?(r: EpochReport): void | Promise<void>;
   /** After each epoch; `state()` builds the (large) resumable state only when asked. */
-  onCheckpoint?(
-    state: () => FitState,
-    info: { epoch: number; isBest: boolean; epochSeconds: number },
-  ): void;
+  onCheckpoint?(state: () => FitState): void;
   shouldStop?(): boolean;
 }
 
@@ -197,8 +194,7 @@ export async function fit(
     const t2 = performance.now();
     trainSeconds.push((t1 - t0) / 1000);
     evalSeconds.push((t2 - t1) / 1000);
-    const isBest = !best || ev.valid.H5 > best.valid.H5;
-    if (isBest) {
+    if (!best || ev.valid.H5 > best.valid.H5) {
       best = ev;
       bestEpoch = epoch;
       bestParams = snapshot(model.params);
@@ -217,11 +213,7 @@ export async function fit(
       bestEpoch,
       bestValidH5: best!.valid.H5,
     });
-    hooks.onCheckpoint?.(() => state(epoch + 1), {
-      epoch,
-      isBest,
-      epochSeconds: trainSeconds[epoch] + evalSeconds[epoch],
-    });
+    hooks.onCheckpoint?.(() => state(epoch + 1));
     if (sinceBest >= opts.patience) {
       stoppedBy = 'patience';
       break;

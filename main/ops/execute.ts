@@ -84,11 +84,11 @@ export interface RunSpec {
 }
 
 /**
- * Checkpoint after every epoch that costs less than this, after every new best epoch, and
- * otherwise at least this often: a crash loses at most a couple of minutes of training.
+ * A checkpoint is written once the time since the last one is at least this many times what the
+ * last one cost, so checkpointing stays under ~10% of the run: every epoch while they are cheap
+ * (small models, short epochs), less often for large ones.
  */
-const CHEAP_EPOCH_SECONDS = 5;
-const CHECKPOINT_INTERVAL_MS = 120_000;
+const CHECKPOINT_COST_FACTOR = 10;
 
 /** Random streams derived from the run seed (the split uses its own stream of the same seed). */
 const STREAM_INIT = 2;
@@ -139,6 +139,7 @@ export async function executeRun(
     const model = spec.build(ctx);
     const scorer = new CandidateScorer(split, dataset.nUsers, dataset.nItems);
     let lastCheckpoint = performance.now();
+    let checkpointCost = 0;
     const result = await fit(
       model,
       { train: ctx.train, split, scorer },
@@ -157,16 +158,12 @@ export async function executeRun(
           listener.onEpoch?.(r);
         },
         shouldStop: () => listener.shouldStop?.() ?? false,
-        onCheckpoint: (state, info) => {
-          const now = performance.now();
-          if (
-            info.epochSeconds < CHEAP_EPOCH_SECONDS ||
-            info.isBest ||
-            now - lastCheckpoint >= CHECKPOINT_INTERVAL_MS
-          ) {
-            saveCheckpoint(store, run.id, state());
-            lastCheckpoint = now;
-          }
+        onCheckpoint: (state) => {
+          const start = performance.now();
+          if (start - lastCheckpoint < CHECKPOINT_COST_FACTOR * checkpointCost) return;
+          saveCheckpoint(store, run.id, state());
+          lastCheckpoint = performance.now();
+          checkpointCost = lastCheckpoint - start;
         },
       },
       [ctx.noiseRng],

@@ -24,9 +24,10 @@ export function saveArrays(
   rel: string,
   arrays: Record<string, NamedArray | TypedArray>,
   meta: Record<string, unknown> = {},
+  opts: { hash?: boolean } = {},
 ): ArtifactRow {
   const abs = store.artifactPath(rel);
-  const { bytes, sha256 } = writeArrayFile(abs, arrays, meta);
+  const { bytes, sha256 } = writeArrayFile(abs, arrays, meta, opts);
   const path = relative(store.home, abs);
   const o = owner as Partial<{ datasetId: number; splitId: number; runId: number }>;
   const info = store.db

@@ -53,9 +53,15 @@ export function saveCheckpoint(store: Store, runId: number, s: FitState): void {
     trainSeconds: s.trainSeconds,
     evalSeconds: s.evalSeconds,
   };
-  saveArrays(store, { runId }, 'resume', join('runs', `${runId}`, 'resume.hkda'), arrays, {
-    ...meta,
-  });
+  saveArrays(
+    store,
+    { runId },
+    'resume',
+    join('runs', `${runId}`, 'resume.hkda'),
+    arrays,
+    { ...meta },
+    { hash: false },
+  );
 }
 
 export function loadCheckpoint(store: Store, runId: number): FitState | undefined {
