@@ -9,6 +9,7 @@ import { initBackend } from '../../main/engine/backend';
 import { GradScope } from '../../main/engine/grad-scope';
 import { gumbelFrom } from '../../main/engine/kd/de';
 import { DistilledStudent } from '../../main/engine/kd/distilled-student';
+import type { PhrEnrichment } from '../../main/engine/kd/enrichment';
 import { frozenGuide, GuideKD, type KDFlavour } from '../../main/engine/kd/guide';
 import { GuidedDistiller } from '../../main/engine/kd/guided';
 import { HyperKDMA, type TaSource } from '../../main/engine/kd/hyperkdma';
@@ -54,13 +55,20 @@ function firstBatch() {
 
 type Variant = { name: string; make: (r: Rng) => DistilledStudent };
 
-function guideKD(flavour: KDFlavour, r: Rng, name = 'teacher', tables = teacherTables, dim = dT) {
+function guideKD(
+  flavour: KDFlavour,
+  r: Rng,
+  name = 'teacher',
+  tables = teacherTables,
+  dim = dT,
+  enrichment: PhrEnrichment = 'full',
+) {
   return new GuideKD(
     name,
     frozenGuide(name, dim, tables),
     flavour,
     dS,
-    { experts: 3, enrichment: 'full', train },
+    { experts: 3, enrichment, train },
     r,
   );
 }
@@ -95,6 +103,21 @@ const taTables = taDims.map((d) => ({
 }));
 
 const VARIANTS: Variant[] = [
+  {
+    name: 'PHR with batch-neighbourhood enrichment',
+    make: (r) =>
+      new DistilledStudent(
+        new BPR(data.nUsers, data.nItems, dS, r),
+        new GuidedDistiller(
+          [guideKD('PHR', r, 'teacher', teacherTables, dT, 'batch')],
+          0.1,
+          0.5,
+          undefined,
+          r,
+        ),
+        gumbelFrom(r),
+      ),
+  },
   ...(['DE', 'PHR'] as const).flatMap((f): Variant[] => [
     {
       name: f,

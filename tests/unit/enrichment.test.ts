@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { enrichBatch, enrichFull, itemUsers } from '../../main/engine/kd/enrichment';
 import type { TrainSet } from '../../main/data/split';
+import { enrichBatch, enrichFull, itemUsers } from '../../main/engine/kd/enrichment';
 
 // Two users, three items, d = 1: user 0 has items {0, 1}, user 1 has items {1, 2}.
 const train: TrainSet = {
@@ -21,15 +21,15 @@ describe('PHR input enrichment (§5.3)', () => {
   it('batch neighbourhood: neighbours restricted to the batch, own value when none is there', () => {
     const byItem = itemUsers(train);
     expect(Array.from(byItem.itemPtr)).toEqual([0, 1, 3, 4]);
-    const v = enrichBatch(tables, 1, train, byItem, {
+    const batch = {
       users: Int32Array.from([0]),
-      items: Int32Array.from([1, 2]),
-      batchUsers: Int32Array.from([0]),
-      batchItems: [Int32Array.from([1]), Int32Array.from([2])],
-    });
+      items: [Int32Array.from([1]), Int32Array.from([2])],
+    };
     // User 0's batch items are {1, 2}; it interacted with 1 only.
-    expect(Array.from(v.users)).toEqual([0.5 * (10 + 2)]);
+    const users = enrichBatch(tables, 1, train, byItem, 'user', Int32Array.from([0]), batch);
+    expect(Array.from(users)).toEqual([0.5 * (10 + 2)]);
     // Item 1's users in the batch: {0}; item 2's: none (user 1 is absent).
-    expect(Array.from(v.items)).toEqual([0.5 * (2 + 10), 4]);
+    const items = enrichBatch(tables, 1, train, byItem, 'item', Int32Array.from([1, 2]), batch);
+    expect(Array.from(items)).toEqual([0.5 * (2 + 10), 4]);
   });
 });

@@ -69,62 +69,29 @@ export function enrichFull(
 }
 
 /**
- * Batch-neighbourhood enrichment (the authors' disabled `enrich()`): neighbours restricted to
- * entities of the current batch: a user averages its items among the batch's positives and
- * negatives, an item its users among the batch's users.
+ * Batch-neighbourhood enrichment (the authors' disabled `enrich()`) of some entities of one kind:
+ * neighbours are restricted to the batch, so a user averages its items among the batch's
+ * positives and negatives, an item its users among the batch's users.
  */
 export function enrichBatch(
   tables: { users: Float32Array; items: Float32Array },
   d: number,
   t: TrainSet,
   byItem: ItemUsers,
-  ids: { users: Int32Array; items: Int32Array; batchUsers: Int32Array; batchItems: Int32Array[] },
-): { users: Float32Array; items: Float32Array } {
-  const inUsers = new Set(ids.batchUsers);
-  const inItems = new Set<number>();
-  for (const set of ids.batchItems) for (const i of set) inItems.add(i);
-  const pick = (table: Float32Array, rows: Int32Array) => {
-    const out = new Float32Array(rows.length * d);
-    rows.forEach((r, k) => out.set(table.subarray(r * d, (r + 1) * d), k * d));
-    return out;
-  };
-  const gatherOther = (table: Float32Array, visitIds: number[]) => {
-    const out = new Float32Array(visitIds.length * d);
-    visitIds.forEach((j, k) => out.set(table.subarray(j * d, (j + 1) * d), k * d));
-    return out;
-  };
-  const enrichSet = (
-    self: Float32Array,
-    rows: Int32Array,
-    other: Float32Array,
-    neighbours: (r: number) => number[],
-  ) => {
-    const own = pick(self, rows);
-    const lists = Array.from(rows, neighbours);
-    const flatIds = lists.flat();
-    const otherRows = gatherOther(other, flatIds);
-    let offset = 0;
-    const offsets = lists.map((l) => {
-      const o = offset;
-      offset += l.length;
-      return o;
-    });
-    return enrichRows(own, otherRows, d, rows.length, (r, visit) => {
-      for (let k = 0; k < lists[r].length; k++) visit(offsets[r] + k);
-    });
-  };
-  return {
-    users: enrichSet(tables.users, ids.users, tables.items, (u) => {
-      const out: number[] = [];
-      for (let p = t.userPtr[u]; p < t.userPtr[u + 1]; p++)
-        if (inItems.has(t.items[p])) out.push(t.items[p]);
-      return out;
-    }),
-    items: enrichSet(tables.items, ids.items, tables.users, (i) => {
-      const out: number[] = [];
-      for (let p = byItem.itemPtr[i]; p < byItem.itemPtr[i + 1]; p++)
-        if (inUsers.has(byItem.users[p])) out.push(byItem.users[p]);
-      return out;
-    }),
-  };
+  kind: 'user' | 'item',
+  ids: Int32Array,
+  batch: { users: Int32Array; items: Int32Array[] },
+): Float32Array {
+  const inBatch = new Set<number>(
+    kind === 'user' ? batch.items.flatMap((s) => Array.from(s)) : batch.users,
+  );
+  const [self, other] =
+    kind === 'user' ? [tables.users, tables.items] : [tables.items, tables.users];
+  const [ptr, adj] = kind === 'user' ? [t.userPtr, t.items] : [byItem.itemPtr, byItem.users];
+  const own = new Float32Array(ids.length * d);
+  ids.forEach((e, k) => own.set(self.subarray(e * d, (e + 1) * d), k * d));
+  return enrichRows(own, other, d, ids.length, (r, visit) => {
+    const e = ids[r];
+    for (let p = ptr[e]; p < ptr[e + 1]; p++) if (inBatch.has(adj[p])) visit(adj[p]);
+  });
 }

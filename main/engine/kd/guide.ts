@@ -144,16 +144,12 @@ export class GuideKD {
       case 'batch': {
         const d = this.guide.dim;
         const tables = { users: this.guide.users.data, items: this.guide.items.data };
-        const batchItems = [sets.pos, sets.neg];
-        const forSet = (ids: Int32Array, set: SetName) => {
-          const e = enrichBatch(tables, d, this.opts.train, this.byItem!, {
-            users: set === 'users' ? ids : new Int32Array(0),
-            items: set === 'users' ? new Int32Array(0) : ids,
-            batchUsers: sets.users,
-            batchItems,
-          });
-          return tf.tensor2d(set === 'users' ? e.users : e.items, [ids.length, d]);
-        };
+        const batch = { users: sets.users, items: [sets.pos, sets.neg] };
+        const forSet = (ids: Int32Array, set: SetName) =>
+          tf.tensor2d(
+            enrichBatch(tables, d, this.opts.train, this.byItem!, KIND_OF[set], ids, batch),
+            [ids.length, d],
+          );
         return mapSets(sets, forSet);
       }
     }
