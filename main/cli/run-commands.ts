@@ -6,7 +6,7 @@ import { MODEL_NAMES } from '../engine/models/registry';
 import { runDistill } from '../ops/distill';
 import { DISTILL_METHODS, TA_SOURCES } from '../ops/distill-config';
 import { exportGates } from '../ops/gates';
-import { resumeRun } from '../ops/resume';
+import { cancelRunningRun, resumeRun } from '../ops/resume';
 import { runTraining } from '../ops/train';
 import { getEpochs, getRun, listRuns } from '../store/runs';
 import { intArg, numArg, type CliContext } from './context';
@@ -154,6 +154,13 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
               ]),
             ),
       );
+    });
+  runs
+    .command('cancel <id>')
+    .description('cancel a running run at its next batch (it keeps its best epoch so far)')
+    .action((id: string) => {
+      cancelRunningRun(openStore(), intArg('run id', 1)(id));
+      io.err(`asked run #${id} to stop at its next batch`);
     });
   runs
     .command('resume <id>')

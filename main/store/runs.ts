@@ -281,3 +281,10 @@ export function dropEpochsFrom(store: Store, runId: number, epoch: number): void
     store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(epoch, runId);
   })();
 }
+
+/** The process training a run, if it is running. */
+export function runPid(store: Store, id: number): number | null {
+  const r = store.db.prepare("SELECT pid FROM runs WHERE id = ? AND status = 'running'").get(id) as
+    { pid: number | null } | undefined;
+  return r?.pid ?? null;
+}

@@ -5,6 +5,7 @@ import { Rng } from '../../main/data/rng';
 import { synthDataset } from '../../main/ops/datasets';
 import { resumeRun } from '../../main/ops/resume';
 import { runTraining } from '../../main/ops/train';
+import { runCli } from '../../main/cli/program';
 import { runDistill } from '../../main/ops/distill';
 import { Store } from '../../main/store/db';
 import { getEpochs, getRun, listRuns, reapInterrupted } from '../../main/store/runs';
@@ -122,6 +123,32 @@ describe('crash-safe runs', () => {
     expect(getRun(store, once.id)).toMatchObject({ status: 'cancelled' });
     await expect(resumeRun(store, once.id)).rejects.toThrow(/cancelled/);
 
+    store.close();
+  });
+
+  it('hkd runs cancel stops a run trained by another process at its next batch', async () => {
+    const store = freshStore();
+    const child = spawn(
+      process.execPath,
+      [BIN, '--home', store.home, 'train', ...argv({ ...TRAIN, maxEpochs: 500, patience: 500 })],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const code = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    while ((listRuns(store)[0]?.epochsRun ?? 0) < 2) await new Promise((r) => setTimeout(r, 5));
+    const io = { out: () => {}, err: () => {}, tty: false };
+    expect(await runCli(['--home', store.home, 'runs', 'cancel', '1'], io)).toBe(0);
+    expect(await code).toBe(130);
+    expect(getRun(store, 1).status).toBe('cancelled');
+    const again: string[] = [];
+    expect(
+      await runCli(['--home', store.home, 'runs', 'cancel', '1'], {
+        ...io,
+        err: (s) => again.push(s),
+      }),
+    ).toBe(2);
+    expect(again.join('')).toMatch(/only running runs can be cancelled/);
     store.close();
   });
 
