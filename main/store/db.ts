@@ -38,10 +38,13 @@ export function schemaVersion(db: Db): number {
 export function migrate(db: Db): void {
   for (const m of MIGRATIONS) {
     if (m.version <= schemaVersion(db)) continue;
+    // IMMEDIATE takes the write lock first, so two processes opening a fresh home cannot both
+    // apply the same step: the second re-reads the version under the lock and skips it.
     db.transaction(() => {
+      if (m.version <= schemaVersion(db)) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
 }
 

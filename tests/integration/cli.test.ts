@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -289,6 +289,23 @@ describe('hkd CLI end to end', () => {
     const noGates = await hkd(home, 'gates', String(teacher.runId));
     expect(noGates.code).toBe(2);
     expect(noGates.err).toMatch(/has no gate weights/);
+  });
+
+  it('several processes opening a fresh data directory at once all succeed', async () => {
+    const home = join(tempDir(), 'fresh');
+    const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
+    const codes = await Promise.all(
+      Array.from(
+        { length: 6 },
+        () =>
+          new Promise<number | null>((resolve) =>
+            spawn(process.execPath, [bin, '--home', home, 'dataset', 'list', '--json'], {
+              stdio: 'ignore',
+            }).on('exit', resolve),
+          ),
+      ),
+    );
+    expect(codes).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
   it('the installed binary prints exactly one JSON document on stdout', () => {
