@@ -117,7 +117,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       },
     );
 
-  const runs = program.command('runs').description('inspect recorded runs');
+  const runs = program.command('runs').description('inspect, cancel and resume runs');
   runs
     .command('list')
     .description('list runs')
