@@ -10,7 +10,7 @@ import { cancelRunningRun, resumeRun } from '../ops/resume';
 import { runTraining } from '../ops/train';
 import { getEpochs, getRun, listRuns } from '../store/runs';
 import { intArg, numArg, type CliContext } from './context';
-import { distillView, fmt, runSummary, runView, table } from './views';
+import { distillView, epochTable, fmt, runSummary, runView, table } from './views';
 
 /** `hkd train`, `hkd distill`, `hkd gates` and `hkd runs …`. */
 export function registerRunCommands(program: Command, ctx: CliContext): void {
@@ -176,8 +176,9 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
   runs
     .command('show <id>')
     .description('show one run with its configuration and epochs')
+    .option('--epochs', 'add a table of its epochs (losses, metrics, KD diagnostics)')
     .option('--json', 'print one JSON document')
-    .action((id: string, o: { json?: boolean }) => {
+    .action((id: string, o: { json?: boolean; epochs?: boolean }) => {
       const s = openStore();
       const run = getRun(s, intArg('run id', 1)(id));
       const epochs = getEpochs(s, run.id);
@@ -189,6 +190,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
             runSummary(run),
             `config: ${JSON.stringify(run.config)}`,
             ...(run.error ? [`error: ${run.error.split('\n')[0]}`] : []),
+            ...(o.epochs ? ['', epochTable(epochs)] : []),
           ].join('\n'),
       );
     });

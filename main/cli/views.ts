@@ -1,6 +1,6 @@
 import type { Metrics } from '../engine/metrics';
 import type { DatasetRow } from '../store/datasets';
-import type { RunRow } from '../store/runs';
+import type { EpochRecord, RunRow } from '../store/runs';
 
 /** The JSON shapes the CLI prints; stable for scripts. */
 export function datasetView(d: DatasetRow) {
@@ -90,4 +90,28 @@ export function runSummary(r: RunRow): string {
     `valid ${metricsLine(r.summary?.valid ?? null)}`,
     `test  ${metricsLine(r.summary?.test ?? null)}`,
   ].join('\n');
+}
+
+/**
+ * One row per epoch: total loss, validation and test H@5, and for distillation the §5.5
+ * diagnostics that reveal a collapse (TA norms against the teacher's, gate entropy).
+ */
+export function epochTable(epochs: EpochRecord[]): string {
+  const diag = [...new Set(epochs.flatMap((e) => Object.keys(e.diagnostics ?? {})))].filter((k) =>
+    /^(teacher\.norm|ta\d+\.norm|gate\.entropy|share\.(kd|ta))$/.test(k),
+  );
+  return table(
+    ['epoch', 'loss', 'valid H@5', 'test H@5', 'train s', ...diag],
+    epochs.map((e) => [
+      e.epoch,
+      e.losses.total.toFixed(1),
+      fmt(e.valid.H5),
+      fmt(e.test.H5),
+      fmt(e.trainSeconds, 2),
+      ...diag.map((k) => {
+        const v = e.diagnostics?.[k];
+        return typeof v === 'number' ? v.toPrecision(3) : '-';
+      }),
+    ]),
+  );
 }

@@ -237,6 +237,11 @@ describe('hkd CLI end to end', () => {
       taDims: [8, 12],
       dim: 4,
     });
+    const table = await hkd(home, 'runs', 'show', String(student.runId), '--epochs');
+    expect(table.out).toMatch(
+      /epoch +loss +valid H@5 +test H@5 +train s +teacher\.norm +gate\.entropy +ta0\.norm +ta1\.norm/,
+    );
+    expect(table.out.trim().split('\n').slice(-2)[0]).toMatch(/^0 /);
     const out = join(tempDir(), 'gates.csv');
     const gates = await hkd(home, 'gates', String(student.runId), '--kind', 'users', '--out', out);
     expect(gates.code, gates.err).toBe(0);
