@@ -165,7 +165,8 @@ export class HyperKDMA implements Distiller {
     );
     const tas = this.taRepresentations(scope, sets, hT);
     const g = this.gates(scope, hT);
-    const losses = tas.map((hTA, i) => this.taLoss(input, i, concatSets(input.hS), hTA));
+    const hS = concatSets(input.hS);
+    const losses = tas.map((hTA, i) => this.taLoss(input, i, hS, hTA));
     // Σ_i g_i(e)·ℓ_i(e) per entity, then the §5.1 composition.
     const weighted = tf.sum(tf.mul(g, tf.stack(losses, 1)), 1) as tf.Tensor1D;
     const perSet = splitSets(
