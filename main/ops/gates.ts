@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { InputError, NotFoundError } from '../errors';
-import { readArrayFile, readArrayRows } from '../store/array-file';
+import { readArrayFile, readArrayHeader, readArrayRows } from '../store/array-file';
 import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { getRun } from '../store/runs';
@@ -18,14 +18,14 @@ function gatesFile(store: Store, runId: number): string {
 /** One entity's TA weights and TA-embedding norms, read without loading the rest. */
 export function entityGates(store: Store, runId: number, kind: 'user' | 'item', id: number) {
   const path = gatesFile(store, runId);
-  const f = readArrayFile(path);
-  const n = f.shape(kind === 'user' ? 'userGates' : 'itemGates')[0];
+  const header = readArrayHeader(path);
+  const n = header.arrays[kind === 'user' ? 'userGates' : 'itemGates'].shape[0];
   if (!Number.isInteger(id) || id < 0 || id >= n)
     throw new NotFoundError(`${kind} ${id} of run #${runId}`);
   return {
     weights: Array.from(readArrayRows(path, kind === 'user' ? 'userGates' : 'itemGates', id)),
     taNorms: Array.from(readArrayRows(path, kind === 'user' ? 'userTaNorms' : 'itemTaNorms', id)),
-    taDims: f.meta.taDims as number[],
+    taDims: header.meta.taDims as number[],
   };
 }
 

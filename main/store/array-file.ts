@@ -133,16 +133,30 @@ function entry(h: ArrayFileHeader, name: string, path: string): ArrayEntry {
   return e;
 }
 
+function readHeaderFd(fd: number, path: string): { header: ArrayFileHeader; dataStart: number } {
+  const head = Buffer.alloc(12);
+  readSync(fd, head, 0, 12, 0);
+  const hlen = head.readUInt32LE(8);
+  const hbuf = Buffer.alloc(12 + hlen);
+  readSync(fd, hbuf, 0, 12 + hlen, 0);
+  return parseHeader(hbuf, path);
+}
+
+/** The header alone (names, shapes, meta): a few hundred bytes whatever the file's size. */
+export function readArrayHeader(path: string): ArrayFileHeader {
+  const fd = openSync(path, 'r');
+  try {
+    return readHeaderFd(fd, path).header;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads rows [row, row + count) of a 2-D array without loading the file. */
 export function readArrayRows(path: string, name: string, row: number, count = 1): TypedArray {
   const fd = openSync(path, 'r');
   try {
-    const head = Buffer.alloc(12);
-    readSync(fd, head, 0, 12, 0);
-    const hlen = head.readUInt32LE(8);
-    const hbuf = Buffer.alloc(12 + hlen);
-    readSync(fd, hbuf, 0, 12 + hlen, 0);
-    const { header, dataStart } = parseHeader(hbuf, path);
+    const { header, dataStart } = readHeaderFd(fd, path);
     const e = entry(header, name, path);
     const C = CTOR[e.dtype];
     const cols = e.shape.slice(1).reduce((a, b) => a * b, 1);

@@ -5,7 +5,12 @@ import { filterAndRemap } from '../../main/data/dataset';
 import { datasetStats } from '../../main/data/stats';
 import { synthesize } from '../../main/data/synth';
 import { InputError } from '../../main/errors';
-import { readArrayFile, readArrayRows, writeArrayFile } from '../../main/store/array-file';
+import {
+  readArrayFile,
+  readArrayHeader,
+  readArrayRows,
+  writeArrayFile,
+} from '../../main/store/array-file';
 import { schemaVersion, Store } from '../../main/store/db';
 import { getDataset, insertDataset, listDatasets, loadDataset } from '../../main/store/datasets';
 import { MIGRATIONS } from '../../main/store/migrations';
@@ -155,6 +160,10 @@ describe('array files', () => {
     expect(f.get('ids')).toEqual(Int32Array.from([7, 8, 9]));
     expect(Array.from(readArrayRows(path, 'm', 2))).toEqual([3, 3.5, 4]);
     expect(Array.from(readArrayRows(path, 'ids', 1, 2))).toEqual([8, 9]);
+    expect(readArrayHeader(path)).toMatchObject({
+      meta: { note: 'x' },
+      arrays: { m: { shape: [4, 3], dtype: 'float32' } },
+    });
     writeFileSync(join(dir, 'junk'), 'not an array file');
     expect(() => readArrayFile(join(dir, 'junk'))).toThrow(/bad magic/);
   });
