@@ -13,7 +13,10 @@ export type ConcreteFormat = Exclude<Format, 'auto'>;
 /** Guesses the format from the file name and its first line. */
 export async function detectFormat(file: string): Promise<ConcreteFormat> {
   checkReadableFile(file);
-  const line = await firstLine(file);
+  return formatOf(file, await firstLine(file));
+}
+
+function formatOf(file: string, line: string): ConcreteFormat {
   if (line.includes('::')) return 'movielens';
   const ext = extname(file).toLowerCase();
   if (ext === '.csv' || ext === '.tsv' || /[,\t;|]/.test(line)) return 'csv';
@@ -25,14 +28,15 @@ export async function readInteractions(
   file: string,
   format: Format,
 ): Promise<{ raw: RawInteractions; format: ConcreteFormat }> {
-  const concrete = format === 'auto' ? await detectFormat(file) : format;
+  // The first line decides both the format and, for MovieLens, `::` versus CSV: read it once.
+  const line = await firstLine(file);
+  const concrete = format === 'auto' ? formatOf(file, line) : format;
   switch (concrete) {
     case 'usersdat':
       return { raw: await parseUsersDat(file), format: concrete };
     case 'csv':
       return { raw: await parseDelimited(file), format: concrete };
     case 'movielens': {
-      const line = await firstLine(file);
       const raw = line.includes('::') ? await parseMovieLensDat(file) : await parseDelimited(file);
       return { raw, format: concrete };
     }

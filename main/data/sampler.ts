@@ -14,7 +14,7 @@ export interface Batch {
   neg: Int32Array;
 }
 
-function isTrainPositive(t: TrainSet, u: number, item: number): boolean {
+export function isTrainPositive(t: TrainSet, u: number, item: number): boolean {
   let lo = t.userPtr[u];
   let hi = t.userPtr[u + 1] - 1;
   while (lo <= hi) {
@@ -66,5 +66,3 @@ export function* batches(t: Triples, size: number): Generator<Batch> {
     yield { users: t.users.subarray(s, e), pos: t.pos.subarray(s, e), neg: t.neg.subarray(s, e) };
   }
 }
-
-export { isTrainPositive };

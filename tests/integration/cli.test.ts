@@ -40,6 +40,9 @@ async function synthDemo(home: string, users: number, items: number) {
   );
 }
 
+/** A command line written as one string (no argument contains a space). */
+const words = (line: string) => line.split(' ');
+
 const json = (c: Captured) => {
   expect(c.code, c.err).toBe(0);
   return JSON.parse(c.out);
@@ -83,26 +86,9 @@ describe('hkd CLI end to end', () => {
     const train = json(
       await hkd(
         home,
-        'train',
-        '--dataset',
-        'demo',
-        '--model',
-        'BPR',
-        '--dim',
-        '16',
-        '--lr',
-        '0.01',
-        '--reg',
-        '1e-4',
-        '--batch',
-        '256',
-        '--max-epochs',
-        '60',
-        '--patience',
-        '5',
-        '--label',
-        'e2e',
-        '--json',
+        ...words(
+          'train --dataset demo --model BPR --dim 16 --lr 0.01 --reg 1e-4 --batch 256 --max-epochs 60 --patience 5 --label e2e --json',
+        ),
       ),
     );
     expect(Object.keys(train)).toEqual(
@@ -197,36 +183,16 @@ describe('hkd CLI end to end', () => {
     const teacher = json(
       await hkd(
         home,
-        'train',
-        '--dataset',
-        'demo',
-        '--model',
-        'BPR',
-        '--dim',
-        '16',
-        '--label',
-        'teacher',
+        ...words('train --dataset demo --model BPR --dim 16 --label teacher'),
         ...fast,
       ),
     );
     const student = json(
       await hkd(
         home,
-        'distill',
-        '--dataset',
-        'demo',
-        '--teacher',
-        'teacher',
-        '--method',
-        'HyperKDMA-DE',
-        '--student-dim',
-        '4',
-        '--num-tas',
-        '2',
-        '--experts',
-        '3',
-        '--lambda-t',
-        '0.1',
+        ...words(
+          'distill --dataset demo --teacher teacher --method HyperKDMA-DE --student-dim 4 --num-tas 2 --experts 3 --lambda-t 0.1',
+        ),
         ...fast,
       ),
     );
@@ -277,17 +243,7 @@ describe('hkd CLI end to end', () => {
     });
     const bad = await hkd(
       home,
-      'distill',
-      '--dataset',
-      'demo',
-      '--teacher',
-      'teacher',
-      '--method',
-      'DE',
-      '--student-dim',
-      '4',
-      '--seed',
-      '3',
+      ...words('distill --dataset demo --teacher teacher --method DE --student-dim 4 --seed 3'),
     );
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/unknown option '--seed'/);

@@ -100,9 +100,9 @@ export class GuideKD {
     return this.phr!.params;
   }
 
-  perEntity(input: KDStepInput): PerSet<tf.Tensor1D> {
+  /** `hT`: the guide's rows of the three sets, when the caller has gathered them already. */
+  perEntity(input: KDStepInput, hT = this.rows(input)): PerSet<tf.Tensor1D> {
     const { scope, sets, hS } = input;
-    const hT = mapSets(sets, (ids, set) => guideRows(scope, this.guide, set, ids));
     const sizes = mapSets(sets, (ids) => ids.length);
     if (this.de) {
       // Users use the user experts; both item sets share the item experts in one pass.
@@ -129,6 +129,11 @@ export class GuideKD {
     const x = this.phrInputs(scope, sets, hT);
     const loss = this.phr!.loss(scope, concatSets(x), concatSets(hS), concatSets(hT));
     return splitSets(loss, sizes) as PerSet<tf.Tensor1D>;
+  }
+
+  /** The guide's representation of the batch's three entity sets. */
+  rows(input: KDStepInput): PerSet<tf.Tensor2D> {
+    return mapSets(input.sets, (ids, set) => guideRows(input.scope, this.guide, set, ids));
   }
 
   private phrInputs(

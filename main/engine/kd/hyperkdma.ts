@@ -159,10 +159,9 @@ export class HyperKDMA implements Distiller {
 
   loss(input: KDStepInput): ReturnType<Distiller['loss']> {
     const { scope, sets } = input;
-    const kd = compose(this.teacherKD.perEntity(input), this.opts.itemWeight);
-    const hT = concatSets(
-      mapSets(sets, (ids, set) => guideRows(scope, this.teacherKD.guide, set, ids)),
-    );
+    const teacherRows = this.teacherKD.rows(input);
+    const kd = compose(this.teacherKD.perEntity(input, teacherRows), this.opts.itemWeight);
+    const hT = concatSets(teacherRows);
     const tas = this.taRepresentations(scope, sets, hT);
     const g = this.gates(scope, hT);
     const hS = concatSets(input.hS);
