@@ -35,6 +35,7 @@ export default defineConfig({
           index: resolve(__dirname, 'main/index.ts'),
           cli: resolve(__dirname, 'main/cli.ts'),
           bench: resolve(__dirname, 'main/bench.ts'),
+          trainer: resolve(__dirname, 'main/trainer.ts'),
         },
       },
     },

@@ -5,6 +5,7 @@ import { Store } from '../store/db';
 import { reapInterrupted } from '../store/runs';
 import { progressRunner, type CliContext } from './context';
 import { registerDatasetCommands } from './dataset-commands';
+import { registerQueueCommands } from './queue-commands';
 import { registerRunCommands } from './run-commands';
 
 /** Exit codes; a run cancelled with Ctrl-C ends like any interrupted command (128 + SIGINT). */
@@ -54,6 +55,7 @@ export function buildProgram(io: Io): {
     .exitOverride();
   registerDatasetCommands(program, ctx);
   registerRunCommands(program, ctx);
+  registerQueueCommands(program, ctx);
 
   const run = async (argv: string[]): Promise<number> => {
     try {

@@ -3,11 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { BACKENDS, type BackendChoice } from '../engine/backend';
 import { PHR_ENRICHMENTS } from '../engine/kd/enrichment';
 import { MODEL_NAMES } from '../engine/models/registry';
-import { runDistill } from '../ops/distill';
+import { queueDistill, runDistill } from '../ops/distill';
 import { DISTILL_METHODS, TA_SOURCES } from '../ops/distill-config';
 import { exportGates } from '../ops/gates';
 import { cancelRunningRun, resumeRun } from '../ops/resume';
-import { runTraining } from '../ops/train';
+import { queueTraining, runTraining } from '../ops/train';
 import { getEpochs, getRun, listRuns } from '../store/runs';
 import { intArg, numArg, type CliContext } from './context';
 import { distillView, epochTable, fmt, runSummary, runView, table } from './views';
@@ -43,11 +43,18 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       )
       .requiredOption('--dim <d>', 'embedding size', intArg('--dim', 1))
       .option('--seed <n>', 'split and training seed', intArg('--seed'), 0),
-  ).action(async (o: Record<string, unknown> & { json?: boolean }) => {
-    const { json, ...config } = o;
-    const { run, backend } = await withProgress(json, (l) => runTraining(openStore(), config, l));
-    emit(!!json, { ...runView(run), backend: backend.name }, () => runSummary(run));
-  });
+  )
+    .option('--queue', 'queue the run for `hkd queue` or the workbench instead of training now')
+    .action(async (o: Record<string, unknown> & { json?: boolean; queue?: boolean }) => {
+      const { json, queue, ...config } = o;
+      if (queue) {
+        const run = queueTraining(openStore(), config);
+        emit(!!json, { queued: [run.id] }, () => `queued run #${run.id}`);
+        return;
+      }
+      const { run, backend } = await withProgress(json, (l) => runTraining(openStore(), config, l));
+      emit(!!json, { ...runView(run), backend: backend.name }, () => runSummary(run));
+    });
 
   trainingFlags(
     program
@@ -91,17 +98,29 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         'DGKD guide dropping: fixed:<count> or bernoulli:<p>',
         'fixed:1',
       ),
-  ).action(async (o: Record<string, unknown> & { json?: boolean; hypernet: true | string }) => {
-    const { json, hypernet, ...rest } = o;
-    const config = { ...rest, taSource: hypernet === true ? 'hypernet' : hypernet };
-    const r = await withProgress(json, (l) => runDistill(openStore(), config, l));
-    emit(!!json, { ...distillView(r.run, r), backend: r.backend.name }, () =>
-      [
-        runSummary(r.run),
-        `method ${r.method} from teacher run #${r.teacherRunId}; TA sizes ${r.taDims.join(', ') || '-'}`,
-      ].join('\n'),
+  )
+    .option('--queue', 'queue the run (and any TA run it needs) instead of training now')
+    .action(
+      async (
+        o: Record<string, unknown> & { json?: boolean; queue?: boolean; hypernet: true | string },
+      ) => {
+        const { json, queue, hypernet, ...rest } = o;
+        const config = { ...rest, taSource: hypernet === true ? 'hypernet' : hypernet };
+        if (queue) {
+          const q = await queueDistill(openStore(), config);
+          const ids = [...q.prerequisites, q.run].map((r) => r.id);
+          emit(!!json, { queued: ids }, () => `queued ${ids.map((i) => `#${i}`).join(', ')}`);
+          return;
+        }
+        const r = await withProgress(json, (l) => runDistill(openStore(), config, l));
+        emit(!!json, { ...distillView(r.run, r), backend: r.backend.name }, () =>
+          [
+            runSummary(r.run),
+            `method ${r.method} from teacher run #${r.teacherRunId}; TA sizes ${r.taDims.join(', ') || '-'}`,
+          ].join('\n'),
+        );
+      },
     );
-  });
 
   program
     .command('gates <run>')

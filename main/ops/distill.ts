@@ -15,7 +15,8 @@ import { readArrayFile } from '../store/array-file';
 import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { getDataset } from '../store/datasets';
-import { getRun, listRuns, reapInterrupted, type RunRow } from '../store/runs';
+import { addDependencies } from '../store/queue';
+import { createRun, getRun, listRuns, reapInterrupted, type RunRow } from '../store/runs';
 import { parseDistillConfig, type DistillConfig, type DistillMethod } from './distill-config';
 import {
   executeRun,
@@ -124,37 +125,81 @@ const canonical = (c: Record<string, unknown>): string =>
   );
 
 /**
- * A completed run with this exact configuration: an existing one, an interrupted one resumed,
- * or a new one trained now.
+ * How a distillation obtains a run it is built from (a TAKD link, a DGKD TA, a pretrained TA),
+ * given that run's configuration.
  */
-async function ensureRun(
-  store: Store,
-  cfg: DistillConfig,
-  listener: TrainListener,
-): Promise<RunRow> {
+export type Prerequisite = (cfg: DistillConfig) => Promise<RunRow>;
+
+/** Runs with exactly this configuration (same teacher, same identity fields). */
+function sameRuns(store: Store, cfg: DistillConfig): RunRow[] {
   const teacher = resolveRun(store, cfg.teacher);
   const key = canonical(normalizedConfig(cfg, teacher, resolveTaDims(cfg, runDim(teacher))));
   reapInterrupted(store);
-  const same = listRuns(store).filter(
+  return listRuns(store).filter(
     (r) => r.kind === 'distill' && r.teacherRunId === teacher.id && canonical(r.config) === key,
   );
-  const done = same.find((r) => r.status === 'completed');
-  if (done) return done;
-  const broken = same.find((r) => r.status === 'interrupted');
-  return (await runDistill(store, cfg, listener, broken)).run;
 }
 
-/** Trains a student with one of the distillation methods, training any TA runs it needs first. */
-export async function runDistill(
+/** In-process: an identical completed run, an interrupted one resumed, or a new one trained now. */
+export const trainNow =
+  (store: Store, listener: TrainListener): Prerequisite =>
+  async (cfg) => {
+    const same = sameRuns(store, cfg);
+    const done = same.find((r) => r.status === 'completed');
+    if (done) return done;
+    const broken = same.find((r) => r.status === 'interrupted');
+    return (await runDistill(store, cfg, listener, broken)).run;
+  };
+
+/** In a trainer process: the runner queued every prerequisite first and started this run last. */
+export const requireCompleted =
+  (store: Store): Prerequisite =>
+  (cfg) => {
+    const done = sameRuns(store, cfg).find((r) => r.status === 'completed');
+    if (!done) throw new Error(`a prerequisite run (${cfg.method} ${cfg.studentDim}) is missing`);
+    return Promise.resolve(done);
+  };
+
+/** For the queue: an identical run that is done or on its way, or a new queued one. */
+export const queueMissing =
+  (store: Store, queued: RunRow[]): Prerequisite =>
+  async (cfg) => {
+    const same = sameRuns(store, cfg);
+    const rank = ['completed', 'running', 'queued', 'interrupted'];
+    const found = same
+      .filter((r) => rank.includes(r.status))
+      .sort((x, y) => rank.indexOf(x.status) - rank.indexOf(y.status))[0];
+    if (found) return found;
+    const { run } = await queueDistill(store, cfg);
+    queued.push(run);
+    return run;
+  };
+
+interface ResolvedDistill {
+  cfg: DistillConfig;
+  teacher: RunRow;
+  dT: number;
+  taDims: number[];
+  /** Frozen guides: the teacher first, then TAKD's last link or DGKD's trained TAs. */
+  guideRuns: RunRow[];
+  pretrainedTas: RunRow[];
+  /** Stored with the run: its identity plus what it was built from. */
+  config: Record<string, unknown>;
+}
+
+/** Checks a distillation request and finds (or obtains) every run it is built from. */
+async function resolveDistill(
   store: Store,
   input: unknown,
-  listener: TrainListener = {},
-  resume?: RunRow,
-): Promise<DistillOutcome> {
+  prerequisite: Prerequisite,
+  /** Queueing allows a teacher that has not finished yet. */
+  teacherMayBePending = false,
+): Promise<ResolvedDistill> {
   const cfg = parseDistillConfig(input);
   const dsRow = getDataset(store, cfg.dataset);
   const teacher = resolveRun(store, cfg.teacher);
-  if (teacher.status !== 'completed')
+  const usable = teacherMayBePending ? ['completed', 'queued', 'running'] : ['completed'];
+  if (!usable.includes(teacher.status))
     throw new InputError(`teacher run #${teacher.id} is ${teacher.status}, not completed`);
   if (teacher.datasetId !== dsRow.id)
     throw new InputError(`teacher run #${teacher.id} was trained on another dataset`);
@@ -165,17 +210,14 @@ export async function runDistill(
   const taDims = resolveTaDims(cfg, dT);
   const fam = family(cfg.method);
   const flavour = flavourOf(cfg.method);
-  const model = teacher.model as ModelName;
   const sub = (over: Partial<DistillConfig>): DistillConfig => ({ ...cfg, ...over });
 
-  // Guides that must exist before the student can train.
   let guideRuns: RunRow[] = [teacher];
   const pretrainedTas: RunRow[] = [];
   if (fam === 'TAKD') {
     let prev = teacher;
     for (const d of [...taDims].sort((a, b) => b - a)) {
-      prev = await ensureRun(
-        store,
+      prev = await prerequisite(
         sub({
           method: flavour,
           teacher: prev.id,
@@ -183,7 +225,6 @@ export async function runDistill(
           taDims: undefined,
           label: `${cfg.method} link ${d}`,
         }),
-        listener,
       );
     }
     guideRuns = [prev];
@@ -192,15 +233,13 @@ export async function runDistill(
     const tas: RunRow[] = [];
     for (let k = 0; k < desc.length; k++) {
       tas.push(
-        await ensureRun(
-          store,
+        await prerequisite(
           sub({
             teacher: teacher.id,
             studentDim: desc[k],
             taDims: desc.slice(0, k),
             label: `${cfg.method} TA ${desc[k]}`,
           }),
-          listener,
         ),
       );
     }
@@ -208,8 +247,7 @@ export async function runDistill(
   } else if (fam === 'HyperKDMA' && cfg.taSource === 'pretrained' && taDims.length > 0) {
     for (const d of taDims) {
       pretrainedTas.push(
-        await ensureRun(
-          store,
+        await prerequisite(
           sub({
             method: flavour,
             teacher: teacher.id,
@@ -217,16 +255,10 @@ export async function runDistill(
             taDims: undefined,
             label: `${cfg.method} pretrained TA ${d}`,
           }),
-          listener,
         ),
       );
     }
   }
-
-  const guides = guideRuns.map((r, j) =>
-    loadGuide(store, r, j === 0 && r.id === teacher.id ? 'teacher' : `guide${j}`),
-  );
-  const taGuides = pretrainedTas.map((r, i) => loadGuide(store, r, `ta${i}`));
   const config = {
     ...normalizedConfig(cfg, teacher, taDims),
     ...(cfg.label ? { label: cfg.label } : {}),
@@ -234,7 +266,53 @@ export async function runDistill(
     guideRuns: guideRuns.map((r) => r.id),
     pretrainedTaRuns: pretrainedTas.map((r) => r.id),
   };
+  return { cfg, teacher, dT, taDims, guideRuns, pretrainedTas, config };
+}
 
+/**
+ * Queues a distillation run, queueing first any run it is built from that neither exists nor is
+ * on its way; the new run depends on its teacher and on every such run.
+ */
+export async function queueDistill(
+  store: Store,
+  input: unknown,
+): Promise<{ run: RunRow; prerequisites: RunRow[] }> {
+  const prerequisites: RunRow[] = [];
+  const r = await resolveDistill(store, input, queueMissing(store, prerequisites), true);
+  const deps = [r.teacher, ...r.guideRuns, ...r.pretrainedTas].map((x) => x.id);
+  const run = store.db.transaction(() => {
+    const row = createRun(store, {
+      label: r.cfg.label,
+      kind: 'distill',
+      model: r.teacher.model,
+      method: r.cfg.method,
+      datasetId: r.teacher.datasetId,
+      seed: r.teacher.seed,
+      teacherRunId: r.teacher.id,
+      config: r.config,
+    });
+    addDependencies(store, row.id, deps);
+    return row;
+  })();
+  return { run, prerequisites };
+}
+
+/** Trains a student with one of the distillation methods, obtaining any TA runs it needs first. */
+export async function runDistill(
+  store: Store,
+  input: unknown,
+  listener: TrainListener = {},
+  /** A queued run, or an interrupted or failed one to resume. */
+  existing?: RunRow,
+  prerequisite: Prerequisite = trainNow(store, listener),
+): Promise<DistillOutcome> {
+  const r = await resolveDistill(store, input, prerequisite);
+  const { cfg, teacher, dT, taDims } = r;
+  const model = teacher.model as ModelName;
+  const guides = r.guideRuns.map((g, j) =>
+    loadGuide(store, g, j === 0 && g.id === teacher.id ? 'teacher' : `guide${j}`),
+  );
+  const taGuides = r.pretrainedTas.map((g, i) => loadGuide(store, g, `ta${i}`));
   const build = (ctx: RunContext): Recommender =>
     buildDistilledStudent({ cfg, model, dT, taDims, guides, taGuides }, ctx);
 
@@ -247,9 +325,9 @@ export async function runDistill(
       label: cfg.label,
       dataset: cfg.dataset,
       teacherRunId: teacher.id,
-      dim: dS,
+      dim: cfg.studentDim,
       settings: { ...cfg, seed: teacher.seed },
-      config,
+      config: r.config,
       build,
       extraArtifacts: (m, ctx): Record<string, ExtraArtifact> => {
         const d = (m as DistilledStudent).distiller;
@@ -257,13 +335,13 @@ export async function runDistill(
       },
     },
     listener,
-    resume,
+    existing,
   );
   return {
     ...outcome,
     method: cfg.method,
     teacherRunId: teacher.id,
-    taDims: fam === 'plain' ? [] : taDims,
+    taDims: family(cfg.method) === 'plain' ? [] : taDims,
   };
 }
 

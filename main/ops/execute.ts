@@ -8,23 +8,18 @@ import type { TiePolicy } from '../engine/metrics';
 import type { Recommender } from '../engine/models/model';
 import { restore } from '../engine/params';
 import { fit, type EpochReport } from '../engine/trainer';
-import { deleteArtifact, saveArrays } from '../store/artifacts';
 import type { NamedArray, TypedArray } from '../store/array-file';
+import { writeArtifact } from '../store/artifacts';
+import {
+  loadCheckpoint,
+  removeUncommittedCheckpoints,
+  writeCheckpoint,
+} from '../store/checkpoints';
 import type { Store } from '../store/db';
 import { getDataset, loadDataset } from '../store/datasets';
-import { loadCheckpoint, saveCheckpoint } from '../store/checkpoints';
-import {
-  cancelRun,
-  createRun,
-  dropEpochsFrom,
-  failRun,
-  finishRun,
-  getRun,
-  markRunning,
-  recordEpoch,
-  type RunRow,
-} from '../store/runs';
-import { getOrCreateSplit } from '../store/splits';
+import { createRun, getRun, type RunRow } from '../store/runs';
+import { findSplit, writeSplit } from '../store/splits';
+import { storeSink, type RunSink } from './run-events';
 
 export interface TrainOutcome {
   run: RunRow;
@@ -36,6 +31,8 @@ export interface TrainListener {
   shouldStop?(): boolean;
   onStart?(info: { runId: number; backend: BackendInfo; maxEpochs: number; label: string }): void;
   onEpoch?(r: EpochReport): void;
+  /** Where the run's events go; by default they are applied to the store at once. */
+  sink?: RunSink;
 }
 
 /** Optimisation and protocol settings shared by every run. */
@@ -96,22 +93,23 @@ const STREAM_SAMPLING = 3;
 const STREAM_NOISE = 4;
 
 /**
- * Executes one run end to end and records everything: the run row, one row per epoch, and the
- * best-epoch checkpoint, representations and per-user ranks as artifacts. Input errors surface
- * before a run row exists; a failure after that marks the run failed with its error.
+ * Executes one run end to end and reports everything as run events: start, one record per epoch,
+ * checkpoints, and the best-epoch parameters, representations and per-user ranks as artifact
+ * files. Input errors surface before a run row exists; a failure after that fails the run.
  */
 export async function executeRun(
   store: Store,
   spec: RunSpec,
   listener: TrainListener = {},
-  /** An interrupted or failed run to continue from its last checkpoint. */
-  resume?: RunRow,
+  /** A row made earlier: queued by the runner, or interrupted/failed and resumed. */
+  existing?: RunRow,
 ): Promise<TrainOutcome> {
   const dsRow = getDataset(store, spec.dataset);
   const s = spec.settings;
+  const sink = listener.sink ?? storeSink(store);
   const backend = await initBackend(s.backend);
   const run =
-    resume ??
+    existing ??
     createRun(store, {
       label: spec.label,
       kind: spec.kind,
@@ -122,13 +120,26 @@ export async function executeRun(
       teacherRunId: spec.teacherRunId,
       config: spec.config,
     });
+  const runId = run.id;
   try {
     const dataset = loadDataset(store, dsRow);
-    const { splitId, split } = getOrCreateSplit(store, dsRow.id, dataset, s.seed, s.candidates);
-    markRunning(store, run.id, { splitId, backend: backend.name, device: backend.device });
-    const checkpoint = resume ? loadCheckpoint(store, run.id) : undefined;
-    if (resume) dropEpochsFrom(store, run.id, checkpoint?.epochsDone ?? 0);
-    listener.onStart?.({ runId: run.id, backend, maxEpochs: s.maxEpochs, label: spec.label ?? '' });
+    const found = findSplit(store, dsRow.id, s.seed, s.candidates);
+    const built = found
+      ? undefined
+      : writeSplit(store.home, dsRow.id, dataset, s.seed, s.candidates);
+    const split = found?.split ?? built!.split;
+    removeUncommittedCheckpoints(store, runId);
+    const checkpoint = existing ? loadCheckpoint(store, runId) : undefined;
+    sink({
+      type: 'started',
+      runId,
+      split: found ? { splitId: found.splitId } : { created: built!.record },
+      backend: backend.name,
+      device: backend.device,
+      pid: process.pid,
+      fromEpoch: checkpoint?.epochsDone ?? 0,
+    });
+    listener.onStart?.({ runId, backend, maxEpochs: s.maxEpochs, label: spec.label ?? '' });
     const ctx: RunContext = {
       dataset,
       split,
@@ -154,14 +165,16 @@ export async function executeRun(
       Rng.seeded(s.seed, STREAM_SAMPLING),
       {
         onEpoch: (r) => {
-          recordEpoch(store, run.id, r);
+          sink({ type: 'epoch', runId, record: r });
           listener.onEpoch?.(r);
         },
+        onBatch: (epoch, batch, batches) =>
+          sink({ type: 'progress', runId, epoch, batch, batches }),
         shouldStop: () => listener.shouldStop?.() ?? false,
         onCheckpoint: (state) => {
           const start = performance.now();
           if (start - lastCheckpoint < CHECKPOINT_COST_FACTOR * checkpointCost) return;
-          saveCheckpoint(store, run.id, state());
+          sink({ type: 'checkpoint', runId, file: writeCheckpoint(store.home, runId, state()) });
           lastCheckpoint = performance.now();
           checkpointCost = lastCheckpoint - start;
         },
@@ -170,55 +183,46 @@ export async function executeRun(
       checkpoint,
     );
     if (!result.best) {
-      cancelRun(store, run.id);
-      return { run: getRun(store, run.id), backend };
+      sink({ type: 'stopped', runId });
+      return { run: getRun(store, runId), backend };
     }
     restore(model.params, result.bestParams);
     const tables = model.representationTables();
     const extra = spec.extraArtifacts?.(model, ctx) ?? {};
-    const dir = join('runs', `${run.id}`);
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    store.db.transaction(() => {
-      const owner = { runId: run.id };
-      const epoch = result.bestEpoch;
-      saveArrays(store, owner, 'checkpoint', join(dir, 'best.hkda'), result.bestParams, {
-        epoch,
-        model: spec.model,
-        dim: spec.dim,
-      });
-      saveArrays(
-        store,
-        owner,
+    const dir = join('runs', `${runId}`);
+    const epoch = result.bestEpoch;
+    const write = (
+      kind: string,
+      arrays: Record<string, NamedArray | TypedArray>,
+      meta: Record<string, unknown>,
+      name = kind,
+    ) => writeArtifact(store.home, kind, join(dir, `${name}.hkda`), arrays, meta);
+    const files = [
+      write('checkpoint', result.bestParams, { epoch, model: spec.model, dim: spec.dim }, 'best'),
+      write(
         'embeddings',
-        join(dir, 'embeddings.hkda'),
         {
           users: { data: tables.users, shape: [dataset.nUsers, spec.dim] },
           items: { data: tables.items, shape: [dataset.nItems, spec.dim] },
         },
         { epoch },
-      );
-      saveArrays(
-        store,
-        owner,
-        'ranks',
-        join(dir, 'ranks.hkda'),
-        { test: result.best.ranks.test, valid: result.best.ranks.valid },
-        { epoch, ties: s.ties },
-      );
-      for (const [kind, a] of Object.entries(extra)) {
-        saveArrays(store, owner, kind, join(dir, `${kind}.hkda`), a.arrays, { epoch, ...a.meta });
-      }
-      deleteArtifact(store, { runId: run.id }, 'resume');
-      finishRun(store, run.id, {
-        status: result.stoppedBy === 'cancelled' ? 'cancelled' : 'completed',
-        summary: { bestEpoch: result.bestEpoch, valid: result.best.valid, test: result.best.test },
-        trainSecondsPerEpoch: mean(result.trainSeconds),
-        evalSecondsPerEpoch: mean(result.evalSeconds),
-      });
-    })();
+      ),
+      write('ranks', { ...result.best.ranks }, { epoch, ties: s.ties }),
+      ...Object.entries(extra).map(([kind, a]) => write(kind, a.arrays, { epoch, ...a.meta })),
+    ];
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    sink({
+      type: 'finished',
+      runId,
+      status: result.stoppedBy === 'cancelled' ? 'cancelled' : 'completed',
+      summary: { bestEpoch: result.bestEpoch, valid: result.best.valid, test: result.best.test },
+      trainSecondsPerEpoch: mean(result.trainSeconds),
+      evalSecondsPerEpoch: mean(result.evalSeconds),
+      files,
+    });
   } catch (e) {
-    failRun(store, run.id, e instanceof Error ? (e.stack ?? e.message) : String(e));
+    sink({ type: 'failed', runId, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     throw e;
   }
-  return { run: getRun(store, run.id), backend };
+  return { run: getRun(store, runId), backend };
 }

@@ -1,8 +1,8 @@
 import { InputError } from '../errors';
 import type { BackendChoice } from '../engine/backend';
 import type { Store } from '../store/db';
-import { getRun, reapInterrupted, runPid } from '../store/runs';
-import { runDistill } from './distill';
+import { getRun, reapInterrupted, runPid, type RunRow } from '../store/runs';
+import { requireCompleted, runDistill, trainNow } from './distill';
 import type { TrainListener, TrainOutcome } from './execute';
 import { runTraining } from './train';
 
@@ -10,9 +10,27 @@ import { runTraining } from './train';
 const DERIVED = ['seed', 'guideRuns', 'pretrainedTaRuns'];
 
 /**
- * Continues an interrupted (or failed) run from its last checkpoint, with the configuration it
- * was started with; its later epochs equal those of an uninterrupted run of the same seed.
+ * Executes a stored run with the configuration it was created with: a queued one from the start,
+ * an interrupted or failed one from its last checkpoint (its later epochs then equal those of an
+ * uninterrupted run of the same seed).
  */
+export function executeStoredRun(
+  store: Store,
+  run: RunRow,
+  listener: TrainListener = {},
+  opts: { backend?: BackendChoice; prerequisitesDone?: boolean } = {},
+): Promise<TrainOutcome> {
+  const config: Record<string, unknown> = {
+    ...run.config,
+    ...(opts.backend ? { backend: opts.backend } : {}),
+  };
+  if (run.kind === 'train') return runTraining(store, config, listener, run);
+  for (const k of DERIVED) delete config[k];
+  const prerequisite = opts.prerequisitesDone ? requireCompleted(store) : trainNow(store, listener);
+  return runDistill(store, config, listener, run, prerequisite);
+}
+
+/** Continues an interrupted (or failed) run in this process from its last checkpoint. */
 export async function resumeRun(
   store: Store,
   runId: number,
@@ -26,10 +44,7 @@ export async function resumeRun(
       `run #${run.id} is ${run.status}; only interrupted or failed runs can be resumed`,
     );
   }
-  const config: Record<string, unknown> = { ...run.config, ...(backend ? { backend } : {}) };
-  if (run.kind === 'train') return runTraining(store, config, listener, run);
-  for (const k of DERIVED) delete config[k];
-  return runDistill(store, config, listener, run);
+  return executeStoredRun(store, run, listener, { backend });
 }
 
 /**

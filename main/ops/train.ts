@@ -1,6 +1,7 @@
 import { createModel } from '../engine/models/registry';
 import type { Store } from '../store/db';
-import type { RunRow } from '../store/runs';
+import { getDataset } from '../store/datasets';
+import { createRun, type RunRow } from '../store/runs';
 import { executeRun, type TrainListener, type TrainOutcome } from './execute';
 import { parseTrainConfig } from './train-config';
 
@@ -30,4 +31,18 @@ export async function runTraining(
     listener,
     resume,
   );
+}
+
+/** Checks a training request and queues it for the runner. */
+export function queueTraining(store: Store, input: unknown): RunRow {
+  const cfg = parseTrainConfig(input);
+  const ds = getDataset(store, cfg.dataset);
+  return createRun(store, {
+    label: cfg.label,
+    kind: 'train',
+    model: cfg.model,
+    datasetId: ds.id,
+    seed: cfg.seed,
+    config: cfg,
+  });
 }

@@ -1,5 +1,5 @@
-import { rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { writeArrayFile, type NamedArray, type TypedArray } from './array-file';
 import { now, type Store } from './db';
 
@@ -11,6 +11,56 @@ export interface ArtifactRow {
   path: string;
   bytes: number;
   sha256: string;
+}
+
+/** An artifact file written to its place under the store's home, not yet recorded. */
+export interface ArtifactFile {
+  kind: string;
+  /** Relative to the store's home. */
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Writes an array file (temp + rename, so its name never holds half a file) without touching the
+ * database: a trainer process writes its files, and the process owning the store records them.
+ */
+export function writeArtifact(
+  home: string,
+  kind: string,
+  rel: string,
+  arrays: Record<string, NamedArray | TypedArray>,
+  meta: Record<string, unknown> = {},
+  opts: { hash?: boolean } = {},
+): ArtifactFile {
+  const abs = join(home, rel);
+  mkdirSync(dirname(abs), { recursive: true });
+  const { bytes, sha256 } = writeArrayFile(abs, arrays, meta, opts);
+  return { kind, path: relative(home, abs), bytes, sha256 };
+}
+
+/** Records a written file; replaces the row of an earlier file at the same path. */
+export function recordArtifact(store: Store, owner: ArtifactOwner, f: ArtifactFile): ArtifactRow {
+  const o = owner as Partial<{ datasetId: number; splitId: number; runId: number }>;
+  const info = store.db
+    .prepare(
+      `INSERT INTO artifacts (dataset_id, split_id, run_id, kind, path, bytes, sha256, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (path) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256,
+         created_at = excluded.created_at`,
+    )
+    .run(
+      o.datasetId ?? null,
+      o.splitId ?? null,
+      o.runId ?? null,
+      f.kind,
+      f.path,
+      f.bytes,
+      f.sha256,
+      now(),
+    );
+  return { id: Number(info.lastInsertRowid), ...f };
 }
 
 /**
@@ -26,19 +76,7 @@ export function saveArrays(
   meta: Record<string, unknown> = {},
   opts: { hash?: boolean } = {},
 ): ArtifactRow {
-  const abs = store.artifactPath(rel);
-  const { bytes, sha256 } = writeArrayFile(abs, arrays, meta, opts);
-  const path = relative(store.home, abs);
-  const o = owner as Partial<{ datasetId: number; splitId: number; runId: number }>;
-  const info = store.db
-    .prepare(
-      `INSERT INTO artifacts (dataset_id, split_id, run_id, kind, path, bytes, sha256, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (path) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256,
-         created_at = excluded.created_at`,
-    )
-    .run(o.datasetId ?? null, o.splitId ?? null, o.runId ?? null, kind, path, bytes, sha256, now());
-  return { id: Number(info.lastInsertRowid), kind, path, bytes, sha256 };
+  return recordArtifact(store, owner, writeArtifact(store.home, kind, rel, arrays, meta, opts));
 }
 
 export function findArtifact(
@@ -63,10 +101,21 @@ export function listArtifacts(store: Store, runId: number): ArtifactRow[] {
     .all(runId) as ArtifactRow[];
 }
 
-/** Removes an artifact's row and file (used for resume checkpoints once a run completes). */
-export function deleteArtifact(store: Store, owner: ArtifactOwner, kind: string): void {
+/**
+ * Removes an artifact's row and returns its file's absolute path, to delete once the transaction
+ * that removed the row has committed (a file never disappears under a row that still names it).
+ */
+export function unrecordArtifact(
+  store: Store,
+  owner: ArtifactOwner,
+  kind: string,
+): string | undefined {
   const a = findArtifact(store, owner, kind);
-  if (!a) return;
+  if (!a) return undefined;
   store.db.prepare('DELETE FROM artifacts WHERE id = ?').run(a.id);
-  rmSync(join(store.home, a.path), { force: true });
+  return join(store.home, a.path);
+}
+
+export function removeFiles(paths: (string | undefined)[]): void {
+  for (const p of paths) if (p) rmSync(p, { force: true });
 }

@@ -1,8 +1,16 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metrics } from '../engine/metrics';
 import type { FitState } from '../engine/trainer';
 import { readArrayFile, type TypedArray } from './array-file';
-import { findArtifact, saveArrays } from './artifacts';
+import {
+  findArtifact,
+  recordArtifact,
+  removeFiles,
+  unrecordArtifact,
+  writeArtifact,
+  type ArtifactFile,
+} from './artifacts';
 import type { Store } from './db';
 
 interface CheckpointMeta {
@@ -32,8 +40,12 @@ function unprefixed(
   );
 }
 
-/** Writes the resumable state of a run atomically (temp file + rename), replacing the last. */
-export function saveCheckpoint(store: Store, runId: number, s: FitState): void {
+/**
+ * Writes the resumable state of a run to a new file (temp + rename). It counts only once
+ * `commitCheckpoint` records it, after the epoch records it covers: a checkpoint is never ahead
+ * of the epochs the store holds, so resuming from it loses no epoch record.
+ */
+export function writeCheckpoint(home: string, runId: number, s: FitState): ArtifactFile {
   const arrays: Record<string, TypedArray> = {
     ...prefixed('param', s.params),
     ...prefixed('best', s.bestParams),
@@ -53,15 +65,32 @@ export function saveCheckpoint(store: Store, runId: number, s: FitState): void {
     trainSeconds: s.trainSeconds,
     evalSeconds: s.evalSeconds,
   };
-  saveArrays(
-    store,
-    { runId },
-    'resume',
-    join('runs', `${runId}`, 'resume.hkda'),
-    arrays,
-    { ...meta },
-    { hash: false },
-  );
+  const rel = join('runs', `${runId}`, `resume-${s.epochsDone}.hkda`);
+  return writeArtifact(home, 'resume', rel, arrays, { ...meta }, { hash: false });
+}
+
+/** Makes a written checkpoint the run's current one and deletes the one it replaces. */
+export function commitCheckpoint(store: Store, runId: number, file: ArtifactFile): void {
+  const old = store.db.transaction(() => {
+    const previous = unrecordArtifact(store, { runId }, 'resume');
+    recordArtifact(store, { runId }, file);
+    return previous;
+  })();
+  if (old !== join(store.home, file.path)) removeFiles([old]);
+}
+
+/**
+ * Deletes checkpoint files of a run that were written but never committed (the trainer or the
+ * store's owner died in between); the committed one stays.
+ */
+export function removeUncommittedCheckpoints(store: Store, runId: number): void {
+  const dir = join(store.home, 'runs', `${runId}`);
+  const keep = findArtifact(store, { runId }, 'resume')?.path;
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) {
+    if (/^resume-\d+\.hkda$/.test(f) && join('runs', `${runId}`, f) !== keep)
+      removeFiles([join(dir, f)]);
+  }
 }
 
 export function loadCheckpoint(store: Store, runId: number): FitState | undefined {

@@ -88,4 +88,21 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     // The process training a run, so a run whose process died is found and marked interrupted.
     sql: `ALTER TABLE runs ADD COLUMN pid INTEGER;`,
   },
+  {
+    version: 3,
+    name: 'queue',
+    // Queued runs wait for the runs they are built from; the queue's settings survive restarts;
+    // a failed or killed trainer's last output is kept with its run.
+    sql: `
+      CREATE TABLE run_deps (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        depends_on INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        PRIMARY KEY (run_id, depends_on)
+      ) WITHOUT ROWID;
+      CREATE INDEX run_deps_on ON run_deps(depends_on);
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value_json TEXT NOT NULL) WITHOUT ROWID;
+      ALTER TABLE runs ADD COLUMN last_output TEXT;
+      CREATE INDEX runs_status ON runs(status);
+    `,
+  },
 ];

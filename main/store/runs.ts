@@ -143,14 +143,15 @@ export function createRun(
 export function markRunning(
   store: Store,
   id: number,
-  env: { splitId: number; backend: string; device: string },
+  env: { splitId: number; backend: string; device: string; pid: number },
 ): void {
   store.db
     .prepare(
       `UPDATE runs SET status = 'running', split_id = ?, backend = ?, device = ?, pid = ?,
-         started_at = COALESCE(started_at, ?), error = NULL, finished_at = NULL WHERE id = ?`,
+         started_at = COALESCE(started_at, ?), error = NULL, last_output = NULL,
+         finished_at = NULL WHERE id = ?`,
     )
-    .run(env.splitId, env.backend, env.device, process.pid, now(), id);
+    .run(env.splitId, env.backend, env.device, env.pid, now(), id);
 }
 
 /** One epoch's record and the run's progress counter change together or not at all. */

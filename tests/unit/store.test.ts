@@ -107,7 +107,7 @@ describe('experiment store', () => {
     });
     expect(run.status).toBe('queued');
     const { splitId } = getOrCreateSplit(s, ds.id, loadDataset(s, ds), 0, 499);
-    markRunning(s, run.id, { splitId, backend: 'wasm', device: 'cpu' });
+    markRunning(s, run.id, { splitId, backend: 'wasm', device: 'cpu', pid: process.pid });
     const m = { H5: 0.1, N5: 0.05, H10: 0.2, N10: 0.1, H20: 0.3, N20: 0.12 };
     recordEpoch(s, run.id, {
       epoch: 0,

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { Runner } from '../runner/runner';
+import { forkTrainer } from '../runner/trainer-protocol';
+import { intArg, type CliContext } from './context';
+import { fmt } from './views';
+
+/** The trainer entry built next to this bundle (out/main/trainer.js). */
+export const trainerScript = (): string => resolve(__dirname, 'trainer.js');
+
+/** `hkd queue`: a headless runner for runs queued with `--queue` or from the workbench. */
+export function registerQueueCommands(program: Command, ctx: CliContext): void {
+  const { io, openStore } = ctx;
+  program
+    .command('queue')
+    .description('train queued runs, each in its own process, until none is left')
+    .option('--concurrency <n>', 'runs at once (kept for later)', intArg('--concurrency', 1))
+    .option(
+      '--grace <seconds>',
+      'time a cancelled run may take before it is killed',
+      intArg('--grace', 1),
+      30,
+    )
+    .action(async (o: { concurrency?: number; grace: number }) => {
+      const store = openStore();
+      const runner = new Runner(store, {
+        launch: forkTrainer(trainerScript()),
+        graceMs: o.grace * 1000,
+      });
+      if (o.concurrency !== undefined) runner.setConcurrency(o.concurrency);
+      runner.subscribe((e) => {
+        if (e.type === 'run')
+          io.err(
+            `run #${e.run.id} ${e.run.status}${e.run.error ? `: ${e.run.error.split('\n')[0]}` : ''}`,
+          );
+        else if (e.type === 'epoch')
+          io.err(
+            `run #${e.runId} epoch ${e.record.epoch + 1}  valid H@5 ${fmt(e.record.valid.H5)}`,
+          );
+      });
+      let interrupts = 0;
+      const unsubscribe = io.onInterrupt?.(() => {
+        if (interrupts++ > 0) {
+          runner.stop();
+          io.err('stopped; the active runs are interrupted and resume with `hkd runs resume <id>`');
+          io.abort?.();
+        }
+        io.err('cancelling the active runs at their next batch (Ctrl-C again to stop at once)');
+        runner.drain();
+        for (const id of runner.activeRuns) runner.cancel(id);
+      });
+      runner.start();
+      await runner.whenIdle();
+      unsubscribe?.();
+    });
+}

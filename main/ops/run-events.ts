@@ -1,0 +1,100 @@
+import {
+  recordArtifact,
+  removeFiles,
+  unrecordArtifact,
+  type ArtifactFile,
+} from '../store/artifacts';
+import { commitCheckpoint } from '../store/checkpoints';
+import type { Store } from '../store/db';
+import {
+  cancelRun,
+  dropEpochsFrom,
+  failRun,
+  finishRun,
+  markRunning,
+  recordEpoch,
+  type EpochRecord,
+  type RunSummary,
+} from '../store/runs';
+import { recordSplit, type NewSplit } from '../store/splits';
+
+/**
+ * What a trainer reports about its run. A trainer writes only its own files; the process that
+ * owns the store applies these in order (`applyRunEvent`), so it stays the single writer whether
+ * the trainer is itself (the CLI) or a child process (the app and browser mode).
+ */
+export type RunEvent =
+  | {
+      type: 'started';
+      runId: number;
+      split: { splitId: number } | { created: NewSplit };
+      backend: string;
+      device: string;
+      pid: number;
+      /** Epoch records from this one on are recomputed (resuming from an earlier checkpoint). */
+      fromEpoch: number;
+    }
+  /** Within-epoch progress; not stored, only forwarded to whoever watches. */
+  | { type: 'progress'; runId: number; epoch: number; batch: number; batches: number }
+  | { type: 'epoch'; runId: number; record: EpochRecord }
+  | { type: 'checkpoint'; runId: number; file: ArtifactFile }
+  | {
+      type: 'finished';
+      runId: number;
+      status: 'completed' | 'cancelled';
+      summary: RunSummary;
+      trainSecondsPerEpoch: number;
+      evalSecondsPerEpoch: number;
+      files: ArtifactFile[];
+    }
+  /** Cancelled before any epoch finished: nothing to summarise. */
+  | { type: 'stopped'; runId: number }
+  | { type: 'failed'; runId: number; error: string };
+
+export type RunSink = (e: RunEvent) => void;
+
+/** Applies one trainer report to the store, each in one transaction. */
+export function applyRunEvent(store: Store, e: RunEvent): void {
+  switch (e.type) {
+    case 'started': {
+      const splitId = 'splitId' in e.split ? e.split.splitId : recordSplit(store, e.split.created);
+      store.db.transaction(() => {
+        markRunning(store, e.runId, {
+          splitId,
+          backend: e.backend,
+          device: e.device,
+          pid: e.pid,
+        });
+        dropEpochsFrom(store, e.runId, e.fromEpoch);
+      })();
+      return;
+    }
+    case 'progress':
+      return;
+    case 'epoch':
+      return recordEpoch(store, e.runId, e.record);
+    case 'checkpoint':
+      return commitCheckpoint(store, e.runId, e.file);
+    case 'finished': {
+      const owner = { runId: e.runId };
+      const stale = store.db.transaction(() => {
+        for (const f of e.files) recordArtifact(store, owner, f);
+        const resume = unrecordArtifact(store, owner, 'resume');
+        finishRun(store, e.runId, e);
+        return resume;
+      })();
+      removeFiles([stale]);
+      return;
+    }
+    case 'stopped':
+      return cancelRun(store, e.runId);
+    case 'failed':
+      return failRun(store, e.runId, e.error);
+  }
+}
+
+/** A sink that applies events to the store at once (a trainer that owns the store). */
+export const storeSink =
+  (store: Store): RunSink =>
+  (e) =>
+    applyRunEvent(store, e);

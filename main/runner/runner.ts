@@ -1,0 +1,219 @@
+import { applyRunEvent, type RunEvent } from '../ops/run-events';
+import type { Store } from '../store/db';
+import {
+  cancelQueuedRun,
+  claimNextRun,
+  endRunAbnormally,
+  failBlockedRuns,
+  getSetting,
+  requeueRun,
+  setLastOutput,
+  setSetting,
+} from '../store/queue';
+import { getRun, reapInterrupted, type RunRow } from '../store/runs';
+import { trainerArgs, type LaunchTrainer, type TrainerProcess } from './trainer-protocol';
+
+/** What the runner tells the faces: run rows when their status changes, epochs, progress. */
+export type RunnerEvent =
+  { type: 'run'; run: RunRow } | Extract<RunEvent, { type: 'epoch' | 'progress' }>;
+
+export interface RunnerOptions {
+  launch: LaunchTrainer;
+  /** How long a cancelled trainer may take to stop before it is killed. */
+  graceMs?: number;
+  /** Kept output of a trainer, to explain a failure. */
+  outputChars?: number;
+}
+
+interface Active {
+  proc: TrainerProcess;
+  output: string;
+  cancelRequested: boolean;
+  killTimer?: NodeJS.Timeout;
+}
+
+const CONCURRENCY_KEY = 'queue.concurrency';
+
+/**
+ * The queue: starts queued runs whose dependencies have completed, up to the configured number at
+ * once, each in its own trainer process, and is the single writer of what the trainers report.
+ * The queue lives in the store, so a new runner continues where the last one stopped.
+ */
+export class Runner {
+  private readonly active = new Map<number, Active>();
+  private readonly listeners = new Set<(e: RunnerEvent) => void>();
+  private readonly graceMs: number;
+  private readonly outputChars: number;
+  private stopped = false;
+  private draining = false;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: RunnerOptions,
+  ) {
+    this.graceMs = opts.graceMs ?? 30_000;
+    this.outputChars = opts.outputChars ?? 8_000;
+  }
+
+  /** Marks runs whose process died as interrupted and starts what can start. */
+  start(): void {
+    for (const id of reapInterrupted(this.store)) this.emitRun(id);
+    this.schedule();
+  }
+
+  subscribe(f: (e: RunnerEvent) => void): () => void {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  }
+
+  get concurrency(): number {
+    return getSetting(this.store, CONCURRENCY_KEY, 1);
+  }
+
+  setConcurrency(n: number): void {
+    setSetting(this.store, CONCURRENCY_KEY, n);
+    this.schedule();
+  }
+
+  /** Ids of the runs this runner's trainers are executing. */
+  get activeRuns(): number[] {
+    return [...this.active.keys()];
+  }
+
+  /** Call after queueing runs. */
+  schedule(): void {
+    if (this.stopped) return;
+    for (const id of failBlockedRuns(this.store)) this.emitRun(id);
+    while (!this.draining && this.active.size < this.concurrency) {
+      const run = claimNextRun(this.store, process.pid);
+      if (!run) break;
+      this.launch(run);
+    }
+    if (this.active.size === 0) for (const f of this.idleWaiters.splice(0)) f();
+  }
+
+  /** Resolves once no run is active and none that can start is queued. */
+  whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.schedule();
+    });
+  }
+
+  /**
+   * A queued run is cancelled at once; a running one stops at its next batch boundary (keeping
+   * its best epoch), and is killed if it has not stopped after the grace period.
+   */
+  cancel(id: number): RunRow {
+    if (cancelQueuedRun(this.store, id)) {
+      this.emitRun(id);
+      this.schedule();
+      return getRun(this.store, id);
+    }
+    const a = this.active.get(id);
+    if (a && !a.cancelRequested) {
+      a.cancelRequested = true;
+      a.proc.send({ type: 'cancel' });
+      a.killTimer = setTimeout(() => a.proc.kill(), this.graceMs);
+    } else if (!a) {
+      const run = getRun(this.store, id);
+      if (run.status === 'running' || run.status === 'queued') {
+        throw new Error(`run #${id} is trained by another process; cancel it there`);
+      }
+    }
+    return getRun(this.store, id);
+  }
+
+  /** Queues an interrupted or failed run again; it continues from its last checkpoint. */
+  resume(id: number): RunRow {
+    const run = requeueRun(this.store, id);
+    this.emitRun(id);
+    this.schedule();
+    return run;
+  }
+
+  /** Starts no further run; the active ones go on (or are cancelled by the caller). */
+  drain(): void {
+    this.draining = true;
+  }
+
+  /** Stops starting runs; running trainers are killed and their runs left interrupted. */
+  stop(): void {
+    this.stopped = true;
+    for (const [id, a] of this.active) {
+      clearTimeout(a.killTimer);
+      a.proc.kill();
+      endRunAbnormally(this.store, id, 'interrupted', 'the app stopped', a.output);
+    }
+    this.active.clear();
+  }
+
+  private launch(run: RunRow): void {
+    let proc: TrainerProcess;
+    try {
+      proc = this.opts.launch(trainerArgs(this.store.home, run.id));
+    } catch (e) {
+      endRunAbnormally(this.store, run.id, 'failed', `could not start a trainer: ${String(e)}`, '');
+      this.emitRun(run.id);
+      return;
+    }
+    const a: Active = { proc, output: '', cancelRequested: false };
+    this.active.set(run.id, a);
+    this.emitRun(run.id);
+    proc.onOutput((text) => {
+      a.output = (a.output + text).slice(-this.outputChars);
+    });
+    proc.onMessage((m) => this.onTrainerEvent(m));
+    proc.onExit((code, signal) => this.onTrainerExit(run.id, a, code, signal));
+  }
+
+  private onTrainerEvent(e: RunEvent): void {
+    if (!this.active.has(e.runId)) return;
+    try {
+      applyRunEvent(this.store, e);
+    } catch (err) {
+      // A report the store rejects is a bug in the trainer; stop it rather than record nonsense.
+      const a = this.active.get(e.runId)!;
+      a.output += `\nrunner: could not record ${e.type}: ${String(err)}`;
+      a.proc.kill();
+      return;
+    }
+    if (e.type === 'epoch' || e.type === 'progress') this.emit(e);
+    else if (e.type !== 'checkpoint') this.emitRun(e.runId);
+  }
+
+  private onTrainerExit(id: number, a: Active, code: number | null, signal: string | null): void {
+    clearTimeout(a.killTimer);
+    this.active.delete(id);
+    if (this.stopped) return;
+    const run = getRun(this.store, id);
+    const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    if (run.status === 'running') {
+      // It ended without reporting an end: killed after a cancel, crashed, or failed early.
+      if (a.cancelRequested)
+        endRunAbnormally(this.store, id, 'cancelled', `killed after ${this.graceMs} ms`, a.output);
+      else if (signal)
+        endRunAbnormally(this.store, id, 'interrupted', `trainer ended by ${how}`, a.output);
+      else endRunAbnormally(this.store, id, 'failed', errorLine(a.output) ?? how, a.output);
+      this.emitRun(id);
+    } else if (run.status === 'failed') {
+      setLastOutput(this.store, id, a.output);
+    }
+    this.schedule();
+  }
+
+  private emitRun(id: number): void {
+    this.emit({ type: 'run', run: getRun(this.store, id) });
+  }
+
+  private emit(e: RunnerEvent): void {
+    for (const f of this.listeners) f(e);
+  }
+}
+
+/** The error a trainer printed before it could report its run started (see trainer.ts). */
+function errorLine(text: string): string | undefined {
+  const lines = text.split('\n').filter((l) => l.startsWith('error: '));
+  return lines.length > 0 ? lines[lines.length - 1].slice('error: '.length) : undefined;
+}

@@ -1,0 +1,147 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../errors';
+import { now, type Store } from './db';
+import { getRun, type RunRow, type RunStatus } from './runs';
+
+/** `runId` may start only once every run in `deps` has completed. */
+export function addDependencies(store: Store, runId: number, deps: number[]): void {
+  const add = store.db.prepare('INSERT OR IGNORE INTO run_deps (run_id, depends_on) VALUES (?, ?)');
+  store.db.transaction(() => {
+    for (const d of new Set(deps)) if (d !== runId) add.run(runId, d);
+  })();
+}
+
+export function dependenciesOf(store: Store, runId: number): { id: number; status: RunStatus }[] {
+  return store.db
+    .prepare(
+      `SELECT r.id, r.status FROM run_deps d JOIN runs r ON r.id = d.depends_on
+       WHERE d.run_id = ? ORDER BY r.id`,
+    )
+    .all(runId) as { id: number; status: RunStatus }[];
+}
+
+/**
+ * Fails queued runs that can never start because a run they depend on failed or was cancelled
+ * (transitively: the failure of one propagates on the next call). Returns their ids.
+ */
+export function failBlockedRuns(store: Store): number[] {
+  const blocked = store.db
+    .prepare(
+      `SELECT d.run_id AS id, MIN(r.id) AS dep, r.status AS status
+       FROM run_deps d JOIN runs q ON q.id = d.run_id JOIN runs r ON r.id = d.depends_on
+       WHERE q.status = 'queued' AND r.status IN ('failed', 'cancelled')
+       GROUP BY d.run_id`,
+    )
+    .all() as { id: number; dep: number; status: string }[];
+  const fail = store.db.prepare(
+    `UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'queued'`,
+  );
+  store.db.transaction(() => {
+    for (const b of blocked) fail.run(`run #${b.dep} it depends on was ${b.status}`, now(), b.id);
+  })();
+  return blocked.map((b) => b.id);
+}
+
+/**
+ * Takes the oldest queued run whose dependencies have all completed, marking it running and owned
+ * by `pid` in the same statement, so two runners sharing a store never start the same run.
+ */
+export function claimNextRun(store: Store, pid: number): RunRow | undefined {
+  return store.db.transaction(() => {
+    const next = store.db
+      .prepare(
+        `SELECT q.id FROM runs q WHERE q.status = 'queued' AND NOT EXISTS (
+           SELECT 1 FROM run_deps d JOIN runs r ON r.id = d.depends_on
+           WHERE d.run_id = q.id AND r.status != 'completed')
+         ORDER BY q.id LIMIT 1`,
+      )
+      .get() as { id: number } | undefined;
+    if (!next) return undefined;
+    store.db
+      .prepare(
+        `UPDATE runs SET status = 'running', pid = ?, started_at = COALESCE(started_at, ?),
+           error = NULL, last_output = NULL, finished_at = NULL WHERE id = ?`,
+      )
+      .run(pid, now(), next.id);
+    return getRun(store, next.id);
+  })();
+}
+
+/** Puts an interrupted or failed run back in the queue; it resumes from its last checkpoint. */
+export function requeueRun(store: Store, id: number): RunRow {
+  const run = getRun(store, id);
+  if (run.status !== 'interrupted' && run.status !== 'failed')
+    throw new InputError(
+      `run #${id} is ${run.status}; only interrupted or failed runs can be resumed`,
+    );
+  store.db.prepare(`UPDATE runs SET status = 'queued', finished_at = NULL WHERE id = ?`).run(id);
+  return getRun(store, id);
+}
+
+/** Cancels a run that has not started. */
+export function cancelQueuedRun(store: Store, id: number): boolean {
+  return (
+    store.db
+      .prepare(
+        `UPDATE runs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'queued'`,
+      )
+      .run(now(), id).changes === 1
+  );
+}
+
+/** How a trainer ended without reporting it: kept with the run for whoever investigates. */
+export function endRunAbnormally(
+  store: Store,
+  id: number,
+  status: Extract<RunStatus, 'interrupted' | 'cancelled' | 'failed'>,
+  error: string,
+  lastOutput: string,
+): void {
+  store.db
+    .prepare(
+      `UPDATE runs SET status = ?, error = ?, last_output = ?, finished_at = ?
+       WHERE id = ? AND status = 'running'`,
+    )
+    .run(status, error, lastOutput, now(), id);
+}
+
+/** The trainer's last output, kept when it failed or was killed. */
+export function lastOutput(store: Store, id: number): string | null {
+  const r = store.db.prepare('SELECT last_output FROM runs WHERE id = ?').get(id) as
+    { last_output: string | null } | undefined;
+  return r?.last_output ?? null;
+}
+
+export function setLastOutput(store: Store, id: number, text: string): void {
+  store.db.prepare('UPDATE runs SET last_output = ? WHERE id = ?').run(text, id);
+}
+
+/**
+ * Deletes a run that is not running, with its epochs, artifacts and files. Runs built from it
+ * keep its id in their configuration (the workbench shows the source as deleted).
+ */
+export function deleteRun(store: Store, id: number): void {
+  const run = getRun(store, id);
+  if (run.status === 'running') throw new InputError(`run #${id} is running; cancel it first`);
+  store.db.transaction(() => {
+    store.db.prepare('UPDATE runs SET teacher_run_id = NULL WHERE teacher_run_id = ?').run(id);
+    store.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+  })();
+  rmSync(join(store.home, 'runs', `${id}`), { recursive: true, force: true });
+}
+
+export function getSetting<T>(store: Store, key: string, fallback: T): T {
+  const r = store.db.prepare('SELECT value_json FROM settings WHERE key = ?').get(key) as
+    { value_json: string } | undefined;
+  return r ? (JSON.parse(r.value_json) as T) : fallback;
+}
+
+export function setSetting(store: Store, key: string, value: unknown): void {
+  store.db
+    .prepare(
+      `INSERT INTO settings (key, value_json) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json`,
+    )
+    .run(key, JSON.stringify(value));
+}
