@@ -1,0 +1,247 @@
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { synthDataset } from '../../main/ops/datasets';
+import { queueDistill, runDistill } from '../../main/ops/distill';
+import { queueTraining, runTraining } from '../../main/ops/train';
+import { Runner } from '../../main/runner/runner';
+import { forkTrainer, type LaunchTrainer } from '../../main/runner/trainer-protocol';
+import { listArtifacts } from '../../main/store/artifacts';
+import { Store } from '../../main/store/db';
+import { lastOutput, requeueRun } from '../../main/store/queue';
+import { getEpochs, getRun, listRuns, reapInterrupted, type RunRow } from '../../main/store/runs';
+import { tempDir } from '../support/tmp';
+
+const ROOT = join(__dirname, '..', '..');
+const TRAINER = join(ROOT, 'out', 'main', 'trainer.js');
+const BIN = join(ROOT, 'bin', 'hkd.cjs');
+
+const TEACHER = {
+  dataset: 'demo',
+  model: 'BPR',
+  dim: 24,
+  lr: 0.01,
+  reg: 1e-4,
+  batch: 64,
+  maxEpochs: 8,
+  patience: 100,
+  label: 'teacher',
+};
+const STUDENT = {
+  dataset: 'demo',
+  teacher: 'teacher',
+  method: 'DE',
+  studentDim: 4,
+  experts: 3,
+  batch: 128,
+  maxEpochs: 6,
+  patience: 100,
+};
+
+function freshStore(): Store {
+  const s = new Store(tempDir());
+  synthDataset(s, { name: 'demo', users: 400, items: 650, seed: 4 });
+  return s;
+}
+
+const integrity = (s: Store) => s.db.pragma('integrity_check', { simple: true });
+const strip = (s: Store, id: number) =>
+  getEpochs(s, id).map(({ epoch, losses, valid, test }) => ({ epoch, losses, valid, test }));
+
+function until(runner: Runner, done: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (done()) {
+        off();
+        resolve();
+      }
+    };
+    const off = runner.subscribe(check);
+    check();
+  });
+}
+
+/** A trainer that never reports anything and ignores cancel requests (a hung process). */
+function fakeTrainer(code: string): LaunchTrainer {
+  const script = join(tempDir(), 'fake-trainer.cjs');
+  writeFileSync(script, code);
+  return forkTrainer(script);
+}
+
+describe('runner', () => {
+  it('starts queued runs in trainer processes once the runs they are built from completed', async () => {
+    const s = freshStore();
+    const teacher = queueTraining(s, TEACHER);
+    const takd = await queueDistill(s, {
+      ...STUDENT,
+      teacher: teacher.id,
+      method: 'TAKD-DE',
+      numTas: 2,
+    });
+    expect(takd.prerequisites.map((r) => r.config.studentDim)).toEqual([17, 10]);
+    const runner = new Runner(s, { launch: forkTrainer(TRAINER) });
+    runner.setConcurrency(2);
+    const seen: string[] = [];
+    runner.subscribe((e) => e.type === 'run' && seen.push(`${e.run.id}:${e.run.status}`));
+    runner.start();
+    await runner.whenIdle();
+    const runs = listRuns(s);
+    expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    // Each link starts after the one it learns from finished, even with two slots.
+    for (const r of runs.slice(1)) {
+      const dep = getRun(s, r.teacherRunId === teacher.id && r.id !== 4 ? teacher.id : r.id - 1);
+      expect(r.startedAt! >= dep.finishedAt!).toBe(true);
+    }
+    for (const r of runs) {
+      expect(getEpochs(s, r.id)).toHaveLength(r.epochsRun);
+      const kinds = listArtifacts(s, r.id).map((a) => a.kind);
+      expect(kinds.sort()).toEqual(['checkpoint', 'embeddings', 'ranks']);
+      for (const a of listArtifacts(s, r.id)) expect(existsSync(join(s.home, a.path))).toBe(true);
+    }
+    expect(seen).toContain('4:completed');
+    expect(integrity(s)).toBe('ok');
+  }, 120_000);
+
+  it('trainers killed with SIGKILL at random points leave interrupted runs that resume to the uninterrupted result', async () => {
+    const baseline = freshStore();
+    const t = (await runTraining(baseline, TEACHER)).run;
+    const d = (await runDistill(baseline, STUDENT)).run;
+
+    const s = freshStore();
+    const runner = new Runner(s, { launch: forkTrainer(TRAINER) });
+    runner.setConcurrency(2);
+    const teacher = queueTraining(s, TEACHER);
+    const { run: student } = await queueDistill(s, { ...STUDENT, teacher: teacher.id });
+    let kills = 0;
+    const killer = setInterval(() => {
+      // Kill a running trainer now and then, at whatever point it has reached.
+      if (Math.random() > 0.15) return;
+      const running = listRuns(s).filter((r) => r.status === 'running' && r.epochsRun > 0);
+      const row = running[Math.floor(Math.random() * running.length)];
+      const pid =
+        row &&
+        (s.db.prepare('SELECT pid FROM runs WHERE id = ?').get(row.id) as { pid: number }).pid;
+      if (pid && pid !== process.pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+          kills++;
+        } catch {
+          /* it had just finished */
+        }
+      }
+    }, 40);
+    runner.subscribe((e) => {
+      if (e.type === 'run' && e.run.status === 'interrupted') {
+        expect(integrity(s)).toBe('ok');
+        runner.resume(e.run.id);
+      }
+    });
+    runner.start();
+    await until(runner, () =>
+      [teacher.id, student.id].every((id) => getRun(s, id).status === 'completed'),
+    );
+    clearInterval(killer);
+    expect(kills).toBeGreaterThan(0);
+    expect(integrity(s)).toBe('ok');
+    for (const [mine, want] of [
+      [teacher.id, t],
+      [student.id, d],
+    ] as [number, RunRow][]) {
+      const got = getRun(s, mine);
+      expect(strip(s, mine).map((e) => e.epoch)).toEqual([...Array(want.epochsRun).keys()]);
+      expect(strip(s, mine)).toEqual(strip(baseline, want.id));
+      expect(got.summary).toEqual(want.summary);
+    }
+  }, 300_000);
+
+  it('killing the process that owns the store mid-write loses nothing and its runs resume', async () => {
+    const baseline = freshStore();
+    const want = (await runTraining(baseline, { ...TEACHER, maxEpochs: 40 })).run;
+    const s = freshStore();
+    const id = queueTraining(s, { ...TEACHER, maxEpochs: 40 }).id;
+    const home = s.home;
+    s.close();
+    let interrupted = 0;
+    for (let round = 0; round < 3; round++) {
+      const owner = spawn(process.execPath, [BIN, '--home', home, 'queue'], { stdio: 'ignore' });
+      const exited = new Promise<void>((r) => owner.on('exit', () => r()));
+      await new Promise((r) => setTimeout(r, 1200 + Math.random() * 1500));
+      owner.kill('SIGKILL');
+      await exited;
+      // Its trainer notices the lost runner and stops; the run is interrupted, not corrupt.
+      const again = new Store(home);
+      expect(integrity(again)).toBe('ok');
+      for (let t = 0; t < 200 && getRun(again, id).status === 'running'; t++) {
+        await new Promise((r) => setTimeout(r, 50));
+        reapInterrupted(again);
+      }
+      const run = getRun(again, id);
+      if (run.status === 'completed') {
+        again.close();
+        break;
+      }
+      expect(run.status).toBe('interrupted');
+      interrupted++;
+      expect(getEpochs(again, id).map((e) => e.epoch)).toEqual([...Array(run.epochsRun).keys()]);
+      requeueRun(again, id);
+      again.close();
+    }
+    expect(interrupted).toBeGreaterThan(0);
+    const last = new Store(home);
+    const runner = new Runner(last, { launch: forkTrainer(TRAINER) });
+    runner.start();
+    await runner.whenIdle();
+    expect(integrity(last)).toBe('ok');
+    expect(strip(last, id)).toEqual(strip(baseline, want.id));
+    expect(getRun(last, id).summary).toEqual(want.summary);
+  }, 300_000);
+
+  it('cancels queued runs at once, running ones at a batch boundary, and kills a hung trainer', async () => {
+    const s = freshStore();
+    const teacher = queueTraining(s, { ...TEACHER, maxEpochs: 1000 });
+    const { run: student } = await queueDistill(s, { ...STUDENT, teacher: teacher.id });
+    const runner = new Runner(s, { launch: forkTrainer(TRAINER) });
+    runner.start();
+    await until(runner, () => getRun(s, teacher.id).epochsRun >= 2);
+    runner.cancel(teacher.id);
+    await until(runner, () => getRun(s, student.id).status === 'failed');
+    const t = getRun(s, teacher.id);
+    expect(t.status).toBe('cancelled');
+    expect(t.summary?.bestEpoch).toBeGreaterThanOrEqual(0);
+    expect(listArtifacts(s, t.id).map((a) => a.kind)).toContain('embeddings');
+    expect(getRun(s, student.id).error).toMatch(new RegExp(`run #${teacher.id} .* cancelled`));
+
+    const queued = queueTraining(s, TEACHER);
+    const hung = new Runner(s, {
+      launch: fakeTrainer('setInterval(() => {}, 1000);'),
+      graceMs: 300,
+    });
+    hung.start();
+    expect(getRun(s, queued.id).status).toBe('running');
+    hung.cancel(queued.id);
+    await until(hung, () => getRun(s, queued.id).status !== 'running');
+    expect(getRun(s, queued.id).status).toBe('cancelled');
+    expect(getRun(s, queued.id).error).toMatch(/killed after 300 ms/);
+
+    const later = queueTraining(s, TEACHER);
+    expect(runner.cancel(later.id).status).toBe('cancelled');
+    expect(integrity(s)).toBe('ok');
+  }, 120_000);
+
+  it('a trainer that fails keeps its error and last output with the run', async () => {
+    const s = freshStore();
+    const id = queueTraining(s, TEACHER).id;
+    const runner = new Runner(s, {
+      launch: fakeTrainer(
+        "console.log('loading'); console.error('error: the GPU caught fire'); process.exit(1);",
+      ),
+    });
+    runner.start();
+    await runner.whenIdle();
+    const run = getRun(s, id);
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe('the GPU caught fire');
+    expect(lastOutput(s, id)).toMatch(/loading[\s\S]*GPU caught fire/);
+  }, 60_000);
+});
