@@ -36,6 +36,7 @@ export default defineConfig({
           cli: resolve(__dirname, 'main/cli.ts'),
           bench: resolve(__dirname, 'main/bench.ts'),
           trainer: resolve(__dirname, 'main/trainer.ts'),
+          importer: resolve(__dirname, 'main/importer.ts'),
         },
       },
     },

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { InputError } from '../errors';
-import { checkReadableFile, firstLine } from './read-lines';
+import { checkReadableFile, firstLine, type OnBytes } from './read-lines';
 import { isIntToken, parseId, RawBuilder, type RawInteractions } from './raw';
 
 const USER_COLUMN = /^(user|userid|user_id|uid|u)$/i;
@@ -32,7 +32,7 @@ export function detectDelimiter(line: string): string {
  * any extra columns ignored. A first row whose id fields are not integers is taken as a header,
  * and named columns (userId, movieId, …) are used when present.
  */
-export async function parseDelimited(file: string): Promise<RawInteractions> {
+export async function parseDelimited(file: string, onBytes?: OnBytes): Promise<RawInteractions> {
   checkReadableFile(file);
   let delimiter: string;
   try {
@@ -41,7 +41,9 @@ export async function parseDelimited(file: string): Promise<RawInteractions> {
     if (e instanceof InputError && e.file === undefined) throw new InputError(e.reason, file, 1);
     throw e;
   }
-  const parser = createReadStream(file).pipe(
+  const input = createReadStream(file);
+  if (onBytes) input.on('data', () => onBytes(input.bytesRead));
+  const parser = input.pipe(
     parse({
       delimiter,
       relax_column_count: true,

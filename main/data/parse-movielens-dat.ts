@@ -1,11 +1,11 @@
 import { InputError } from '../errors';
-import { readLines } from './read-lines';
+import { readLines, type OnBytes } from './read-lines';
 import { parseId, RawBuilder, type RawInteractions } from './raw';
 
 /** MovieLens `ratings.dat`: `user::movie::rating::timestamp`. Every rating is an interaction. */
-export async function parseMovieLensDat(file: string): Promise<RawInteractions> {
+export async function parseMovieLensDat(file: string, onBytes?: OnBytes): Promise<RawInteractions> {
   const b = new RawBuilder();
-  for await (const [lineNo, line] of readLines(file)) {
+  for await (const [lineNo, line] of readLines(file, onBytes)) {
     if (line.trim() === '') continue;
     const fields = line.split('::');
     if (fields.length < 2) {

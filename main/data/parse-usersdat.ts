@@ -1,14 +1,14 @@
 import { InputError } from '../errors';
-import { readLines } from './read-lines';
+import { readLines, type OnBytes } from './read-lines';
 import { parseId, RawBuilder, type RawInteractions } from './raw';
 
 /**
  * CiteULike/Foursquare `users.dat`: one line per user (the user id is the 0-based line index),
  * an item count, then the raw item ids. The ids are authoritative; the count is only checked.
  */
-export async function parseUsersDat(file: string): Promise<RawInteractions> {
+export async function parseUsersDat(file: string, onBytes?: OnBytes): Promise<RawInteractions> {
   const b = new RawBuilder();
-  for await (const [lineNo, line] of readLines(file)) {
+  for await (const [lineNo, line] of readLines(file, onBytes)) {
     const tokens = line.trim().split(/\s+/);
     if (tokens[0] === '') {
       throw new InputError('empty line; each line must start with an item count', file, lineNo);

@@ -3,7 +3,7 @@ import { InputError } from '../errors';
 import { parseDelimited } from './parse-delimited';
 import { parseMovieLensDat } from './parse-movielens-dat';
 import { parseUsersDat } from './parse-usersdat';
-import { checkReadableFile, firstLine } from './read-lines';
+import { checkReadableFile, firstLine, type OnBytes } from './read-lines';
 import type { RawInteractions } from './raw';
 
 export const FORMATS = ['auto', 'usersdat', 'csv', 'movielens'] as const;
@@ -27,17 +27,20 @@ function formatOf(file: string, line: string): ConcreteFormat {
 export async function readInteractions(
   file: string,
   format: Format,
+  onBytes?: OnBytes,
 ): Promise<{ raw: RawInteractions; format: ConcreteFormat }> {
   // The first line decides both the format and, for MovieLens, `::` versus CSV: read it once.
   const line = await firstLine(file);
   const concrete = format === 'auto' ? formatOf(file, line) : format;
   switch (concrete) {
     case 'usersdat':
-      return { raw: await parseUsersDat(file), format: concrete };
+      return { raw: await parseUsersDat(file, onBytes), format: concrete };
     case 'csv':
-      return { raw: await parseDelimited(file), format: concrete };
+      return { raw: await parseDelimited(file, onBytes), format: concrete };
     case 'movielens': {
-      const raw = line.includes('::') ? await parseMovieLensDat(file) : await parseDelimited(file);
+      const raw = line.includes('::')
+        ? await parseMovieLensDat(file, onBytes)
+        : await parseDelimited(file, onBytes);
       return { raw, format: concrete };
     }
   }

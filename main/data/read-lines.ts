@@ -20,11 +20,17 @@ export function checkReadableFile(file: string): number {
   return size;
 }
 
+/** Told how many bytes of a file have been read so far (import progress). */
+export type OnBytes = (bytesRead: number) => void;
+
 /**
  * Streams a text file line by line (1-based numbers), rejecting binary content and runaway lines
  * before they can exhaust memory.
  */
-export async function* readLines(file: string): AsyncGenerator<[number, string]> {
+export async function* readLines(
+  file: string,
+  onBytes?: OnBytes,
+): AsyncGenerator<[number, string]> {
   checkReadableFile(file);
   const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   let rest = '';
@@ -34,6 +40,7 @@ export async function* readLines(file: string): AsyncGenerator<[number, string]>
       if (chunk.includes('\u0000')) {
         throw new InputError('binary content (NUL byte); expected a text file', file, lineNo + 1);
       }
+      onBytes?.(stream.bytesRead);
       rest += chunk;
       let start = 0;
       let nl: number;

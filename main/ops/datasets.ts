@@ -1,12 +1,19 @@
 import { resolve } from 'node:path';
-import { DEFAULT_FILTER, filterAndRemap, type FilterOptions } from '../data/dataset';
+import { DEFAULT_FILTER, filterAndRemap, type Dataset, type FilterOptions } from '../data/dataset';
+import type { OnBytes } from '../data/read-lines';
 import { readInteractions, type Format } from '../data/read-interactions';
 import type { RawInteractions } from '../data/raw';
 import { datasetStats } from '../data/stats';
 import { DEFAULT_SYNTH, synthesize } from '../data/synth';
 import { InputError } from '../errors';
 import type { Store } from '../store/db';
-import { insertDataset, listDatasets, type DatasetRow } from '../store/datasets';
+import {
+  checkDatasetName,
+  insertDataset,
+  listDatasets,
+  type DatasetMeta,
+  type DatasetRow,
+} from '../store/datasets';
 
 export interface ImportRequest {
   file: string;
@@ -35,21 +42,39 @@ function store(
   return insertDataset(s, { name, source, format, filter, dataset, stats: datasetStats(dataset) });
 }
 
-/** Parses, filters and stores a dataset file; the store is untouched unless all of it succeeds. */
-export async function importDataset(s: Store, req: ImportRequest): Promise<DatasetRow> {
+/** A parsed and filtered file, ready to store (or to preview). */
+export interface PreparedImport {
+  meta: DatasetMeta;
+  dataset: Dataset;
+}
+
+/** Parses and filters a dataset file without touching the store. */
+export async function prepareImport(
+  req: ImportRequest,
+  onBytes?: OnBytes,
+): Promise<PreparedImport> {
   const filter = checkFilter({
     minUser: req.minUser ?? DEFAULT_FILTER.minUser,
     minItem: req.minItem ?? DEFAULT_FILTER.minItem,
   });
   const file = resolve(req.file);
-  const { raw, format } = await readInteractions(file, req.format ?? 'auto');
+  const { raw, format } = await readInteractions(file, req.format ?? 'auto', onBytes);
   try {
-    return store(s, req.name, file, format, raw, filter);
+    const dataset = filterAndRemap(raw, filter);
+    const meta = { name: req.name, source: file, format, filter, stats: datasetStats(dataset) };
+    return { meta, dataset };
   } catch (e) {
     // Filtering errors concern the file as a whole; name it.
     if (e instanceof InputError && e.file === undefined) throw new InputError(e.reason, file);
     throw e;
   }
+}
+
+/** Parses, filters and stores a dataset file; the store is untouched unless all of it succeeds. */
+export async function importDataset(s: Store, req: ImportRequest): Promise<DatasetRow> {
+  checkDatasetName(s, req.name);
+  const { meta, dataset } = await prepareImport(req);
+  return insertDataset(s, { ...meta, dataset });
 }
 
 export interface SynthRequest {

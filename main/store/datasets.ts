@@ -1,9 +1,11 @@
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Dataset, FilterOptions } from '../data/dataset';
 import type { DatasetStats } from '../data/stats';
 import { InputError, NotFoundError } from '../errors';
 import { readArrayFile } from './array-file';
-import { findArtifact, saveArrays } from './artifacts';
+import { findArtifact, recordArtifact, writeArtifact, type ArtifactFile } from './artifacts';
 import { now, type Store } from './db';
 
 export interface DatasetRow {
@@ -41,61 +43,83 @@ const toRow = (r: DbRow): DatasetRow => ({
 
 export const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-/** Inserts the dataset row and its interaction file in one transaction: all or nothing. */
-export function insertDataset(
-  store: Store,
-  input: {
-    name: string;
-    source: string;
-    format: string;
-    filter: FilterOptions;
-    dataset: Dataset;
-    stats: DatasetStats;
-  },
-): DatasetRow {
-  if (!DATASET_NAME.test(input.name)) {
+/** What a dataset row holds besides its interaction file. */
+export interface DatasetMeta {
+  name: string;
+  source: string;
+  format: string;
+  filter: FilterOptions;
+  stats: DatasetStats;
+}
+
+export function checkDatasetName(store: Store, name: string): void {
+  if (!DATASET_NAME.test(name)) {
     throw new InputError(
-      `invalid dataset name '${input.name}': use letters, digits, '.', '_' or '-' (max 64)`,
+      `invalid dataset name '${name}': use letters, digits, '.', '_' or '-' (max 64)`,
     );
   }
-  const { dataset: d } = input;
-  const insert = store.db.transaction(() => {
-    if (store.db.prepare('SELECT 1 FROM datasets WHERE name = ?').get(input.name)) {
-      throw new InputError(`dataset '${input.name}' already exists`);
-    }
-    const info = store.db
-      .prepare(
-        `INSERT INTO datasets (name, source, format, min_user, min_item, n_users, n_items,
-           n_interactions, stats_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        input.name,
-        input.source,
-        input.format,
-        input.filter.minUser,
-        input.filter.minItem,
-        d.nUsers,
-        d.nItems,
-        d.items.length,
-        JSON.stringify(input.stats),
-        now(),
-      );
-    const id = Number(info.lastInsertRowid);
-    saveArrays(
-      store,
-      { datasetId: id },
-      'interactions',
-      join('datasets', `${id}`, 'interactions.hkda'),
-      {
-        userPtr: d.userPtr,
-        items: d.items,
-        rawUserIds: d.rawUserIds,
-        rawItemIds: d.rawItemIds,
-      },
-    );
-    return id;
+  if (store.db.prepare('SELECT 1 FROM datasets WHERE name = ?').get(name)) {
+    throw new InputError(`dataset '${name}' already exists`);
+  }
+}
+
+/**
+ * Writes a dataset's interactions to a folder of their own (a background import writes it before
+ * the dataset row exists; the row then records it).
+ */
+export function writeInteractions(home: string, dir: string, d: Dataset): ArtifactFile {
+  return writeArtifact(home, 'interactions', join(dir, 'interactions.hkda'), {
+    userPtr: d.userPtr,
+    items: d.items,
+    rawUserIds: d.rawUserIds,
+    rawItemIds: d.rawItemIds,
   });
-  return getDatasetById(store, insert());
+}
+
+/** A fresh folder name for a dataset's files. */
+export const newDatasetDir = (): string => join('datasets', randomUUID());
+
+/**
+ * Records a dataset whose interaction file is written, in one transaction; if that fails (the
+ * name was taken meanwhile), the file is removed and the store is as it was.
+ */
+export function recordDataset(store: Store, meta: DatasetMeta, file: ArtifactFile): DatasetRow {
+  try {
+    const id = store.db.transaction(() => {
+      checkDatasetName(store, meta.name);
+      const info = store.db
+        .prepare(
+          `INSERT INTO datasets (name, source, format, min_user, min_item, n_users, n_items,
+             n_interactions, stats_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          meta.name,
+          meta.source,
+          meta.format,
+          meta.filter.minUser,
+          meta.filter.minItem,
+          meta.stats.users,
+          meta.stats.items,
+          meta.stats.interactions,
+          JSON.stringify(meta.stats),
+          now(),
+        );
+      const datasetId = Number(info.lastInsertRowid);
+      recordArtifact(store, { datasetId }, file);
+      return datasetId;
+    })();
+    return getDatasetById(store, id);
+  } catch (e) {
+    rmSync(dirname(join(store.home, file.path)), { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Inserts the dataset row and its interaction file: all or nothing. */
+export function insertDataset(store: Store, input: DatasetMeta & { dataset: Dataset }): DatasetRow {
+  const { dataset, ...meta } = input;
+  checkDatasetName(store, meta.name);
+  return recordDataset(store, meta, writeInteractions(store.home, newDatasetDir(), dataset));
 }
 
 export function getDatasetById(store: Store, id: number): DatasetRow {

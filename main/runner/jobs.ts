@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ImportRequest } from '../ops/datasets';
+import type { Store } from '../store/db';
+import {
+  checkDatasetName,
+  newDatasetDir,
+  recordDataset,
+  type DatasetMeta,
+  type DatasetRow,
+} from '../store/datasets';
+import type { FromImporter, ToImporter } from './import-protocol';
+import type { LaunchWorker } from './worker-process';
+
+export type LaunchImporter = LaunchWorker<ToImporter, FromImporter>;
+
+export interface JobState {
+  id: string;
+  kind: 'import' | 'preview';
+  file: string;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  /** Share of the file read so far. */
+  fraction: number;
+  error?: string;
+  /** A preview's parsed and filtered statistics, or the imported dataset. */
+  preview?: DatasetMeta;
+  dataset?: DatasetRow;
+}
+
+export type JobEvent = { type: 'job'; job: JobState };
+
+/**
+ * Dataset imports and previews, each parsed in its own process so a large file never stalls the
+ * owner; cancelling one kills it and removes whatever it wrote. The store changes only when an
+ * import completes, in one transaction.
+ */
+export class Jobs {
+  private readonly jobs = new Map<string, { state: JobState; kill(): void; dir?: string }>();
+  private readonly listeners = new Set<(e: JobEvent) => void>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly launch: LaunchImporter,
+  ) {}
+
+  subscribe(f: (e: JobEvent) => void): () => void {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  }
+
+  get(id: string): JobState | undefined {
+    return this.jobs.get(id)?.state;
+  }
+
+  /** Starts parsing `request.file`; a preview stores nothing. */
+  start(request: ImportRequest, preview: boolean): JobState {
+    if (!preview) checkDatasetName(this.store, request.name);
+    const dir = preview ? undefined : newDatasetDir();
+    const state: JobState = {
+      id: randomUUID(),
+      kind: preview ? 'preview' : 'import',
+      file: request.file,
+      status: 'running',
+      fraction: 0,
+    };
+    const proc = this.launch([]);
+    this.jobs.set(state.id, { state, kill: () => proc.kill(), dir });
+    let output = '';
+    proc.onOutput((t) => (output = (output + t).slice(-4000)));
+    proc.onMessage((m) => {
+      if (state.status !== 'running') return;
+      if (m.type === 'progress') state.fraction = m.fraction;
+      else if (m.type === 'error') this.end(state, 'failed', m.message);
+      else if (preview) {
+        state.preview = m.meta;
+        this.end(state, 'done');
+      } else {
+        try {
+          state.dataset = recordDataset(this.store, m.meta, m.file!);
+          this.end(state, 'done');
+        } catch (e) {
+          this.end(state, 'failed', e instanceof Error ? e.message : String(e));
+        }
+      }
+      if (state.status === 'running') this.emit(state);
+    });
+    proc.onExit((code, signal) => {
+      if (state.status === 'running')
+        this.end(state, 'failed', output.trim() || `importer ended (${signal ?? `exit ${code}`})`);
+    });
+    proc.send({ type: 'task', task: { home: this.store.home, request, dir } });
+    this.emit(state);
+    return state;
+  }
+
+  cancel(id: string): JobState | undefined {
+    const job = this.jobs.get(id);
+    if (!job || job.state.status !== 'running') return job?.state;
+    job.kill();
+    this.end(job.state, 'cancelled');
+    return job.state;
+  }
+
+  private end(state: JobState, status: JobState['status'], error?: string): void {
+    state.status = status;
+    if (error !== undefined) state.error = error;
+    if (status === 'done') state.fraction = 1;
+    const dir = this.jobs.get(state.id)?.dir;
+    if (status !== 'done' && dir)
+      rmSync(join(this.store.home, dir), { recursive: true, force: true });
+    this.emit(state);
+  }
+
+  private emit(state: JobState): void {
+    for (const f of this.listeners) f({ type: 'job', job: { ...state } });
+  }
+}
