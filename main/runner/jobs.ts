@@ -88,6 +88,8 @@ export class Jobs {
     proc.onExit((code, signal) => {
       if (state.status === 'running')
         this.end(state, 'failed', output.trim() || `importer ended (${signal ?? `exit ${code}`})`);
+      // Once it is gone for sure, nothing it wrote is left behind (a kill can beat the rename).
+      else if (state.status === 'cancelled') this.removeFiles(state.id);
     });
     proc.send({ type: 'task', task: { home: this.store.home, request, dir } });
     this.emit(state);
@@ -106,10 +108,13 @@ export class Jobs {
     state.status = status;
     if (error !== undefined) state.error = error;
     if (status === 'done') state.fraction = 1;
-    const dir = this.jobs.get(state.id)?.dir;
-    if (status !== 'done' && dir)
-      rmSync(join(this.store.home, dir), { recursive: true, force: true });
+    if (status !== 'done') this.removeFiles(state.id);
     this.emit(state);
+  }
+
+  private removeFiles(id: string): void {
+    const dir = this.jobs.get(id)?.dir;
+    if (dir) rmSync(join(this.store.home, dir), { recursive: true, force: true });
   }
 
   private emit(state: JobState): void {
