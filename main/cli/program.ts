@@ -7,6 +7,7 @@ import { progressRunner, type CliContext } from './context';
 import { registerDatasetCommands } from './dataset-commands';
 import { registerQueueCommands } from './queue-commands';
 import { registerRunCommands } from './run-commands';
+import { registerServeCommand } from './serve-command';
 
 /** Exit codes; a run cancelled with Ctrl-C ends like any interrupted command (128 + SIGINT). */
 export const EXIT = { ok: 0, runFailed: 1, usage: 2, cancelled: 130 } as const;
@@ -56,6 +57,7 @@ export function buildProgram(io: Io): {
   registerDatasetCommands(program, ctx);
   registerRunCommands(program, ctx);
   registerQueueCommands(program, ctx);
+  registerServeCommand(program, ctx);
 
   const run = async (argv: string[]): Promise<number> => {
     try {

@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
 import { Runner } from '../runner/runner';
 import { forkTrainer } from '../runner/trainer-protocol';
+import { workerScript } from '../workbench';
 import { intArg, type CliContext } from './context';
 import { fmt } from './views';
-
-/** The trainer entry built next to this bundle (out/main/trainer.js). */
-export const trainerScript = (): string => resolve(__dirname, 'trainer.js');
 
 /** `hkd queue`: a headless runner for runs queued with `--queue` or from the workbench. */
 export function registerQueueCommands(program: Command, ctx: CliContext): void {
@@ -24,7 +21,7 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
     .action(async (o: { concurrency?: number; grace: number }) => {
       const store = openStore();
       const runner = new Runner(store, {
-        launch: forkTrainer(trainerScript()),
+        launch: forkTrainer(workerScript('trainer')),
         graceMs: o.grace * 1000,
       });
       if (o.concurrency !== undefined) runner.setConcurrency(o.concurrency);

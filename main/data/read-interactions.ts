@@ -6,8 +6,9 @@ import { parseUsersDat } from './parse-usersdat';
 import { checkReadableFile, firstLine, type OnBytes } from './read-lines';
 import type { RawInteractions } from './raw';
 
-export const FORMATS = ['auto', 'usersdat', 'csv', 'movielens'] as const;
-export type Format = (typeof FORMATS)[number];
+import type { Format } from '../contract';
+
+export { FORMATS, type Format } from '../contract';
 export type ConcreteFormat = Exclude<Format, 'auto'>;
 
 /** Guesses the format from the file name and its first line. */

@@ -9,8 +9,9 @@ import { InputError } from '../errors';
 import { registerFastMatMul } from './kernels/matmul-fast-path';
 import { registerSegmentSum } from './kernels/segment-sum';
 
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKENDS)[number];
+import type { BackendChoice } from '../contract';
+
+export { BACKENDS, type BackendChoice } from '../contract';
 
 export interface BackendInfo {
   /** What was asked for after resolving `auto`. */

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_FILTER, filterAndRemap, type Dataset, type FilterOptions } from '../data/dataset';
-import type { OnBytes } from '../data/read-lines';
-import { readInteractions, type Format } from '../data/read-interactions';
+import { readLines, type OnBytes } from '../data/read-lines';
+import { detectFormat, readInteractions, type Format } from '../data/read-interactions';
 import type { RawInteractions } from '../data/raw';
 import { datasetStats } from '../data/stats';
 import { DEFAULT_SYNTH, synthesize } from '../data/synth';
@@ -101,4 +101,23 @@ export function ensureDemoDataset(s: Store): { row: DatasetRow; created: boolean
   const existing = listDatasets(s).find((d) => d.name === DEMO_DATASET);
   if (existing) return { row: existing, created: false };
   return { row: synthDataset(s, { name: DEMO_DATASET }), created: true };
+}
+
+/** The first lines of a file and its detected format, for the import form. */
+export async function peekFile(
+  file: string,
+  count: number,
+): Promise<{ format: string; lines: string[] }> {
+  const lines: string[] = [];
+  for await (const [, line] of readLines(file)) {
+    lines.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+    if (lines.length >= count) break;
+  }
+  let format: string;
+  try {
+    format = await detectFormat(file);
+  } catch {
+    format = 'unknown';
+  }
+  return { format, lines };
 }

@@ -1,3 +1,5 @@
+import { InputError } from '../errors';
+import type { Progress } from '../contract';
 import { applyRunEvent, type RunEvent } from '../ops/run-events';
 import type { Store } from '../store/db';
 import {
@@ -47,6 +49,7 @@ export class Runner {
   private stopped = false;
   private draining = false;
   private readonly idleWaiters: (() => void)[] = [];
+  private readonly progress = new Map<number, Progress>();
 
   constructor(
     private readonly store: Store,
@@ -74,6 +77,12 @@ export class Runner {
   setConcurrency(n: number): void {
     setSetting(this.store, CONCURRENCY_KEY, n);
     this.schedule();
+  }
+
+  /** Where each active run is within its epoch, for a face that (re)connects. */
+  progressOf(id: number): Progress | null {
+    const p = this.progress.get(id);
+    return p ? { epoch: p.epoch, batch: p.batch, batches: p.batches } : null;
   }
 
   /** Ids of the runs this runner's trainers are executing. */
@@ -119,7 +128,7 @@ export class Runner {
     } else if (!a) {
       const run = getRun(this.store, id);
       if (run.status === 'running' || run.status === 'queued') {
-        throw new Error(`run #${id} is trained by another process; cancel it there`);
+        throw new InputError(`run #${id} is trained by another process; cancel it there`);
       }
     }
     return getRun(this.store, id);
@@ -179,6 +188,7 @@ export class Runner {
       a.proc.kill();
       return;
     }
+    if (e.type === 'progress') this.progress.set(e.runId, e);
     if (e.type === 'epoch' || e.type === 'progress') this.emit(e);
     else if (e.type !== 'checkpoint') this.emitRun(e.runId);
   }
@@ -186,6 +196,7 @@ export class Runner {
   private onTrainerExit(id: number, a: Active, code: number | null, signal: string | null): void {
     clearTimeout(a.killTimer);
     this.active.delete(id);
+    this.progress.delete(id);
     if (this.stopped) return;
     const run = getRun(this.store, id);
     const how = signal ? `signal ${signal}` : `exit code ${code}`;

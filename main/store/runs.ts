@@ -1,17 +1,10 @@
+import type { RunStatus } from '../contract';
 import { NotFoundError } from '../errors';
 import type { Metrics } from '../engine/metrics';
 import { APP_VERSION } from '../version';
 import { now, type Store } from './db';
 
-export const RUN_STATUSES = [
-  'queued',
-  'running',
-  'completed',
-  'cancelled',
-  'failed',
-  'interrupted',
-] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+export { RUN_STATUSES, type RunStatus } from '../contract';
 
 export interface RunSummary {
   bestEpoch: number;

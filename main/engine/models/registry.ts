@@ -1,14 +1,16 @@
 import type { Rng } from '../../data/rng';
 import { BPR } from './bpr';
+import type { ModelName } from '../../contract';
 import type { Recommender } from './model';
 
-/** One line per base model; new models register here. */
-const MODELS = {
-  BPR: (nUsers: number, nItems: number, dim: number, rng: Rng) => new BPR(nUsers, nItems, dim, rng),
-} as const;
+export { MODEL_NAMES, type ModelName } from '../../contract';
 
-export type ModelName = keyof typeof MODELS;
-export const MODEL_NAMES = Object.keys(MODELS) as ModelName[];
+type Factory = (nUsers: number, nItems: number, dim: number, rng: Rng) => Recommender;
+
+/** One line per base model (and its name in the contract's MODEL_NAMES). */
+const MODELS: Record<ModelName, Factory> = {
+  BPR: (nUsers, nItems, dim, rng) => new BPR(nUsers, nItems, dim, rng),
+};
 
 export function createModel(
   name: ModelName,

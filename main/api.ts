@@ -1,0 +1,180 @@
+import { ZodError } from 'zod';
+import {
+  REQUESTS,
+  type ApiError,
+  type ApiEvent,
+  type ApiResult,
+  type Op,
+  type Responses,
+  type ValidRequest,
+} from './contract';
+import { taSizes } from './engine/kd/ta-sizes';
+import { InputError, NotFoundError } from './errors';
+import type { FileGrants } from './grants';
+import { peekFile, synthDataset } from './ops/datasets';
+import { queueDistill } from './ops/distill';
+import { entityGates } from './ops/gates';
+import { queueTraining } from './ops/train';
+import type { Jobs } from './runner/jobs';
+import type { Runner } from './runner/runner';
+import { listArtifacts } from './store/artifacts';
+import type { Store } from './store/db';
+import { getDataset, listDatasets } from './store/datasets';
+import { deleteRun, dependenciesOf, lastOutput } from './store/queue';
+import { getEpochs, getRun, listRuns, type RunRow } from './store/runs';
+import { APP_VERSION } from './version';
+import { MODEL_NAMES, DISTILL_METHODS } from './contract';
+
+export interface ApiContext {
+  store: Store;
+  runner: Runner;
+  jobs: Jobs;
+  grants: FileGrants;
+}
+
+type Handlers = { [K in Op]: (r: ValidRequest<K>) => Responses[K] | Promise<Responses[K]> };
+
+/** Stored with a distillation run but not part of its request (see ops/resume.ts). */
+const DERIVED = ['seed', 'guideRuns', 'pretrainedTaRuns'];
+
+/**
+ * The operations behind every face. `call` validates the request against the contract, runs it,
+ * and answers with a result or a clear error; it never throws, whatever it is sent.
+ */
+export class Api {
+  private readonly handlers: Handlers;
+
+  constructor(private readonly ctx: ApiContext) {
+    const { store, runner, jobs, grants } = ctx;
+    const queued = (runs: RunRow[]) => {
+      runner.schedule();
+      return { queued: runs.map((r) => r.id) };
+    };
+    const requeue = async (run: RunRow) => {
+      const config = { ...run.config };
+      if (run.kind === 'train') return queued([queueTraining(store, config)]);
+      for (const k of DERIVED) delete config[k];
+      const q = await queueDistill(store, config);
+      return queued([...q.prerequisites, q.run]);
+    };
+    this.handlers = {
+      'system.info': () => ({
+        version: APP_VERSION,
+        home: store.home,
+        concurrency: runner.concurrency,
+        models: MODEL_NAMES,
+        methods: DISTILL_METHODS,
+      }),
+      'datasets.list': () => listDatasets(store),
+      'datasets.get': (r) => getDataset(store, r.name),
+      'datasets.peek': (r) => peekFile(grants.path(r.file), r.lines),
+      'datasets.import': (r) =>
+        jobs.start(
+          {
+            file: grants.path(r.file),
+            name: r.name,
+            format: r.format,
+            minUser: r.minUser,
+            minItem: r.minItem,
+          },
+          r.preview,
+        ),
+      'datasets.synth': (r) => synthDataset(store, r),
+      'jobs.get': (r) => {
+        const j = jobs.get(r.id);
+        if (!j) throw new NotFoundError(`job ${r.id}`);
+        return j;
+      },
+      'jobs.cancel': (r) => {
+        const j = jobs.cancel(r.id);
+        if (!j) throw new NotFoundError(`job ${r.id}`);
+        return j;
+      },
+      'runs.list': () => {
+        const runs = listRuns(store);
+        const progress = Object.fromEntries(
+          runner.activeRuns.flatMap((id) => {
+            const p = runner.progressOf(id);
+            return p ? [[id, p]] : [];
+          }),
+        );
+        return { runs, progress };
+      },
+      'runs.get': (r) => ({
+        run: getRun(store, r.id),
+        epochs: getEpochs(store, r.id),
+        artifacts: listArtifacts(store, r.id).map(({ kind, path, bytes }) => ({
+          kind,
+          path,
+          bytes,
+        })),
+        dependsOn: dependenciesOf(store, r.id),
+        lastOutput: lastOutput(store, r.id),
+        progress: runner.progressOf(r.id),
+      }),
+      'runs.epochs': (r) => getEpochs(store, getRun(store, r.id).id).slice(r.from),
+      'runs.train': (r) => queued([queueTraining(store, r)]),
+      'runs.distill': async (r) => {
+        const q = await queueDistill(store, r);
+        return queued([...q.prerequisites, q.run]);
+      },
+      'runs.cancel': (r) => runner.cancel(r.id),
+      'runs.resume': (r) => runner.resume(r.id),
+      'runs.rerun': (r) => requeue(getRun(store, r.id)),
+      'runs.delete': (r) => {
+        deleteRun(store, r.id);
+        return { deleted: r.id };
+      },
+      'queue.configure': (r) => {
+        runner.setConcurrency(r.concurrency);
+        return { concurrency: r.concurrency };
+      },
+      'ta.sizes': (r) => {
+        if (r.studentDim >= r.teacherDim)
+          throw new InputError('the student must be smaller than the teacher');
+        return taSizes(r.teacherDim, r.studentDim, r.numTas);
+      },
+      'gates.entity': (r) => entityGates(store, r.run, r.kind, r.id),
+    };
+  }
+
+  subscribe(f: (e: ApiEvent) => void): () => void {
+    const a = this.ctx.runner.subscribe(f);
+    const b = this.ctx.jobs.subscribe(f);
+    return () => {
+      a();
+      b();
+    };
+  }
+
+  async call(op: unknown, request: unknown): Promise<ApiResult<Op>> {
+    if (typeof op !== 'string' || !Object.hasOwn(REQUESTS, op))
+      return fail({ kind: 'invalid', message: `unknown operation ${JSON.stringify(op)}` });
+    const key = op as Op;
+    const parsed = REQUESTS[key].safeParse(request ?? {});
+    if (!parsed.success) return fail(invalid(parsed.error));
+    try {
+      const handler = this.handlers[key] as (r: unknown) => unknown;
+      return { ok: true, value: (await handler(parsed.data)) as Responses[Op] };
+    } catch (e) {
+      return fail(errorOf(e));
+    }
+  }
+}
+
+const fail = (error: ApiError): ApiResult<Op> => ({ ok: false, error });
+
+function invalid(e: ZodError): ApiError {
+  const issues = e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  return {
+    kind: 'invalid',
+    message: issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '),
+    issues,
+  };
+}
+
+function errorOf(e: unknown): ApiError {
+  if (e instanceof NotFoundError) return { kind: 'not-found', message: e.message };
+  if (e instanceof InputError) return { kind: 'invalid', message: e.message };
+  return { kind: 'internal', message: e instanceof Error ? e.message : String(e) };
+}

@@ -1,0 +1,331 @@
+import { z } from 'zod';
+
+// The one API contract every face shares: the desktop window (through the preload), browser mode
+// (over a WebSocket) and the tests. Requests are validated against these schemas in the process
+// that owns the store before anything runs. This module imports nothing but zod, so the renderer
+// can import it too.
+
+// ---------------------------------------------------------------- vocabulary
+
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+export const MODEL_NAMES = ['BPR'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+export const DISTILL_METHODS = [
+  'DE',
+  'PHR',
+  'HyperKDMA-DE',
+  'HyperKDMA-PHR',
+  'TAKD-DE',
+  'TAKD-PHR',
+  'DGKD-DE',
+  'DGKD-PHR',
+] as const;
+export type DistillMethod = (typeof DISTILL_METHODS)[number];
+/** hypernet: the method; shared / pretrained: the two readings of "w/o HNet". */
+export const TA_SOURCES = ['hypernet', 'shared', 'pretrained'] as const;
+export const PHR_ENRICHMENTS = ['none', 'full', 'batch'] as const;
+export type PhrEnrichment = (typeof PHR_ENRICHMENTS)[number];
+export const FORMATS = ['auto', 'usersdat', 'csv', 'movielens'] as const;
+export type Format = (typeof FORMATS)[number];
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'completed',
+  'cancelled',
+  'failed',
+  'interrupted',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+// ---------------------------------------------------------------- run configurations
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const SEED_MAX = 2 ** 31 - 1;
+
+/** Optimisation and protocol settings shared by training and distillation runs. */
+export const settingsShape = {
+  lr: z.number().positive().max(10).default(1e-3),
+  reg: z.number().min(0).max(10).default(1e-3),
+  batch: int(1, 1_000_000).default(1024),
+  neg: int(1, 100).default(1),
+  maxEpochs: int(1, 100_000).default(1000),
+  patience: int(1, 100_000).default(20),
+  candidates: int(1, 100_000).default(499),
+  ties: z.enum(['against', 'list-order']).default('against'),
+  label: z.string().max(200).optional(),
+  backend: z.enum(BACKENDS).default('auto'),
+};
+
+/** Everything that defines a training run. */
+export const TrainConfigSchema = z
+  .object({
+    dataset: z.string().min(1).max(64),
+    model: z.enum(MODEL_NAMES),
+    dim: int(1, 4096),
+    seed: int(0, SEED_MAX).default(0),
+    ...settingsShape,
+  })
+  .strict();
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+
+export const DGKD_DROP = /^(fixed:\d{1,3}|bernoulli:(0(\.\d+)?|\.\d+))$/;
+
+/** Everything that defines a distillation run. */
+export const DistillConfigSchema = z
+  .object({
+    dataset: z.string().min(1).max(64),
+    /** Teacher run id, or the label of its latest completed run. */
+    teacher: z.union([int(1, SEED_MAX), z.string().min(1).max(200)]),
+    method: z.enum(DISTILL_METHODS),
+    studentDim: int(1, 4096),
+    numTas: int(1, 64).default(8),
+    /** Explicit TA sizes; default Eq. 20 with numTas. */
+    taDims: z.array(int(1, 4096)).min(1).max(64).optional(),
+    lambdaT: z.number().min(0).max(1e6).default(1e-2),
+    lambdaTa: z.number().min(0).max(1e6).default(1e-3),
+    experts: int(1, 256).default(30),
+    itemWeight: z.number().min(0).max(10).default(0.5),
+    /** false: uniform TA weights (ablation "w/o GNet"). */
+    gate: z.boolean().default(true),
+    taSource: z.enum(TA_SOURCES).default('hypernet'),
+    phrEnrich: z.enum(PHR_ENRICHMENTS).default('full'),
+    dgkdDrop: z
+      .string()
+      .regex(DGKD_DROP, 'expected fixed:<count> or bernoulli:<p in [0,1)>')
+      .default('fixed:1'),
+    ...settingsShape,
+  })
+  .strict();
+export type DistillConfig = z.infer<typeof DistillConfigSchema>;
+
+// ---------------------------------------------------------------- wire types
+
+export interface Metrics {
+  H5: number;
+  N5: number;
+  H10: number;
+  N10: number;
+  H20: number;
+  N20: number;
+}
+
+export interface DegreeSummary {
+  min: number;
+  max: number;
+  mean: number;
+  median: number;
+  /** Log2-binned histogram: histogram[k] counts degrees in [2^k, 2^(k+1)). */
+  histogram: number[];
+}
+
+export interface DatasetStats {
+  users: number;
+  items: number;
+  interactions: number;
+  trainInteractions: number;
+  density: number;
+  userDegree: DegreeSummary;
+  itemDegree: DegreeSummary;
+}
+
+export interface DatasetInfo {
+  id: number;
+  name: string;
+  source: string;
+  format: string;
+  minUser: number;
+  minItem: number;
+  stats: DatasetStats;
+  createdAt: string;
+}
+
+export interface RunSummary {
+  bestEpoch: number;
+  valid: Metrics;
+  test: Metrics;
+}
+
+export interface RunInfo {
+  id: number;
+  label: string | null;
+  kind: 'train' | 'distill';
+  model: string;
+  method: string | null;
+  datasetId: number;
+  splitId: number | null;
+  seed: number;
+  teacherRunId: number | null;
+  config: Record<string, unknown>;
+  status: RunStatus;
+  backend: string | null;
+  device: string | null;
+  appVersion: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  epochsRun: number;
+  bestEpoch: number | null;
+  summary: RunSummary | null;
+  trainSecondsPerEpoch: number | null;
+  evalSecondsPerEpoch: number | null;
+  error: string | null;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  losses: Record<string, number>;
+  valid: Metrics;
+  test: Metrics;
+  trainSeconds: number;
+  evalSeconds: number;
+  diagnostics?: Record<string, unknown>;
+}
+
+export interface Progress {
+  epoch: number;
+  batch: number;
+  batches: number;
+}
+
+export interface ArtifactInfo {
+  kind: string;
+  path: string;
+  bytes: number;
+}
+
+export interface RunDetail {
+  run: RunInfo;
+  epochs: EpochInfo[];
+  artifacts: ArtifactInfo[];
+  dependsOn: { id: number; status: RunStatus }[];
+  lastOutput: string | null;
+  progress: Progress | null;
+}
+
+export interface JobInfo {
+  id: string;
+  kind: 'import' | 'preview';
+  file: string;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  fraction: number;
+  error?: string;
+  preview?: { name: string; format: string; stats: DatasetStats };
+  dataset?: DatasetInfo;
+}
+
+export interface SystemInfo {
+  version: string;
+  home: string;
+  concurrency: number;
+  models: readonly string[];
+  methods: readonly string[];
+}
+
+// ---------------------------------------------------------------- operations
+
+const runId = int(1, SEED_MAX);
+const datasetName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, '.', '_' or '-' (max 64)");
+/** A file the user picked in a dialog, dropped, or uploaded: never a path typed by the page. */
+const fileGrant = z.string().uuid();
+const none = z.object({}).strict();
+
+export const REQUESTS = {
+  'system.info': none,
+  'datasets.list': none,
+  'datasets.get': z.object({ name: z.string().min(1).max(64) }).strict(),
+  'datasets.peek': z.object({ file: fileGrant, lines: int(1, 100).default(10) }).strict(),
+  'datasets.import': z
+    .object({
+      file: fileGrant,
+      name: datasetName,
+      format: z.enum(FORMATS).default('auto'),
+      minUser: int(0, 1_000_000).default(5),
+      minItem: int(0, 1_000_000).default(0),
+      /** Parse and filter only, to show the resulting statistics before committing. */
+      preview: z.boolean().default(false),
+    })
+    .strict(),
+  'datasets.synth': z
+    .object({
+      name: datasetName,
+      users: int(10, 200_000).default(1000),
+      items: int(600, 1_000_000).default(1500),
+      seed: int(0, SEED_MAX).default(0),
+    })
+    .strict(),
+  'jobs.get': z.object({ id: z.string().uuid() }).strict(),
+  'jobs.cancel': z.object({ id: z.string().uuid() }).strict(),
+  'runs.list': none,
+  'runs.get': z.object({ id: runId }).strict(),
+  'runs.epochs': z.object({ id: runId, from: int(0, 100_000).default(0) }).strict(),
+  'runs.train': TrainConfigSchema,
+  'runs.distill': DistillConfigSchema,
+  'runs.cancel': z.object({ id: runId }).strict(),
+  'runs.resume': z.object({ id: runId }).strict(),
+  'runs.rerun': z.object({ id: runId }).strict(),
+  'runs.delete': z.object({ id: runId }).strict(),
+  'queue.configure': z.object({ concurrency: int(1, 16) }).strict(),
+  'ta.sizes': z
+    .object({ teacherDim: int(2, 4096), studentDim: int(1, 4095), numTas: int(1, 64) })
+    .strict(),
+  'gates.entity': z
+    .object({ run: runId, kind: z.enum(['user', 'item']), id: int(0, SEED_MAX) })
+    .strict(),
+} as const;
+
+export type Op = keyof typeof REQUESTS;
+/** What a caller sends (defaults may be left out). */
+export type Request<K extends Op> = z.input<(typeof REQUESTS)[K]>;
+/** What a handler receives (validated, defaults filled). */
+export type ValidRequest<K extends Op> = z.output<(typeof REQUESTS)[K]>;
+
+export interface Responses {
+  'system.info': SystemInfo;
+  'datasets.list': DatasetInfo[];
+  'datasets.get': DatasetInfo;
+  'datasets.peek': { format: string; lines: string[] };
+  'datasets.import': JobInfo;
+  'datasets.synth': DatasetInfo;
+  'jobs.get': JobInfo;
+  'jobs.cancel': JobInfo;
+  'runs.list': { runs: RunInfo[]; progress: Record<number, Progress> };
+  'runs.get': RunDetail;
+  'runs.epochs': EpochInfo[];
+  'runs.train': { queued: number[] };
+  'runs.distill': { queued: number[] };
+  'runs.cancel': RunInfo;
+  'runs.resume': RunInfo;
+  'runs.rerun': { queued: number[] };
+  'runs.delete': { deleted: number };
+  'queue.configure': { concurrency: number };
+  'ta.sizes': { sizes: number[]; raw: number[] };
+  'gates.entity': { weights: number[]; taNorms: number[]; taDims: number[] };
+}
+
+export type ApiErrorKind = 'invalid' | 'not-found' | 'conflict' | 'internal';
+
+export interface ApiError {
+  kind: ApiErrorKind;
+  message: string;
+  /** For `invalid`: one entry per offending field. */
+  issues?: { path: string; message: string }[];
+}
+
+export type ApiResult<K extends Op> =
+  { ok: true; value: Responses[K] } | { ok: false; error: ApiError };
+
+/** Pushed to every face: run status changes, epochs and progress (deltas), job progress. */
+export type ApiEvent =
+  | { type: 'run'; run: RunInfo }
+  | { type: 'epoch'; runId: number; record: EpochInfo }
+  | ({ type: 'progress'; runId: number } & Progress)
+  | { type: 'job'; job: JobInfo };
+
+/** The client each face gets. */
+export interface ApiClient {
+  call<K extends Op>(op: K, request: Request<K>): Promise<ApiResult<K>>;
+  subscribe(f: (e: ApiEvent) => void): () => void;
+}

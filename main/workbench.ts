@@ -1,0 +1,55 @@
+import { resolve } from 'node:path';
+import { Api } from './api';
+import { FileGrants } from './grants';
+import { ensureDemoDataset } from './ops/datasets';
+import { Jobs, type LaunchImporter } from './runner/jobs';
+import { Runner } from './runner/runner';
+import { forkTrainer, type LaunchTrainer } from './runner/trainer-protocol';
+import { forkWorker } from './runner/worker-process';
+import { Store } from './store/db';
+
+/** The worker entries built next to this bundle (out/main). */
+export const workerScript = (name: 'trainer' | 'importer'): string =>
+  resolve(__dirname, `${name}.js`);
+
+export interface Workbench {
+  store: Store;
+  runner: Runner;
+  jobs: Jobs;
+  grants: FileGrants;
+  api: Api;
+  close(): void;
+}
+
+/**
+ * The core behind a face that stays open (the desktop app, browser mode): the store, the queue
+ * with its trainer processes, background imports and the API over them.
+ */
+export function openWorkbench(o: {
+  home: string;
+  launchTrainer?: LaunchTrainer;
+  launchImporter?: LaunchImporter;
+  graceMs?: number;
+}): Workbench {
+  const store = new Store(o.home);
+  ensureDemoDataset(store);
+  const runner = new Runner(store, {
+    launch: o.launchTrainer ?? forkTrainer(workerScript('trainer')),
+    graceMs: o.graceMs,
+  });
+  const jobs = new Jobs(store, o.launchImporter ?? forkWorker(workerScript('importer')));
+  const grants = new FileGrants();
+  const api = new Api({ store, runner, jobs, grants });
+  runner.start();
+  return {
+    store,
+    runner,
+    jobs,
+    grants,
+    api,
+    close: () => {
+      runner.stop();
+      store.close();
+    },
+  };
+}
