@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { benchApi } from './bench-api';
 import { benchDistillation } from './bench-kd';
 import { BACKENDS, type BackendChoice } from './engine/backend';
 import { importDataset } from './ops/datasets';
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
     .option('--student-dim <d>', 'with --kd: student size', '20')
     .option('--num-tas <list>', 'with --kd: TA counts for HyperKDMA', '8,2')
     .option('--batches <n>', 'with --kd: measured batches per configuration', '3')
+    .option('--api', 'API latency while a run trains, and 20 queued runs through the queue')
+    .option('--requests <n>', 'with --api: requests per latency measurement', '300')
     .option('--json', 'print one JSON document')
     .parse()
     .opts<{
@@ -66,6 +69,8 @@ async function main(): Promise<void> {
       epochs: string;
       full?: boolean;
       kd?: boolean;
+      api?: boolean;
+      requests: string;
       methods: string;
       teacherDim: string;
       studentDim: string;
@@ -77,6 +82,13 @@ async function main(): Promise<void> {
       json?: boolean;
     }>();
   if (!existsSync(o.data)) throw new Error(`benchmark data not found: ${o.data}`);
+  if (o.api) {
+    const r = await benchApi({ data: o.data, requests: Number(o.requests), home: o.home }, (line) =>
+      process.stderr.write(`${line}\n`),
+    );
+    process.stdout.write(`${JSON.stringify({ data: o.data, mode: 'api', ...r }, null, 1)}\n`);
+    return;
+  }
   if (o.kd) {
     const rows = await benchDistillation(
       {

@@ -1,10 +1,115 @@
-import { app, BrowserWindow, session } from 'electron';
-import { join } from 'node:path';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  powerSaveBlocker,
+  session,
+  type IpcMainInvokeEvent,
+  type MenuItemConstructorOptions,
+} from 'electron';
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { utilityWorker } from './shell/utility-worker';
+import { resolveHome } from './paths';
+import type { ToImporter, FromImporter } from './runner/import-protocol';
+import type { FromTrainer, ToTrainer } from './runner/trainer-protocol';
+import { openWorkbench, workerScript, type Workbench } from './workbench';
 
-// The Electron shell: one secure window over the renderer. The workbench API arrives with the
-// workbench issue; everything else lives in the Electron-free core.
+// The Electron shell, and the only module that imports Electron: one secure window over the
+// renderer, the typed API bound to IPC (validated in Api.call), native dialogs and menus, and a
+// power-save blocker while runs train. Everything else is the Electron-free core.
+
+const RENDERER = join(__dirname, '../renderer/index.html');
+let win: BrowserWindow | undefined;
+let wb: Workbench | undefined;
+
+/** Only our own page, loaded from our own file, may call the API. */
+function trusted(e: IpcMainInvokeEvent): boolean {
+  const url = e.senderFrame?.url ?? '';
+  return (
+    e.sender === win?.webContents &&
+    url.startsWith('file://') &&
+    url.includes('/renderer/index.html')
+  );
+}
+
+function handle(channel: string, f: (e: IpcMainInvokeEvent, ...args: unknown[]) => unknown): void {
+  ipcMain.handle(channel, (e, ...args) => {
+    if (!trusted(e)) throw new Error('refused: not the workbench window');
+    return f(e, ...args);
+  });
+}
+
+function bindApi(w: Workbench): void {
+  handle('hkd:call', (_e, op, request) => w.api.call(op, request));
+  handle('hkd:pick-file', async () => {
+    const r = await dialog.showOpenDialog(win!, {
+      title: 'Import a dataset',
+      properties: ['openFile'],
+      filters: [
+        { name: 'Interaction files', extensions: ['dat', 'csv', 'tsv', 'txt'] },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    });
+    if (r.canceled || r.filePaths.length === 0) return null;
+    return { file: w.grants.grant(r.filePaths[0]), name: basename(r.filePaths[0]) };
+  });
+  // The preload resolves a dropped File to its path (webUtils); a page cannot forge one.
+  handle('hkd:grant-dropped', (_e, path) => {
+    if (typeof path !== 'string' || path === '') return null;
+    return { file: w.grants.grant(path), name: basename(path) };
+  });
+  handle('hkd:save-file', async (_e, suggested, content) => {
+    if (typeof suggested !== 'string' || typeof content !== 'string') return false;
+    const r = await dialog.showSaveDialog(win!, { defaultPath: basename(suggested) });
+    if (r.canceled || !r.filePath) return false;
+    writeFileSync(r.filePath, content);
+    return true;
+  });
+  w.api.subscribe((e) => win?.webContents.send('hkd:event', e));
+  let blocker: number | undefined;
+  w.runner.subscribe(() => {
+    const busy = w.runner.activeRuns.length > 0;
+    if (busy && blocker === undefined) blocker = powerSaveBlocker.start('prevent-app-suspension');
+    if (!busy && blocker !== undefined) {
+      powerSaveBlocker.stop(blocker);
+      blocker = undefined;
+    }
+  });
+}
+
+function menu(): void {
+  const send = (what: string) => () => win?.webContents.send('hkd:menu', what);
+  const template: MenuItemConstructorOptions[] = [
+    {
+      label: 'File',
+      submenu: [
+        { label: 'Import Dataset…', accelerator: 'CmdOrCtrl+O', click: send('import') },
+        { label: 'New Run…', accelerator: 'CmdOrCtrl+N', click: send('new-run') },
+        { type: 'separator' },
+        { role: 'quit' },
+      ],
+    },
+    { role: 'editMenu' },
+    {
+      label: 'View',
+      submenu: [
+        { label: 'Datasets', accelerator: 'CmdOrCtrl+1', click: send('datasets') },
+        { label: 'Runs', accelerator: 'CmdOrCtrl+2', click: send('runs') },
+        { label: 'Compare', accelerator: 'CmdOrCtrl+3', click: send('compare') },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+        ...(app.isPackaged ? [] : [{ role: 'toggleDevTools' } as MenuItemConstructorOptions]),
+      ],
+    },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
 function createWindow(): void {
-  const win = new BrowserWindow({
+  win = new BrowserWindow({
     width: 1280,
     height: 820,
     show: false,
@@ -12,19 +117,40 @@ function createWindow(): void {
       preload: join(__dirname, '../preload/index.js'),
       contextIsolation: true,
       nodeIntegration: false,
+      nodeIntegrationInWorker: false,
       sandbox: true,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      // A middle click would open links in a new window outside the navigation handlers.
+      disableBlinkFeatures: 'Auxclick',
     },
   });
-  win.once('ready-to-show', () => win.show());
+  win.once('ready-to-show', () => win?.show());
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   win.webContents.on('will-navigate', (e) => e.preventDefault());
-  const devUrl = process.env.ELECTRON_RENDERER_URL;
-  if (!app.isPackaged && devUrl) void win.loadURL(devUrl);
-  else void win.loadFile(join(__dirname, '../renderer/index.html'));
+  win.webContents.on('will-redirect', (e) => e.preventDefault());
+  win.webContents.on('will-attach-webview', (e) => e.preventDefault());
+  win.on('closed', () => (win = undefined));
+  void win.loadFile(RENDERER);
 }
 
+app.enableSandbox();
 void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, done) => done(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  wb = openWorkbench({
+    home: resolveHome(),
+    launchTrainer: utilityWorker<ToTrainer, FromTrainer>(workerScript('trainer'), 'HKD trainer'),
+    launchImporter: utilityWorker<ToImporter, FromImporter>(
+      workerScript('importer'),
+      'HKD importer',
+    ),
+  });
+  bindApi(wb);
+  menu();
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
@@ -34,3 +160,4 @@ void app.whenReady().then(() => {
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
+app.on('will-quit', () => wb?.close());
