@@ -46,7 +46,10 @@ async function client(url: string) {
   ws.on('message', (d) => {
     const m = JSON.parse(String(d)) as { id?: number; result?: unknown; event?: ApiEvent };
     if (m.event) for (const f of listeners) f(m.event);
-    else if (m.id !== undefined) (waiting.get(m.id)?.(m.result), waiting.delete(m.id));
+    else if (m.id !== undefined) {
+      waiting.get(m.id)?.(m.result);
+      waiting.delete(m.id);
+    }
   });
   return {
     call: (op: Op, request: unknown) =>

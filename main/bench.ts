@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     .option('--num-tas <list>', 'with --kd: TA counts for HyperKDMA', '8,2')
     .option('--batches <n>', 'with --kd: measured batches per configuration', '3')
     .option('--api', 'API latency while a run trains, and 20 queued runs through the queue')
-    .option('--requests <n>', 'with --api: requests per latency measurement', '300')
+    .option('--requests <n>', 'with --api: requests per latency measurement', '1000')
     .option('--json', 'print one JSON document')
     .parse()
     .opts<{
