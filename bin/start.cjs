@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // `npm start`: prepare the data directory (demo dataset included), then open the desktop
-// workbench. Offline installs have no Electron runtime; say so in one line instead of failing.
+// workbench. Offline installs have no Electron runtime: say so in one line and serve the same
+// workbench to a browser (the URL is printed).
 const { spawnSync } = require('node:child_process');
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
@@ -22,10 +23,12 @@ if (!existsSync(join(electronDir, 'path.txt')) && existsSync(join(electronDir, '
 }
 if (!existsSync(join(electronDir, 'path.txt'))) {
   console.log(
-    'The Electron runtime is not installed here (offline install), so no window opens; ' +
-      'use the headless engine meanwhile: npx hkd --help',
+    'The Electron runtime is not installed here (offline install): starting browser mode instead.',
   );
-  process.exit(0);
+  const serve = spawnSync(process.execPath, [join(__dirname, 'hkd.cjs'), 'serve'], {
+    stdio: 'inherit',
+  });
+  process.exit(serve.status ?? 0);
 }
 const electron = require('electron');
 const app = spawnSync(electron, [root], { stdio: 'inherit' });

@@ -81,7 +81,7 @@ export const DistillConfigSchema = z
     studentDim: int(1, 4096),
     numTas: int(1, 64).default(8),
     /** Explicit TA sizes; default Eq. 20 with numTas. */
-    taDims: z.array(int(1, 4096)).min(1).max(64).optional(),
+    taDims: z.array(int(1, 4096)).max(64).optional(),
     lambdaT: z.number().min(0).max(1e6).default(1e-2),
     lambdaTa: z.number().min(0).max(1e6).default(1e-3),
     experts: int(1, 256).default(30),

@@ -39,7 +39,9 @@ try {
       `${serious && !why ? 'FAIL' : 'ok  '} ${severity.padEnd(13)} ${i.id} ${where}${why ? ` — ${why}` : ''}`,
     );
   }
-  console.log(`electronegativity: ${result.issues.length} findings, ${failed} unexplained HIGH/MEDIUM`);
+  console.log(
+    `electronegativity: ${result.issues.length} findings, ${failed} unexplained HIGH/MEDIUM`,
+  );
   process.exitCode = failed > 0 ? 1 : 0;
 } finally {
   rmSync(app, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filterAndRemap } from '../../main/data/dataset';
@@ -12,7 +12,15 @@ import {
   writeArrayFile,
 } from '../../main/store/array-file';
 import { schemaVersion, Store } from '../../main/store/db';
-import { getDataset, insertDataset, listDatasets, loadDataset } from '../../main/store/datasets';
+import {
+  getDataset,
+  insertDataset,
+  listDatasets,
+  loadDataset,
+  newDatasetDir,
+  recordDataset,
+  writeInteractions,
+} from '../../main/store/datasets';
 import { MIGRATIONS } from '../../main/store/migrations';
 import { createRun, getEpochs, getRun, markRunning, recordEpoch } from '../../main/store/runs';
 import { getOrCreateSplit } from '../../main/store/splits';
@@ -74,12 +82,22 @@ describe('experiment store', () => {
     insert(s, 'ds');
     expect(() => insert(s, 'ds')).toThrow(InputError);
     expect(() => insert(s, 'bad name!')).toThrow(/invalid dataset name/);
-    // The next dataset's artifact folder cannot be created: the row must roll back with it.
-    writeFileSync(join(home, 'datasets', '2'), 'in the way');
-    expect(() => insert(s, 'other')).toThrow();
+    // A file written for a dataset whose name got taken meanwhile is removed with the attempt.
+    const dir = newDatasetDir();
+    const file = writeInteractions(home, dir, synthDataset());
+    const meta = { ...getDataset(s, 'ds'), filter: { minUser: 5, minItem: 0 } };
+    expect(() => recordDataset(s, meta, file)).toThrow(/already exists/);
+    expect(existsSync(join(home, dir))).toBe(false);
     expect(listDatasets(s).map((d) => d.name)).toEqual(['ds']);
     expect(count(s, 'artifacts')).toBe(1);
     s.close();
+    // The artifact folder cannot be created: no row is written.
+    const blocked = new Store(tempDir());
+    writeFileSync(join(blocked.home, 'datasets'), 'in the way');
+    expect(() => insert(blocked, 'other')).toThrow();
+    expect(listDatasets(blocked)).toEqual([]);
+    expect(count(blocked, 'artifacts')).toBe(0);
+    blocked.close();
   });
 
   it('creates each (dataset, seed) split once and reloads the same arrays', () => {
