@@ -14,6 +14,7 @@ import type { FileGrants } from './grants';
 import { peekFile, synthDataset } from './ops/datasets';
 import { queueDistill } from './ops/distill';
 import { entityGates } from './ops/gates';
+import { comparePaired, entityDetail, gatesRows, gatesSummary, lineage } from './ops/inspect';
 import { queueTraining } from './ops/train';
 import type { Jobs } from './runner/jobs';
 import type { Runner } from './runner/runner';
@@ -135,6 +136,11 @@ export class Api {
         return taSizes(r.teacherDim, r.studentDim, r.numTas);
       },
       'gates.entity': (r) => entityGates(store, r.run, r.kind, r.id),
+      'gates.summary': (r) => gatesSummary(store, r.run, r.kind),
+      'gates.rows': (r) => gatesRows(store, r.run, r.kind, r.order, r.offset, r.limit),
+      'gates.detail': (r) => entityDetail(store, r.run, r.kind, r.id),
+      'runs.lineage': (r) => lineage(store, r.id),
+      'compare.paired': (r) => comparePaired(store, r.a, r.b, r.k),
     };
   }
 

@@ -222,6 +222,71 @@ export interface SystemInfo {
   methods: readonly string[];
 }
 
+export const GATE_ORDERS = ['id', 'dominant', 'entropy', 'activity'] as const;
+
+export interface GateSummary {
+  kind: 'user' | 'item';
+  n: number;
+  taDims: number[];
+  meanWeights: number[];
+  entropyHistogram: { max: number; counts: number[] };
+  dominantByActivity: { from: number; to: number; counts: number[] }[];
+  collapse: {
+    dominantShare: number;
+    dominantTa: number;
+    gateCollapsed: boolean;
+    normRatios: number[];
+    tasShrunk: boolean;
+  };
+}
+
+export interface GateRow {
+  id: number;
+  weights: number[];
+  entropy: number;
+  activity: number;
+  dominant: number;
+}
+
+export interface EntityDetail {
+  kind: 'user' | 'item';
+  id: number;
+  rawId: number;
+  weights: number[];
+  taNorms: number[];
+  taDims: number[];
+  interactions: number[];
+  interactionCount: number;
+  testRanks: { user: number; item: number; student: number; teacher: number | null }[];
+}
+
+export interface Lineage {
+  dataset: { id: number; name: string } | null;
+  seed: number;
+  sources: {
+    role: string;
+    id: number;
+    exists: boolean;
+    status: RunStatus | null;
+    label: string | null;
+    changedSince: boolean;
+  }[];
+}
+
+export interface PairedComparison {
+  users: number;
+  k: number;
+  hitA: number;
+  hitB: number;
+  onlyA: number;
+  onlyB: number;
+  mcnemarP: number;
+  ndcgA: number;
+  ndcgB: number;
+  ndcgZ: number;
+  ndcgP: number;
+}
+
 // ---------------------------------------------------------------- operations
 
 const runId = int(1, SEED_MAX);
@@ -274,6 +339,23 @@ export const REQUESTS = {
   'gates.entity': z
     .object({ run: runId, kind: z.enum(['user', 'item']), id: int(0, SEED_MAX) })
     .strict(),
+  'gates.summary': z.object({ run: runId, kind: z.enum(['user', 'item']) }).strict(),
+  'gates.rows': z
+    .object({
+      run: runId,
+      kind: z.enum(['user', 'item']),
+      order: z.enum(GATE_ORDERS).default('dominant'),
+      offset: int(0, SEED_MAX).default(0),
+      limit: int(1, 5000).default(500),
+    })
+    .strict(),
+  'gates.detail': z
+    .object({ run: runId, kind: z.enum(['user', 'item']), id: int(0, SEED_MAX) })
+    .strict(),
+  'runs.lineage': z.object({ id: runId }).strict(),
+  'compare.paired': z
+    .object({ a: runId, b: runId, k: z.union([z.literal(5), z.literal(10), z.literal(20)]) })
+    .strict(),
 } as const;
 
 export type Op = keyof typeof REQUESTS;
@@ -303,6 +385,11 @@ export interface Responses {
   'queue.configure': { concurrency: number };
   'ta.sizes': { sizes: number[]; raw: number[] };
   'gates.entity': { weights: number[]; taNorms: number[]; taDims: number[] };
+  'gates.summary': GateSummary;
+  'gates.rows': { total: number; m: number; rows: GateRow[] };
+  'gates.detail': EntityDetail;
+  'runs.lineage': Lineage;
+  'compare.paired': PairedComparison;
 }
 
 export type ApiErrorKind = 'invalid' | 'not-found' | 'conflict' | 'internal';
