@@ -144,13 +144,22 @@ export class Api {
     };
   }
 
+  private readonly listeners = new Set<(e: ApiEvent) => void>();
+
   subscribe(f: (e: ApiEvent) => void): () => void {
     const a = this.ctx.runner.subscribe(f);
     const b = this.ctx.jobs.subscribe(f);
+    this.listeners.add(f);
     return () => {
       a();
       b();
+      this.listeners.delete(f);
     };
+  }
+
+  /** Sends an event that comes from outside the runner and the jobs (see StoreWatcher). */
+  broadcast(e: ApiEvent): void {
+    for (const f of this.listeners) f(e);
   }
 
   async call(op: unknown, request: unknown): Promise<ApiResult<Op>> {

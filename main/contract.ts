@@ -409,7 +409,9 @@ export type ApiEvent =
   | { type: 'run'; run: RunInfo }
   | { type: 'epoch'; runId: number; record: EpochInfo }
   | ({ type: 'progress'; runId: number } & Progress)
-  | { type: 'job'; job: JobInfo };
+  | { type: 'job'; job: JobInfo }
+  /** Datasets changed outside this window (another process imported one). */
+  | { type: 'datasets' };
 
 /** The client each face gets. */
 export interface ApiClient {

@@ -6,6 +6,7 @@ import { Jobs, type LaunchImporter } from './runner/jobs';
 import { Runner } from './runner/runner';
 import { forkTrainer, type LaunchTrainer } from './runner/trainer-protocol';
 import { forkWorker } from './runner/worker-process';
+import { StoreWatcher } from './runner/store-watcher';
 import { Store } from './store/db';
 
 /** The worker entries built next to this bundle (out/main). */
@@ -40,7 +41,9 @@ export function openWorkbench(o: {
   const jobs = new Jobs(store, o.launchImporter ?? forkWorker(workerScript('importer')));
   const grants = new FileGrants();
   const api = new Api({ store, runner, jobs, grants });
+  const watcher = new StoreWatcher(store, (e) => api.broadcast(e));
   runner.start();
+  watcher.start();
   return {
     store,
     runner,
@@ -48,6 +51,7 @@ export function openWorkbench(o: {
     grants,
     api,
     close: () => {
+      watcher.stop();
       runner.stop();
       store.close();
     },

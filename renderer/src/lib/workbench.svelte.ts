@@ -1,0 +1,147 @@
+import type {
+  ApiEvent,
+  ApiResult,
+  DatasetInfo,
+  EpochInfo,
+  JobInfo,
+  Op,
+  Progress,
+  Request,
+  Responses,
+  RunInfo,
+  SystemInfo,
+} from '../../../main/contract';
+import { connect, type Client } from './transport';
+
+export type View = 'datasets' | 'new-run' | 'runs' | 'run' | 'compare' | 'gates';
+export interface Route {
+  view: View;
+  id?: number;
+}
+
+const VIEWS: View[] = ['datasets', 'new-run', 'runs', 'run', 'compare', 'gates'];
+
+function parseHash(hash: string): Route {
+  const [view, id] = hash.replace(/^#\/?/, '').split('/');
+  const v = VIEWS.includes(view as View) ? (view as View) : 'datasets';
+  return { view: v, ...(id && /^\d+$/.test(id) ? { id: Number(id) } : {}) };
+}
+
+/** Thrown by `Workbench.call`: the API's error, ready to show. */
+export class ApiFailure extends Error {
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const COMPARE_KEY = 'hkd.compare';
+
+/**
+ * The window's view of the store: datasets, runs and jobs kept current by the API's events
+ * (deltas: a run row when its status changes, an epoch when it ends, progress within epochs).
+ */
+export class Workbench {
+  readonly client: Client;
+  info = $state.raw<SystemInfo | null>(null);
+  datasets = $state.raw<DatasetInfo[]>([]);
+  runs = $state.raw<RunInfo[]>([]);
+  progress = $state<Record<number, Progress>>({});
+  jobs = $state<Record<string, JobInfo>>({});
+  /** Epochs of the runs whose detail has been opened, appended live. */
+  epochs = $state<Record<number, EpochInfo[]>>({});
+  route = $state<Route>(parseHash(location.hash));
+  compareIds = $state<number[]>(JSON.parse(localStorage.getItem(COMPARE_KEY) ?? '[]') as number[]);
+  connected = $state(false);
+  error = $state<string | null>(null);
+
+  constructor() {
+    this.client = connect();
+    this.client.subscribe((e) => this.onEvent(e));
+    this.client.onReconnect(() => void this.refresh());
+    this.client.onMenu((what) => {
+      if (what === 'import') this.go('datasets');
+      else if (VIEWS.includes(what as View)) this.go(what as View);
+    });
+    window.addEventListener('hashchange', () => (this.route = parseHash(location.hash)));
+    void this.refresh();
+  }
+
+  async call<K extends Op>(op: K, request: Request<K>): Promise<Responses[K]> {
+    const r: ApiResult<K> = await this.client.call(op, request);
+    if (!r.ok) throw new ApiFailure(r.error.message, r.error.issues);
+    return r.value;
+  }
+
+  go(view: View, id?: number): void {
+    location.hash = id === undefined ? `#/${view}` : `#/${view}/${id}`;
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const [info, datasets, runs] = await Promise.all([
+        this.call('system.info', {}),
+        this.call('datasets.list', {}),
+        this.call('runs.list', {}),
+      ]);
+      this.info = info;
+      this.datasets = datasets;
+      this.runs = runs.runs;
+      this.progress = runs.progress;
+      this.connected = true;
+      for (const id of Object.keys(this.epochs).map(Number)) void this.loadEpochs(id);
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  async loadEpochs(id: number): Promise<void> {
+    this.epochs[id] = await this.call('runs.epochs', { id });
+  }
+
+  async refreshDatasets(): Promise<void> {
+    this.datasets = await this.call('datasets.list', {});
+  }
+
+  run(id: number): RunInfo | undefined {
+    return this.runs.find((r) => r.id === id);
+  }
+
+  toggleCompare(id: number): void {
+    this.compareIds = this.compareIds.includes(id)
+      ? this.compareIds.filter((x) => x !== id)
+      : [...this.compareIds, id];
+    localStorage.setItem(COMPARE_KEY, JSON.stringify(this.compareIds));
+  }
+
+  private onEvent(e: ApiEvent): void {
+    switch (e.type) {
+      case 'run': {
+        const i = this.runs.findIndex((r) => r.id === e.run.id);
+        this.runs = i < 0 ? [...this.runs, e.run] : this.runs.with(i, e.run);
+        if (e.run.status !== 'running') delete this.progress[e.run.id];
+        return;
+      }
+      case 'progress':
+        this.progress[e.runId] = { epoch: e.epoch, batch: e.batch, batches: e.batches };
+        return;
+      case 'epoch': {
+        const list = this.epochs[e.runId];
+        if (list && !list.some((x) => x.epoch === e.record.epoch)) list.push(e.record);
+        const i = this.runs.findIndex((r) => r.id === e.runId);
+        if (i >= 0)
+          this.runs = this.runs.with(i, { ...this.runs[i], epochsRun: e.record.epoch + 1 });
+        return;
+      }
+      case 'datasets':
+        void this.refreshDatasets();
+        return;
+      case 'job':
+        this.jobs[e.job.id] = e.job;
+        if (e.job.status === 'done' && e.job.kind === 'import') void this.refreshDatasets();
+        return;
+    }
+  }
+}

@@ -1,0 +1,172 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { RunInfo } from '../../main/contract';
+import {
+  compareTable,
+  configDiff,
+  recoveredGap,
+  toCsv,
+  toLatex,
+  toMarkdown,
+} from '../../renderer/src/lib/compare';
+import { validateRun } from '../../renderer/src/lib/validate';
+
+const metrics = (h5: number) => ({
+  H5: h5,
+  N5: h5 / 2,
+  H10: h5 + 0.1,
+  N10: h5 / 2 + 0.05,
+  H20: 0,
+  N20: 0,
+});
+function run(
+  id: number,
+  model: string,
+  method: string | null,
+  h5: number | null,
+  config = {},
+): RunInfo {
+  return {
+    id,
+    label: null,
+    kind: method ? 'distill' : 'train',
+    model,
+    method,
+    datasetId: 1,
+    splitId: 1,
+    seed: 0,
+    teacherRunId: null,
+    config: { dim: 20, studentDim: 20, ...config },
+    status: h5 === null ? 'running' : 'completed',
+    backend: 'wasm',
+    device: 'cpu',
+    appVersion: '0',
+    createdAt: '',
+    startedAt: null,
+    finishedAt: null,
+    epochsRun: 3,
+    bestEpoch: 1,
+    summary: h5 === null ? null : { bestEpoch: 1, valid: metrics(h5), test: metrics(h5) },
+    trainSecondsPerEpoch: 1,
+    evalSecondsPerEpoch: 1,
+    error: null,
+  };
+}
+
+describe('comparison table and export', () => {
+  const runs = [
+    run(1, 'BPR', null, 0.4),
+    run(2, 'BPR', 'DE', 0.45, { lambdaT: 0.01 }),
+    run(3, 'BPR', 'HyperKDMA-DE', 0.5, { lambdaT: 0.1 }),
+    run(4, 'BPR', 'PHR', null),
+  ];
+  const t = compareTable(runs, ['H5', 'N5'], 1);
+
+  it('lays out methods × metrics, marks the best of each column and the change over a baseline', () => {
+    expect(t.columns).toEqual([
+      { model: 'BPR', metric: 'H5' },
+      { model: 'BPR', metric: 'N5' },
+    ]);
+    expect(t.rows.map((r) => r.label)).toEqual(['BPR d=20 (no KD)', 'DE', 'HyperKDMA-DE', 'PHR']);
+    expect(t.rows[2].best).toEqual([true, true]);
+    expect(t.rows[1].best).toEqual([false, false]);
+    expect(t.rows[1].delta[0]).toBeCloseTo(0.125, 10);
+    expect(t.rows[0].delta).toEqual([null, null]);
+    expect(t.rows[3].cells).toEqual([null, null]);
+  });
+
+  it('computes the recovered gap', () => {
+    expect(recoveredGap(0.45, 0.4, 0.5)).toBeCloseTo(0.5, 10);
+    expect(recoveredGap(0.45, 0.4, 0.4)).toBeNull();
+  });
+
+  it('diffs configurations, optionally only where they differ', () => {
+    const d = configDiff(runs.slice(1, 3), true);
+    expect(d).toEqual([{ key: 'lambdaT', values: ['0.01', '0.1'], differs: true }]);
+    expect(configDiff(runs.slice(1, 3), false).length).toBeGreaterThan(1);
+  });
+
+  it('exports CSV, Markdown (best in bold) and booktabs LaTeX', () => {
+    expect(toCsv(t)).toBe(
+      'method,run,BPR H@5,BPR N@5\nBPR d=20 (no KD),1,0.4000,0.2000\nDE,2,0.4500,0.2250\nHyperKDMA-DE,3,0.5000,0.2500\nPHR,4,,\n',
+    );
+    const md = toMarkdown(t).split('\n');
+    expect(md[0]).toBe('| Method | BPR H@5 | BPR N@5 |');
+    expect(md[4]).toBe('| HyperKDMA-DE | **0.5000** | **0.2500** |');
+    const tex = toLatex(t);
+    expect(tex).toContain('\\toprule');
+    expect(tex).toContain('\\multicolumn{2}{c}{BPR}');
+    expect(tex).toContain('HyperKDMA-DE & \\textbf{0.5000} & \\textbf{0.2500} \\\\');
+    expect(tex).toContain('\\bottomrule');
+  });
+});
+
+describe('run form validation', () => {
+  it('uses the contract schemas and the teacher size', () => {
+    expect(validateRun('train', { dataset: 'demo', model: 'BPR', dim: 20 })).toEqual({});
+    expect(validateRun('train', { dataset: 'demo', model: 'BPR', dim: 0 })).toHaveProperty('dim');
+    expect(validateRun('train', { dataset: 'demo', model: 'BPR', dim: 8, lr: -1 })).toHaveProperty(
+      'lr',
+    );
+    const ok = { dataset: 'demo', teacher: 1, method: 'HyperKDMA-DE', studentDim: 20 };
+    expect(validateRun('distill', ok, 200)).toEqual({});
+    expect(validateRun('distill', ok)).toEqual({ teacher: 'choose a teacher run' });
+    expect(validateRun('distill', { ...ok, studentDim: 200 }, 200)).toHaveProperty('studentDim');
+    expect(validateRun('distill', { ...ok, taDims: [10] }, 200)).toHaveProperty('taDims');
+    expect(validateRun('distill', { ...ok, dgkdDrop: 'often' }, 200)).toHaveProperty('dgkdDrop');
+  });
+});
+
+describe('browser API client', () => {
+  class FakeSocket {
+    static all: FakeSocket[] = [];
+    onopen?: () => void;
+    onmessage?: (m: { data: string }) => void;
+    onclose?: () => void;
+    sent: { id: number; op: string }[] = [];
+    constructor(readonly url: string) {
+      FakeSocket.all.push(this);
+    }
+    send(text: string) {
+      const m = JSON.parse(text) as { id: number; op: string };
+      this.sent.push(m);
+      if (m.op !== 'hang')
+        queueMicrotask(() =>
+          this.onmessage?.({
+            data: JSON.stringify({ id: m.id, result: { ok: true, value: m.op } }),
+          }),
+        );
+    }
+    push(event: unknown) {
+      this.onmessage?.({ data: JSON.stringify({ event }) });
+    }
+  }
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('queues calls until connected, matches answers, forwards events and survives a reconnect', async () => {
+    vi.useFakeTimers();
+    vi.stubGlobal('location', { protocol: 'http:', host: '127.0.0.1:9' });
+    vi.stubGlobal('WebSocket', FakeSocket);
+    const { browserClient } = await import('../../renderer/src/lib/transport');
+    const c = browserClient();
+    const ws = FakeSocket.all[0];
+    expect(ws.url).toBe('ws://127.0.0.1:9/api');
+    const early = c.call('system.info', {});
+    ws.onopen!();
+    expect(await early).toEqual({ ok: true, value: 'system.info' });
+    const events: unknown[] = [];
+    c.subscribe((e) => events.push(e));
+    ws.push({ type: 'progress', runId: 1, epoch: 0, batch: 1, batches: 2 });
+    expect(events).toHaveLength(1);
+    const hanging = c.call('hang' as never, {} as never);
+    let reconnected = 0;
+    c.onReconnect(() => reconnected++);
+    ws.onclose!();
+    expect(await hanging).toMatchObject({ ok: false, error: { message: /connection/ } });
+    vi.advanceTimersByTime(300);
+    const again = FakeSocket.all[1];
+    again.onopen!();
+    expect(reconnected).toBe(1);
+    expect(await c.call('runs.list', {})).toEqual({ ok: true, value: 'runs.list' });
+    vi.useRealTimers();
+  });
+});
