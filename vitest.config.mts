@@ -2,7 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+    include: [
+      'tests/unit/**/*.test.ts',
+      'tests/renderer/**/*.test.ts',
+      'tests/integration/**/*.test.ts',
+      'tests/e2e/**/*.test.ts',
+      'tests/electron/**/*.test.ts',
+    ],
     environment: 'node',
     // tfjs keeps one global engine per process; separate forks keep backends from colliding.
     pool: 'forks',

@@ -1,0 +1,207 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { launchChromium, serveWorkbench } from '../support/browser';
+import { tempDir, usersDat } from '../support/tmp';
+
+// A new user's path through the workbench in browser mode, with Debian's Chromium.
+const SHOTS = join(__dirname, '..', '..', 'test-results', 'screenshots');
+
+let browser: Browser;
+let server: { url: string; proc: ChildProcess };
+let page: Page;
+let home: string;
+
+async function shot(name: string) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** The same API the page uses, to check what it shows. */
+async function api(op: string, request: unknown): Promise<unknown> {
+  const u = new URL(server.url);
+  const ws = new WebSocket(`ws://${u.host}/api?token=${u.searchParams.get('token')}`);
+  await new Promise((r) => ws.once('open', r));
+  const reply = await new Promise<{ result: { ok: boolean; value: unknown } }>((resolve) => {
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d)) as { id?: number; result: { ok: boolean; value: unknown } };
+      if (m.id === 1) resolve(m);
+    });
+    ws.send(JSON.stringify({ id: 1, op, request }));
+  });
+  ws.close();
+  if (!reply.result.ok) throw new Error(JSON.stringify(reply.result));
+  return reply.result.value;
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  // Not tempDir(): that one is removed after each test, and this home lives for the whole file.
+  home = mkdtempSync(join(tmpdir(), 'hkd-e2e-'));
+  server = await serveWorkbench(home);
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+  page.on('pageerror', (e) => {
+    throw e;
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.proc.kill('SIGINT');
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('workbench in a browser', () => {
+  it('refuses the page and the API without the token', async () => {
+    const origin = new URL(server.url).origin;
+    expect((await fetch(`${origin}/`)).status).toBe(401);
+    expect((await fetch(`${origin}/?token=guess`)).status).toBe(401);
+    await expect(
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(`${origin.replace('http', 'ws')}/api`);
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      }),
+    ).rejects.toThrow(/401/);
+  });
+
+  it('walks a new user from the demo dataset to a HyperKDMA student and its TA weights', async () => {
+    await page.goto(server.url);
+    // The demo dataset is there on first launch.
+    await expect.poll(() => page.locator('[data-testid=datasets]').innerText()).toContain('demo');
+    await shot('datasets');
+
+    // Import a small file through the file chooser (uploaded to the server, then granted).
+    const file = join(tempDir(), 'tiny-users.dat');
+    writeFileSync(file, usersDat(120, 700, 8));
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Choose file…' }).click();
+    await (await chooser).setFiles(file);
+    await expect.poll(() => page.locator('[data-testid=peek]').innerText()).toContain('8 ');
+    await page.fill('[data-testid=import-name]', 'tiny');
+    await page.getByRole('button', { name: 'Preview statistics' }).click();
+    await expect
+      .poll(() => page.locator('[data-testid=job]').innerText())
+      .toContain('preview done');
+    await page.click('[data-testid=import]');
+    await expect.poll(() => page.locator('[data-testid=job]').innerText()).toContain('import done');
+    await expect.poll(() => page.locator('[data-testid=datasets]').innerText()).toContain('tiny');
+    await shot('import');
+
+    // A teacher on the demo dataset, watched to completion.
+    await page.click('nav a[href="#/new-run"]');
+    await page.selectOption('select:near(:text("preset"))', {
+      label: 'Quick: demo teacher (d = 32, 20 epochs)',
+    });
+    await page.click('summary');
+    await page.fill('input[name=maxEpochs]', '40');
+    await page.fill('input[name=label]', 'e2e teacher');
+    await shot('new-run');
+    await page.click('[data-testid=submit-run]');
+    await page.waitForURL(/#\/run\/1$/);
+    const seen = new Set<string>();
+    await expect
+      .poll(
+        async () => {
+          seen.add(await page.locator('h2 [data-testid=status]').innerText());
+          return seen.has('completed');
+        },
+        { timeout: 120_000, interval: 50 },
+      )
+      .toBe(true);
+    expect(seen.has('running')).toBe(true);
+    await expect.poll(() => page.locator('[data-testid=test-H5]').innerText()).toMatch(/0\.\d{4}/);
+    await shot('run-teacher');
+
+    // A HyperKDMA student from it: the TA sizes follow Eq. 20 as m changes.
+    await page.click('nav a[href="#/new-run"]');
+    await page.selectOption('select:near(:text("preset"))', {
+      label: 'Quick: demo HyperKDMA+DE (→ 4, m = 2, 10 epochs)',
+    });
+    await expect
+      .poll(() => page.locator('[data-testid=ta-sizes]').innerText())
+      .toMatch(/TA sizes: \d+, \d+/);
+    await page.fill('input[name=numTas]', '3');
+    await expect
+      .poll(() => page.locator('[data-testid=ta-sizes]').innerText())
+      .toMatch(/TA sizes: \d+, \d+, \d+/);
+    await page.fill('input[name=numTas]', '2');
+    await page.click('[data-testid=submit-run]');
+    await page.waitForURL(/#\/run\/2$/);
+    await expect
+      .poll(() => page.locator('h2 [data-testid=status]').innerText(), { timeout: 120_000 })
+      .toBe('completed');
+    await shot('run-student');
+
+    // Runs list, then Compare with CSV export.
+    await page.click('nav a[href="#/runs"]');
+    await page.check('input[aria-label="compare run 1"]');
+    await page.check('input[aria-label="compare run 2"]');
+    await shot('runs');
+    await page.click('nav a[href="#/compare"]');
+    await expect.poll(() => page.locator('[data-testid=compare-table] tbody tr').count()).toBe(2);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'CSV' }).click();
+    const csv = readFileSync((await (await download).path())!, 'utf8')
+      .trim()
+      .split('\n');
+    const runs = (await api('runs.list', {})) as {
+      runs: { id: number; summary: { test: { H5: number } } }[];
+    };
+    expect(csv[0]).toBe('method,run,BPR H@5,BPR N@5,BPR H@10,BPR N@10');
+    expect(csv[1]).toBe(
+      `BPR d=32 (no KD),1,${runs.runs[0].summary.test.H5.toFixed(4)},` +
+        csv[1].split(',').slice(3).join(','),
+    );
+    expect(csv[2].startsWith(`HyperKDMA-DE,2,${runs.runs[1].summary.test.H5.toFixed(4)},`)).toBe(
+      true,
+    );
+    await shot('compare');
+
+    // TA weights: look up one user and check the bars against the API.
+    await page.click('nav a[href="#/gates"]');
+    await expect.poll(() => page.locator('[data-testid=heatmap]').count()).toBe(1);
+    await page.fill('[data-testid=entity-search]', '7');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect
+      .poll(() => page.locator('[data-testid=entity-detail]').innerText())
+      .toContain('user 7');
+    const want = (await api('gates.detail', { run: 2, kind: 'user', id: 7 })) as {
+      weights: number[];
+    };
+    const text = await page.locator('[data-testid=entity-detail]').innerText();
+    for (const w of want.weights) expect(text).toContain(w.toFixed(3));
+    expect(want.weights.reduce((a, b) => a + b)).toBeCloseTo(1, 5);
+    await shot('ta-weights');
+  }, 300_000);
+
+  it('shows runs started from the command line while the window is open', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
+    await page.click('nav a[href="#/runs"]');
+    const r = spawnSync(process.execPath, [
+      bin,
+      '--home',
+      home,
+      'train',
+      '--dataset',
+      'tiny',
+      '--model',
+      'BPR',
+      '--dim',
+      '8',
+      '--max-epochs',
+      '2',
+      '--label',
+      'from-cli',
+    ]);
+    expect(r.status, String(r.stderr)).toBe(0);
+    await expect
+      .poll(() => page.locator('[data-testid=runs]').innerText(), { timeout: 10_000 })
+      .toContain('from-cli');
+  }, 60_000);
+});
