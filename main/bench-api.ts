@@ -1,12 +1,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { ApiEvent, JobInfo, Op } from './contract';
-import { startServer } from './server';
 import { listArtifacts } from './store/artifacts';
 import { getRun } from './store/runs';
-import { openWorkbench } from './workbench';
+import { openWorkbench, serveWorkbench } from './workbench';
 
 export interface ApiBenchResult {
   idle: LatencyStats;
@@ -73,12 +72,7 @@ export async function benchApi(
 ): Promise<ApiBenchResult> {
   const home = o.home ?? mkdtempSync(join(tmpdir(), 'hkd-bench-api-'));
   const wb = openWorkbench({ home });
-  const server = await startServer({
-    api: wb.api,
-    grants: wb.grants,
-    rendererDir: resolve(__dirname, '..', 'renderer'),
-    uploadDir: join(home, 'uploads'),
-  });
+  const server = await serveWorkbench(wb);
   try {
     const c = await client(
       `${new URL(server.url).origin.replace('http', 'ws')}/api?token=${server.token}`,

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Api } from './api';
 import { FileGrants } from './grants';
 import { ensureDemoDataset } from './ops/datasets';
@@ -7,11 +7,26 @@ import { Runner } from './runner/runner';
 import { forkTrainer, type LaunchTrainer } from './runner/trainer-protocol';
 import { forkWorker } from './runner/worker-process';
 import { StoreWatcher } from './runner/store-watcher';
+import { startServer, type RunningServer } from './server';
 import { Store } from './store/db';
 
 /** The worker entries built next to this bundle (out/main). */
 export const workerScript = (name: 'trainer' | 'importer'): string =>
   resolve(__dirname, `${name}.js`);
+
+/** Browser mode over a workbench: the built renderer, uploads kept under its home. */
+export function serveWorkbench(
+  wb: Workbench,
+  o: { host?: string; port?: number } = {},
+): Promise<RunningServer> {
+  return startServer({
+    api: wb.api,
+    grants: wb.grants,
+    rendererDir: resolve(__dirname, '..', 'renderer'),
+    uploadDir: join(wb.store.home, 'uploads'),
+    ...o,
+  });
+}
 
 export interface Workbench {
   store: Store;

@@ -1,3 +1,5 @@
+import type { PairedComparison } from '../contract';
+
 /** log(n!) by summation (n is at most the number of users). */
 function logFactorials(n: number): Float64Array {
   const f = new Float64Array(n + 1);
@@ -31,21 +33,7 @@ export function normalCdf(z: number): number {
   return z >= 0 ? (1 + y) / 2 : (1 - y) / 2;
 }
 
-export interface PairedComparison {
-  users: number;
-  k: number;
-  hitA: number;
-  hitB: number;
-  /** Users A hits and B misses, and the reverse. */
-  onlyA: number;
-  onlyB: number;
-  mcnemarP: number;
-  ndcgA: number;
-  ndcgB: number;
-  /** Paired test on per-user NDCG@k differences (normal approximation: thousands of users). */
-  ndcgZ: number;
-  ndcgP: number;
-}
+export type { PairedComparison } from '../contract';
 
 /**
  * Compares two runs on the same split user by user, from the 1-based ranks of each user's

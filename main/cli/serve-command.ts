@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { join, resolve } from 'node:path';
 import { resolveHome } from '../paths';
-import { startServer } from '../server';
-import { openWorkbench } from '../workbench';
+import { openWorkbench, serveWorkbench } from '../workbench';
 import { intArg, type CliContext } from './context';
 
 /** `hkd serve`: the workbench in a browser, for headless machines. */
@@ -20,14 +18,7 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         );
       const home = resolveHome(program.opts<{ home?: string }>().home);
       const wb = openWorkbench({ home });
-      const server = await startServer({
-        api: wb.api,
-        grants: wb.grants,
-        rendererDir: resolve(__dirname, '..', 'renderer'),
-        uploadDir: join(home, 'uploads'),
-        host: o.host,
-        port: o.port,
-      });
+      const server = await serveWorkbench(wb, { host: o.host, port: o.port });
       io.out(`HyperKDMA Workbench: ${server.url}`);
       await new Promise<void>((done) => {
         const stop = io.onInterrupt?.(() => {

@@ -1,24 +1,7 @@
+import type { DatasetStats, DegreeSummary } from '../contract';
 import type { Dataset } from './dataset';
 
-export interface DegreeSummary {
-  min: number;
-  max: number;
-  mean: number;
-  median: number;
-  /** Log2-binned histogram: histogram[k] counts degrees in [2^k, 2^(k+1)). */
-  histogram: number[];
-}
-
-export interface DatasetStats {
-  users: number;
-  items: number;
-  interactions: number;
-  /** Training interactions of any split: two items per user are held out. */
-  trainInteractions: number;
-  density: number;
-  userDegree: DegreeSummary;
-  itemDegree: DegreeSummary;
-}
+export type { DatasetStats, DegreeSummary } from '../contract';
 
 function summarize(deg: Int32Array): DegreeSummary {
   const sorted = Int32Array.from(deg).sort();

@@ -1,12 +1,7 @@
+import type { Metrics } from '../contract';
+
 /** METHOD.md §2: ranking of one held-out item against the user's candidates. */
-export interface Metrics {
-  H5: number;
-  N5: number;
-  H10: number;
-  N10: number;
-  H20: number;
-  N20: number;
-}
+export type { Metrics } from '../contract';
 
 /** `against` counts ties against the target (default); `list-order` lets the target win them. */
 export type TiePolicy = 'against' | 'list-order';

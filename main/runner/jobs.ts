@@ -3,30 +3,14 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImportRequest } from '../ops/datasets';
 import type { Store } from '../store/db';
-import {
-  checkDatasetName,
-  newDatasetDir,
-  recordDataset,
-  type DatasetMeta,
-  type DatasetRow,
-} from '../store/datasets';
+import type { JobInfo as JobState } from '../contract';
+import { checkDatasetName, newDatasetDir, recordDataset } from '../store/datasets';
 import type { FromImporter, ToImporter } from './import-protocol';
 import type { LaunchWorker } from './worker-process';
 
 export type LaunchImporter = LaunchWorker<ToImporter, FromImporter>;
 
-export interface JobState {
-  id: string;
-  kind: 'import' | 'preview';
-  file: string;
-  status: 'running' | 'done' | 'failed' | 'cancelled';
-  /** Share of the file read so far. */
-  fraction: number;
-  error?: string;
-  /** A preview's parsed and filtered statistics, or the imported dataset. */
-  preview?: DatasetMeta;
-  dataset?: DatasetRow;
-}
+export type { JobInfo as JobState } from '../contract';
 
 export type JobEvent = { type: 'job'; job: JobState };
 
@@ -73,7 +57,7 @@ export class Jobs {
       if (m.type === 'progress') state.fraction = m.fraction;
       else if (m.type === 'error') this.end(state, 'failed', m.message);
       else if (preview) {
-        state.preview = m.meta;
+        state.preview = { name: m.meta.name, format: m.meta.format, stats: m.meta.stats };
         this.end(state, 'done');
       } else {
         try {

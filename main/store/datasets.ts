@@ -2,22 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Dataset, FilterOptions } from '../data/dataset';
-import type { DatasetStats } from '../data/stats';
+import type { DatasetInfo as DatasetRow, DatasetStats } from '../contract';
 import { InputError, NotFoundError } from '../errors';
 import { readArrayFile } from './array-file';
 import { findArtifact, recordArtifact, writeArtifact, type ArtifactFile } from './artifacts';
 import { now, type Store } from './db';
 
-export interface DatasetRow {
-  id: number;
-  name: string;
-  source: string;
-  format: string;
-  minUser: number;
-  minItem: number;
-  stats: DatasetStats;
-  createdAt: string;
-}
+export type { DatasetInfo as DatasetRow } from '../contract';
 
 interface DbRow {
   id: number;

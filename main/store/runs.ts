@@ -1,52 +1,18 @@
-import type { RunStatus } from '../contract';
+import type {
+  EpochInfo as EpochRecord,
+  Metrics,
+  RunInfo as RunRow,
+  RunStatus,
+  RunSummary,
+} from '../contract';
 import { NotFoundError } from '../errors';
-import type { Metrics } from '../engine/metrics';
 import { APP_VERSION } from '../version';
 import { now, type Store } from './db';
 
 export { RUN_STATUSES, type RunStatus } from '../contract';
 
-export interface RunSummary {
-  bestEpoch: number;
-  valid: Metrics;
-  test: Metrics;
-}
-
-export interface RunRow {
-  id: number;
-  label: string | null;
-  kind: 'train' | 'distill';
-  model: string;
-  method: string | null;
-  datasetId: number;
-  splitId: number | null;
-  seed: number;
-  teacherRunId: number | null;
-  config: Record<string, unknown>;
-  status: RunStatus;
-  backend: string | null;
-  device: string | null;
-  appVersion: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  epochsRun: number;
-  bestEpoch: number | null;
-  summary: RunSummary | null;
-  trainSecondsPerEpoch: number | null;
-  evalSecondsPerEpoch: number | null;
-  error: string | null;
-}
-
-export interface EpochRecord {
-  epoch: number;
-  losses: Record<string, number>;
-  valid: Metrics;
-  test: Metrics;
-  trainSeconds: number;
-  evalSeconds: number;
-  diagnostics?: Record<string, unknown>;
-}
+/** A run as stored and as every face sees it (the contract's wire types). */
+export type { EpochInfo as EpochRecord, RunInfo as RunRow, RunSummary } from '../contract';
 
 interface DbRun {
   id: number;
