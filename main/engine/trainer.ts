@@ -71,8 +71,11 @@ export interface FitState {
 
 export interface FitHooks {
   onEpoch?(r: EpochReport): void | Promise<void>;
-  /** After each epoch; `state()` builds the (large) resumable state only when asked. */
-  onCheckpoint?(state: () => FitState): void;
+  /**
+   * After each epoch; `state()` builds the (large) resumable state only when asked; `isBest` says
+   * the epoch just improved validation H@5.
+   */
+  onCheckpoint?(state: () => FitState, isBest: boolean): void;
   shouldStop?(): boolean;
   /** After every batch (cheap: called ~100 times per epoch on CiteULike). */
   onBatch?(epoch: number, done: number, total: number): void;
@@ -221,7 +224,7 @@ export async function fit(
       bestEpoch,
       bestValidH5: best!.valid.H5,
     });
-    hooks.onCheckpoint?.(() => state(epoch + 1));
+    hooks.onCheckpoint?.(() => state(epoch + 1), bestEpoch === epoch);
     if (sinceBest >= opts.patience) {
       stoppedBy = 'patience';
       break;

@@ -88,6 +88,30 @@ describe('API', () => {
     expect(again).toMatchObject({ error: "dataset 'small' already exists" });
   }, 60_000);
 
+  it('cancels a background import midway and leaves nothing behind', async () => {
+    const wb = workbench();
+    const file = join(tempDir(), 'big.dat');
+    writeFileSync(file, usersDat(300_000, 5000, 20));
+    const before = snapshot(wb.store);
+    const progress: number[] = [];
+    const r = await wb.api.call('datasets.import', { file: wb.grants.grant(file), name: 'big' });
+    const job = (r as { value: JobInfo }).value;
+    const firstProgress = new Promise<void>((resolve) =>
+      wb.api.subscribe((e) => {
+        if (e.type === 'job' && e.job.id === job.id && e.job.fraction > 0) {
+          progress.push(e.job.fraction);
+          resolve();
+        }
+      }),
+    );
+    await firstProgress;
+    const cancelled = await wb.api.call('jobs.cancel', { id: job.id });
+    expect(cancelled).toMatchObject({ ok: true, value: { status: 'cancelled' } });
+    expect(progress[0]).toBeLessThan(1);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(snapshot(wb.store)).toEqual(before);
+  }, 60_000);
+
   it('rejects every file of the bad-input corpus with file, line and reason, and changes nothing', async () => {
     const wb = workbench();
     const dir = tempDir();
