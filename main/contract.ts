@@ -9,7 +9,7 @@ import { z } from 'zod';
 
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
-export const MODEL_NAMES = ['BPR'] as const;
+export const MODEL_NAMES = ['BPR', 'NeuMF', 'LightGCN'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 export const DISTILL_METHODS = [
   'DE',
@@ -64,6 +64,8 @@ export const TrainConfigSchema = z
     model: z.enum(MODEL_NAMES),
     dim: int(1, 4096),
     seed: int(0, SEED_MAX).default(0),
+    /** Propagation layers of a graph model (LightGCN: 1 as in the authors' code). */
+    layers: int(1, 8).optional(),
     ...settingsShape,
   })
   .strict();

@@ -410,7 +410,13 @@ export function buildDistilledStudent(plan: DistillPlan, ctx: RunContext): Disti
   const dS = cfg.studentDim;
   const fam = family(cfg.method);
   const flavour = flavourOf(cfg.method);
-  const student = createModel(model, ctx.dataset.nUsers, ctx.dataset.nItems, dS, ctx.initRng);
+  const student = createModel(model, {
+    nUsers: ctx.dataset.nUsers,
+    nItems: ctx.dataset.nItems,
+    dim: dS,
+    train: ctx.train,
+    rng: ctx.initRng,
+  });
   const guideKD = (g: Guide, j: number) =>
     new GuideKD(
       j === 0 ? `teacher_${flavour.toLowerCase()}` : `guide${j}_${flavour.toLowerCase()}`,

@@ -26,7 +26,14 @@ export async function runTraining(
       settings: cfg,
       config: cfg,
       build: (ctx) =>
-        createModel(cfg.model, ctx.dataset.nUsers, ctx.dataset.nItems, cfg.dim, ctx.initRng),
+        createModel(cfg.model, {
+          nUsers: ctx.dataset.nUsers,
+          nItems: ctx.dataset.nItems,
+          dim: cfg.dim,
+          train: ctx.train,
+          rng: ctx.initRng,
+          layers: cfg.layers,
+        }),
     },
     listener,
     resume,

@@ -33,6 +33,10 @@ export class CandidateScorer {
   private readonly ex: DotExports;
   private readonly nPairs: number;
   private readonly fixedBytes: number;
+  /** Every user's [test, valid, candidates…] item ids, nUsers × slots (models that do not score
+   * by dot product walk these themselves). */
+  readonly slotItems: Int32Array;
+  readonly slots: number;
 
   constructor(
     split: Split,
@@ -42,6 +46,7 @@ export class CandidateScorer {
     this.ex = new WebAssembly.Instance(wasmModule()).exports as unknown as DotExports;
     const per = slotsPerUser(split);
     const n = nUsers * per;
+    this.slots = per;
     this.nPairs = n;
     // users, items, slots (int32) and out (float32): four arrays of n words.
     this.fixedBytes = 16 * n;
@@ -55,6 +60,7 @@ export class CandidateScorer {
           ? split.valid[u]
           : split.candidates[u * split.nCandidates + j - 2];
     };
+    this.slotItems = Int32Array.from({ length: n }, (_, s) => itemOf(s));
     // Counting sort of the slots by item.
     const start = new Int32Array(nItems + 1);
     for (let s = 0; s < n; s++) start[itemOf(s) + 1]++;

@@ -1,23 +1,34 @@
-import type { Rng } from '../../data/rng';
-import { BPR } from './bpr';
 import type { ModelName } from '../../contract';
+import type { Rng } from '../../data/rng';
+import type { TrainSet } from '../../data/split';
+import { BPR } from './bpr';
+import { LightGCN } from './lightgcn';
 import type { Recommender } from './model';
+import { NeuMF } from './neumf';
 
 export { MODEL_NAMES, type ModelName } from '../../contract';
 
-type Factory = (nUsers: number, nItems: number, dim: number, rng: Rng) => Recommender;
+/** What a model is built from: sizes, the training graph, the init stream and its options. */
+export interface ModelContext {
+  nUsers: number;
+  nItems: number;
+  dim: number;
+  train: TrainSet;
+  rng: Rng;
+  /** Propagation layers of graph models (their default when absent). */
+  layers?: number;
+}
+
+type Factory = (c: ModelContext) => Recommender;
 
 /** One line per base model (and its name in the contract's MODEL_NAMES). */
 const MODELS: Record<ModelName, Factory> = {
-  BPR: (nUsers, nItems, dim, rng) => new BPR(nUsers, nItems, dim, rng),
+  BPR: (c) => new BPR(c.nUsers, c.nItems, c.dim, c.rng),
+  NeuMF: (c) => new NeuMF(c.nUsers, c.nItems, c.dim, c.rng),
+  LightGCN: (c) =>
+    new LightGCN(c.nUsers, c.nItems, c.dim, c.train, c.rng, { layers: c.layers ?? 1, reg: 1e-4 }),
 };
 
-export function createModel(
-  name: ModelName,
-  nUsers: number,
-  nItems: number,
-  dim: number,
-  rng: Rng,
-): Recommender {
-  return MODELS[name](nUsers, nItems, dim, rng);
+export function createModel(name: ModelName, c: ModelContext): Recommender {
+  return MODELS[name](c);
 }

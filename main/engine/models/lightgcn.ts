@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '../../data/sampler';
+import type { Rng } from '../../data/rng';
+import type { TrainSet } from '../../data/split';
+import type { GradScope, LossResult } from '../grad-scope';
+import type { CandidateScorer } from '../kernels/candidate-scorer';
+import { normalParam, type Param } from '../params';
+import { GraphTensors, normalizedGraph } from './graph';
+import type { EntityKind, Recommender } from './model';
+
+export interface LightGCNOptions {
+  /** Propagation layers (METHOD.md §4.3: authors' code 1, the original LightGCN 3). */
+  layers: number;
+  /** Weight of ½-less L2 on the batch's layer-0 rows (1e-4; the authors' code adds it twice). */
+  reg: number;
+}
+
+/**
+ * METHOD.md §4.3: embeddings propagated over the normalised training graph, averaged over layers;
+ * the whole graph is propagated for every batch and gradients flow into E⁰.
+ */
+export class LightGCN implements Recommender {
+  readonly name: string = 'LightGCN';
+  readonly embedding: Param;
+  protected readonly graph: GraphTensors;
+  /** E⁰ and the propagated table of the current step, shared by the loss and KD. */
+  private readonly step = new WeakMap<GradScope, { e0: tf.Tensor2D; final: tf.Tensor2D }>();
+
+  constructor(
+    readonly nUsers: number,
+    readonly nItems: number,
+    readonly dim: number,
+    train: TrainSet,
+    rng: Rng,
+    readonly opts: LightGCNOptions = { layers: 1, reg: 1e-4 },
+  ) {
+    this.embedding = normalParam('embedding', [nUsers + nItems, dim], 0.01, rng);
+    this.graph = new GraphTensors(normalizedGraph(train));
+  }
+
+  get params(): Param[] {
+    return [this.embedding];
+  }
+
+  protected tables(scope: GradScope): { e0: tf.Tensor2D; final: tf.Tensor2D } {
+    let t = this.step.get(scope);
+    if (!t) {
+      const e0 = scope.full(this.embedding) as tf.Tensor2D;
+      t = { e0, final: this.graph.layerMean(e0, this.opts.layers) };
+      this.step.set(scope, t);
+    }
+    return t;
+  }
+
+  protected batchRows(b: Batch) {
+    const n = this.nUsers;
+    return {
+      u: tf.tensor1d(b.users, 'int32'),
+      p: tf.tensor1d(
+        b.pos.map((i) => i + n),
+        'int32',
+      ),
+      n: tf.tensor1d(
+        b.neg.map((i) => i + n),
+        'int32',
+      ),
+    };
+  }
+
+  loss(scope: GradScope, b: Batch): LossResult {
+    const { e0, final: e } = this.tables(scope);
+    const ids = this.batchRows(b);
+    const u = tf.gather(e, ids.u);
+    const sPos = tf.sum(tf.mul(u, tf.gather(e, ids.p)), 1);
+    const sNeg = tf.sum(tf.mul(u, tf.gather(e, ids.n)), 1);
+    const bpr = tf.sum(tf.softplus(tf.sub(sNeg, sPos))) as tf.Scalar;
+    const sq = (i: tf.Tensor1D) => tf.sum(tf.square(tf.gather(e0, i)));
+    const reg = tf.mul(this.opts.reg, tf.addN([sq(ids.u), sq(ids.p), sq(ids.n)])) as tf.Scalar;
+    return { total: tf.add(bpr, reg), terms: { bpr, reg } };
+  }
+
+  representation(scope: GradScope, kind: EntityKind, ids: Int32Array): tf.Tensor2D {
+    const rows = kind === 'user' ? ids : ids.map((i) => i + this.nUsers);
+    return tf.gather(this.tables(scope).final, tf.tensor1d(rows, 'int32'));
+  }
+
+  representationTables() {
+    const all = tf.tidy(() =>
+      this.graph.layerMean(
+        tf.tensor2d(this.embedding.data, this.embedding.shape as [number, number]),
+        this.opts.layers,
+      ),
+    );
+    const data = all.dataSync() as Float32Array;
+    all.dispose();
+    const split = this.nUsers * this.dim;
+    return { users: data.slice(0, split), items: data.slice(split) };
+  }
+
+  scoreHeldOut(scorer: CandidateScorer): Float32Array {
+    const t = this.representationTables();
+    return scorer.score(t.users, t.items, this.dim);
+  }
+}

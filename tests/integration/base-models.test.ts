@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { synthDataset } from '../../main/ops/datasets';
+import { runDistill } from '../../main/ops/distill';
+import { runTraining } from '../../main/ops/train';
+import { listArtifacts } from '../../main/store/artifacts';
+import { Store } from '../../main/store/db';
+import { tempDir } from '../support/tmp';
+
+const FAST = { batch: 256, maxEpochs: 2, patience: 100, lr: 0.01, reg: 1e-4 };
+
+describe.each(['NeuMF', 'LightGCN'] as const)('%s end to end', (model) => {
+  it('trains as a teacher and is distilled with DE and HyperKDMA+DE', async () => {
+    const s = new Store(tempDir());
+    synthDataset(s, { name: 'demo', users: 300, items: 650, seed: 5 });
+    const t = await runTraining(s, { dataset: 'demo', model, dim: 16, ...FAST });
+    expect(t.run.status).toBe('completed');
+    expect(t.run.summary!.test.H5).toBeGreaterThan(0);
+    for (const method of ['DE', 'HyperKDMA-DE'] as const) {
+      const d = await runDistill(s, {
+        dataset: 'demo',
+        teacher: t.run.id,
+        method,
+        studentDim: 4,
+        numTas: 2,
+        experts: 3,
+        ...FAST,
+      });
+      expect(d.run).toMatchObject({ status: 'completed', model, method });
+      const kinds = listArtifacts(s, d.run.id).map((a) => a.kind);
+      expect(kinds).toContain('embeddings');
+      if (method === 'HyperKDMA-DE') expect(kinds).toContain('gates');
+    }
+    s.close();
+  }, 120_000);
+});

@@ -1,0 +1,191 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { filterAndRemap } from '../../main/data/dataset';
+import { Rng } from '../../main/data/rng';
+import { buildSplit, trainSet, type TrainSet } from '../../main/data/split';
+import { synthesize } from '../../main/data/synth';
+import { Adam } from '../../main/engine/adam';
+import { initBackend } from '../../main/engine/backend';
+import { GradScope } from '../../main/engine/grad-scope';
+import { CandidateScorer } from '../../main/engine/kernels/candidate-scorer';
+import { GraphTensors, normalizedGraph } from '../../main/engine/models/graph';
+import { LightGCN } from '../../main/engine/models/lightgcn';
+import { NeuMF } from '../../main/engine/models/neumf';
+import { createModel, MODEL_NAMES } from '../../main/engine/models/registry';
+import { trainEpoch } from '../../main/engine/trainer';
+
+// 2 users, 3 items: u0–i0, u0–i1, u1–i1; item 2 has no training edge.
+const TINY: TrainSet = {
+  nUsers: 2,
+  nItems: 3,
+  userPtr: Int32Array.from([0, 2, 3]),
+  items: Int32Array.from([0, 1, 1]),
+};
+
+/** Dense Â = D^{-1/2} A D^{-1/2} of TINY over nodes [u0, u1, i0, i1, i2]. */
+function denseNormalized(): number[][] {
+  const A = Array.from({ length: 5 }, () => new Array<number>(5).fill(0));
+  for (const [u, i] of [
+    [0, 0],
+    [0, 1],
+    [1, 1],
+  ]) {
+    A[u][2 + i] = 1;
+    A[2 + i][u] = 1;
+  }
+  const deg = A.map((r) => r.reduce((a, b) => a + b, 0));
+  return A.map((r, a) => r.map((x, b) => (x === 0 ? 0 : x / Math.sqrt(deg[a] * deg[b]))));
+}
+const matmul = (A: number[][], E: number[][]) =>
+  A.map((r) => E[0].map((_, k) => r.reduce((s, x, j) => s + x * E[j][k], 0)));
+
+function tinyData() {
+  const data = filterAndRemap(synthesize({ users: 60, items: 600, seed: 1 }), {
+    minUser: 5,
+    minItem: 0,
+  });
+  const split = buildSplit(data, 0);
+  return { data, split, train: trainSet(data, split) };
+}
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+describe('graph propagation (METHOD.md §4.3)', () => {
+  it('matches a dense D^-1/2 A D^-1/2 product, isolated nodes included', () => {
+    const g = normalizedGraph(TINY);
+    expect(g.src.length).toBe(6);
+    expect(Array.from(g.weight).every(Number.isFinite)).toBe(true);
+    const E = [
+      [1, 2],
+      [3, -1],
+      [0.5, 0],
+      [-2, 1],
+      [7, 7],
+    ];
+    const t = new GraphTensors(g);
+    const got = tf.tidy(() => t.spread(tf.tensor2d(E)).arraySync());
+    const want = matmul(denseNormalized(), E);
+    got.flat().forEach((x, k) => expect(x).toBeCloseTo(want.flat()[k], 6));
+    // The isolated item receives nothing.
+    expect(got[4]).toEqual([0, 0]);
+    const mean = tf.tidy(() => t.layerMean(tf.tensor2d(E), 2).arraySync());
+    const E1 = want;
+    const E2 = matmul(denseNormalized(), E1);
+    mean
+      .flat()
+      .forEach((x, k) => expect(x).toBeCloseTo((E.flat()[k] + E1.flat()[k] + E2.flat()[k]) / 3, 6));
+    t.dispose();
+  });
+
+  it('LightGCN scores with the propagated layer mean and regularises layer-0 rows', () => {
+    const m = new LightGCN(2, 3, 2, TINY, Rng.seeded(0), { layers: 1, reg: 1e-4 });
+    const E = [1, 2, 3, -1, 0.5, 0, -2, 1, 7, 7];
+    m.embedding.data.set(E);
+    const rows = [0, 1, 2, 3, 4].map((r) => E.slice(2 * r, 2 * r + 2));
+    const final = matmul(denseNormalized(), rows).map((r, a) =>
+      r.map((x, k) => (x + rows[a][k]) / 2),
+    );
+    const t = m.representationTables();
+    expect(Array.from(t.users)).toEqual(
+      final
+        .slice(0, 2)
+        .flat()
+        .map((x) => expect.closeTo(x, 6) as unknown as number),
+    );
+    const dot = (a: number[], b: number[]) => a[0] * b[0] + a[1] * b[1];
+    const sp = (x: number) => Math.log1p(Math.exp(x));
+    const batch = {
+      users: Int32Array.from([0]),
+      pos: Int32Array.from([1]),
+      neg: Int32Array.from([2]),
+    };
+    const v = GradScope.step((s) => m.loss(s, batch));
+    const bpr = sp(dot(final[0], final[4]) - dot(final[0], final[3]));
+    const reg = 1e-4 * [0, 3, 4].reduce((s, r) => s + dot(rows[r], rows[r]), 0);
+    expect(v.terms.bpr).toBeCloseTo(bpr, 5);
+    expect(v.terms.reg).toBeCloseTo(reg, 8);
+    expect(m.embedding.grad.some((x) => x !== 0)).toBe(true);
+  });
+});
+
+describe('NeuMF (METHOD.md §4.2)', () => {
+  it('scores GMF ⊙ and a ReLU MLP, sums BCE over positives and negatives, and evaluates the same logits', () => {
+    const { data, split } = tinyData();
+    const m = new NeuMF(data.nUsers, data.nItems, 3, Rng.seeded(4));
+    const u = 5;
+    const i = 7;
+    const d = 3;
+    const gu = Array.from(m.gmfUser.data.subarray(u * d, u * d + d));
+    const gi = Array.from(m.gmfItem.data.subarray(i * d, i * d + d));
+    const x = [
+      ...m.mlpUser.data.subarray(u * d, u * d + d),
+      ...m.mlpItem.data.subarray(i * d, i * d + d),
+    ];
+    const W = m.mlpW.data;
+    const h = [0, 1, 2].map((k) =>
+      Math.max(0, m.mlpB.data[k] + x.reduce((s, xv, r) => s + xv * W[r * d + k], 0)),
+    );
+    const z = [...gu.map((g, k) => g * gi[k]), ...h];
+    const logit = m.outB.data[0] + z.reduce((s, zv, r) => s + zv * m.outW.data[r], 0);
+    const got = GradScope.forward((s) => {
+      const t = m.logits(s, Int32Array.from([u]), Int32Array.from([i]));
+      const v = t.dataSync()[0];
+      t.dispose();
+      return v;
+    });
+    expect(got).toBeCloseTo(logit, 6);
+    const sp = (v: number) => Math.log1p(Math.exp(v));
+    const v = GradScope.step((s) =>
+      m.loss(s, {
+        users: Int32Array.from([u]),
+        pos: Int32Array.from([i]),
+        neg: Int32Array.from([i]),
+      }),
+    );
+    expect(v.terms.bce).toBeCloseTo(sp(-logit) + sp(logit), 6);
+    // Evaluation's split-layer shortcut gives the forward logits.
+    const scorer = new CandidateScorer(split, data.nUsers, data.nItems);
+    const scores = m.scoreHeldOut(scorer);
+    const slots = scorer.slots;
+    const items = scorer.slotItems.subarray(u * slots, u * slots + 4);
+    const forward = GradScope.forward((s) =>
+      tf.tidy(() =>
+        Array.from(m.logits(s, new Int32Array(4).fill(u), Int32Array.from(items)).dataSync()),
+      ),
+    );
+    forward.forEach((f, k) => expect(scores[u * slots + k]).toBeCloseTo(f, 5));
+  });
+});
+
+describe.each(MODEL_NAMES)('%s in the training pipeline', (name) => {
+  it('gives every trainable tensor a non-zero gradient and keeps the tensor count flat', async () => {
+    const { data, train } = tinyData();
+    const m = createModel(name, {
+      nUsers: data.nUsers,
+      nItems: data.nItems,
+      dim: 8,
+      train,
+      rng: Rng.seeded(3),
+    });
+    const batch = {
+      users: Int32Array.from([0, 1, 2]),
+      pos: Int32Array.from(train.items.subarray(0, 3)),
+      neg: Int32Array.from([50, 60, 70]),
+    };
+    GradScope.step((s) => m.loss(s, batch));
+    for (const p of m.params)
+      expect(
+        p.grad.some((g) => g !== 0),
+        p.name,
+      ).toBe(true);
+    const opt = new Adam(m.params);
+    const rng = Rng.seeded(2);
+    await trainEpoch(m, opt, train, rng, { batchSize: 64, negatives: 1 });
+    const before = tf.memory().numTensors;
+    for (let e = 0; e < 3; e++)
+      await trainEpoch(m, opt, train, rng, { batchSize: 64, negatives: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
