@@ -9,7 +9,7 @@ import { z } from 'zod';
 
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
-export const MODEL_NAMES = ['BPR', 'NeuMF', 'LightGCN'] as const;
+export const MODEL_NAMES = ['BPR', 'NeuMF', 'LightGCN', 'NGCF', 'SGL'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 export const DISTILL_METHODS = [
   'DE',

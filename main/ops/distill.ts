@@ -416,6 +416,7 @@ export function buildDistilledStudent(plan: DistillPlan, ctx: RunContext): Disti
     dim: dS,
     train: ctx.train,
     rng: ctx.initRng,
+    noise: ctx.noiseRng,
   });
   const guideKD = (g: Guide, j: number) =>
     new GuideKD(

@@ -32,6 +32,7 @@ export async function runTraining(
           dim: cfg.dim,
           train: ctx.train,
           rng: ctx.initRng,
+          noise: ctx.noiseRng,
           layers: cfg.layers,
         }),
     },

@@ -8,7 +8,7 @@ import { tempDir } from '../support/tmp';
 
 const FAST = { batch: 256, maxEpochs: 2, patience: 100, lr: 0.01, reg: 1e-4 };
 
-describe.each(['NeuMF', 'LightGCN'] as const)('%s end to end', (model) => {
+describe.each(['NeuMF', 'LightGCN', 'NGCF', 'SGL'] as const)('%s end to end', (model) => {
   it('trains as a teacher and is distilled with DE and HyperKDMA+DE', async () => {
     const s = new Store(tempDir());
     synthDataset(s, { name: 'demo', users: 300, items: 650, seed: 5 });

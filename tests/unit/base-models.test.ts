@@ -8,7 +8,13 @@ import { Adam } from '../../main/engine/adam';
 import { initBackend } from '../../main/engine/backend';
 import { GradScope } from '../../main/engine/grad-scope';
 import { CandidateScorer } from '../../main/engine/kernels/candidate-scorer';
-import { GraphTensors, normalizedGraph } from '../../main/engine/models/graph';
+import {
+  edgeDropout,
+  GraphTensors,
+  normalizedGraph,
+  selfLoopGraph,
+} from '../../main/engine/models/graph';
+import { infoNce } from '../../main/engine/models/sgl';
 import { LightGCN } from '../../main/engine/models/lightgcn';
 import { NeuMF } from '../../main/engine/models/neumf';
 import { createModel, MODEL_NAMES } from '../../main/engine/models/registry';
@@ -110,6 +116,63 @@ describe('graph propagation (METHOD.md §4.3)', () => {
   });
 });
 
+describe('SGL (METHOD.md §4.5)', () => {
+  it('InfoNCE matches a hand computation', () => {
+    const a = [
+      [1, 0],
+      [0.6, 0.8],
+    ];
+    const all = [
+      [1, 0],
+      [0, 1],
+      [0.6, 0.8],
+    ];
+    const pos = [all[0], all[2]];
+    const tau = 0.2;
+    const dot = (x: number[], y: number[]) => x[0] * y[0] + x[1] * y[1];
+    const want = a.reduce(
+      (s, z, k) =>
+        s -
+        Math.log(
+          Math.exp(dot(z, pos[k]) / tau) / all.reduce((t, v) => t + Math.exp(dot(z, v) / tau), 0),
+        ),
+      0,
+    );
+    const got = tf.tidy(
+      () => infoNce(tf.tensor2d(a), tf.tensor2d(pos), tf.tensor2d(all), tau).dataSync()[0],
+    );
+    expect(got).toBeCloseTo(want, 4);
+  });
+
+  it('edge-dropout views keep ⌊(1 − ρ)m⌋ edges of the training graph', () => {
+    const { train } = tinyData();
+    const v = edgeDropout(train, 0.1, Rng.seeded(1));
+    expect(v.items.length).toBe(Math.floor(0.9 * train.items.length));
+    const edges = new Set<string>();
+    for (let u = 0; u < train.nUsers; u++)
+      for (let k = train.userPtr[u]; k < train.userPtr[u + 1]; k++)
+        edges.add(`${u}:${train.items[k]}`);
+    for (let u = 0; u < v.nUsers; u++)
+      for (let k = v.userPtr[u]; k < v.userPtr[u + 1]; k++)
+        expect(edges.has(`${u}:${v.items[k]}`)).toBe(true);
+  });
+});
+
+describe('NGCF (METHOD.md §4.4)', () => {
+  it('propagates over D̃⁻¹(A + I): rows sum to one, isolated nodes keep themselves', () => {
+    const g = selfLoopGraph(TINY);
+    const rowSum = new Float64Array(g.nodes);
+    g.dst.forEach((d, e) => (rowSum[d] += g.weight[e]));
+    rowSum.forEach((x) => expect(x).toBeCloseTo(1, 6));
+    const t = new GraphTensors(g);
+    const got = tf.tidy(() => t.spread(tf.tensor2d([[1], [2], [3], [4], [5]])).arraySync());
+    // u0 sees itself, i0 and i1: (1 + 3 + 4) / 3; the isolated item keeps its own row.
+    expect(got[0][0]).toBeCloseTo(8 / 3, 6);
+    expect(got[4][0]).toBeCloseTo(5, 6);
+    t.dispose();
+  });
+});
+
 describe('NeuMF (METHOD.md §4.2)', () => {
   it('scores GMF ⊙ and a ReLU MLP, sums BCE over positives and negatives, and evaluates the same logits', () => {
     const { data, split } = tinyData();
@@ -168,6 +231,7 @@ describe.each(MODEL_NAMES)('%s in the training pipeline', (name) => {
       dim: 8,
       train,
       rng: Rng.seeded(3),
+      noise: Rng.seeded(4),
     });
     const batch = {
       users: Int32Array.from([0, 1, 2]),

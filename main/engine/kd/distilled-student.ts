@@ -40,6 +40,7 @@ export class DistilledStudent implements Recommender {
   }
 
   startEpoch(epoch: number): void {
+    this.student.startEpoch?.(epoch);
     this.tau = this.temperature(epoch);
   }
 

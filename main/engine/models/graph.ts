@@ -53,7 +53,12 @@ export class GraphTensors {
 
   /** Â·E as gather → scale → segment sum: O(edges · d), no dense adjacency. */
   spread(e: tf.Tensor2D): tf.Tensor2D {
-    const messages = tf.mul(tf.gather(e, this.src), this.weight);
+    return this.spreadWith(e, this.weight);
+  }
+
+  /** The same with other edge weights (NGCF's node dropout). */
+  spreadWith(e: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor2D {
+    const messages = tf.mul(tf.gather(e, this.src), weight);
     return tf.unsortedSegmentSum(messages, this.dst, this.g.nodes) as tf.Tensor2D;
   }
 
@@ -73,4 +78,60 @@ export class GraphTensors {
     this.dst.dispose();
     this.weight.dispose();
   }
+}
+
+/**
+ * NGCF's propagation matrix, row-normalised with self-loops: Ã = D̃⁻¹(A + I) (METHOD.md §4.4).
+ * Row a gathers from b with weight 1/(deg_a + 1); self-loops come last.
+ */
+export function selfLoopGraph(train: TrainSet): EdgeList {
+  const sym = normalizedGraph(train);
+  const n = sym.nodes;
+  const deg = new Float64Array(n);
+  for (const d of sym.dst) deg[d]++;
+  const m = sym.src.length;
+  const src = new Int32Array(m + n);
+  const dst = new Int32Array(m + n);
+  const weight = new Float32Array(m + n);
+  src.set(sym.src);
+  dst.set(sym.dst);
+  for (let e = 0; e < m; e++) weight[e] = 1 / (deg[sym.dst[e]] + 1);
+  for (let v = 0; v < n; v++) {
+    src[m + v] = v;
+    dst[m + v] = v;
+    weight[m + v] = 1 / (deg[v] + 1);
+  }
+  return { nodes: n, src, dst, weight };
+}
+
+/**
+ * A random sub-graph keeping ⌊(1 − ρ)·m⌋ of the m user–item edges, re-normalised by its own
+ * degrees (SGL's edge dropout, METHOD.md §4.5).
+ */
+export function edgeDropout(
+  train: TrainSet,
+  rho: number,
+  rng: { int(n: number): number },
+): TrainSet {
+  const m = train.items.length;
+  const keep = Math.floor((1 - rho) * m);
+  const order = Int32Array.from({ length: m }, (_, k) => k);
+  for (let k = 0; k < keep; k++) {
+    const j = k + rng.int(m - k);
+    const t = order[k];
+    order[k] = order[j];
+    order[j] = t;
+  }
+  const kept = order.subarray(0, keep).sort();
+  const userOf = new Int32Array(m);
+  for (let u = 0; u < train.nUsers; u++) userOf.fill(u, train.userPtr[u], train.userPtr[u + 1]);
+  const userPtr = new Int32Array(train.nUsers + 1);
+  for (const e of kept) userPtr[userOf[e] + 1]++;
+  for (let u = 0; u < train.nUsers; u++) userPtr[u + 1] += userPtr[u];
+  return {
+    nUsers: train.nUsers,
+    nItems: train.nItems,
+    userPtr,
+    items: Int32Array.from(kept, (e) => train.items[e]),
+  };
 }

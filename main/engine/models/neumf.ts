@@ -4,14 +4,8 @@ import type { Rng } from '../../data/rng';
 import type { GradScope, LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
 import { normalParam, Param } from '../params';
+import { uniformParam, xavierParam } from './init';
 import type { EntityKind, Recommender } from './model';
-
-function uniform(name: string, shape: number[], bound: number, rng: Rng): Param {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let k = 0; k < n; k++) data[k] = (2 * rng.float() - 1) * bound;
-  return new Param(name, shape, data);
-}
 
 /**
  * METHOD.md §4.2, as configured in the authors' code: a GMF branch (e^G_u ⊙ e^G_i) and a one-layer
@@ -43,9 +37,10 @@ export class NeuMF implements Recommender {
     this.gmfItem = normalParam('gmf_item', [nItems, d], 0.01, rng);
     this.mlpUser = normalParam('mlp_user', [nUsers, d], 0.01, rng);
     this.mlpItem = normalParam('mlp_item', [nItems, d], 0.01, rng);
-    this.mlpW = uniform('mlp.W', [2 * d, d], Math.sqrt(6 / (3 * d)), rng);
+    this.mlpW = xavierParam('mlp.W', 2 * d, d, rng);
     this.mlpB = new Param('mlp.b', [d], new Float32Array(d));
-    this.outW = uniform('out.W', [2 * d, 1], Math.sqrt(6 / (2 * d)), rng);
+    // Kaiming-uniform for ReLU: bound √(6 / fan_in), fan_in = 2d.
+    this.outW = uniformParam('out.W', [2 * d, 1], Math.sqrt(6 / (2 * d)), rng);
     this.outB = new Param('out.b', [1], new Float32Array(1));
   }
 

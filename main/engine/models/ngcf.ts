@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '../../data/sampler';
+import type { Rng } from '../../data/rng';
+import type { TrainSet } from '../../data/split';
+import type { GradScope, LossResult } from '../grad-scope';
+import type { CandidateScorer } from '../kernels/candidate-scorer';
+import type { Param } from '../params';
+import { GraphTensors, selfLoopGraph } from './graph';
+import { xavierParam } from './init';
+import type { EntityKind, Recommender } from './model';
+
+export interface NGCFOptions {
+  layers: number;
+  /** Dropout of propagation-matrix entries (rescaled by 1/(1 − p)), per batch. */
+  nodeDropout: number;
+  /** Dropout on each layer's output, per batch. */
+  messageDropout: number;
+}
+
+interface Layer {
+  W1: Param;
+  b1: Param;
+  W2: Param;
+  b2: Param;
+}
+
+/**
+ * METHOD.md §4.4 (after huangtinglin/NGCF-PyTorch): E^{k+1} = LeakyReLU_0.2(S W1 + b1 + (E^k ⊙ S) W2
+ * + b2) with S = Ã E^k over the self-looped, row-normalised graph; the score uses
+ * [E⁰, norm(E¹), …, norm(E^L)]. KD distils the layer-0 ("ego") rows.
+ */
+export class NGCF implements Recommender {
+  readonly name = 'NGCF';
+  readonly embedding: Param;
+  readonly layers: Layer[];
+  private readonly graph: GraphTensors;
+  private readonly step = new WeakMap<GradScope, tf.Tensor2D>();
+
+  constructor(
+    readonly nUsers: number,
+    readonly nItems: number,
+    readonly dim: number,
+    train: TrainSet,
+    rng: Rng,
+    /** Dropout masks (a checkpointed stream, so a resumed run draws the same ones). */
+    private readonly noise: Rng,
+    readonly opts: NGCFOptions = { layers: 3, nodeDropout: 0.1, messageDropout: 0.1 },
+  ) {
+    const d = dim;
+    this.embedding = xavierParam('embedding', nUsers + nItems, d, rng);
+    this.layers = Array.from({ length: opts.layers }, (_, k) => ({
+      W1: xavierParam(`layer${k}.W1`, d, d, rng),
+      b1: xavierParam(`layer${k}.b1`, 1, d, rng),
+      W2: xavierParam(`layer${k}.W2`, d, d, rng),
+      b2: xavierParam(`layer${k}.b2`, 1, d, rng),
+    }));
+    this.graph = new GraphTensors(selfLoopGraph(train));
+  }
+
+  get params(): Param[] {
+    return [this.embedding, ...this.layers.flatMap((l) => [l.W1, l.b1, l.W2, l.b2])];
+  }
+
+  /** The concatenated output table; `training` applies node and message dropout. */
+  private output(e0: tf.Tensor2D, weights: (l: Layer) => tf.Tensor2D[], training: boolean) {
+    const { nodeDropout, messageDropout } = this.opts;
+    const seed = () => this.noise.int(2 ** 31 - 1);
+    const w =
+      training && nodeDropout > 0
+        ? (tf.dropout(this.graph.weight, nodeDropout, undefined, seed()) as tf.Tensor2D)
+        : this.graph.weight;
+    const parts: tf.Tensor2D[] = [e0];
+    let e = e0;
+    for (const layer of this.layers) {
+      const [W1, b1, W2, b2] = weights(layer);
+      const s = this.graph.spreadWith(e, w);
+      let next = tf.leakyRelu(
+        tf.add(tf.add(tf.matMul(s, W1), b1), tf.add(tf.matMul(tf.mul(e, s), W2), b2)),
+        0.2,
+      ) as tf.Tensor2D;
+      if (training && messageDropout > 0)
+        next = tf.dropout(next, messageDropout, undefined, seed()) as tf.Tensor2D;
+      e = next;
+      parts.push(tf.div(e, tf.maximum(tf.norm(e, 2, 1, true), 1e-12)) as tf.Tensor2D);
+    }
+    return tf.concat(parts, 1);
+  }
+
+  private trainingOutput(scope: GradScope): tf.Tensor2D {
+    let t = this.step.get(scope);
+    if (!t) {
+      const full = (p: Param) => scope.full(p) as tf.Tensor2D;
+      t = this.output(
+        full(this.embedding),
+        (l) => [full(l.W1), full(l.b1), full(l.W2), full(l.b2)],
+        true,
+      );
+      this.step.set(scope, t);
+    }
+    return t;
+  }
+
+  loss(scope: GradScope, b: Batch): LossResult {
+    const e = this.trainingOutput(scope);
+    const n = this.nUsers;
+    const u = tf.gather(e, tf.tensor1d(b.users, 'int32'));
+    const p = tf.gather(
+      e,
+      tf.tensor1d(
+        b.pos.map((i) => i + n),
+        'int32',
+      ),
+    );
+    const q = tf.gather(
+      e,
+      tf.tensor1d(
+        b.neg.map((i) => i + n),
+        'int32',
+      ),
+    );
+    const bpr = tf.sum(
+      tf.softplus(tf.sub(tf.sum(tf.mul(u, q), 1), tf.sum(tf.mul(u, p), 1))),
+    ) as tf.Scalar;
+    return { total: bpr, terms: { bpr } };
+  }
+
+  representation(scope: GradScope, kind: EntityKind, ids: Int32Array): tf.Tensor2D {
+    return scope.rows(this.embedding, kind === 'user' ? ids : ids.map((i) => i + this.nUsers));
+  }
+
+  representationTables() {
+    const split = this.nUsers * this.dim;
+    return {
+      users: this.embedding.data.slice(0, split),
+      items: this.embedding.data.slice(split),
+    };
+  }
+
+  scoreHeldOut(scorer: CandidateScorer): Float32Array {
+    const out = tf.tidy(() => {
+      const t = (p: Param) => tf.tensor2d(p.data, p.shape as [number, number]);
+      return this.output(t(this.embedding), (l) => [t(l.W1), t(l.b1), t(l.W2), t(l.b2)], false);
+    });
+    const data = out.dataSync() as Float32Array;
+    out.dispose();
+    const width = (this.opts.layers + 1) * this.dim;
+    const split = this.nUsers * width;
+    return scorer.score(data.subarray(0, split), data.subarray(split), width);
+  }
+}
