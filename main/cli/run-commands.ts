@@ -42,6 +42,11 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         new Option('--model <model>', 'base model').choices(MODEL_NAMES).makeOptionMandatory(),
       )
       .requiredOption('--dim <d>', 'embedding size', intArg('--dim', 1))
+      .option(
+        '--layers <n>',
+        'propagation layers (LightGCN 1, NGCF and SGL 3)',
+        intArg('--layers', 1),
+      )
       .option('--seed <n>', 'split and training seed', intArg('--seed'), 0),
   )
     .option('--queue', 'queue the run for `hkd queue` or the workbench instead of training now')
