@@ -82,7 +82,6 @@ describe('graph propagation (METHOD.md §4.3)', () => {
     mean
       .flat()
       .forEach((x, k) => expect(x).toBeCloseTo((E.flat()[k] + E1.flat()[k] + E2.flat()[k]) / 3, 6));
-    t.dispose();
   });
 
   it('LightGCN scores with the propagated layer mean and regularises layer-0 rows', () => {
@@ -169,7 +168,6 @@ describe('NGCF (METHOD.md §4.4)', () => {
     // u0 sees itself, i0 and i1: (1 + 3 + 4) / 3; the isolated item keeps its own row.
     expect(got[0][0]).toBeCloseTo(8 / 3, 6);
     expect(got[4][0]).toBeCloseTo(5, 6);
-    t.dispose();
   });
 });
 

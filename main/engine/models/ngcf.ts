@@ -65,10 +65,7 @@ export class NGCF implements Recommender {
   private output(e0: tf.Tensor2D, weights: (l: Layer) => tf.Tensor2D[], training: boolean) {
     const { nodeDropout, messageDropout } = this.opts;
     const seed = () => this.noise.int(2 ** 31 - 1);
-    const w =
-      training && nodeDropout > 0
-        ? (tf.dropout(this.graph.weight, nodeDropout, undefined, seed()) as tf.Tensor2D)
-        : this.graph.weight;
+    const w = training && nodeDropout > 0 ? this.droppedWeights(nodeDropout) : this.graph.g.weight;
     const parts: tf.Tensor2D[] = [e0];
     let e = e0;
     for (const layer of this.layers) {
@@ -84,6 +81,14 @@ export class NGCF implements Recommender {
       parts.push(tf.div(e, tf.maximum(tf.norm(e, 2, 1, true), 1e-12)) as tf.Tensor2D);
     }
     return tf.concat(parts, 1);
+  }
+
+  /** Each entry of Ã dropped with probability p, the survivors scaled by 1/(1 − p). */
+  private droppedWeights(p: number): Float32Array {
+    const w = this.graph.g.weight;
+    const out = new Float32Array(w.length);
+    for (let e = 0; e < w.length; e++) if (this.noise.float() >= p) out[e] = w[e] / (1 - p);
+    return out;
   }
 
   private trainingOutput(scope: GradScope): tf.Tensor2D {

@@ -70,7 +70,6 @@ export class SGL extends LightGCN {
   }
 
   startEpoch(): void {
-    this.views?.forEach((v) => v.dispose());
     const view = () =>
       new GraphTensors(normalizedGraph(edgeDropout(this.train, this.sgl.edgeDropout, this.noise)));
     this.views = [view(), view()];
