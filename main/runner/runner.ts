@@ -1,5 +1,5 @@
-import { InputError } from '../errors';
 import type { Progress } from '../contract';
+import { cancelRunningRun } from '../ops/resume';
 import { applyRunEvent, type RunEvent } from '../ops/run-events';
 import type { Store } from '../store/db';
 import {
@@ -125,11 +125,9 @@ export class Runner {
       a.cancelRequested = true;
       a.proc.send({ type: 'cancel' });
       a.killTimer = setTimeout(() => a.proc.kill(), this.graceMs);
-    } else if (!a) {
-      const run = getRun(this.store, id);
-      if (run.status === 'running' || run.status === 'queued') {
-        throw new InputError(`run #${id} is trained by another process; cancel it there`);
-      }
+    } else if (!a && getRun(this.store, id).status === 'running') {
+      // Trained by another process (`hkd train` in a terminal): ask it as Ctrl-C would.
+      cancelRunningRun(this.store, id);
     }
     return getRun(this.store, id);
   }

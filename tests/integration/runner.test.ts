@@ -229,6 +229,37 @@ describe('runner', () => {
     expect(integrity(s)).toBe('ok');
   }, 120_000);
 
+  it('cancels a run that another process trains (an hkd train in a terminal)', async () => {
+    const s = freshStore();
+    const cli = spawn(
+      process.execPath,
+      [
+        BIN,
+        '--home',
+        s.home,
+        'train',
+        '--dataset',
+        'demo',
+        '--model',
+        'BPR',
+        '--dim',
+        '8',
+        '--max-epochs',
+        '1000',
+        '--patience',
+        '1000',
+      ],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise<number | null>((r) => cli.on('exit', (code) => r(code)));
+    while (!(listRuns(s)[0]?.epochsRun >= 1)) await new Promise((r) => setTimeout(r, 20));
+    const runner = new Runner(s, { launch: forkTrainer(TRAINER) });
+    runner.start();
+    runner.cancel(listRuns(s)[0].id);
+    expect(await exited).toBe(130);
+    expect(getRun(s, listRuns(s)[0].id).status).toBe('cancelled');
+  }, 60_000);
+
   it('a trainer that fails keeps its error and last output with the run', async () => {
     const s = freshStore();
     const id = queueTraining(s, TEACHER).id;
