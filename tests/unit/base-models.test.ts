@@ -143,6 +143,33 @@ describe('SGL (METHOD.md §4.5)', () => {
     expect(got).toBeCloseTo(want, 4);
   });
 
+  it('InfoNCE gradients match tfjs autodiff of the plain formula', () => {
+    const r = Rng.seeded(7);
+    const t = (rows: number) =>
+      tf.tensor2d(
+        Array.from({ length: rows * 3 }, () => r.normal()),
+        [rows, 3],
+      );
+    const [a, p, z] = [t(4), t(4), t(6)];
+    const plain = (x: tf.Tensor2D, y: tf.Tensor2D, w: tf.Tensor2D) =>
+      tf.sum(
+        tf.sub(
+          tf.logSumExp(tf.div(tf.matMul(x, w, false, true), 0.2), 1),
+          tf.div(tf.sum(tf.mul(x, y), 1), 0.2),
+        ),
+      ) as tf.Scalar;
+    const want = tf.grads((x, y, w) => plain(x as tf.Tensor2D, y as tf.Tensor2D, w as tf.Tensor2D))(
+      [a, p, z],
+    );
+    const got = tf.grads((x, y, w) =>
+      infoNce(x as tf.Tensor2D, y as tf.Tensor2D, w as tf.Tensor2D, 0.2),
+    )([a, p, z]);
+    expect(infoNce(a, p, z, 0.2).dataSync()[0]).toBeCloseTo(plain(a, p, z).dataSync()[0], 4);
+    got.forEach((g, k) =>
+      Array.from(g.dataSync()).forEach((v, j) => expect(v).toBeCloseTo(want[k].dataSync()[j], 4)),
+    );
+  });
+
   it('edge-dropout views keep ⌊(1 − ρ)m⌋ edges of the training graph', () => {
     const { train } = tinyData();
     const v = edgeDropout(train, 0.1, Rng.seeded(1));

@@ -31,6 +31,10 @@ export const SGL_DEFAULTS: SGLOptions = {
  * InfoNCE of METHOD.md §4.5: for each anchor row a of Z' (L2-normalised), the positive is the same
  * node's row of Z'' and the negatives every row of `all` (Z'' over all users, or all items):
  * Σ_a −log( exp(z'_a·z''_a/τ) / Σ_v exp(z'_a·z''_v/τ) ).
+ *
+ * One fused op: tfjs's logSumExp and its gradient over the (batch × all items) logits cost ~16 s
+ * per CiteULike batch on wasm; a pass that keeps each anchor's softmax row costs about a second.
+ * Gradients: ∂/∂a = (Σ_v p_av·all_v − pos_a)/τ, ∂/∂pos_a = −a/τ, ∂/∂all_v = Σ_a p_av·a/τ.
  */
 export function infoNce(
   anchors: tf.Tensor2D,
@@ -38,9 +42,63 @@ export function infoNce(
   all: tf.Tensor2D,
   tau: number,
 ): tf.Scalar {
-  const pos = tf.div(tf.sum(tf.mul(anchors, positives), 1), tau);
-  const logits = tf.div(tf.matMul(anchors, all, false, true), tau);
-  return tf.sum(tf.sub(tf.logSumExp(logits, 1), pos)) as tf.Scalar;
+  const [b, d] = anchors.shape;
+  const n = all.shape[0];
+  const op = tf.customGrad((x, y, z) => {
+    const A = (x as tf.Tensor2D).dataSync() as Float32Array;
+    const P = (y as tf.Tensor2D).dataSync() as Float32Array;
+    const Z = (z as tf.Tensor2D).dataSync() as Float32Array;
+    const probs = new Float32Array(b * n);
+    let loss = 0;
+    for (let r = 0; r < b; r++) {
+      const ao = r * d;
+      let max = -Infinity;
+      for (let v = 0; v < n; v++) {
+        let s = 0;
+        for (let k = 0; k < d; k++) s += A[ao + k] * Z[v * d + k];
+        s /= tau;
+        probs[r * n + v] = s;
+        if (s > max) max = s;
+      }
+      let sum = 0;
+      for (let v = 0; v < n; v++) {
+        const e = Math.exp(probs[r * n + v] - max);
+        probs[r * n + v] = e;
+        sum += e;
+      }
+      for (let v = 0; v < n; v++) probs[r * n + v] /= sum;
+      let pos = 0;
+      for (let k = 0; k < d; k++) pos += A[ao + k] * P[ao + k];
+      loss += max + Math.log(sum) - pos / tau;
+    }
+    return {
+      value: tf.scalar(loss),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync()[0] / tau;
+        const dA = new Float32Array(b * d);
+        const dP = new Float32Array(b * d);
+        const dZ = new Float32Array(n * d);
+        for (let r = 0; r < b; r++) {
+          const ao = r * d;
+          for (let v = 0; v < n; v++) {
+            const p = probs[r * n + v] * g;
+            if (p === 0) continue;
+            const zo = v * d;
+            for (let k = 0; k < d; k++) {
+              dA[ao + k] += p * Z[zo + k];
+              dZ[zo + k] += p * A[ao + k];
+            }
+          }
+          for (let k = 0; k < d; k++) {
+            dA[ao + k] -= g * P[ao + k];
+            dP[ao + k] = -g * A[ao + k];
+          }
+        }
+        return [tf.tensor2d(dA, [b, d]), tf.tensor2d(dP, [b, d]), tf.tensor2d(dZ, [n, d])];
+      },
+    };
+  });
+  return op(anchors, positives, all) as tf.Scalar;
 }
 
 const l2rows = (x: tf.Tensor2D) =>
