@@ -5,7 +5,8 @@ import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { getRun } from '../store/runs';
 
-function gatesFile(store: Store, runId: number): string {
+/** Path of a run's gate-weight file; a clear error for runs without one. */
+export function gatesFile(store: Store, runId: number): string {
   const run = getRun(store, runId);
   const a = findArtifact(store, { runId }, 'gates');
   if (!a)

@@ -17,6 +17,7 @@ import type { Store } from '../store/db';
 import { getDatasetById, loadDataset } from '../store/datasets';
 import { getEpochs, getRun, type RunRow } from '../store/runs';
 import { findSplit } from '../store/splits';
+import { gatesFile } from './gates';
 
 type Kind = 'user' | 'item';
 
@@ -47,21 +48,12 @@ function activity(train: TrainSet, kind: Kind): Int32Array {
   return a;
 }
 
-function gateFile(store: Store, runId: number) {
-  const a = findArtifact(store, { runId }, 'gates');
-  if (!a)
-    throw new InputError(
-      `run #${runId} has no gate weights (only completed HyperKDMA runs with a gate do)`,
-    );
-  return readArrayFile(join(store.home, a.path));
-}
-
 function gateMatrix(
   store: Store,
   runId: number,
   kind: Kind,
 ): GateMatrix & { norms: Float32Array; taDims: number[] } {
-  const f = gateFile(store, runId);
+  const f = readArrayFile(gatesFile(store, runId));
   const name = kind === 'user' ? 'userGates' : 'itemGates';
   const [n, m] = f.shape(name);
   return {

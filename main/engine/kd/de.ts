@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../data/rng';
 import type { GradScope } from '../grad-scope';
 import type { Param } from '../params';
-import { squaredError, uniformParam } from './layers';
+import { linearInitParam, squaredError } from './layers';
 
 /** Gumbel noise for one (module, entity set): γ = −log(−log U), U clamped away from 0 and 1. */
 export type GumbelSource = (module: string, set: string, n: number, experts: number) => tf.Tensor2D;
@@ -54,12 +54,12 @@ export class DistillationExperts {
     this.hiddenWidth = inDim === outDim ? Math.floor(inDim / 2) : Math.floor((inDim + outDim) / 2);
     const M = experts;
     const h = this.hiddenWidth;
-    this.W1 = uniformParam(`${name}.W1`, [M, inDim, h], inDim, rng);
-    this.b1 = uniformParam(`${name}.b1`, [M, h], inDim, rng);
-    this.W2 = uniformParam(`${name}.W2`, [M, h, outDim], h, rng);
-    this.b2 = uniformParam(`${name}.b2`, [M, outDim], h, rng);
-    this.Wsel = uniformParam(`${name}.W_sel`, [selDim, M], selDim, rng);
-    this.bsel = uniformParam(`${name}.b_sel`, [M], selDim, rng);
+    this.W1 = linearInitParam(`${name}.W1`, [M, inDim, h], inDim, rng);
+    this.b1 = linearInitParam(`${name}.b1`, [M, h], inDim, rng);
+    this.W2 = linearInitParam(`${name}.W2`, [M, h, outDim], h, rng);
+    this.b2 = linearInitParam(`${name}.b2`, [M, outDim], h, rng);
+    this.Wsel = linearInitParam(`${name}.W_sel`, [selDim, M], selDim, rng);
+    this.bsel = linearInitParam(`${name}.b_sel`, [M], selDim, rng);
   }
 
   get params(): Param[] {

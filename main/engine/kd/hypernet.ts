@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../data/rng';
 import type { GradScope } from '../grad-scope';
 import type { Param } from '../params';
-import { Linear, uniformParam } from './layers';
+import { Linear, linearInitParam } from './layers';
 
 /** Rows of the (n × d_T²) outer-product block held at once: ~32M floats. */
 const CHUNK_FLOATS = 32 * 1024 * 1024;
@@ -129,7 +129,7 @@ export class StaticProjections {
   readonly thetas: Param[];
 
   constructor(name: string, dT: number, taDims: number[], rng: Rng) {
-    this.thetas = taDims.map((di, i) => uniformParam(`${name}.${i}`, [di, dT], dT, rng));
+    this.thetas = taDims.map((di, i) => linearInitParam(`${name}.${i}`, [di, dT], dT, rng));
   }
 
   get params(): Param[] {

@@ -1,16 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../data/rng';
 import type { GradScope } from '../grad-scope';
-import { Param } from '../params';
+import type { Param } from '../params';
+import { uniformParam } from '../models/init';
 
 /** PyTorch's default Linear init: weight and bias ~ U(−1/√fanIn, 1/√fanIn). */
-export function uniformParam(name: string, shape: number[], fanIn: number, rng: Rng): Param {
-  const bound = 1 / Math.sqrt(fanIn);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = (2 * rng.float() - 1) * bound;
-  return new Param(name, shape, data);
-}
+export const linearInitParam = (name: string, shape: number[], fanIn: number, rng: Rng): Param =>
+  uniformParam(name, shape, 1 / Math.sqrt(fanIn), rng);
 
 /** y = x · W + b with W stored (in, out), as in the golden fixture. */
 export class Linear {
@@ -25,8 +21,8 @@ export class Linear {
     rng: Rng,
     names: [string, string] = ['W', 'b'],
   ) {
-    this.W = uniformParam(`${name}.${names[0]}`, [inDim, outDim], inDim, rng);
-    this.b = uniformParam(`${name}.${names[1]}`, [outDim], inDim, rng);
+    this.W = linearInitParam(`${name}.${names[0]}`, [inDim, outDim], inDim, rng);
+    this.b = linearInitParam(`${name}.${names[1]}`, [outDim], inDim, rng);
   }
 
   get params(): Param[] {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '../../data/sampler';
 import type { TrainSet } from '../../data/split';
 
 /**
@@ -178,5 +179,20 @@ export function edgeDropout(
     nItems: train.nItems,
     userPtr,
     items: Int32Array.from(kept, (e) => train.items[e]),
+  };
+}
+
+/** A batch's users, positives and negatives as node ids of the graph (items follow the users). */
+export function batchNodes(b: Batch, nUsers: number) {
+  return {
+    u: tf.tensor1d(b.users, 'int32'),
+    p: tf.tensor1d(
+      b.pos.map((i) => i + nUsers),
+      'int32',
+    ),
+    n: tf.tensor1d(
+      b.neg.map((i) => i + nUsers),
+      'int32',
+    ),
   };
 }

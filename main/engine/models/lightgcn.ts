@@ -5,7 +5,7 @@ import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
 import { normalParam, type Param } from '../params';
-import { GraphTensors, normalizedGraph } from './graph';
+import { batchNodes, GraphTensors, normalizedGraph } from './graph';
 import type { EntityKind, Recommender } from './model';
 
 export interface LightGCNOptions {
@@ -52,24 +52,9 @@ export class LightGCN implements Recommender {
     return t;
   }
 
-  protected batchRows(b: Batch) {
-    const n = this.nUsers;
-    return {
-      u: tf.tensor1d(b.users, 'int32'),
-      p: tf.tensor1d(
-        b.pos.map((i) => i + n),
-        'int32',
-      ),
-      n: tf.tensor1d(
-        b.neg.map((i) => i + n),
-        'int32',
-      ),
-    };
-  }
-
   loss(scope: GradScope, b: Batch): LossResult {
     const { e0, final: e } = this.tables(scope);
-    const ids = this.batchRows(b);
+    const ids = batchNodes(b, this.nUsers);
     const u = tf.gather(e, ids.u);
     const sPos = tf.sum(tf.mul(u, tf.gather(e, ids.p)), 1);
     const sNeg = tf.sum(tf.mul(u, tf.gather(e, ids.n)), 1);

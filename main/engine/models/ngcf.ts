@@ -5,7 +5,7 @@ import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
 import type { Param } from '../params';
-import { GraphTensors, selfLoopGraph } from './graph';
+import { batchNodes, GraphTensors, selfLoopGraph } from './graph';
 import { xavierParam } from './init';
 import type { EntityKind, Recommender } from './model';
 
@@ -107,22 +107,10 @@ export class NGCF implements Recommender {
 
   loss(scope: GradScope, b: Batch): LossResult {
     const e = this.trainingOutput(scope);
-    const n = this.nUsers;
-    const u = tf.gather(e, tf.tensor1d(b.users, 'int32'));
-    const p = tf.gather(
-      e,
-      tf.tensor1d(
-        b.pos.map((i) => i + n),
-        'int32',
-      ),
-    );
-    const q = tf.gather(
-      e,
-      tf.tensor1d(
-        b.neg.map((i) => i + n),
-        'int32',
-      ),
-    );
+    const ids = batchNodes(b, this.nUsers);
+    const u = tf.gather(e, ids.u);
+    const p = tf.gather(e, ids.p);
+    const q = tf.gather(e, ids.n);
     const bpr = tf.sum(
       tf.softplus(tf.sub(tf.sum(tf.mul(u, q), 1), tf.sum(tf.mul(u, p), 1))),
     ) as tf.Scalar;
