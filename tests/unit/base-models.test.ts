@@ -17,6 +17,7 @@ import {
 import { infoNce } from '../../main/engine/models/sgl';
 import { LightGCN } from '../../main/engine/models/lightgcn';
 import { NeuMF } from '../../main/engine/models/neumf';
+import { NGCF } from '../../main/engine/models/ngcf';
 import { createModel, MODEL_NAMES } from '../../main/engine/models/registry';
 import { trainEpoch } from '../../main/engine/trainer';
 
@@ -195,6 +196,29 @@ describe('NGCF (METHOD.md §4.4)', () => {
     // u0 sees itself, i0 and i1: (1 + 3 + 4) / 3; the isolated item keeps its own row.
     expect(got[0][0]).toBeCloseTo(8 / 3, 6);
     expect(got[4][0]).toBeCloseTo(5, 6);
+  });
+});
+
+describe('NGCF training loss', () => {
+  it('without dropout equals BPR on the evaluation output [E⁰, norm(E¹), …, norm(E^L)]', () => {
+    const { data, split, train } = tinyData();
+    const m = new NGCF(data.nUsers, data.nItems, 4, train, Rng.seeded(2), Rng.seeded(3), {
+      layers: 2,
+      nodeDropout: 0,
+      messageDropout: 0,
+    });
+    // Scores of (u, test item) and (u, valid item) from the full-table evaluation path.
+    const scorer = new CandidateScorer(split, data.nUsers, data.nItems);
+    const scores = m.scoreHeldOut(scorer);
+    const users = Int32Array.from([0, 3, 3, 7]);
+    const pos = Int32Array.from(users, (u) => split.test[u]);
+    const neg = Int32Array.from(users, (u) => split.valid[u]);
+    const want = [...users].reduce((s, u) => {
+      const diff = scores[u * scorer.slots + 1] - scores[u * scorer.slots];
+      return s + Math.log1p(Math.exp(diff));
+    }, 0);
+    const got = GradScope.step((s) => m.loss(s, { users, pos, neg }));
+    expect(got.terms.bpr).toBeCloseTo(want, 5);
   });
 });
 

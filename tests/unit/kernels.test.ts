@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../main/engine/backend';
 import { WASM_BASE64 as ADAM } from '../../main/engine/kernels/adam.wasm';
 import { WASM_BASE64 as DOT } from '../../main/engine/kernels/dot.wasm';
+import { sparseProduct } from '../../main/engine/kernels/sparse-product';
+import { WASM_BASE64 as SPMM } from '../../main/engine/kernels/spmm.wasm';
 import { compileWat } from '../../scripts/wat';
 
 describe.each(['wasm', 'cpu'] as const)('UnsortedSegmentSum on %s', (backend) => {
@@ -39,10 +41,44 @@ describe.each(['wasm', 'cpu'] as const)('UnsortedSegmentSum on %s', (backend) =>
   });
 });
 
+describe('sparse × dense product (SIMD)', () => {
+  it.each([1, 4, 7, 12])('matches the dense product at d = %i, empty rows included', (d) => {
+    // 5 × 4 matrix in CSR; row 2 has no entries, source 3 is used twice.
+    const dense = [
+      [0, 0.5, 0, 2],
+      [1, 0, 0, 0],
+      [0, 0, 0, 0],
+      [0, -3, 0.25, 1],
+      [0, 0, 0, 4],
+    ];
+    const ptr = [0];
+    const from: number[] = [];
+    const weight: number[] = [];
+    for (const row of dense) {
+      row.forEach((w, j) => w !== 0 && (from.push(j), weight.push(w)));
+      ptr.push(from.length);
+    }
+    const x = Float32Array.from({ length: 4 * d }, (_, k) => Math.sin(k * 1.3) * 2);
+    const got = sparseProduct(
+      { ptr: Int32Array.from(ptr), from: Int32Array.from(from), weight: Float32Array.from(weight) },
+      x,
+      d,
+    );
+    expect(got.length).toBe(5 * d);
+    dense.forEach((row, r) => {
+      for (let k = 0; k < d; k++) {
+        const want = row.reduce((s, w, j) => s + w * x[j * d + k], 0);
+        expect(got[r * d + k]).toBeCloseTo(want, 5);
+      }
+    });
+  });
+});
+
 describe('compiled WebAssembly kernels', () => {
   it.each([
     ['dot', DOT],
     ['adam', ADAM],
+    ['spmm', SPMM],
   ])(
     '%s.wasm.ts is up to date with %s.wat (npx tsx scripts/compile-wat.mts)',
     async (name, b64) => {

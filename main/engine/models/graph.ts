@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../../data/sampler';
 import type { TrainSet } from '../../data/split';
+import { type CsrMatrix, sparseProduct } from '../kernels/sparse-product';
 
 /**
  * The user–item bipartite graph of the training interactions as a directed edge list over
@@ -63,35 +64,33 @@ function csrBy(to: Int32Array, from: Int32Array, nodes: number): Csr {
   return { ptr, from: src, edge };
 }
 
-/** out[t] = Σ_{edges e into t} w_e · x[from_e], row by row. */
-function spmm(x: Float32Array, d: number, c: Csr, w: Float32Array): Float32Array {
-  const nodes = c.ptr.length - 1;
-  const out = new Float32Array(nodes * d);
-  for (let t = 0; t < nodes; t++) {
-    const o = t * d;
-    for (let k = c.ptr[t]; k < c.ptr[t + 1]; k++) {
-      const s = c.from[k] * d;
-      const we = w[c.edge[k]];
-      for (let j = 0; j < d; j++) out[o + j] += we * x[s + j];
-    }
-  }
-  return out;
+/** The CSR matrix of `c` with edge weights `w` (indexed like the edge list). */
+function withWeights(c: Csr, w: Float32Array): CsrMatrix {
+  const weight = new Float32Array(c.edge.length);
+  for (let k = 0; k < weight.length; k++) weight[k] = w[c.edge[k]];
+  return { ptr: c.ptr, from: c.from, weight };
 }
 
 /**
  * Sparse products with an edge list. tfjs has no sparse matmul, and gather → scale → segment sum
  * over CiteULike's 230k edges at d = 200 costs ~5 s per layer on the wasm and cpu backends (their
- * gather and broadcasting multiply are generic loops); one pass over the edges grouped by target
- * row costs a fraction of a second. The product is a custom op whose gradient is the same pass
- * over the transposed edges (grouped by source).
+ * gather and broadcasting multiply are generic loops); one SIMD pass over the edges grouped by
+ * target row costs ~50 ms. The product is a custom op whose gradient is the same pass over the
+ * transposed edges (grouped by source).
  */
 export class GraphTensors {
   private readonly forward: Csr;
   private readonly backward: Csr;
+  /** Â and Âᵀ with the graph's own weights, the common case. */
+  private readonly weighted: { forward: CsrMatrix; backward: CsrMatrix };
 
   constructor(readonly g: EdgeList) {
     this.forward = csrBy(g.dst, g.src, g.nodes);
     this.backward = csrBy(g.src, g.dst, g.nodes);
+    this.weighted = {
+      forward: withWeights(this.forward, g.weight),
+      backward: withWeights(this.backward, g.weight),
+    };
   }
 
   /** Â·E: O(edges · d), no dense adjacency. */
@@ -103,13 +102,20 @@ export class GraphTensors {
   spreadWith(e: tf.Tensor2D, weight: Float32Array): tf.Tensor2D {
     const n = this.g.nodes;
     const d = e.shape[1];
+    const { forward, backward } =
+      weight === this.g.weight
+        ? this.weighted
+        : {
+            forward: withWeights(this.forward, weight),
+            backward: withWeights(this.backward, weight),
+          };
     const op = tf.customGrad((x) => ({
-      value: tf.tensor2d(
-        spmm((x as tf.Tensor2D).dataSync() as Float32Array, d, this.forward, weight),
-        [n, d],
-      ),
+      value: tf.tensor2d(sparseProduct(forward, (x as tf.Tensor2D).dataSync() as Float32Array, d), [
+        n,
+        d,
+      ]),
       gradFunc: (dy: tf.Tensor) =>
-        tf.tensor2d(spmm(dy.dataSync() as Float32Array, d, this.backward, weight), [n, d]),
+        tf.tensor2d(sparseProduct(backward, dy.dataSync() as Float32Array, d), [n, d]),
     }));
     return op(e) as tf.Tensor2D;
   }
@@ -195,4 +201,21 @@ export function batchNodes(b: Batch, nUsers: number) {
       'int32',
     ),
   };
+}
+
+/**
+ * A batch's distinct nodes, and where each triple's user, positive and negative sit among them:
+ * per-node work (dropout masks, normalisation) then happens once per node.
+ */
+export function uniqueBatchNodes(b: Batch, nUsers: number) {
+  const slot = new Map<number, number>();
+  const at = (node: number) => {
+    let k = slot.get(node);
+    if (k === undefined) slot.set(node, (k = slot.size));
+    return k;
+  };
+  const u = b.users.map(at);
+  const p = b.pos.map((i) => at(i + nUsers));
+  const n = b.neg.map((i) => at(i + nUsers));
+  return { nodes: Int32Array.from(slot.keys()), u, p, n };
 }

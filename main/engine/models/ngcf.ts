@@ -5,8 +5,9 @@ import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
 import type { Param } from '../params';
-import { batchNodes, GraphTensors, selfLoopGraph } from './graph';
+import { GraphTensors, selfLoopGraph, uniqueBatchNodes } from './graph';
 import { xavierParam } from './init';
+import { normalizeRows } from './normalize-rows';
 import type { EntityKind, Recommender } from './model';
 
 export interface NGCFOptions {
@@ -34,7 +35,6 @@ export class NGCF implements Recommender {
   readonly embedding: Param;
   readonly layers: Layer[];
   private readonly graph: GraphTensors;
-  private readonly step = new WeakMap<GradScope, tf.Tensor2D>();
 
   constructor(
     readonly nUsers: number,
@@ -61,26 +61,44 @@ export class NGCF implements Recommender {
     return [this.embedding, ...this.layers.flatMap((l) => [l.W1, l.b1, l.W2, l.b2])];
   }
 
-  /** The concatenated output table; `training` applies node and message dropout. */
-  private output(e0: tf.Tensor2D, weights: (l: Layer) => tf.Tensor2D[], training: boolean) {
+  /**
+   * E¹ … E^L before their row normalisation; `training` applies node and message dropout. With
+   * `rows`, the last layer is computed only there: its products are ~1/3 of the step and a batch
+   * touches ~10% of the nodes, while every earlier layer is still needed in full to feed it.
+   */
+  private propagate(
+    e0: tf.Tensor2D,
+    weights: (l: Layer) => tf.Tensor2D[],
+    training: boolean,
+    rows?: tf.Tensor1D,
+  ): tf.Tensor2D[] {
     const { nodeDropout, messageDropout } = this.opts;
-    const seed = () => this.noise.int(2 ** 31 - 1);
     const w = training && nodeDropout > 0 ? this.droppedWeights(nodeDropout) : this.graph.g.weight;
-    const parts: tf.Tensor2D[] = [e0];
+    const out: tf.Tensor2D[] = [];
     let e = e0;
-    for (const layer of this.layers) {
+    this.layers.forEach((layer, k) => {
       const [W1, b1, W2, b2] = weights(layer);
-      const s = this.graph.spreadWith(e, w);
+      let s = this.graph.spreadWith(e, w);
+      let ego = e;
+      if (rows && k === this.layers.length - 1) {
+        s = tf.gather(s, rows);
+        ego = tf.gather(e, rows);
+      }
       let next = tf.leakyRelu(
-        tf.add(tf.add(tf.matMul(s, W1), b1), tf.add(tf.matMul(tf.mul(e, s), W2), b2)),
+        tf.add(tf.add(tf.matMul(s, W1), b1), tf.add(tf.matMul(tf.mul(ego, s), W2), b2)),
         0.2,
       ) as tf.Tensor2D;
       if (training && messageDropout > 0)
-        next = tf.dropout(next, messageDropout, undefined, seed()) as tf.Tensor2D;
+        next = tf.dropout(
+          next,
+          messageDropout,
+          undefined,
+          this.noise.int(2 ** 31 - 1),
+        ) as tf.Tensor2D;
+      out.push(next);
       e = next;
-      parts.push(tf.div(e, tf.maximum(tf.norm(e, 2, 1, true), 1e-12)) as tf.Tensor2D);
-    }
-    return tf.concat(parts, 1);
+    });
+    return out;
   }
 
   /** Each entry of Ã dropped with probability p, the survivors scaled by 1/(1 − p). */
@@ -91,29 +109,30 @@ export class NGCF implements Recommender {
     return out;
   }
 
-  private trainingOutput(scope: GradScope): tf.Tensor2D {
-    let t = this.step.get(scope);
-    if (!t) {
-      const full = (p: Param) => scope.full(p) as tf.Tensor2D;
-      t = this.output(
-        full(this.embedding),
-        (l) => [full(l.W1), full(l.b1), full(l.W2), full(l.b2)],
-        true,
-      );
-      this.step.set(scope, t);
-    }
-    return t;
-  }
-
   loss(scope: GradScope, b: Batch): LossResult {
-    const e = this.trainingOutput(scope);
-    const ids = batchNodes(b, this.nUsers);
-    const u = tf.gather(e, ids.u);
-    const p = tf.gather(e, ids.p);
-    const q = tf.gather(e, ids.n);
-    const bpr = tf.sum(
-      tf.softplus(tf.sub(tf.sum(tf.mul(u, q), 1), tf.sum(tf.mul(u, p), 1))),
-    ) as tf.Scalar;
+    const full = (p: Param) => scope.full(p) as tf.Tensor2D;
+    const { nodes, u, p, n } = uniqueBatchNodes(b, this.nUsers);
+    const rows = tf.tensor1d(nodes, 'int32');
+    const e0 = full(this.embedding);
+    const layers = this.propagate(
+      e0,
+      (l) => [full(l.W1), full(l.b1), full(l.W2), full(l.b2)],
+      true,
+      rows,
+    );
+    const last = layers.length - 1;
+    // [E⁰, norm(E¹), …, norm(E^L)] at the batch's nodes only: normalising rows commutes with
+    // picking them.
+    const out = tf.concat(
+      [
+        tf.gather(e0, rows),
+        ...layers.map((x, k) => normalizeRows(k === last ? x : tf.gather(x, rows))),
+      ],
+      1,
+    );
+    const eu = tf.gather(out, u);
+    const score = (i: Int32Array) => tf.sum(tf.mul(eu, tf.gather(out, i)), 1);
+    const bpr = tf.sum(tf.softplus(tf.sub(score(n), score(p)))) as tf.Scalar;
     return { total: bpr, terms: { bpr } };
   }
 
@@ -132,7 +151,9 @@ export class NGCF implements Recommender {
   scoreHeldOut(scorer: CandidateScorer): Float32Array {
     const out = tf.tidy(() => {
       const t = (p: Param) => tf.tensor2d(p.data, p.shape as [number, number]);
-      return this.output(t(this.embedding), (l) => [t(l.W1), t(l.b1), t(l.W2), t(l.b2)], false);
+      const e0 = t(this.embedding);
+      const layers = this.propagate(e0, (l) => [t(l.W1), t(l.b1), t(l.W2), t(l.b2)], false);
+      return tf.concat([e0, ...layers.map(normalizeRows)], 1);
     });
     const data = out.dataSync() as Float32Array;
     out.dispose();

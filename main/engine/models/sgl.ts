@@ -6,6 +6,7 @@ import type { GradScope, LossResult } from '../grad-scope';
 import { edgeDropout, GraphTensors, normalizedGraph } from './graph';
 import { xavierParam } from './init';
 import { LightGCN } from './lightgcn';
+import { normalizeRows } from './normalize-rows';
 
 export interface SGLOptions {
   layers: number;
@@ -32,9 +33,11 @@ export const SGL_DEFAULTS: SGLOptions = {
  * node's row of Z'' and the negatives every row of `all` (Z'' over all users, or all items):
  * Σ_a −log( exp(z'_a·z''_a/τ) / Σ_v exp(z'_a·z''_v/τ) ).
  *
- * One fused op: tfjs's logSumExp and its gradient over the (batch × all items) logits cost ~16 s
- * per CiteULike batch on wasm; a pass that keeps each anchor's softmax row costs about a second.
- * Gradients: ∂/∂a = (Σ_v p_av·all_v − pos_a)/τ, ∂/∂pos_a = −a/τ, ∂/∂all_v = Σ_a p_av·a/τ.
+ * One custom op over the (batch × all) logits: a matmul and wasm's native softmax, from which
+ * log Σ_v exp(l_av) = max_v l_av − log max_v p_av (the largest logit has the largest
+ * probability). tfjs's logSumExp and its gradient cost ~16 s per CiteULike batch on wasm
+ * (generic broadcasting kernels). Gradients, with p the softmax rows: ∂/∂a = (Σ_v p_av·all_v −
+ * pos_a)/τ, ∂/∂pos_a = −a/τ, ∂/∂all_v = Σ_a p_av·a/τ — two more matmuls.
  */
 export function infoNce(
   anchors: tf.Tensor2D,
@@ -42,67 +45,28 @@ export function infoNce(
   all: tf.Tensor2D,
   tau: number,
 ): tf.Scalar {
-  const [b, d] = anchors.shape;
-  const n = all.shape[0];
-  const op = tf.customGrad((x, y, z) => {
-    const A = (x as tf.Tensor2D).dataSync() as Float32Array;
-    const P = (y as tf.Tensor2D).dataSync() as Float32Array;
-    const Z = (z as tf.Tensor2D).dataSync() as Float32Array;
-    const probs = new Float32Array(b * n);
-    let loss = 0;
-    for (let r = 0; r < b; r++) {
-      const ao = r * d;
-      let max = -Infinity;
-      for (let v = 0; v < n; v++) {
-        let s = 0;
-        for (let k = 0; k < d; k++) s += A[ao + k] * Z[v * d + k];
-        s /= tau;
-        probs[r * n + v] = s;
-        if (s > max) max = s;
-      }
-      let sum = 0;
-      for (let v = 0; v < n; v++) {
-        const e = Math.exp(probs[r * n + v] - max);
-        probs[r * n + v] = e;
-        sum += e;
-      }
-      for (let v = 0; v < n; v++) probs[r * n + v] /= sum;
-      let pos = 0;
-      for (let k = 0; k < d; k++) pos += A[ao + k] * P[ao + k];
-      loss += max + Math.log(sum) - pos / tau;
-    }
+  const op = tf.customGrad((...args) => {
+    const [a, pos, z] = args as tf.Tensor2D[];
+    const save = args[3] as tf.GradSaveFunc;
+    const logits = tf.matMul(tf.div(a, tau), z, false, true);
+    const probs = tf.softmax(logits);
+    const lse = tf.sub(tf.max(logits, 1), tf.log(tf.max(probs, 1)));
+    save([a, pos, z, probs]);
     return {
-      value: tf.scalar(loss),
-      gradFunc: (dy: tf.Tensor) => {
-        const g = dy.dataSync()[0] / tau;
-        const dA = new Float32Array(b * d);
-        const dP = new Float32Array(b * d);
-        const dZ = new Float32Array(n * d);
-        for (let r = 0; r < b; r++) {
-          const ao = r * d;
-          for (let v = 0; v < n; v++) {
-            const p = probs[r * n + v] * g;
-            if (p === 0) continue;
-            const zo = v * d;
-            for (let k = 0; k < d; k++) {
-              dA[ao + k] += p * Z[zo + k];
-              dZ[zo + k] += p * A[ao + k];
-            }
-          }
-          for (let k = 0; k < d; k++) {
-            dA[ao + k] -= g * P[ao + k];
-            dP[ao + k] = -g * A[ao + k];
-          }
-        }
-        return [tf.tensor2d(dA, [b, d]), tf.tensor2d(dP, [b, d]), tf.tensor2d(dZ, [n, d])];
+      value: tf.sum(tf.sub(lse, tf.div(tf.sum(tf.mul(a, pos), 1), tau))),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [a, pos, z, probs] = saved as tf.Tensor2D[];
+        const g = tf.div(dy, tau);
+        return [
+          tf.mul(tf.sub(tf.matMul(probs, z), pos), g),
+          tf.mul(tf.neg(a), g),
+          tf.mul(tf.matMul(probs, a, true, false), g),
+        ];
       },
     };
   });
   return op(anchors, positives, all) as tf.Scalar;
 }
-
-const l2rows = (x: tf.Tensor2D) =>
-  tf.div(x, tf.maximum(tf.norm(x, 2, 1, true), 1e-12)) as tf.Tensor2D;
 
 /**
  * SGL-ED: LightGCN trained with a contrastive term between two edge-dropout views of the graph,
@@ -137,7 +101,7 @@ export class SGL extends LightGCN {
     const base = super.loss(scope, b);
     if (!this.views) this.startEpoch();
     const { e0 } = this.tables(scope);
-    const [z1, z2] = this.views!.map((v) => l2rows(v.layerMean(e0, this.sgl.layers)));
+    const [z1, z2] = this.views!.map((v) => normalizeRows(v.layerMean(e0, this.sgl.layers)));
     const n = this.nUsers;
     const users = tf.tensor1d(b.users, 'int32');
     const items = tf.tensor1d(
