@@ -70,7 +70,7 @@ export async function benchDistillation(
       const taDims = m ? taSizes(dT, o.studentDim, m).sizes : [];
       const ctx = { dataset, split, train, initRng: Rng.seeded(0, 2), noiseRng: Rng.seeded(0, 4) };
       const model = buildDistilledStudent(
-        { cfg, model: 'BPR', dT, taDims, guides: [teacher], taGuides: [] },
+        { cfg, model: 'BPR', options: {}, dT, taDims, guides: [teacher], taGuides: [] },
         ctx,
       );
       const opt = new Adam(model.params);

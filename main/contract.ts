@@ -57,6 +57,63 @@ export const settingsShape = {
   backend: z.enum(BACKENDS).default('auto'),
 };
 
+/**
+ * Each base model's own hyperparameters (METHOD.md §4.2–4.5); a run leaves out those it keeps at
+ * their default. The distilled students and TAs of a teacher inherit the teacher's.
+ */
+export const modelOptionsShape = {
+  /** NeuMF: MLP layers, each halving the width (the authors' code: 1). */
+  mlpLayers: int(1, 6).optional(),
+  /** Graph models: propagation layers. */
+  layers: int(1, 8).optional(),
+  /** LightGCN: reg·Σ‖E⁰‖² (code-compat 2e-4); SGL: reg·½Σ‖E⁰‖²; over the batch's rows. */
+  embReg: z.number().min(0).max(10).optional(),
+  /** NGCF: share of propagation-matrix entries dropped per batch. */
+  nodeDropout: z.number().min(0).max(0.9).optional(),
+  /** NGCF: dropout on each layer's output. */
+  messageDropout: z.number().min(0).max(0.9).optional(),
+  /** NGCF: the reference code's D̃⁻¹(A + I), or the paper's D^{-1/2}(A + I)D^{-1/2}. */
+  adjacency: z.enum(['row', 'symmetric']).optional(),
+  /** SGL: share of edges each augmented view drops (ρ). */
+  edgeDropout: z.number().min(0).max(0.9).optional(),
+  /** SGL: InfoNCE temperature τ. */
+  temperature: z.number().min(1e-3).max(100).optional(),
+  /** SGL: weight of the contrastive term λ_ssl. */
+  ssl: z.number().min(0).max(1e3).optional(),
+};
+export type ModelOptions = {
+  [K in keyof typeof modelOptionsShape]?: z.infer<(typeof modelOptionsShape)[K]>;
+};
+export type ModelOption = keyof ModelOptions;
+
+/** The options each model takes, with their defaults (METHOD.md §4). */
+export const MODEL_DEFAULTS = {
+  BPR: {},
+  NeuMF: { mlpLayers: 1 },
+  LightGCN: { layers: 1, embReg: 1e-4 },
+  NGCF: { layers: 3, nodeDropout: 0.1, messageDropout: 0.1, adjacency: 'row' },
+  SGL: { layers: 3, edgeDropout: 0.1, temperature: 0.2, ssl: 0.1, embReg: 1e-4 },
+} as const satisfies Record<ModelName, ModelOptions>;
+
+/** A model's options with every default filled in. */
+export function modelOptions<M extends ModelName>(
+  model: M,
+  given: ModelOptions,
+): Required<Pick<ModelOptions, keyof (typeof MODEL_DEFAULTS)[M] & ModelOption>> {
+  const defaults: ModelOptions = MODEL_DEFAULTS[model];
+  const out: Record<string, unknown> = { ...defaults };
+  for (const k of Object.keys(defaults) as ModelOption[])
+    if (given[k] !== undefined) out[k] = given[k];
+  return out as never;
+}
+
+/** The model options a stored configuration sets. */
+export function pickModelOptions(config: Record<string, unknown>): ModelOptions {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(modelOptionsShape)) if (config[k] !== undefined) out[k] = config[k];
+  return out as ModelOptions;
+}
+
 /** Everything that defines a training run. */
 export const TrainConfigSchema = z
   .object({
@@ -64,11 +121,20 @@ export const TrainConfigSchema = z
     model: z.enum(MODEL_NAMES),
     dim: int(1, 4096),
     seed: int(0, SEED_MAX).default(0),
-    /** Propagation layers of a graph model (LightGCN: 1 as in the authors' code). */
-    layers: int(1, 8).optional(),
+    ...modelOptionsShape,
     ...settingsShape,
   })
-  .strict();
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const allowed: ModelOptions = MODEL_DEFAULTS[cfg.model];
+    for (const k of Object.keys(modelOptionsShape) as ModelOption[])
+      if (cfg[k] !== undefined && !(k in allowed))
+        ctx.addIssue({
+          code: 'custom',
+          path: [k],
+          message: `${cfg.model} has no option ${k}${Object.keys(allowed).length ? ` (it takes ${Object.keys(allowed).join(', ')})` : ''}`,
+        });
+  });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
 export const DGKD_DROP = /^(fixed:\d{1,3}|bernoulli:(0(\.\d+)?|\.\d+))$/;

@@ -42,12 +42,29 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         new Option('--model <model>', 'base model').choices(MODEL_NAMES).makeOptionMandatory(),
       )
       .requiredOption('--dim <d>', 'embedding size', intArg('--dim', 1))
+      .option('--seed <n>', 'split and training seed', intArg('--seed'), 0)
+      .option(
+        '--mlp-layers <n>',
+        'NeuMF: MLP layers, each halving the width (1)',
+        intArg('--mlp-layers', 1),
+      )
       .option(
         '--layers <n>',
-        'propagation layers (LightGCN 1, NGCF and SGL 3)',
+        'graph models: propagation layers (LightGCN 1, NGCF and SGL 3)',
         intArg('--layers', 1),
       )
-      .option('--seed <n>', 'split and training seed', intArg('--seed'), 0),
+      .option('--emb-reg <x>', "LightGCN, SGL: L2 on the batch's layer-0 rows (1e-4)", numArg)
+      .option('--node-dropout <p>', 'NGCF: dropped share of propagation entries (0.1)', numArg)
+      .option('--message-dropout <p>', 'NGCF: dropout on layer outputs (0.1)', numArg)
+      .addOption(
+        new Option(
+          '--adjacency <norm>',
+          "NGCF: D̃⁻¹(A + I) as the reference code, or the paper's symmetric L + I (row)",
+        ).choices(['row', 'symmetric']),
+      )
+      .option('--edge-dropout <p>', 'SGL: dropped share of edges per view, ρ (0.1)', numArg)
+      .option('--temperature <t>', 'SGL: InfoNCE temperature τ (0.2)', numArg)
+      .option('--ssl <x>', 'SGL: weight of the contrastive term λ_ssl (0.1)', numArg),
   )
     .option('--queue', 'queue the run for `hkd queue` or the workbench instead of training now')
     .action(async (o: Record<string, unknown> & { json?: boolean; queue?: boolean }) => {

@@ -10,6 +10,7 @@ import { HyperKDMA, type TaSource } from '../engine/kd/hyperkdma';
 import { taSizes } from '../engine/kd/ta-sizes';
 import { createModel, type ModelName } from '../engine/models/registry';
 import type { Recommender } from '../engine/models/model';
+import { pickModelOptions, type ModelOptions } from '../contract';
 import { InputError, NotFoundError } from '../errors';
 import { readArrayFile } from '../store/array-file';
 import { findArtifact } from '../store/artifacts';
@@ -110,7 +111,16 @@ function normalizedConfig(
   if (fam === 'HyperKDMA')
     Object.assign(base, { lambdaTa: cfg.lambdaTa, gate: cfg.gate, taSource: cfg.taSource });
   if (fam === 'DGKD') base.dgkdDrop = cfg.dgkdDrop;
+  const options = modelOptionsOf(teacher);
+  if (Object.keys(options).length > 0) base.modelOptions = options;
   return base;
+}
+
+/** The base model's own options: a student and its TAs take its teacher's. */
+export function modelOptionsOf(run: RunRow): ModelOptions {
+  return run.kind === 'train'
+    ? pickModelOptions(run.config)
+    : ((run.config.modelOptions as ModelOptions | undefined) ?? {});
 }
 
 /** Stored with a run but not part of what defines it. */
@@ -314,7 +324,10 @@ export async function runDistill(
   );
   const taGuides = r.pretrainedTas.map((g, i) => loadGuide(store, g, `ta${i}`));
   const build = (ctx: RunContext): Recommender =>
-    buildDistilledStudent({ cfg, model, dT, taDims, guides, taGuides }, ctx);
+    buildDistilledStudent(
+      { cfg, model, options: modelOptionsOf(teacher), dT, taDims, guides, taGuides },
+      ctx,
+    );
 
   const outcome = await executeRun(
     store,
@@ -396,6 +409,8 @@ function gateArtifact(h: HyperKDMA, ctx: RunContext) {
 export interface DistillPlan {
   cfg: DistillConfig;
   model: ModelName;
+  /** The teacher's model options, shared by the student. */
+  options: ModelOptions;
   dT: number;
   taDims: number[];
   /** Frozen guides: the teacher first, then TAKD's previous link or DGKD's trained TAs. */
@@ -406,7 +421,7 @@ export interface DistillPlan {
 
 /** The student and distillation objective of a plan (also used by the benchmark). */
 export function buildDistilledStudent(plan: DistillPlan, ctx: RunContext): DistilledStudent {
-  const { cfg, model, dT, taDims, guides, taGuides } = plan;
+  const { cfg, model, options, dT, taDims, guides, taGuides } = plan;
   const dS = cfg.studentDim;
   const fam = family(cfg.method);
   const flavour = flavourOf(cfg.method);
@@ -417,6 +432,7 @@ export function buildDistilledStudent(plan: DistillPlan, ctx: RunContext): Disti
     train: ctx.train,
     rng: ctx.initRng,
     noise: ctx.noiseRng,
+    options,
   });
   const guideKD = (g: Guide, j: number) =>
     new GuideKD(

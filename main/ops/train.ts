@@ -1,3 +1,4 @@
+import { pickModelOptions } from '../contract';
 import { createModel } from '../engine/models/registry';
 import type { Store } from '../store/db';
 import { getDataset } from '../store/datasets';
@@ -33,7 +34,7 @@ export async function runTraining(
           train: ctx.train,
           rng: ctx.initRng,
           noise: ctx.noiseRng,
-          layers: cfg.layers,
+          options: pickModelOptions(cfg),
         }),
     },
     listener,

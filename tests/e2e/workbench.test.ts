@@ -92,8 +92,22 @@ describe('workbench in a browser', () => {
     await expect.poll(() => page.locator('[data-testid=datasets]').innerText()).toContain('tiny');
     await shot('import');
 
-    // A teacher on the demo dataset, watched to completion.
+    // Each model offers its own hyperparameters, checked inline.
     await page.click('nav a[href="#/new-run"]');
+    await page.selectOption('select[name=model]', 'SGL');
+    expect(await page.locator('input[name=temperature]').getAttribute('placeholder')).toBe(
+      'default 0.2',
+    );
+    expect(await page.locator('input[name=nodeDropout]').count()).toBe(0);
+    await page.fill('input[name=temperature]', '0');
+    await expect
+      .poll(() => page.locator('label:has(input[name=temperature]) .error').innerText())
+      .toMatch(/>=0\.001|too small/i);
+    expect(await page.locator('[data-testid=submit-run]').isDisabled()).toBe(true);
+    await page.selectOption('select[name=model]', 'NGCF');
+    expect(await page.locator('select[name=adjacency]').count()).toBe(1);
+
+    // A teacher on the demo dataset, watched to completion.
     await page.selectOption('select:near(:text("preset"))', {
       label: 'Quick: demo teacher (d = 32, 20 epochs)',
     });

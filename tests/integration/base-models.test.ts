@@ -33,3 +33,31 @@ describe.each(['NeuMF', 'LightGCN', 'NGCF', 'SGL'] as const)('%s end to end', (m
     s.close();
   }, 120_000);
 });
+
+describe('model options', () => {
+  it("are stored with the run, and a student is built with its teacher's", async () => {
+    const s = new Store(tempDir());
+    synthDataset(s, { name: 'demo', users: 200, items: 650, seed: 6 });
+    const t = await runTraining(s, {
+      dataset: 'demo',
+      model: 'LightGCN',
+      dim: 12,
+      layers: 2,
+      embReg: 2e-4,
+      ...FAST,
+      maxEpochs: 1,
+    });
+    expect(t.run.config).toMatchObject({ layers: 2, embReg: 2e-4 });
+    const d = await runDistill(s, {
+      dataset: 'demo',
+      teacher: t.run.id,
+      method: 'DE',
+      studentDim: 4,
+      experts: 3,
+      ...FAST,
+      maxEpochs: 1,
+    });
+    expect(d.run.config.modelOptions).toEqual({ layers: 2, embReg: 2e-4 });
+    s.close();
+  }, 60_000);
+});

@@ -161,6 +161,14 @@ describe('hkd CLI end to end', () => {
         ['train', '--dataset', 'demo', '--model', 'BPR', '--dim', '8', '--bogus'],
         /unknown option '--bogus'/,
       ],
+      [
+        ['train', '--dataset', 'demo', '--model', 'BPR', '--dim', '8', '--temperature', '0.5'],
+        /temperature: BPR has no option temperature/,
+      ],
+      [
+        ['train', '--dataset', 'demo', '--model', 'NGCF', '--dim', '8', '--node-dropout', '2'],
+        /nodeDropout: Too big/,
+      ],
       [['runs', 'show', '99'], /run #99 not found/],
       [['dataset', 'show', 'nope'], /dataset 'nope' not found/],
     ];

@@ -18,7 +18,8 @@ import { infoNce } from '../../main/engine/models/sgl';
 import { LightGCN } from '../../main/engine/models/lightgcn';
 import { NeuMF } from '../../main/engine/models/neumf';
 import { NGCF } from '../../main/engine/models/ngcf';
-import { createModel, MODEL_NAMES } from '../../main/engine/models/registry';
+import { createModel, MODEL_NAMES, type ModelName } from '../../main/engine/models/registry';
+import { modelOptions, TrainConfigSchema, type ModelOptions } from '../../main/contract';
 import { trainEpoch } from '../../main/engine/trainer';
 
 // 2 users, 3 items: u0–i0, u0–i1, u1–i1; item 2 has no training edge.
@@ -191,6 +192,12 @@ describe('NGCF (METHOD.md §4.4)', () => {
     const rowSum = new Float64Array(g.nodes);
     g.dst.forEach((d, e) => (rowSum[d] += g.weight[e]));
     rowSum.forEach((x) => expect(x).toBeCloseTo(1, 6));
+    // The paper's L + I: symmetric weights off the diagonal, 1 on it.
+    const sym = selfLoopGraph(TINY, 'symmetric');
+    const dense = denseNormalized();
+    sym.dst.forEach((d, e) =>
+      expect(sym.weight[e]).toBeCloseTo(sym.src[e] === d ? 1 : dense[d][sym.src[e]], 6),
+    );
     const t = new GraphTensors(g);
     const got = tf.tidy(() => t.spread(tf.tensor2d([[1], [2], [3], [4], [5]])).arraySync());
     // u0 sees itself, i0 and i1: (1 + 3 + 4) / 3; the isolated item keeps its own row.
@@ -200,26 +207,30 @@ describe('NGCF (METHOD.md §4.4)', () => {
 });
 
 describe('NGCF training loss', () => {
-  it('without dropout equals BPR on the evaluation output [E⁰, norm(E¹), …, norm(E^L)]', () => {
-    const { data, split, train } = tinyData();
-    const m = new NGCF(data.nUsers, data.nItems, 4, train, Rng.seeded(2), Rng.seeded(3), {
-      layers: 2,
-      nodeDropout: 0,
-      messageDropout: 0,
-    });
-    // Scores of (u, test item) and (u, valid item) from the full-table evaluation path.
-    const scorer = new CandidateScorer(split, data.nUsers, data.nItems);
-    const scores = m.scoreHeldOut(scorer);
-    const users = Int32Array.from([0, 3, 3, 7]);
-    const pos = Int32Array.from(users, (u) => split.test[u]);
-    const neg = Int32Array.from(users, (u) => split.valid[u]);
-    const want = [...users].reduce((s, u) => {
-      const diff = scores[u * scorer.slots + 1] - scores[u * scorer.slots];
-      return s + Math.log1p(Math.exp(diff));
-    }, 0);
-    const got = GradScope.step((s) => m.loss(s, { users, pos, neg }));
-    expect(got.terms.bpr).toBeCloseTo(want, 5);
-  });
+  it.each(['row', 'symmetric'] as const)(
+    'without dropout equals BPR on the evaluation output [E⁰, norm(E¹), …, norm(E^L)] (%s Ã)',
+    (adjacency) => {
+      const { data, split, train } = tinyData();
+      const m = new NGCF(data.nUsers, data.nItems, 4, train, Rng.seeded(2), Rng.seeded(3), {
+        layers: 2,
+        nodeDropout: 0,
+        messageDropout: 0,
+        adjacency,
+      });
+      // Scores of (u, test item) and (u, valid item) from the full-table evaluation path.
+      const scorer = new CandidateScorer(split, data.nUsers, data.nItems);
+      const scores = m.scoreHeldOut(scorer);
+      const users = Int32Array.from([0, 3, 3, 7]);
+      const pos = Int32Array.from(users, (u) => split.test[u]);
+      const neg = Int32Array.from(users, (u) => split.valid[u]);
+      const want = [...users].reduce((s, u) => {
+        const diff = scores[u * scorer.slots + 1] - scores[u * scorer.slots];
+        return s + Math.log1p(Math.exp(diff));
+      }, 0);
+      const got = GradScope.step((s) => m.loss(s, { users, pos, neg }));
+      expect(got.terms.bpr).toBeCloseTo(want, 5);
+    },
+  );
 });
 
 describe('NeuMF (METHOD.md §4.2)', () => {
@@ -271,7 +282,15 @@ describe('NeuMF (METHOD.md §4.2)', () => {
   });
 });
 
-describe.each(MODEL_NAMES)('%s in the training pipeline', (name) => {
+const OPTION_CASES: [ModelName, ModelOptions][] = [
+  ...MODEL_NAMES.map((m): [ModelName, ModelOptions] => [m, {}]),
+  ['NeuMF', { mlpLayers: 3 }],
+  ['LightGCN', { layers: 3, embReg: 2e-4 }],
+  ['NGCF', { layers: 2, adjacency: 'symmetric', nodeDropout: 0.3 }],
+  ['SGL', { layers: 2, temperature: 0.5, edgeDropout: 0.2 }],
+];
+
+describe.each(OPTION_CASES)('%s %o in the training pipeline', (name, options) => {
   it('gives every trainable tensor a non-zero gradient and keeps the tensor count flat', async () => {
     const { data, train } = tinyData();
     const m = createModel(name, {
@@ -281,6 +300,7 @@ describe.each(MODEL_NAMES)('%s in the training pipeline', (name) => {
       train,
       rng: Rng.seeded(3),
       noise: Rng.seeded(4),
+      options,
     });
     const batch = {
       users: Int32Array.from([0, 1, 2]),
@@ -300,5 +320,44 @@ describe.each(MODEL_NAMES)('%s in the training pipeline', (name) => {
     for (let e = 0; e < 3; e++)
       await trainEpoch(m, opt, train, rng, { batchSize: 64, negatives: 1 });
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('model options', () => {
+  it('NeuMF with a deeper MLP halves the width per layer and evaluates its forward logits', () => {
+    const { data, split } = tinyData();
+    const m = new NeuMF(data.nUsers, data.nItems, 8, Rng.seeded(4), 3);
+    expect(m.deeper.map((l) => l.W.shape)).toEqual([
+      [8, 4],
+      [4, 2],
+    ]);
+    expect(m.outW.shape).toEqual([10, 1]);
+    const scorer = new CandidateScorer(split, data.nUsers, data.nItems);
+    const scores = m.scoreHeldOut(scorer);
+    const u = 9;
+    const slots = scorer.slots;
+    const items = Int32Array.from(scorer.slotItems.subarray(u * slots, (u + 1) * slots));
+    const forward = GradScope.forward((s) =>
+      tf.tidy(() => Array.from(m.logits(s, new Int32Array(slots).fill(u), items).dataSync())),
+    );
+    forward.forEach((f, k) => expect(scores[u * slots + k]).toBeCloseTo(f, 5));
+  });
+
+  it('fill in defaults, and a model refuses options it does not have', () => {
+    expect(modelOptions('SGL', { temperature: 0.5 })).toEqual({
+      layers: 3,
+      edgeDropout: 0.1,
+      temperature: 0.5,
+      ssl: 0.1,
+      embReg: 1e-4,
+    });
+    const base = { dataset: 'd', dim: 8 };
+    expect(TrainConfigSchema.safeParse({ ...base, model: 'NGCF', nodeDropout: 0.2 }).success).toBe(
+      true,
+    );
+    const bad = TrainConfigSchema.safeParse({ ...base, model: 'BPR', layers: 2 });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues[0]).toMatchObject({ path: ['layers'] });
+    expect(bad.error!.issues[0].message).toMatch(/BPR has no option layers/);
   });
 });

@@ -133,10 +133,11 @@ export class GraphTensors {
 }
 
 /**
- * NGCF's propagation matrix, row-normalised with self-loops: Ã = D̃⁻¹(A + I) (METHOD.md §4.4).
- * Row a gathers from b with weight 1/(deg_a + 1); self-loops come last.
+ * NGCF's propagation matrix with self-loops (METHOD.md §4.4). `row`, the reference code's
+ * Ã = D̃⁻¹(A + I): row a gathers from b with weight 1/(deg_a + 1). `symmetric`, the NGCF paper's
+ * L + I with L = D^{-1/2} A D^{-1/2}. Self-loops come last.
  */
-export function selfLoopGraph(train: TrainSet): EdgeList {
+export function selfLoopGraph(train: TrainSet, mode: 'row' | 'symmetric' = 'row'): EdgeList {
   const sym = normalizedGraph(train);
   const n = sym.nodes;
   const deg = new Float64Array(n);
@@ -147,11 +148,12 @@ export function selfLoopGraph(train: TrainSet): EdgeList {
   const weight = new Float32Array(m + n);
   src.set(sym.src);
   dst.set(sym.dst);
-  for (let e = 0; e < m; e++) weight[e] = 1 / (deg[sym.dst[e]] + 1);
+  const row = mode === 'row';
+  for (let e = 0; e < m; e++) weight[e] = row ? 1 / (deg[sym.dst[e]] + 1) : sym.weight[e];
   for (let v = 0; v < n; v++) {
     src[m + v] = v;
     dst[m + v] = v;
-    weight[m + v] = 1 / (deg[v] + 1);
+    weight[m + v] = row ? 1 / (deg[v] + 1) : 1;
   }
   return { nodes: n, src, dst, weight };
 }

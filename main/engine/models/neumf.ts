@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../../data/sampler';
 import type { Rng } from '../../data/rng';
-import type { GradScope, LossResult } from '../grad-scope';
+import { GradScope, type LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
 import { normalParam, Param } from '../params';
 import { uniformParam, xavierParam } from './init';
 import type { EntityKind, Recommender } from './model';
 
 /**
- * METHOD.md §4.2, as configured in the authors' code: a GMF branch (e^G_u ⊙ e^G_i) and a one-layer
- * MLP branch (ReLU(W[e^M_u; e^M_i] + b), 2d → d) joined by a linear output on [g; mlp]; binary
- * cross-entropy summed over each triple's positive (label 1) and negative (label 0). KD distils
- * the GMF rows.
+ * METHOD.md §4.2, as configured in the authors' code: a GMF branch (e^G_u ⊙ e^G_i) and an MLP
+ * branch (ReLU layers halving the width from [e^M_u; e^M_i], one layer 2d → d by default) joined
+ * by a linear output on [g; mlp]; binary cross-entropy summed over each triple's positive (label
+ * 1) and negative (label 0). KD distils the GMF rows.
  */
 export class NeuMF implements Recommender {
   readonly name = 'NeuMF';
@@ -22,7 +22,9 @@ export class NeuMF implements Recommender {
   /** (2d, d), Xavier-uniform; rows 0..d−1 act on the user half. */
   readonly mlpW: Param;
   readonly mlpB: Param;
-  /** (2d, 1), Kaiming-uniform for ReLU; rows 0..d−1 act on the GMF product. */
+  /** MLP layers after the first, each halving the width. */
+  readonly deeper: { W: Param; b: Param }[] = [];
+  /** (d + last MLP width, 1), Kaiming-uniform for ReLU; rows 0..d−1 act on the GMF product. */
   readonly outW: Param;
   readonly outB: Param;
 
@@ -31,6 +33,7 @@ export class NeuMF implements Recommender {
     readonly nItems: number,
     readonly dim: number,
     rng: Rng,
+    mlpLayers = 1,
   ) {
     const d = dim;
     this.gmfUser = normalParam('gmf_user', [nUsers, d], 0.01, rng);
@@ -39,8 +42,17 @@ export class NeuMF implements Recommender {
     this.mlpItem = normalParam('mlp_item', [nItems, d], 0.01, rng);
     this.mlpW = xavierParam('mlp.W', 2 * d, d, rng);
     this.mlpB = new Param('mlp.b', [d], new Float32Array(d));
-    // Kaiming-uniform for ReLU: bound √(6 / fan_in), fan_in = 2d.
-    this.outW = uniformParam('out.W', [2 * d, 1], Math.sqrt(6 / (2 * d)), rng);
+    let width = d;
+    for (let l = 1; l < mlpLayers; l++) {
+      const next = Math.max(1, Math.floor(width / 2));
+      this.deeper.push({
+        W: xavierParam(`mlp${l}.W`, width, next, rng),
+        b: new Param(`mlp${l}.b`, [next], new Float32Array(next)),
+      });
+      width = next;
+    }
+    // Kaiming-uniform for ReLU: bound √(6 / fan_in).
+    this.outW = uniformParam('out.W', [d + width, 1], Math.sqrt(6 / (d + width)), rng);
     this.outB = new Param('out.b', [1], new Float32Array(1));
   }
 
@@ -52,6 +64,7 @@ export class NeuMF implements Recommender {
       this.mlpItem,
       this.mlpW,
       this.mlpB,
+      ...this.deeper.flatMap((l) => [l.W, l.b]),
       this.outW,
       this.outB,
     ];
@@ -61,9 +74,11 @@ export class NeuMF implements Recommender {
   logits(scope: GradScope, users: Int32Array, items: Int32Array): tf.Tensor1D {
     const g = tf.mul(scope.rows(this.gmfUser, users), scope.rows(this.gmfItem, items));
     const x = tf.concat([scope.rows(this.mlpUser, users), scope.rows(this.mlpItem, items)], 1);
-    const h = tf.relu(
+    let h = tf.relu(
       tf.add(tf.matMul(x, scope.full(this.mlpW) as tf.Tensor2D), scope.full(this.mlpB)),
     );
+    for (const l of this.deeper)
+      h = tf.relu(tf.add(tf.matMul(h, scope.full(l.W) as tf.Tensor2D), scope.full(l.b)));
     const out = tf.matMul(tf.concat([g, h], 1), scope.full(this.outW) as tf.Tensor2D);
     return tf.reshape(tf.add(out, scope.full(this.outB)), [users.length]);
   }
@@ -86,9 +101,10 @@ export class NeuMF implements Recommender {
 
   /**
    * The first MLP layer splits into a user part and an item part, projected once per entity;
-   * each of the 501 pairs per user then costs O(d) instead of O(d²).
+   * with one MLP layer each of the 501 pairs per user then costs O(d) instead of O(d²).
    */
   scoreHeldOut(scorer: CandidateScorer): Float32Array {
+    if (this.deeper.length > 0) return this.scoreByPairs(scorer);
     const d = this.dim;
     const W = this.mlpW.data;
     const project = (table: Float32Array, n: number, half: number, bias?: Float32Array) => {
@@ -120,6 +136,25 @@ export class NeuMF implements Recommender {
         }
         out[u * per + j] = s;
       }
+    }
+    return out;
+  }
+
+  /** Every evaluation pair through the full network, a few thousand users' pairs at a time. */
+  private scoreByPairs(scorer: CandidateScorer): Float32Array {
+    const per = scorer.slots;
+    const out = new Float32Array(this.nUsers * per);
+    const chunk = Math.max(1, Math.floor(2 ** 18 / per));
+    for (let u0 = 0; u0 < this.nUsers; u0 += chunk) {
+      const u1 = Math.min(this.nUsers, u0 + chunk);
+      const users = new Int32Array((u1 - u0) * per);
+      for (let u = u0; u < u1; u++) users.fill(u, (u - u0) * per, (u - u0 + 1) * per);
+      const items = scorer.slotItems.subarray(u0 * per, u1 * per);
+      const t = tf.tidy(() =>
+        GradScope.forward((s) => this.logits(s, users, Int32Array.from(items))),
+      );
+      out.set(t.dataSync(), u0 * per);
+      t.dispose();
     }
     return out;
   }

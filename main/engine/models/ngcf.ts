@@ -16,6 +16,8 @@ export interface NGCFOptions {
   nodeDropout: number;
   /** Dropout on each layer's output, per batch. */
   messageDropout: number;
+  /** Ã: the reference code's row normalisation or the paper's symmetric one. */
+  adjacency: 'row' | 'symmetric';
 }
 
 interface Layer {
@@ -44,7 +46,12 @@ export class NGCF implements Recommender {
     rng: Rng,
     /** Dropout masks (a checkpointed stream, so a resumed run draws the same ones). */
     private readonly noise: Rng,
-    readonly opts: NGCFOptions = { layers: 3, nodeDropout: 0.1, messageDropout: 0.1 },
+    readonly opts: NGCFOptions = {
+      layers: 3,
+      nodeDropout: 0.1,
+      messageDropout: 0.1,
+      adjacency: 'row',
+    },
   ) {
     const d = dim;
     this.embedding = xavierParam('embedding', nUsers + nItems, d, rng);
@@ -54,7 +61,7 @@ export class NGCF implements Recommender {
       W2: xavierParam(`layer${k}.W2`, d, d, rng),
       b2: xavierParam(`layer${k}.b2`, 1, d, rng),
     }));
-    this.graph = new GraphTensors(selfLoopGraph(train));
+    this.graph = new GraphTensors(selfLoopGraph(train, opts.adjacency));
   }
 
   get params(): Param[] {

@@ -1,4 +1,4 @@
-import type { ModelName } from '../../contract';
+import { modelOptions, type ModelName, type ModelOptions } from '../../contract';
 import type { Rng } from '../../data/rng';
 import type { TrainSet } from '../../data/split';
 import { BPR } from './bpr';
@@ -6,7 +6,7 @@ import { LightGCN } from './lightgcn';
 import type { Recommender } from './model';
 import { NeuMF } from './neumf';
 import { NGCF } from './ngcf';
-import { SGL, SGL_DEFAULTS } from './sgl';
+import { SGL } from './sgl';
 
 export { MODEL_NAMES, type ModelName } from '../../contract';
 
@@ -17,8 +17,8 @@ export interface ModelContext {
   dim: number;
   train: TrainSet;
   rng: Rng;
-  /** Propagation layers of graph models (their default when absent). */
-  layers?: number;
+  /** The model's own hyperparameters (defaults where absent). */
+  options?: ModelOptions;
   /** Checkpointed stream for dropout and augmentation (resumed runs draw the same masks). */
   noise: Rng;
 }
@@ -28,20 +28,29 @@ type Factory = (c: ModelContext) => Recommender;
 /** One line per base model (and its name in the contract's MODEL_NAMES). */
 const MODELS: Record<ModelName, Factory> = {
   BPR: (c) => new BPR(c.nUsers, c.nItems, c.dim, c.rng),
-  NeuMF: (c) => new NeuMF(c.nUsers, c.nItems, c.dim, c.rng),
-  LightGCN: (c) =>
-    new LightGCN(c.nUsers, c.nItems, c.dim, c.train, c.rng, { layers: c.layers ?? 1, reg: 1e-4 }),
+  NeuMF: (c) =>
+    new NeuMF(c.nUsers, c.nItems, c.dim, c.rng, modelOptions('NeuMF', c.options ?? {}).mlpLayers),
+  LightGCN: (c) => {
+    const o = modelOptions('LightGCN', c.options ?? {});
+    return new LightGCN(c.nUsers, c.nItems, c.dim, c.train, c.rng, {
+      layers: o.layers,
+      reg: o.embReg,
+    });
+  },
   NGCF: (c) =>
-    new NGCF(c.nUsers, c.nItems, c.dim, c.train, c.rng, c.noise, {
-      layers: c.layers ?? 3,
-      nodeDropout: 0.1,
-      messageDropout: 0.1,
-    }),
-  SGL: (c) =>
-    new SGL(c.nUsers, c.nItems, c.dim, c.train, c.rng, c.noise, {
-      ...SGL_DEFAULTS,
-      layers: c.layers ?? SGL_DEFAULTS.layers,
-    }),
+    new NGCF(
+      c.nUsers,
+      c.nItems,
+      c.dim,
+      c.train,
+      c.rng,
+      c.noise,
+      modelOptions('NGCF', c.options ?? {}),
+    ),
+  SGL: (c) => {
+    const o = modelOptions('SGL', c.options ?? {});
+    return new SGL(c.nUsers, c.nItems, c.dim, c.train, c.rng, c.noise, { ...o, reg: o.embReg });
+  },
 };
 
 export function createModel(name: ModelName, c: ModelContext): Recommender {
