@@ -64,6 +64,8 @@ export const settingsShape = {
 export const modelOptionsShape = {
   /** NeuMF: MLP layers, each halving the width (the authors' code: 1). */
   mlpLayers: int(1, 6).optional(),
+  /** NeuMF: what KD distils, the GMF rows or [GMF; MLP] rows (twice the width). */
+  kdRep: z.enum(['gmf', 'gmf+mlp']).optional(),
   /** Graph models: propagation layers. */
   layers: int(1, 8).optional(),
   /** LightGCN: reg·Σ‖E⁰‖² (code-compat 2e-4); SGL: reg·½Σ‖E⁰‖²; over the batch's rows. */
@@ -89,7 +91,7 @@ export type ModelOption = keyof ModelOptions;
 /** The options each model takes, with their defaults (METHOD.md §4). */
 export const MODEL_DEFAULTS = {
   BPR: {},
-  NeuMF: { mlpLayers: 1 },
+  NeuMF: { mlpLayers: 1, kdRep: 'gmf' },
   LightGCN: { layers: 1, embReg: 1e-4 },
   NGCF: { layers: 3, nodeDropout: 0.1, messageDropout: 0.1, adjacency: 'row' },
   SGL: { layers: 3, edgeDropout: 0.1, temperature: 0.2, ssl: 0.1, embReg: 1e-4 },
@@ -105,6 +107,11 @@ export function modelOptions<M extends ModelName>(
   for (const k of Object.keys(defaults) as ModelOption[])
     if (given[k] !== undefined) out[k] = given[k];
   return out as never;
+}
+
+/** Width of the representation KD works on for a model of size `dim` (METHOD.md §4's table). */
+export function representationWidth(model: ModelName, options: ModelOptions, dim: number): number {
+  return model === 'NeuMF' && options.kdRep === 'gmf+mlp' ? 2 * dim : dim;
 }
 
 /** The model options a stored configuration sets. */

@@ -10,7 +10,7 @@ import { HyperKDMA, type TaSource } from '../engine/kd/hyperkdma';
 import { taSizes } from '../engine/kd/ta-sizes';
 import { createModel, type ModelName } from '../engine/models/registry';
 import type { Recommender } from '../engine/models/model';
-import { pickModelOptions, type ModelOptions } from '../contract';
+import { pickModelOptions, representationWidth, type ModelOptions } from '../contract';
 import { InputError, NotFoundError } from '../errors';
 import { readArrayFile } from '../store/array-file';
 import { findArtifact } from '../store/artifacts';
@@ -60,7 +60,8 @@ export function loadGuide(store: Store, run: RunRow, name: string): Guide {
   const a = findArtifact(store, { runId: run.id }, 'embeddings');
   if (!a) throw new NotFoundError(`embeddings of run #${run.id}`);
   const f = readArrayFile(join(store.home, a.path));
-  return frozenGuide(name, runDim(run), { users: f.get('users'), items: f.get('items') });
+  const width = representationWidth(run.model as ModelName, modelOptionsOf(run), runDim(run));
+  return frozenGuide(name, width, { users: f.get('users'), items: f.get('items') });
 }
 
 function resolveTaDims(cfg: DistillConfig, dT: number): number[] {
@@ -421,14 +422,17 @@ export interface DistillPlan {
 
 /** The student and distillation objective of a plan (also used by the benchmark). */
 export function buildDistilledStudent(plan: DistillPlan, ctx: RunContext): DistilledStudent {
-  const { cfg, model, options, dT, taDims, guides, taGuides } = plan;
-  const dS = cfg.studentDim;
+  const { cfg, model, options, taDims, guides, taGuides } = plan;
+  // KD works on representations: the same as the model sizes except for NeuMF's [GMF; MLP].
+  const width = (d: number) => representationWidth(model, options, d);
+  const dS = width(cfg.studentDim);
+  const dT = width(plan.dT);
   const fam = family(cfg.method);
   const flavour = flavourOf(cfg.method);
   const student = createModel(model, {
     nUsers: ctx.dataset.nUsers,
     nItems: ctx.dataset.nItems,
-    dim: dS,
+    dim: cfg.studentDim,
     train: ctx.train,
     rng: ctx.initRng,
     noise: ctx.noiseRng,
@@ -455,7 +459,7 @@ export function buildDistilledStudent(plan: DistillPlan, ctx: RunContext): Disti
         flavour,
         dT,
         dS,
-        taDims,
+        taDims: taDims.map(width),
         experts: cfg.experts,
         lambdaT: cfg.lambdaT,
         lambdaTA: cfg.lambdaTa,

@@ -206,8 +206,14 @@ export async function executeRun(
       write(
         'embeddings',
         {
-          users: { data: tables.users, shape: [dataset.nUsers, spec.dim] },
-          items: { data: tables.items, shape: [dataset.nItems, spec.dim] },
+          users: {
+            data: tables.users,
+            shape: [dataset.nUsers, tables.users.length / dataset.nUsers],
+          },
+          items: {
+            data: tables.items,
+            shape: [dataset.nItems, tables.items.length / dataset.nItems],
+          },
         },
         { epoch },
       ),

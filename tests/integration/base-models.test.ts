@@ -4,6 +4,8 @@ import { runDistill } from '../../main/ops/distill';
 import { runTraining } from '../../main/ops/train';
 import { listArtifacts } from '../../main/store/artifacts';
 import { Store } from '../../main/store/db';
+import { readArrayFile } from '../../main/store/array-file';
+import { join } from 'node:path';
 import { tempDir } from '../support/tmp';
 
 const FAST = { batch: 256, maxEpochs: 2, patience: 100, lr: 0.01, reg: 1e-4 };
@@ -58,6 +60,35 @@ describe('model options', () => {
       maxEpochs: 1,
     });
     expect(d.run.config.modelOptions).toEqual({ layers: 2, embReg: 2e-4 });
+    s.close();
+  }, 60_000);
+
+  it('NeuMF distils [GMF; MLP] rows with DE and HyperKDMA+DE', async () => {
+    const s = new Store(tempDir());
+    synthDataset(s, { name: 'demo', users: 200, items: 650, seed: 7 });
+    const t = await runTraining(s, {
+      dataset: 'demo',
+      model: 'NeuMF',
+      dim: 12,
+      kdRep: 'gmf+mlp',
+      ...FAST,
+      maxEpochs: 1,
+    });
+    for (const method of ['DE', 'HyperKDMA-DE'] as const) {
+      const d = await runDistill(s, {
+        dataset: 'demo',
+        teacher: t.run.id,
+        method,
+        studentDim: 4,
+        numTas: 2,
+        experts: 3,
+        ...FAST,
+        maxEpochs: 1,
+      });
+      expect(d.run.status).toBe('completed');
+      const emb = listArtifacts(s, d.run.id).find((a) => a.kind === 'embeddings')!;
+      expect(readArrayFile(join(s.home, emb.path)).get('users').length).toBe(200 * 8);
+    }
     s.close();
   }, 60_000);
 });

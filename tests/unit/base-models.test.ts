@@ -343,6 +343,24 @@ describe('model options', () => {
     forward.forEach((f, k) => expect(scores[u * slots + k]).toBeCloseTo(f, 5));
   });
 
+  it('NeuMF can distil [GMF; MLP] rows, the same in the tables KD freezes', () => {
+    const { data } = tinyData();
+    const m = new NeuMF(data.nUsers, data.nItems, 3, Rng.seeded(4), 1, 'gmf+mlp');
+    const ids = Int32Array.from([2, 5]);
+    const rows = GradScope.forward((s) =>
+      tf.tidy(() => m.representation(s, 'item', ids).arraySync()),
+    );
+    const tables = m.representationTables();
+    ids.forEach((id, r) => {
+      const want = [
+        ...m.gmfItem.data.subarray(id * 3, id * 3 + 3),
+        ...m.mlpItem.data.subarray(id * 3, id * 3 + 3),
+      ];
+      rows[r].forEach((x, k) => expect(x).toBeCloseTo(want[k], 7));
+      expect(Array.from(tables.items.subarray(id * 6, id * 6 + 6))).toEqual(want.map(Math.fround));
+    });
+  });
+
   it('fill in defaults, and a model refuses options it does not have', () => {
     expect(modelOptions('SGL', { temperature: 0.5 })).toEqual({
       layers: 3,

@@ -11,7 +11,7 @@ import type { EntityKind, Recommender } from './model';
  * METHOD.md §4.2, as configured in the authors' code: a GMF branch (e^G_u ⊙ e^G_i) and an MLP
  * branch (ReLU layers halving the width from [e^M_u; e^M_i], one layer 2d → d by default) joined
  * by a linear output on [g; mlp]; binary cross-entropy summed over each triple's positive (label
- * 1) and negative (label 0). KD distils the GMF rows.
+ * 1) and negative (label 0). KD distils the GMF rows, or optionally [GMF; MLP] rows.
  */
 export class NeuMF implements Recommender {
   readonly name = 'NeuMF';
@@ -34,6 +34,8 @@ export class NeuMF implements Recommender {
     readonly dim: number,
     rng: Rng,
     mlpLayers = 1,
+    /** What KD distils: the GMF rows, or [GMF; MLP] rows. */
+    readonly kdRep: 'gmf' | 'gmf+mlp' = 'gmf',
   ) {
     const d = dim;
     this.gmfUser = normalParam('gmf_user', [nUsers, d], 0.01, rng);
@@ -92,11 +94,29 @@ export class NeuMF implements Recommender {
   }
 
   representation(scope: GradScope, kind: EntityKind, ids: Int32Array): tf.Tensor2D {
-    return scope.rows(kind === 'user' ? this.gmfUser : this.gmfItem, ids);
+    const [gmf, mlp] =
+      kind === 'user' ? [this.gmfUser, this.mlpUser] : [this.gmfItem, this.mlpItem];
+    return this.kdRep === 'gmf'
+      ? scope.rows(gmf, ids)
+      : tf.concat([scope.rows(gmf, ids), scope.rows(mlp, ids)], 1);
   }
 
   representationTables() {
-    return { users: this.gmfUser.data, items: this.gmfItem.data };
+    if (this.kdRep === 'gmf') return { users: this.gmfUser.data, items: this.gmfItem.data };
+    const d = this.dim;
+    const rows = (gmf: Float32Array, mlp: Float32Array) => {
+      const n = gmf.length / d;
+      const out = new Float32Array(2 * n * d);
+      for (let r = 0; r < n; r++) {
+        out.set(gmf.subarray(r * d, r * d + d), 2 * r * d);
+        out.set(mlp.subarray(r * d, r * d + d), 2 * r * d + d);
+      }
+      return out;
+    };
+    return {
+      users: rows(this.gmfUser.data, this.mlpUser.data),
+      items: rows(this.gmfItem.data, this.mlpItem.data),
+    };
   }
 
   /**

@@ -28,8 +28,10 @@ type Factory = (c: ModelContext) => Recommender;
 /** One line per base model (and its name in the contract's MODEL_NAMES). */
 const MODELS: Record<ModelName, Factory> = {
   BPR: (c) => new BPR(c.nUsers, c.nItems, c.dim, c.rng),
-  NeuMF: (c) =>
-    new NeuMF(c.nUsers, c.nItems, c.dim, c.rng, modelOptions('NeuMF', c.options ?? {}).mlpLayers),
+  NeuMF: (c) => {
+    const o = modelOptions('NeuMF', c.options ?? {});
+    return new NeuMF(c.nUsers, c.nItems, c.dim, c.rng, o.mlpLayers, o.kdRep);
+  },
   LightGCN: (c) => {
     const o = modelOptions('LightGCN', c.options ?? {});
     return new LightGCN(c.nUsers, c.nItems, c.dim, c.train, c.rng, {
