@@ -9,6 +9,8 @@ export class ProgressLine {
   private runId = 0;
   private maxEpochs = 0;
   private seconds = 0;
+  /** Epochs timed by this process (a resumed run starts past zero). */
+  private timed = 0;
   private live = false;
 
   constructor(
@@ -25,7 +27,7 @@ export class ProgressLine {
   epoch(e: EpochReport): void {
     if (!this.enabled) return;
     this.seconds += e.trainSeconds + e.evalSeconds;
-    const perEpoch = this.seconds / (e.epoch + 1);
+    const perEpoch = this.seconds / ++this.timed;
     const left = this.maxEpochs - e.epoch - 1;
     const line =
       `run #${this.runId} epoch ${e.epoch + 1}/${this.maxEpochs}  loss ${e.losses.total.toFixed(1)}  ` +
