@@ -19,6 +19,19 @@ interface DotExports {
     n: number,
     stride: number,
   ): void;
+  scoreMlpPairs(
+    p: number,
+    q: number,
+    a: number,
+    c: number,
+    w: number,
+    users: number,
+    items: number,
+    slots: number,
+    out: number,
+    n: number,
+    stride: number,
+  ): void;
 }
 
 /** Number of scored items per user: the test item, the validation item, then the candidates. */
@@ -94,6 +107,44 @@ export class CandidateScorer {
     this.ex.scorePairs(pOff, qOff, 0, 4 * n, 8 * n, 12 * n, n, stride);
     return new Float32Array(this.ex.memory.buffer, 12 * n, n).slice();
   }
+
+  /** bias + Σ_k gu'_k·gi_k + Σ_k w_k·relu(a_uk + c_ik) for every evaluation pair. */
+  scoreMlp(t: MlpScoreTables, d: number): Float32Array {
+    const stride = Math.ceil(d / 8) * 8;
+    const nItems = t.gmfItems.length / d;
+    const userBytes = 4 * stride * this.nUsers;
+    const itemBytes = 4 * stride * nItems;
+    const p = this.fixedBytes;
+    const a = p + userBytes;
+    const q = a + userBytes;
+    const c = q + itemBytes;
+    const w = c + itemBytes;
+    this.ensure(w + 4 * stride);
+    const f = new Float32Array(this.ex.memory.buffer);
+    copyPadded(t.gmfUsers, f, p / 4, d, stride);
+    copyPadded(t.mlpUsers, f, a / 4, d, stride);
+    copyPadded(t.gmfItems, f, q / 4, d, stride);
+    copyPadded(t.mlpItems, f, c / 4, d, stride);
+    copyPadded(t.mlpOut, f, w / 4, d, stride);
+    const n = this.nPairs;
+    this.ex.scoreMlpPairs(p, q, a, c, w, 0, 4 * n, 8 * n, 12 * n, n, stride);
+    const out = new Float32Array(this.ex.memory.buffer, 12 * n, n).slice();
+    for (let k = 0; k < n; k++) out[k] += t.bias;
+    return out;
+  }
+}
+
+/** NeuMF's one-layer scores, as a GMF part and an MLP part over per-entity projections. */
+export interface MlpScoreTables {
+  /** GMF user rows, each scaled by the output weights of the GMF product. */
+  gmfUsers: Float32Array;
+  gmfItems: Float32Array;
+  /** The MLP layer's user half with its bias, and its item half (nUsers × d, nItems × d). */
+  mlpUsers: Float32Array;
+  mlpItems: Float32Array;
+  /** Output weights of the MLP units. */
+  mlpOut: Float32Array;
+  bias: number;
 }
 
 function copyPadded(src: Float32Array, dst: Float32Array, at: number, d: number, stride: number) {
