@@ -10,6 +10,19 @@ import { tempDir } from '../support/tmp';
 
 const FAST = { batch: 256, maxEpochs: 2, patience: 100, lr: 0.01, reg: 1e-4 };
 
+/** A small student of `teacher` (4 dimensions, 2 TAs, 3 experts). */
+const distil = (s: Store, teacher: number, method: 'DE' | 'HyperKDMA-DE', epochs = 2) =>
+  runDistill(s, {
+    dataset: 'demo',
+    teacher,
+    method,
+    studentDim: 4,
+    numTas: 2,
+    experts: 3,
+    ...FAST,
+    maxEpochs: epochs,
+  });
+
 describe.each(['NeuMF', 'LightGCN', 'NGCF', 'SGL'] as const)('%s end to end', (model) => {
   it('trains as a teacher and is distilled with DE and HyperKDMA+DE', async () => {
     const s = new Store(tempDir());
@@ -18,15 +31,7 @@ describe.each(['NeuMF', 'LightGCN', 'NGCF', 'SGL'] as const)('%s end to end', (m
     expect(t.run.status).toBe('completed');
     expect(t.run.summary!.test.H5).toBeGreaterThan(0);
     for (const method of ['DE', 'HyperKDMA-DE'] as const) {
-      const d = await runDistill(s, {
-        dataset: 'demo',
-        teacher: t.run.id,
-        method,
-        studentDim: 4,
-        numTas: 2,
-        experts: 3,
-        ...FAST,
-      });
+      const d = await distil(s, t.run.id, method);
       expect(d.run).toMatchObject({ status: 'completed', model, method });
       const kinds = listArtifacts(s, d.run.id).map((a) => a.kind);
       expect(kinds).toContain('embeddings');
@@ -50,15 +55,7 @@ describe('model options', () => {
       maxEpochs: 1,
     });
     expect(t.run.config).toMatchObject({ layers: 2, embReg: 2e-4 });
-    const d = await runDistill(s, {
-      dataset: 'demo',
-      teacher: t.run.id,
-      method: 'DE',
-      studentDim: 4,
-      experts: 3,
-      ...FAST,
-      maxEpochs: 1,
-    });
+    const d = await distil(s, t.run.id, 'DE', 1);
     expect(d.run.config.modelOptions).toEqual({ layers: 2, embReg: 2e-4 });
     s.close();
   }, 60_000);
@@ -75,16 +72,7 @@ describe('model options', () => {
       maxEpochs: 1,
     });
     for (const method of ['DE', 'HyperKDMA-DE'] as const) {
-      const d = await runDistill(s, {
-        dataset: 'demo',
-        teacher: t.run.id,
-        method,
-        studentDim: 4,
-        numTas: 2,
-        experts: 3,
-        ...FAST,
-        maxEpochs: 1,
-      });
+      const d = await distil(s, t.run.id, method, 1);
       expect(d.run.status).toBe('completed');
       const emb = listArtifacts(s, d.run.id).find((a) => a.kind === 'embeddings')!;
       expect(readArrayFile(join(s.home, emb.path)).get('users').length).toBe(200 * 8);
