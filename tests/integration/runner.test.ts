@@ -114,10 +114,15 @@ describe('runner', () => {
     const teacher = queueTraining(s, TEACHER);
     const { run: student } = await queueDistill(s, { ...STUDENT, teacher: teacher.id });
     let kills = 0;
+    // Epochs a run had stored when it was last killed: a run is killed again only after it has
+    // made progress, so a slow (loaded) machine cannot livelock the test.
+    const killedAt = new Map<number, number>();
     const killer = setInterval(() => {
       // Kill a running trainer now and then, at whatever point it has reached.
-      if (Math.random() > 0.15) return;
-      const running = listRuns(s).filter((r) => r.status === 'running' && r.epochsRun > 0);
+      if (Math.random() > 0.15 || kills >= 8) return;
+      const running = listRuns(s).filter(
+        (r) => r.status === 'running' && r.epochsRun > (killedAt.get(r.id) ?? 0),
+      );
       const row = running[Math.floor(Math.random() * running.length)];
       const pid =
         row &&
@@ -125,6 +130,7 @@ describe('runner', () => {
       if (pid && pid !== process.pid) {
         try {
           process.kill(pid, 'SIGKILL');
+          killedAt.set(row.id, row.epochsRun);
           kills++;
         } catch {
           /* it had just finished */
