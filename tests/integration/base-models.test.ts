@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { synthDataset } from '../../main/ops/datasets';
 import { runDistill } from '../../main/ops/distill';
+import type { DistillMethod } from '../../main/contract';
 import { runTraining } from '../../main/ops/train';
 import { listArtifacts } from '../../main/store/artifacts';
 import { Store } from '../../main/store/db';
@@ -11,7 +12,7 @@ import { tempDir } from '../support/tmp';
 const FAST = { batch: 256, maxEpochs: 2, patience: 100, lr: 0.01, reg: 1e-4 };
 
 /** A small student of `teacher` (4 dimensions, 2 TAs, 3 experts). */
-const distil = (s: Store, teacher: number, method: 'DE' | 'HyperKDMA-DE', epochs = 2) =>
+const distil = (s: Store, teacher: number, method: DistillMethod, epochs = 2) =>
   runDistill(s, {
     dataset: 'demo',
     teacher,
@@ -24,7 +25,7 @@ const distil = (s: Store, teacher: number, method: 'DE' | 'HyperKDMA-DE', epochs
   });
 
 describe.each(['NeuMF', 'LightGCN', 'NGCF', 'SGL'] as const)('%s end to end', (model) => {
-  it('trains as a teacher and is distilled with DE and HyperKDMA+DE', async () => {
+  it('trains as a teacher and is distilled with every method', async () => {
     const s = new Store(tempDir());
     synthDataset(s, { name: 'demo', users: 300, items: 650, seed: 5 });
     const t = await runTraining(s, { dataset: 'demo', model, dim: 16, ...FAST });
@@ -37,8 +38,13 @@ describe.each(['NeuMF', 'LightGCN', 'NGCF', 'SGL'] as const)('%s end to end', (m
       expect(kinds).toContain('embeddings');
       if (method === 'HyperKDMA-DE') expect(kinds).toContain('gates');
     }
+    // The other methods for one epoch each (TAKD and DGKD train their TA runs first).
+    for (const method of ['PHR', 'HyperKDMA-PHR', 'TAKD-DE', 'DGKD-PHR'] as const) {
+      const d = await distil(s, t.run.id, method, 1);
+      expect(d.run, method).toMatchObject({ status: 'completed', model, method });
+    }
     s.close();
-  }, 120_000);
+  }, 180_000);
 });
 
 describe('model options', () => {
