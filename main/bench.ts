@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       resolve('..', 'shared', 'datasets', 'citeulike', 'users.dat'),
     )
     .option('--dims <list>', 'embedding sizes', '200,20')
-    .option('--model <m>', 'base model', 'BPR')
+    .option('--model <list>', 'base models, e.g. BPR,NeuMF,LightGCN,NGCF,SGL', 'BPR')
     .option('--epochs <n>', 'epochs per configuration in timing mode', '5')
     .option('--full', 'train to early stopping (fidelity) instead of timing a few epochs')
     .option('--seed <n>', 'split seed', '0')
@@ -127,7 +127,10 @@ async function main(): Promise<void> {
       );
     }
     const rows: Row[] = [];
-    for (const dim of o.dims.split(',').map(Number)) {
+    const configs = o.model
+      .split(',')
+      .flatMap((model) => o.dims.split(',').map((d) => ({ model, dim: Number(d) })));
+    for (const { model, dim } of configs) {
       const train: number[] = [];
       const evals: number[] = [];
       let peak = 0;
@@ -135,7 +138,7 @@ async function main(): Promise<void> {
         store,
         {
           dataset: name,
-          model: o.model,
+          model,
           dim,
           seed: Number(o.seed),
           backend: o.backend,
@@ -148,13 +151,13 @@ async function main(): Promise<void> {
             evals.push(e.evalSeconds);
             peak = Math.max(peak, process.memoryUsage().rss);
             log(
-              `${o.model} d=${dim} epoch ${e.epoch}: train ${e.trainSeconds.toFixed(2)} s, eval ${e.evalSeconds.toFixed(3)} s, valid H@5 ${e.valid.H5.toFixed(4)}, test H@5 ${e.test.H5.toFixed(4)}`,
+              `${model} d=${dim} epoch ${e.epoch}: train ${e.trainSeconds.toFixed(2)} s, eval ${e.evalSeconds.toFixed(3)} s, valid H@5 ${e.valid.H5.toFixed(4)}, test H@5 ${e.test.H5.toFixed(4)}`,
             );
           },
         },
       );
       rows.push({
-        model: o.model,
+        model,
         dim,
         epochs: run.epochsRun,
         bestEpoch: run.bestEpoch,
