@@ -304,7 +304,7 @@ export async function queueDistill(
     });
     addDependencies(store, row.id, deps);
     return row;
-  })();
+  }).immediate();
   return { run, prerequisites };
 }
 

@@ -66,7 +66,7 @@ export function applyRunEvent(store: Store, e: RunEvent): void {
           pid: e.pid,
         });
         dropEpochsFrom(store, e.runId, e.fromEpoch);
-      })();
+      }).immediate();
       return;
     }
     case 'progress':
@@ -82,7 +82,7 @@ export function applyRunEvent(store: Store, e: RunEvent): void {
         const resume = unrecordArtifact(store, owner, 'resume');
         finishRun(store, e.runId, e);
         return resume;
-      })();
+      }).immediate();
       removeFiles([stale]);
       return;
     }

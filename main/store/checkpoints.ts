@@ -75,7 +75,7 @@ export function commitCheckpoint(store: Store, runId: number, file: ArtifactFile
     const previous = unrecordArtifact(store, { runId }, 'resume');
     recordArtifact(store, { runId }, file);
     return previous;
-  })();
+  }).immediate();
   if (old !== join(store.home, file.path)) removeFiles([old]);
 }
 

@@ -98,7 +98,7 @@ export function recordDataset(store: Store, meta: DatasetMeta, file: ArtifactFil
       const datasetId = Number(info.lastInsertRowid);
       recordArtifact(store, { datasetId }, file);
       return datasetId;
-    })();
+    }).immediate();
     return getDatasetById(store, id);
   } catch (e) {
     rmSync(dirname(join(store.home, file.path)), { recursive: true, force: true });

@@ -9,7 +9,7 @@ export function addDependencies(store: Store, runId: number, deps: number[]): vo
   const add = store.db.prepare('INSERT OR IGNORE INTO run_deps (run_id, depends_on) VALUES (?, ?)');
   store.db.transaction(() => {
     for (const d of new Set(deps)) if (d !== runId) add.run(runId, d);
-  })();
+  }).immediate();
 }
 
 export function dependenciesOf(store: Store, runId: number): { id: number; status: RunStatus }[] {
@@ -39,7 +39,7 @@ export function failBlockedRuns(store: Store): number[] {
   );
   store.db.transaction(() => {
     for (const b of blocked) fail.run(`run #${b.dep} it depends on was ${b.status}`, now(), b.id);
-  })();
+  }).immediate();
   return blocked.map((b) => b.id);
 }
 
@@ -65,7 +65,7 @@ export function claimNextRun(store: Store, pid: number): RunRow | undefined {
       )
       .run(pid, now(), next.id);
     return getRun(store, next.id);
-  })();
+  }).immediate();
 }
 
 /** Puts an interrupted or failed run back in the queue; it resumes from its last checkpoint. */
@@ -127,7 +127,7 @@ export function deleteRun(store: Store, id: number): void {
   store.db.transaction(() => {
     store.db.prepare('UPDATE runs SET teacher_run_id = NULL WHERE teacher_run_id = ?').run(id);
     store.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
-  })();
+  }).immediate();
   rmSync(join(store.home, 'runs', `${id}`), { recursive: true, force: true });
 }
 

@@ -132,7 +132,7 @@ export function recordEpoch(store: Store, runId: number, e: EpochRecord): void {
         e.diagnostics ? JSON.stringify(e.diagnostics) : null,
       );
     store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(e.epoch + 1, runId);
-  })();
+  }).immediate();
 }
 
 export function finishRun(
@@ -230,7 +230,7 @@ export function reapInterrupted(store: Store): number[] {
   const mark = store.db.prepare(
     "UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'",
   );
-  store.db.transaction(() => dead.forEach((id) => mark.run(id)))();
+  store.db.transaction(() => dead.forEach((id) => mark.run(id))).immediate();
   return dead;
 }
 
@@ -239,7 +239,7 @@ export function dropEpochsFrom(store: Store, runId: number, epoch: number): void
   store.db.transaction(() => {
     store.db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch >= ?').run(runId, epoch);
     store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(epoch, runId);
-  })();
+  }).immediate();
 }
 
 /** The process training a run, if it is running. */

@@ -79,7 +79,7 @@ export function recordSplit(store: Store, s: NewSplit): number {
     const id = Number(info.lastInsertRowid);
     recordArtifact(store, { splitId: id }, s.file);
     return id;
-  })();
+  }).immediate();
 }
 
 /**

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +23,7 @@ import {
   writeInteractions,
 } from '../../main/store/datasets';
 import { MIGRATIONS } from '../../main/store/migrations';
+import { claimNextRun } from '../../main/store/queue';
 import { createRun, getEpochs, getRun, markRunning, recordEpoch } from '../../main/store/runs';
 import { getOrCreateSplit } from '../../main/store/splits';
 import { tempDir } from '../support/tmp';
@@ -184,5 +186,41 @@ describe('array files', () => {
     });
     writeFileSync(join(dir, 'junk'), 'not an array file');
     expect(() => readArrayFile(join(dir, 'junk'))).toThrow(/bad magic/);
+  });
+});
+
+describe('store shared by processes', () => {
+  it('a read-then-write transaction waits for another process that holds the write lock', async () => {
+    const s = new Store(tempDir());
+    const ds = insert(s, 'ds');
+    const run = createRun(s, {
+      kind: 'train',
+      model: 'BPR',
+      datasetId: ds.id,
+      seed: 0,
+      config: {},
+    });
+    // Another process takes the write lock, writes, and commits a second later. A deferred
+    // transaction would read a snapshot, wait for the lock, and then fail (SQLITE_BUSY_SNAPSHOT:
+    // "database is locked") because that snapshot is stale; an immediate one waits first.
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = require('better-sqlite3')(process.argv[1]);
+         db.prepare('BEGIN IMMEDIATE').run();
+         db.prepare("UPDATE runs SET label = 'other process'").run();
+         process.stdout.write('locked\\n');
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+         db.prepare('COMMIT').run();`,
+        join(s.home, 'hkd.sqlite'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const claimed = claimNextRun(s, process.pid);
+    expect(claimed).toMatchObject({ id: run.id, status: 'running', label: 'other process' });
+    await new Promise((r) => holder.on('exit', r));
+    s.close();
   });
 });
