@@ -99,6 +99,8 @@ export class SGL extends LightGCN {
 
   override loss(scope: GradScope, b: Batch): LossResult {
     const base = super.loss(scope, b);
+    // λ_ssl = 0 (an ablation) is the LightGCN backbone alone: no views to propagate.
+    if (this.sgl.ssl === 0) return base;
     if (!this.views) this.startEpoch();
     const { e0 } = this.tables(scope);
     const [z1, z2] = this.views!.map((v) => normalizeRows(v.layerMean(e0, this.sgl.layers)));
