@@ -71,11 +71,13 @@ export function writeCheckpoint(home: string, runId: number, s: FitState): Artif
 
 /** Makes a written checkpoint the run's current one and deletes the one it replaces. */
 export function commitCheckpoint(store: Store, runId: number, file: ArtifactFile): void {
-  const old = store.db.transaction(() => {
-    const previous = unrecordArtifact(store, { runId }, 'resume');
-    recordArtifact(store, { runId }, file);
-    return previous;
-  }).immediate();
+  const old = store.db
+    .transaction(() => {
+      const previous = unrecordArtifact(store, { runId }, 'resume');
+      recordArtifact(store, { runId }, file);
+      return previous;
+    })
+    .immediate();
   if (old !== join(store.home, file.path)) removeFiles([old]);
 }
 

@@ -115,24 +115,26 @@ export function markRunning(
 
 /** One epoch's record and the run's progress counter change together or not at all. */
 export function recordEpoch(store: Store, runId: number, e: EpochRecord): void {
-  store.db.transaction(() => {
-    store.db
-      .prepare(
-        `INSERT INTO epochs (run_id, epoch, losses_json, valid_json, test_json, train_seconds,
+  store.db
+    .transaction(() => {
+      store.db
+        .prepare(
+          `INSERT INTO epochs (run_id, epoch, losses_json, valid_json, test_json, train_seconds,
            eval_seconds, diagnostics_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        runId,
-        e.epoch,
-        JSON.stringify(e.losses),
-        JSON.stringify(e.valid),
-        JSON.stringify(e.test),
-        e.trainSeconds,
-        e.evalSeconds,
-        e.diagnostics ? JSON.stringify(e.diagnostics) : null,
-      );
-    store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(e.epoch + 1, runId);
-  }).immediate();
+        )
+        .run(
+          runId,
+          e.epoch,
+          JSON.stringify(e.losses),
+          JSON.stringify(e.valid),
+          JSON.stringify(e.test),
+          e.trainSeconds,
+          e.evalSeconds,
+          e.diagnostics ? JSON.stringify(e.diagnostics) : null,
+        );
+      store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(e.epoch + 1, runId);
+    })
+    .immediate();
 }
 
 export function finishRun(
@@ -236,10 +238,12 @@ export function reapInterrupted(store: Store): number[] {
 
 /** Epoch records after a checkpoint are recomputed on resume (identically: same RNG states). */
 export function dropEpochsFrom(store: Store, runId: number, epoch: number): void {
-  store.db.transaction(() => {
-    store.db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch >= ?').run(runId, epoch);
-    store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(epoch, runId);
-  }).immediate();
+  store.db
+    .transaction(() => {
+      store.db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch >= ?').run(runId, epoch);
+      store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(epoch, runId);
+    })
+    .immediate();
 }
 
 /** The process training a run, if it is running. */
