@@ -97,11 +97,16 @@ export const MODEL_DEFAULTS = {
   SGL: { layers: 3, edgeDropout: 0.1, temperature: 0.2, ssl: 0.1, embReg: 1e-4 },
 } as const satisfies Record<ModelName, ModelOptions>;
 
+/** The options model M takes, all set. */
+export type OptionsOf<M extends ModelName> = Required<
+  Pick<ModelOptions, keyof (typeof MODEL_DEFAULTS)[M] & ModelOption>
+>;
+
 /** A model's options with every default filled in. */
 export function modelOptions<M extends ModelName>(
   model: M,
-  given: ModelOptions,
-): Required<Pick<ModelOptions, keyof (typeof MODEL_DEFAULTS)[M] & ModelOption>> {
+  given: ModelOptions = {},
+): OptionsOf<M> {
   const defaults: ModelOptions = MODEL_DEFAULTS[model];
   const out: Record<string, unknown> = { ...defaults };
   for (const k of Object.keys(defaults) as ModelOption[])

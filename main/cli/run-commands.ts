@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { BACKENDS, type BackendChoice } from '../engine/backend';
 import { PHR_ENRICHMENTS } from '../engine/kd/enrichment';
+import { MODEL_DEFAULTS } from '../contract';
 import { MODEL_NAMES } from '../engine/models/registry';
 import { queueDistill, runDistill } from '../ops/distill';
 import { DISTILL_METHODS, TA_SOURCES } from '../ops/distill-config';
@@ -11,6 +12,8 @@ import { queueTraining, runTraining } from '../ops/train';
 import { getEpochs, getRun, listRuns } from '../store/runs';
 import { intArg, numArg, type CliContext } from './context';
 import { distillView, epochTable, fmt, runSummary, runView, table } from './views';
+
+const { NeuMF: NEUMF, NGCF, SGL } = MODEL_DEFAULTS;
 
 /** `hkd train`, `hkd distill`, `hkd gates` and `hkd runs …`. */
 export function registerRunCommands(program: Command, ctx: CliContext): void {
@@ -45,26 +48,48 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       .option('--seed <n>', 'split and training seed', intArg('--seed'), 0)
       .option(
         '--mlp-layers <n>',
-        'NeuMF: MLP layers, each halving the width (1)',
+        `NeuMF: MLP layers, each halving the width (${NEUMF.mlpLayers})`,
         intArg('--mlp-layers', 1),
+      )
+      .addOption(
+        new Option('--kd-rep <rows>', `NeuMF: what KD distils (${NEUMF.kdRep})`).choices([
+          'gmf',
+          'gmf+mlp',
+        ]),
       )
       .option(
         '--layers <n>',
-        'graph models: propagation layers (LightGCN 1, NGCF and SGL 3)',
+        `graph models: propagation layers (LightGCN ${MODEL_DEFAULTS.LightGCN.layers}, NGCF ${NGCF.layers}, SGL ${SGL.layers})`,
         intArg('--layers', 1),
       )
-      .option('--emb-reg <x>', "LightGCN, SGL: L2 on the batch's layer-0 rows (1e-4)", numArg)
-      .option('--node-dropout <p>', 'NGCF: dropped share of propagation entries (0.1)', numArg)
-      .option('--message-dropout <p>', 'NGCF: dropout on layer outputs (0.1)', numArg)
+      .option(
+        '--emb-reg <x>',
+        `LightGCN, SGL: L2 on the batch's layer-0 rows (${MODEL_DEFAULTS.LightGCN.embReg})`,
+        numArg,
+      )
+      .option(
+        '--node-dropout <p>',
+        `NGCF: dropped share of propagation entries (${NGCF.nodeDropout})`,
+        numArg,
+      )
+      .option(
+        '--message-dropout <p>',
+        `NGCF: dropout on layer outputs (${NGCF.messageDropout})`,
+        numArg,
+      )
       .addOption(
         new Option(
           '--adjacency <norm>',
-          "NGCF: D̃⁻¹(A + I) as the reference code, or the paper's symmetric L + I (row)",
+          `NGCF: row D̃⁻¹(A + I) as the reference code, or the paper's symmetric L + I (${NGCF.adjacency})`,
         ).choices(['row', 'symmetric']),
       )
-      .option('--edge-dropout <p>', 'SGL: dropped share of edges per view, ρ (0.1)', numArg)
-      .option('--temperature <t>', 'SGL: InfoNCE temperature τ (0.2)', numArg)
-      .option('--ssl <x>', 'SGL: weight of the contrastive term λ_ssl (0.1)', numArg),
+      .option(
+        '--edge-dropout <p>',
+        `SGL: dropped share of edges per view, ρ (${SGL.edgeDropout})`,
+        numArg,
+      )
+      .option('--temperature <t>', `SGL: InfoNCE temperature τ (${SGL.temperature})`, numArg)
+      .option('--ssl <x>', `SGL: weight of the contrastive term λ_ssl (${SGL.ssl})`, numArg),
   )
     .option('--queue', 'queue the run for `hkd queue` or the workbench instead of training now')
     .action(async (o: Record<string, unknown> & { json?: boolean; queue?: boolean }) => {

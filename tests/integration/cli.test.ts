@@ -166,6 +166,10 @@ describe('hkd CLI end to end', () => {
         /temperature: BPR has no option temperature/,
       ],
       [
+        ['train', '--dataset', 'demo', '--model', 'BPR', '--dim', '8', '--kd-rep', 'gmf+mlp'],
+        /kdRep: BPR has no option kdRep/,
+      ],
+      [
         ['train', '--dataset', 'demo', '--model', 'NGCF', '--dim', '8', '--node-dropout', '2'],
         /nodeDropout: Too big/,
       ],

@@ -1,16 +1,15 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { filterAndRemap } from '../../main/data/dataset';
 import { Rng } from '../../main/data/rng';
 import { buildSplit, trainSet } from '../../main/data/split';
 import { synthesize } from '../../main/data/synth';
 import { initBackend } from '../../main/engine/backend';
-import { Adam } from '../../main/engine/adam';
 import { GradScope } from '../../main/engine/grad-scope';
 import { CandidateScorer } from '../../main/engine/kernels/candidate-scorer';
 import { BPR } from '../../main/engine/models/bpr';
-import { fit, trainEpoch } from '../../main/engine/trainer';
+import { fit } from '../../main/engine/trainer';
 import { expectClose, flat, G } from '../support/golden';
+import { expectFlatTensorCount } from '../support/tensor-count';
 
 const batchOf = (rows: number[][]) => ({
   users: Int32Array.from(rows.map((r) => r[0])),
@@ -79,13 +78,7 @@ describe.each(['wasm', 'cpu'] as const)('BPR on the %s backend (METHOD.md §4.1)
     const split = buildSplit(data, 0);
     const train = trainSet(data, split);
     const m = new BPR(data.nUsers, data.nItems, 8, Rng.seeded(1));
-    const opt = new Adam(m.params);
-    const rng = Rng.seeded(2);
-    await trainEpoch(m, opt, train, rng, { batchSize: 64, negatives: 1 });
-    const before = tf.memory().numTensors;
-    for (let e = 0; e < 3; e++)
-      await trainEpoch(m, opt, train, rng, { batchSize: 64, negatives: 1 });
-    expect(tf.memory().numTensors).toBe(before);
+    await expectFlatTensorCount(m, train);
   });
 });
 

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../data/rng';
 import type { GradScope } from '../grad-scope';
-import type { Param } from '../params';
-import { uniformParam } from '../models/init';
+import { uniformParam, type Param } from '../params';
 
 /** PyTorch's default Linear init: weight and bias ~ U(−1/√fanIn, 1/√fanIn). */
 export const linearInitParam = (name: string, shape: number[], fanIn: number, rng: Rng): Param =>

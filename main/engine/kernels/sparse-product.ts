@@ -13,7 +13,7 @@ interface SpmmExports {
   ): void;
 }
 
-/** A sparse matrix as rows of (source row, weight) entries. */
+/** A sparse matrix as rows of (source row, weight) entries; never changed once built. */
 export interface CsrMatrix {
   /** Row t's entries are [ptr[t], ptr[t + 1]). */
   ptr: Int32Array;
@@ -22,6 +22,8 @@ export interface CsrMatrix {
 }
 
 let instance: SpmmExports | undefined;
+/** The matrix whose entries are in the instance's memory (a layer's products reuse one). */
+let resident: CsrMatrix | undefined;
 /** One instance per process: its memory is scratch space reused by every call. */
 function kernel(): SpmmExports {
   instance ??= new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64')))
@@ -31,7 +33,8 @@ function kernel(): SpmmExports {
 
 /**
  * A·X for a CSR matrix A (rows × sources) and a dense row-major X (sources × d), in one SIMD pass
- * over the entries with each output row accumulated in cache: 5–10× the plain JavaScript loop.
+ * over the entries with each output row accumulated in cache: 4–7× the plain JavaScript loop
+ * (CiteULike's 230k edges, measured: 56–72 vs 287–349 ms at d = 200, 4–7 vs 23–47 ms at d = 20).
  */
 export function sparseProduct(a: CsrMatrix, x: Float32Array, d: number): Float32Array {
   const ex = kernel();
@@ -48,9 +51,12 @@ export function sparseProduct(a: CsrMatrix, x: Float32Array, d: number): Float32
   const have = ex.memory.buffer.byteLength;
   if (end > have) ex.memory.grow(Math.ceil((end - have) / 65536));
   const buf = ex.memory.buffer;
-  new Int32Array(buf, ptrOff, rows + 1).set(a.ptr);
-  new Int32Array(buf, fromOff, nnz).set(a.from);
-  new Float32Array(buf, wOff, nnz).set(a.weight);
+  if (a !== resident) {
+    new Int32Array(buf, ptrOff, rows + 1).set(a.ptr);
+    new Int32Array(buf, fromOff, nnz).set(a.from);
+    new Float32Array(buf, wOff, nnz).set(a.weight);
+    resident = a;
+  }
   const xs = new Float32Array(buf, xOff, stride * sources);
   if (stride === d) xs.set(x);
   else {

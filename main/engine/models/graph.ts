@@ -75,14 +75,15 @@ function withWeights(c: Csr, w: Float32Array): CsrMatrix {
  * Sparse products with an edge list. tfjs has no sparse matmul, and gather → scale → segment sum
  * over CiteULike's 230k edges at d = 200 costs ~5 s per layer on the wasm and cpu backends (their
  * gather and broadcasting multiply are generic loops); one SIMD pass over the edges grouped by
- * target row costs ~50 ms. The product is a custom op whose gradient is the same pass over the
- * transposed edges (grouped by source).
+ * target row costs 60–80 ms (5–10 ms at d = 20). The product is a custom op whose gradient is
+ * the same pass over the transposed edges (grouped by source).
  */
 export class GraphTensors {
   private readonly forward: Csr;
   private readonly backward: Csr;
   /** Â and Âᵀ with the graph's own weights, the common case. */
   private readonly weighted: { forward: CsrMatrix; backward: CsrMatrix };
+  private reweighted?: { weight: Float32Array; forward: CsrMatrix; backward: CsrMatrix };
 
   constructor(readonly g: EdgeList) {
     this.forward = csrBy(g.dst, g.src, g.nodes);
@@ -91,6 +92,18 @@ export class GraphTensors {
       forward: withWeights(this.forward, g.weight),
       backward: withWeights(this.backward, g.weight),
     };
+  }
+
+  /** Â and Âᵀ with `weight`; the last other weighting is kept (NGCF reuses it for every layer). */
+  private matrices(weight: Float32Array): { forward: CsrMatrix; backward: CsrMatrix } {
+    if (weight === this.g.weight) return this.weighted;
+    if (this.reweighted?.weight !== weight)
+      this.reweighted = {
+        weight,
+        forward: withWeights(this.forward, weight),
+        backward: withWeights(this.backward, weight),
+      };
+    return this.reweighted;
   }
 
   /** Â·E: O(edges · d), no dense adjacency. */
@@ -102,13 +115,7 @@ export class GraphTensors {
   spreadWith(e: tf.Tensor2D, weight: Float32Array): tf.Tensor2D {
     const n = this.g.nodes;
     const d = e.shape[1];
-    const { forward, backward } =
-      weight === this.g.weight
-        ? this.weighted
-        : {
-            forward: withWeights(this.forward, weight),
-            backward: withWeights(this.backward, weight),
-          };
+    const { forward, backward } = this.matrices(weight);
     const op = tf.customGrad((x) => ({
       value: tf.tensor2d(sparseProduct(forward, (x as tf.Tensor2D).dataSync() as Float32Array, d), [
         n,

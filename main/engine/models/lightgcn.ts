@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { modelOptions, type OptionsOf } from '../../contract';
 import type { Batch } from '../../data/sampler';
 import type { Rng } from '../../data/rng';
 import type { TrainSet } from '../../data/split';
@@ -8,12 +9,9 @@ import { normalParam, type Param } from '../params';
 import { batchNodes, GraphTensors, normalizedGraph } from './graph';
 import type { EntityKind, Recommender } from './model';
 
-export interface LightGCNOptions {
-  /** Propagation layers (METHOD.md §4.3: authors' code 1, the original LightGCN 3). */
-  layers: number;
-  /** Weight of ½-less L2 on the batch's layer-0 rows (1e-4; the authors' code adds it twice). */
-  reg: number;
-}
+/** Propagation layers (authors' code 1, the original LightGCN 3) and the weight of the ½-less L2
+ * on the batch's layer-0 rows (1e-4; the authors' code adds it twice). */
+export type LightGCNOptions = Pick<OptionsOf<'LightGCN'>, 'layers' | 'embReg'>;
 
 /**
  * METHOD.md §4.3: embeddings propagated over the normalised training graph, averaged over layers;
@@ -32,7 +30,7 @@ export class LightGCN implements Recommender {
     readonly dim: number,
     train: TrainSet,
     rng: Rng,
-    readonly opts: LightGCNOptions = { layers: 1, reg: 1e-4 },
+    readonly opts: LightGCNOptions = modelOptions('LightGCN'),
   ) {
     this.embedding = normalParam('embedding', [nUsers + nItems, dim], 0.01, rng);
     this.graph = new GraphTensors(normalizedGraph(train));
@@ -60,7 +58,7 @@ export class LightGCN implements Recommender {
     const sNeg = tf.sum(tf.mul(u, tf.gather(e, ids.n)), 1);
     const bpr = tf.sum(tf.softplus(tf.sub(sNeg, sPos))) as tf.Scalar;
     const sq = (i: tf.Tensor1D) => tf.sum(tf.square(tf.gather(e0, i)));
-    const reg = tf.mul(this.opts.reg, tf.addN([sq(ids.u), sq(ids.p), sq(ids.n)])) as tf.Scalar;
+    const reg = tf.mul(this.opts.embReg, tf.addN([sq(ids.u), sq(ids.p), sq(ids.n)])) as tf.Scalar;
     return { total: tf.add(bpr, reg), terms: { bpr, reg } };
   }
 

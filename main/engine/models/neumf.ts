@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { MODEL_DEFAULTS, type OptionsOf } from '../../contract';
 import type { Batch } from '../../data/sampler';
 import type { Rng } from '../../data/rng';
 import { GradScope, type LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
-import { normalParam, Param } from '../params';
-import { uniformParam, xavierParam } from './init';
+import { normalParam, Param, uniformParam, xavierParam } from '../params';
 import type { EntityKind, Recommender } from './model';
 
 /**
@@ -33,9 +33,9 @@ export class NeuMF implements Recommender {
     readonly nItems: number,
     readonly dim: number,
     rng: Rng,
-    mlpLayers = 1,
+    mlpLayers: number = MODEL_DEFAULTS.NeuMF.mlpLayers,
     /** What KD distils: the GMF rows, or [GMF; MLP] rows. */
-    readonly kdRep: 'gmf' | 'gmf+mlp' = 'gmf',
+    readonly kdRep: OptionsOf<'NeuMF'>['kdRep'] = MODEL_DEFAULTS.NeuMF.kdRep,
   ) {
     const d = dim;
     this.gmfUser = normalParam('gmf_user', [nUsers, d], 0.01, rng);
@@ -163,9 +163,7 @@ export class NeuMF implements Recommender {
       const users = new Int32Array((u1 - u0) * per);
       for (let u = u0; u < u1; u++) users.fill(u, (u - u0) * per, (u - u0 + 1) * per);
       const items = scorer.slotItems.subarray(u0 * per, u1 * per);
-      const t = tf.tidy(() =>
-        GradScope.forward((s) => this.logits(s, users, Int32Array.from(items))),
-      );
+      const t = tf.tidy(() => GradScope.forward((s) => this.logits(s, users, items)));
       out.set(t.dataSync(), u0 * per);
       t.dispose();
     }

@@ -1,24 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { modelOptions, type OptionsOf } from '../../contract';
 import type { Batch } from '../../data/sampler';
 import type { Rng } from '../../data/rng';
 import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
-import type { Param } from '../params';
+import { xavierParam, type Param } from '../params';
 import { GraphTensors, selfLoopGraph, uniqueBatchNodes } from './graph';
-import { xavierParam } from './init';
 import { normalizeRows } from './normalize-rows';
 import type { EntityKind, Recommender } from './model';
 
-export interface NGCFOptions {
-  layers: number;
-  /** Dropout of propagation-matrix entries (rescaled by 1/(1 − p)), per batch. */
-  nodeDropout: number;
-  /** Dropout on each layer's output, per batch. */
-  messageDropout: number;
-  /** Ã: the reference code's row normalisation or the paper's symmetric one. */
-  adjacency: 'row' | 'symmetric';
-}
+/** Layers, node dropout (entries of Ã dropped per batch, survivors rescaled by 1/(1 − p)),
+ * message dropout (on each layer's output) and Ã's normalisation (reference row or paper
+ * symmetric). */
+export type NGCFOptions = OptionsOf<'NGCF'>;
 
 interface Layer {
   W1: Param;
@@ -46,12 +41,7 @@ export class NGCF implements Recommender {
     rng: Rng,
     /** Dropout masks (a checkpointed stream, so a resumed run draws the same ones). */
     private readonly noise: Rng,
-    readonly opts: NGCFOptions = {
-      layers: 3,
-      nodeDropout: 0.1,
-      messageDropout: 0.1,
-      adjacency: 'row',
-    },
+    readonly opts: NGCFOptions = modelOptions('NGCF'),
   ) {
     const d = dim;
     this.embedding = xavierParam('embedding', nUsers + nItems, d, rng);

@@ -29,30 +29,15 @@ type Factory = (c: ModelContext) => Recommender;
 const MODELS: Record<ModelName, Factory> = {
   BPR: (c) => new BPR(c.nUsers, c.nItems, c.dim, c.rng),
   NeuMF: (c) => {
-    const o = modelOptions('NeuMF', c.options ?? {});
+    const o = modelOptions('NeuMF', c.options);
     return new NeuMF(c.nUsers, c.nItems, c.dim, c.rng, o.mlpLayers, o.kdRep);
   },
-  LightGCN: (c) => {
-    const o = modelOptions('LightGCN', c.options ?? {});
-    return new LightGCN(c.nUsers, c.nItems, c.dim, c.train, c.rng, {
-      layers: o.layers,
-      reg: o.embReg,
-    });
-  },
+  LightGCN: (c) =>
+    new LightGCN(c.nUsers, c.nItems, c.dim, c.train, c.rng, modelOptions('LightGCN', c.options)),
   NGCF: (c) =>
-    new NGCF(
-      c.nUsers,
-      c.nItems,
-      c.dim,
-      c.train,
-      c.rng,
-      c.noise,
-      modelOptions('NGCF', c.options ?? {}),
-    ),
-  SGL: (c) => {
-    const o = modelOptions('SGL', c.options ?? {});
-    return new SGL(c.nUsers, c.nItems, c.dim, c.train, c.rng, c.noise, { ...o, reg: o.embReg });
-  },
+    new NGCF(c.nUsers, c.nItems, c.dim, c.train, c.rng, c.noise, modelOptions('NGCF', c.options)),
+  SGL: (c) =>
+    new SGL(c.nUsers, c.nItems, c.dim, c.train, c.rng, c.noise, modelOptions('SGL', c.options)),
 };
 
 export function createModel(name: ModelName, c: ModelContext): Recommender {

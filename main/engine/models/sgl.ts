@@ -1,32 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { modelOptions, type OptionsOf } from '../../contract';
 import type { Batch } from '../../data/sampler';
 import type { Rng } from '../../data/rng';
 import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';
 import { edgeDropout, GraphTensors, normalizedGraph } from './graph';
-import { xavierParam } from './init';
+import { xavierParam } from '../params';
 import { LightGCN } from './lightgcn';
 import { normalizeRows } from './normalize-rows';
 
-export interface SGLOptions {
-  layers: number;
-  /** Share of edges each view drops (ρ). */
-  edgeDropout: number;
-  /** InfoNCE temperature τ. */
-  temperature: number;
-  /** Weight of the contrastive term λ_ssl. */
-  ssl: number;
-  /** reg in reg · ½ Σ ‖E⁰‖² over the batch rows. */
-  reg: number;
-}
-
-export const SGL_DEFAULTS: SGLOptions = {
-  layers: 3,
-  edgeDropout: 0.1,
-  temperature: 0.2,
-  ssl: 0.1,
-  reg: 1e-4,
-};
+/** Layers, edge dropout ρ of each view, InfoNCE temperature τ, contrastive weight λ_ssl, and
+ * embReg in embReg · ½ Σ ‖E⁰‖² over the batch rows (METHOD.md §4.5). */
+export type SGLOptions = OptionsOf<'SGL'>;
 
 /**
  * InfoNCE of METHOD.md §4.5: for each anchor row a of Z' (L2-normalised), the positive is the same
@@ -84,9 +69,9 @@ export class SGL extends LightGCN {
     rng: Rng,
     /** The views' edge draws (a checkpointed stream: a resumed run draws the same ones). */
     private readonly noise: Rng,
-    readonly sgl: SGLOptions = SGL_DEFAULTS,
+    readonly sgl: SGLOptions = modelOptions('SGL'),
   ) {
-    super(nUsers, nItems, dim, train, rng, { layers: sgl.layers, reg: sgl.reg / 2 });
+    super(nUsers, nItems, dim, train, rng, { layers: sgl.layers, embReg: sgl.embReg / 2 });
     // SGL's configuration initialises Xavier-uniform rather than N(0, 0.01²).
     this.embedding.data.set(xavierParam('embedding', nUsers + nItems, dim, rng).data);
   }
