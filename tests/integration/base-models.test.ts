@@ -48,7 +48,7 @@ describe.each(['NeuMF', 'LightGCN', 'NGCF', 'SGL'] as const)('%s end to end', (m
 });
 
 describe('model options', () => {
-  it("are stored with the run, and a student is built with its teacher's", async () => {
+  it('are stored with the run and passed on to its students', async () => {
     const s = new Store(tempDir());
     synthDataset(s, { name: 'demo', users: 200, items: 650, seed: 6 });
     const t = await runTraining(s, {
