@@ -64,8 +64,8 @@ export const settingsShape = {
 export const modelOptionsShape = {
   /** NeuMF: MLP layers, each halving the width (the authors' code: 1). */
   mlpLayers: int(1, 6).optional(),
-  /** NeuMF: what KD distils, the GMF rows or [GMF; MLP] rows (twice the width). */
-  kdRep: z.enum(['gmf', 'gmf+mlp']).optional(),
+  /** NeuMF, NGCF: what KD distils (KD_REPRESENTATIONS says which model takes which). */
+  kdRep: z.enum(['gmf', 'gmf+mlp', 'ego', 'concat']).optional(),
   /** Graph models: propagation layers. */
   layers: int(1, 8).optional(),
   /** LightGCN: reg·Σ‖E⁰‖² (code-compat 2e-4); SGL: reg·½Σ‖E⁰‖²; over the batch's rows. */
@@ -93,9 +93,19 @@ export const MODEL_DEFAULTS = {
   BPR: {},
   NeuMF: { mlpLayers: 1, kdRep: 'gmf' },
   LightGCN: { layers: 1, embReg: 1e-4 },
-  NGCF: { layers: 3, nodeDropout: 0.1, messageDropout: 0.1, adjacency: 'row' },
+  NGCF: { layers: 3, nodeDropout: 0.1, messageDropout: 0.1, adjacency: 'row', kdRep: 'ego' },
   SGL: { layers: 3, edgeDropout: 0.1, temperature: 0.2, ssl: 0.1, embReg: 1e-4 },
 } as const satisfies Record<ModelName, ModelOptions>;
+
+/**
+ * What KD can distil for the models that offer a choice (METHOD.md §4's table), default first.
+ * NeuMF: the GMF rows, or [GMF; MLP] rows of twice the width. NGCF: the layer-0 rows, or the
+ * scoring output [E⁰, norm(E¹), …, norm(E^L)] of (L + 1)·d.
+ */
+export const KD_REPRESENTATIONS = {
+  NeuMF: ['gmf', 'gmf+mlp'],
+  NGCF: ['ego', 'concat'],
+} as const;
 
 /** The options model M takes, all set. */
 export type OptionsOf<M extends ModelName> = Required<
@@ -116,7 +126,10 @@ export function modelOptions<M extends ModelName>(
 
 /** Width of the representation KD works on for a model of size `dim` (METHOD.md §4's table). */
 export function representationWidth(model: ModelName, options: ModelOptions, dim: number): number {
-  return model === 'NeuMF' && options.kdRep === 'gmf+mlp' ? 2 * dim : dim;
+  if (model === 'NeuMF' && options.kdRep === 'gmf+mlp') return 2 * dim;
+  if (model === 'NGCF' && options.kdRep === 'concat')
+    return (modelOptions('NGCF', options).layers + 1) * dim;
+  return dim;
 }
 
 /** The model options a stored configuration sets. */
@@ -146,6 +159,14 @@ export const TrainConfigSchema = z
           path: [k],
           message: `${cfg.model} has no option ${k}${Object.keys(allowed).length ? ` (it takes ${Object.keys(allowed).join(', ')})` : ''}`,
         });
+    const reps: readonly string[] | undefined =
+      KD_REPRESENTATIONS[cfg.model as keyof typeof KD_REPRESENTATIONS];
+    if (cfg.kdRep !== undefined && reps && !reps.includes(cfg.kdRep))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kdRep'],
+        message: `${cfg.model} distils ${reps.join(' or ')} rows, not ${cfg.kdRep}`,
+      });
   });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { BACKENDS, type BackendChoice } from '../engine/backend';
 import { PHR_ENRICHMENTS } from '../engine/kd/enrichment';
-import { MODEL_DEFAULTS } from '../contract';
+import { KD_REPRESENTATIONS, MODEL_DEFAULTS } from '../contract';
 import { MODEL_NAMES } from '../engine/models/registry';
 import { queueDistill, runDistill } from '../ops/distill';
 import { DISTILL_METHODS, TA_SOURCES } from '../ops/distill-config';
@@ -52,10 +52,10 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         intArg('--mlp-layers', 1),
       )
       .addOption(
-        new Option('--kd-rep <rows>', `NeuMF: what KD distils (${NEUMF.kdRep})`).choices([
-          'gmf',
-          'gmf+mlp',
-        ]),
+        new Option(
+          '--kd-rep <rows>',
+          `what KD distils: NeuMF ${KD_REPRESENTATIONS.NeuMF.join(' | ')} (${NEUMF.kdRep}), NGCF ${KD_REPRESENTATIONS.NGCF.join(' | ')} (${NGCF.kdRep})`,
+        ).choices(Object.values(KD_REPRESENTATIONS).flat()),
       )
       .option(
         '--layers <n>',

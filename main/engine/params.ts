@@ -97,6 +97,24 @@ export function uniformParam(name: string, shape: number[], bound: number, rng: 
 export const xavierParam = (name: string, rows: number, cols: number, rng: Rng): Param =>
   uniformParam(name, [rows, cols], Math.sqrt(6 / (rows + cols)), rng);
 
+/**
+ * The user table over the item table in one parameter, each Xavier-uniform with its own fans:
+ * the reference codes (SGL-Torch, NGCF-PyTorch) keep two embedding tables, so user rows get the
+ * wider bound √(6/(n_U + d)) — on CiteULike twice the bound of one stacked table.
+ */
+export function xavierTablesParam(
+  name: string,
+  nUsers: number,
+  nItems: number,
+  dim: number,
+  rng: Rng,
+): Param {
+  const data = new Float32Array((nUsers + nItems) * dim);
+  data.set(xavierParam(name, nUsers, dim, rng).data);
+  data.set(xavierParam(name, nItems, dim, rng).data, nUsers * dim);
+  return new Param(name, [nUsers + nItems, dim], data);
+}
+
 export type ParamSnapshot = Record<string, Float32Array>;
 
 export function snapshot(params: Param[]): ParamSnapshot {

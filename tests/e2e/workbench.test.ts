@@ -106,6 +106,12 @@ describe('workbench in a browser', () => {
     expect(await page.locator('[data-testid=submit-run]').isDisabled()).toBe(true);
     await page.selectOption('select[name=model]', 'NGCF');
     expect(await page.locator('select[name=adjacency]').count()).toBe(1);
+    // What KD distils follows the model: NGCF's layer-0 rows or its scoring output.
+    expect(await page.locator('select[name=kdRep] option').allInnerTexts()).toEqual([
+      'default (layer-0 rows)',
+      'layer-0 rows',
+      '[E⁰, norm(E¹), …, norm(E^L)] rows',
+    ]);
 
     // A teacher on the demo dataset, watched to completion.
     await page.selectOption('select:near(:text("preset"))', {

@@ -66,23 +66,31 @@ describe('model options', () => {
     s.close();
   }, 60_000);
 
-  it('NeuMF distils [GMF; MLP] rows with DE and HyperKDMA+DE', async () => {
-    const s = new Store(tempDir());
-    synthDataset(s, { name: 'demo', users: 200, items: 650, seed: 7 });
-    const t = await runTraining(s, {
-      dataset: 'demo',
-      model: 'NeuMF',
-      dim: 12,
-      kdRep: 'gmf+mlp',
-      ...FAST,
-      maxEpochs: 1,
-    });
-    for (const method of ['DE', 'HyperKDMA-DE'] as const) {
-      const d = await distil(s, t.run.id, method, 1);
-      expect(d.run.status).toBe('completed');
-      const emb = listArtifacts(s, d.run.id).find((a) => a.kind === 'embeddings')!;
-      expect(readArrayFile(join(s.home, emb.path)).get('users').length).toBe(200 * 8);
-    }
-    s.close();
-  }, 60_000);
+  it.each([
+    ['NeuMF', 'gmf+mlp', 2 * 4],
+    ['NGCF', 'concat', (3 + 1) * 4],
+  ] as const)(
+    '%s distils %s rows with DE and HyperKDMA+DE',
+    async (model, kdRep, width) => {
+      const s = new Store(tempDir());
+      synthDataset(s, { name: 'demo', users: 200, items: 650, seed: 7 });
+      const t = await runTraining(s, {
+        dataset: 'demo',
+        model,
+        dim: 12,
+        kdRep,
+        ...FAST,
+        maxEpochs: 1,
+      });
+      for (const method of ['DE', 'HyperKDMA-DE'] as const) {
+        const d = await distil(s, t.run.id, method, 1);
+        expect(d.run.status).toBe('completed');
+        expect(d.run.config.modelOptions).toEqual({ kdRep });
+        const emb = listArtifacts(s, d.run.id).find((a) => a.kind === 'embeddings')!;
+        expect(readArrayFile(join(s.home, emb.path)).get('users').length).toBe(200 * width);
+      }
+      s.close();
+    },
+    60_000,
+  );
 });

@@ -18,7 +18,12 @@ import { LightGCN } from '../../main/engine/models/lightgcn';
 import { NeuMF } from '../../main/engine/models/neumf';
 import { NGCF } from '../../main/engine/models/ngcf';
 import { createModel, MODEL_NAMES, type ModelName } from '../../main/engine/models/registry';
-import { modelOptions, TrainConfigSchema, type ModelOptions } from '../../main/contract';
+import {
+  modelOptions,
+  representationWidth,
+  TrainConfigSchema,
+  type ModelOptions,
+} from '../../main/contract';
 import { expectFlatTensorCount } from '../support/tensor-count';
 
 // 2 users, 3 items: u0–i0, u0–i1, u1–i1; item 2 has no training edge.
@@ -185,6 +190,33 @@ describe('SGL (METHOD.md §4.5)', () => {
   });
 });
 
+describe('Xavier embedding tables (SGL-Torch, NGCF-PyTorch)', () => {
+  it('initialise user and item rows with their own table fans', () => {
+    const { data, train } = tinyData();
+    const d = 8;
+    for (const name of ['SGL', 'NGCF'] as const) {
+      const m = createModel(name, {
+        nUsers: data.nUsers,
+        nItems: data.nItems,
+        dim: d,
+        train,
+        rng: Rng.seeded(3),
+        noise: Rng.seeded(4),
+      });
+      const e = m.params.find((p) => p.name === 'embedding')!.data;
+      const absMax = (from: number, to: number) =>
+        e.subarray(from * d, to * d).reduce((a, x) => Math.max(a, Math.abs(x)), 0);
+      const users = absMax(0, data.nUsers);
+      const items = absMax(data.nUsers, data.nUsers + data.nItems);
+      // The largest of n·d uniform draws lies within a few per cent of the bound.
+      expect(users).toBeLessThanOrEqual(Math.sqrt(6 / (data.nUsers + d)));
+      expect(users).toBeGreaterThan(0.9 * Math.sqrt(6 / (data.nUsers + d)));
+      expect(items).toBeLessThanOrEqual(Math.sqrt(6 / (data.nItems + d)));
+      expect(items).toBeGreaterThan(0.95 * Math.sqrt(6 / (data.nItems + d)));
+    }
+  });
+});
+
 describe('NGCF (METHOD.md §4.4)', () => {
   it('propagates over D̃⁻¹(A + I): rows sum to one, isolated nodes keep themselves', () => {
     const g = selfLoopGraph(TINY);
@@ -215,6 +247,7 @@ describe('NGCF training loss', () => {
         nodeDropout: 0,
         messageDropout: 0,
         adjacency,
+        kdRep: 'ego',
       });
       // Scores of (u, test item) and (u, valid item) from the full-table evaluation path.
       const scorer = new CandidateScorer(split, data.nUsers, data.nItems);
@@ -285,7 +318,7 @@ const OPTION_CASES: [ModelName, ModelOptions][] = [
   ...MODEL_NAMES.map((m): [ModelName, ModelOptions] => [m, {}]),
   ['NeuMF', { mlpLayers: 3 }],
   ['LightGCN', { layers: 3, embReg: 2e-4 }],
-  ['NGCF', { layers: 2, adjacency: 'symmetric', nodeDropout: 0.3 }],
+  ['NGCF', { layers: 2, adjacency: 'symmetric', nodeDropout: 0.3, kdRep: 'concat' }],
   ['SGL', { layers: 2, temperature: 0.5, edgeDropout: 0.2 }],
 ];
 
@@ -354,6 +387,47 @@ describe('model options', () => {
     });
   });
 
+  it('NGCF can distil its scoring output, from the step that computed the loss', () => {
+    const { data, train } = tinyData();
+    const opts = { layers: 2, nodeDropout: 0, messageDropout: 0, adjacency: 'row' } as const;
+    const make = (kdRep: 'ego' | 'concat') =>
+      new NGCF(data.nUsers, data.nItems, 4, train, Rng.seeded(2), Rng.seeded(3), {
+        ...opts,
+        kdRep,
+      });
+    const m = make('concat');
+    expect(representationWidth('NGCF', { kdRep: 'concat', layers: 2 }, 4)).toBe(12);
+    const tables = m.representationTables();
+    expect(tables.items.length).toBe(data.nItems * 12);
+    const batch = {
+      users: Int32Array.from([0, 3]),
+      pos: Int32Array.from(train.items.subarray(0, 2)),
+      neg: Int32Array.from([40, 41]),
+    };
+    // The item rows KD reads after the loss (cached) and without it (computed) equal the tables.
+    const check = (rows: number[][]) =>
+      batch.pos.forEach((id, r) =>
+        rows[r].forEach((x, k) => expect(x).toBeCloseTo(tables.items[id * 12 + k], 5)),
+      );
+    let uncached: number[][] = [];
+    GradScope.step((s) => {
+      uncached = m.representation(s, 'item', batch.pos).arraySync();
+      const base = m.loss(s, batch);
+      const rep = m.representation(s, 'item', batch.pos);
+      check(rep.arraySync());
+      // KD's gradient reaches every layer's weights through these rows.
+      return { total: tf.sum(rep) as tf.Scalar, terms: base.terms };
+    });
+    check(uncached);
+    for (const p of m.params)
+      expect(
+        p.grad.some((g) => g !== 0),
+        p.name,
+      ).toBe(true);
+    const ego = make('ego').representationTables();
+    expect(ego.users.length).toBe(data.nUsers * 4);
+  });
+
   it('fill in defaults, and a model refuses options it does not have', () => {
     expect(modelOptions('SGL', { temperature: 0.5 })).toEqual({
       layers: 3,
@@ -370,5 +444,16 @@ describe('model options', () => {
     expect(bad.success).toBe(false);
     expect(bad.error!.issues[0]).toMatchObject({ path: ['layers'] });
     expect(bad.error!.issues[0].message).toMatch(/BPR has no option layers/);
+    for (const [model, kdRep] of [
+      ['NeuMF', 'concat'],
+      ['NGCF', 'gmf+mlp'],
+    ] as const) {
+      const r = TrainConfigSchema.safeParse({ ...base, model, kdRep });
+      expect(r.error!.issues[0]).toMatchObject({ path: ['kdRep'] });
+      expect(r.error!.issues[0].message).toMatch(new RegExp(`${model} distils .* rows, not`));
+    }
+    expect(TrainConfigSchema.safeParse({ ...base, model: 'NGCF', kdRep: 'concat' }).success).toBe(
+      true,
+    );
   });
 });

@@ -96,13 +96,13 @@ export class NeuMF implements Recommender {
   representation(scope: GradScope, kind: EntityKind, ids: Int32Array): tf.Tensor2D {
     const [gmf, mlp] =
       kind === 'user' ? [this.gmfUser, this.mlpUser] : [this.gmfItem, this.mlpItem];
-    return this.kdRep === 'gmf'
-      ? scope.rows(gmf, ids)
-      : tf.concat([scope.rows(gmf, ids), scope.rows(mlp, ids)], 1);
+    return this.kdRep === 'gmf+mlp'
+      ? tf.concat([scope.rows(gmf, ids), scope.rows(mlp, ids)], 1)
+      : scope.rows(gmf, ids);
   }
 
   representationTables() {
-    if (this.kdRep === 'gmf') return { users: this.gmfUser.data, items: this.gmfItem.data };
+    if (this.kdRep !== 'gmf+mlp') return { users: this.gmfUser.data, items: this.gmfItem.data };
     const d = this.dim;
     const rows = (gmf: Float32Array, mlp: Float32Array) => {
       const n = gmf.length / d;

@@ -5,14 +5,14 @@ import type { Rng } from '../../data/rng';
 import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
-import { xavierParam, type Param } from '../params';
+import { xavierParam, xavierTablesParam, type Param } from '../params';
 import { GraphTensors, selfLoopGraph, uniqueBatchNodes } from './graph';
 import { normalizeRows } from './normalize-rows';
 import type { EntityKind, Recommender } from './model';
 
 /** Layers, node dropout (entries of Ã dropped per batch, survivors rescaled by 1/(1 − p)),
- * message dropout (on each layer's output) and Ã's normalisation (reference row or paper
- * symmetric). */
+ * message dropout (on each layer's output), Ã's normalisation (reference row or paper
+ * symmetric) and what KD distils (layer-0 rows or the concatenated output). */
 export type NGCFOptions = OptionsOf<'NGCF'>;
 
 interface Layer {
@@ -25,13 +25,15 @@ interface Layer {
 /**
  * METHOD.md §4.4 (after huangtinglin/NGCF-PyTorch): E^{k+1} = LeakyReLU_0.2(S W1 + b1 + (E^k ⊙ S) W2
  * + b2) with S = Ã E^k over the self-looped, row-normalised graph; the score uses
- * [E⁰, norm(E¹), …, norm(E^L)]. KD distils the layer-0 ("ego") rows.
+ * [E⁰, norm(E¹), …, norm(E^L)]. KD distils the layer-0 ("ego") rows, or that output.
  */
 export class NGCF implements Recommender {
   readonly name = 'NGCF';
   readonly embedding: Param;
   readonly layers: Layer[];
   private readonly graph: GraphTensors;
+  /** This step's output rows at the batch's nodes (and which row each node has), for KD. */
+  private readonly step = new WeakMap<GradScope, { slot: Map<number, number>; out: tf.Tensor2D }>();
 
   constructor(
     readonly nUsers: number,
@@ -44,7 +46,7 @@ export class NGCF implements Recommender {
     readonly opts: NGCFOptions = modelOptions('NGCF'),
   ) {
     const d = dim;
-    this.embedding = xavierParam('embedding', nUsers + nItems, d, rng);
+    this.embedding = xavierTablesParam('embedding', nUsers, nItems, d, rng);
     this.layers = Array.from({ length: opts.layers }, (_, k) => ({
       W1: xavierParam(`layer${k}.W1`, d, d, rng),
       b1: xavierParam(`layer${k}.b1`, 1, d, rng),
@@ -106,9 +108,12 @@ export class NGCF implements Recommender {
     return out;
   }
 
-  loss(scope: GradScope, b: Batch): LossResult {
+  /**
+   * [E⁰, norm(E¹), …, norm(E^L)] at `nodes`, training mode: one dropout draw. Normalising rows
+   * commutes with picking them, so only the last layer's inputs are needed in full.
+   */
+  private outputRows(scope: GradScope, nodes: Int32Array): tf.Tensor2D {
     const full = (p: Param) => scope.full(p) as tf.Tensor2D;
-    const { nodes, u, p, n } = uniqueBatchNodes(b, this.nUsers);
     const rows = tf.tensor1d(nodes, 'int32');
     const e0 = full(this.embedding);
     const layers = this.propagate(
@@ -118,15 +123,19 @@ export class NGCF implements Recommender {
       rows,
     );
     const last = layers.length - 1;
-    // [E⁰, norm(E¹), …, norm(E^L)] at the batch's nodes only: normalising rows commutes with
-    // picking them.
-    const out = tf.concat(
+    return tf.concat(
       [
         tf.gather(e0, rows),
         ...layers.map((x, k) => normalizeRows(k === last ? x : tf.gather(x, rows))),
       ],
       1,
     );
+  }
+
+  loss(scope: GradScope, b: Batch): LossResult {
+    const { nodes, u, p, n } = uniqueBatchNodes(b, this.nUsers);
+    const out = this.outputRows(scope, nodes);
+    this.step.set(scope, { slot: new Map(Array.from(nodes, (x, k) => [x, k])), out });
     const eu = tf.gather(out, u);
     const score = (i: Int32Array) => tf.sum(tf.mul(eu, tf.gather(out, i)), 1);
     const bpr = tf.sum(tf.softplus(tf.sub(score(n), score(p)))) as tf.Scalar;
@@ -134,18 +143,23 @@ export class NGCF implements Recommender {
   }
 
   representation(scope: GradScope, kind: EntityKind, ids: Int32Array): tf.Tensor2D {
-    return scope.rows(this.embedding, kind === 'user' ? ids : ids.map((i) => i + this.nUsers));
+    const nodes = kind === 'user' ? ids : ids.map((i) => i + this.nUsers);
+    if (this.opts.kdRep === 'ego') return scope.rows(this.embedding, nodes);
+    // KD asks for the batch's users and items: the rows the loss computed with this step's masks.
+    const cached = this.step.get(scope);
+    if (cached && nodes.every((x) => cached.slot.has(x)))
+      return tf.gather(
+        cached.out,
+        tf.tensor1d(
+          nodes.map((x) => cached.slot.get(x)!),
+          'int32',
+        ),
+      );
+    return this.outputRows(scope, nodes);
   }
 
-  representationTables() {
-    const split = this.nUsers * this.dim;
-    return {
-      users: this.embedding.data.slice(0, split),
-      items: this.embedding.data.slice(split),
-    };
-  }
-
-  scoreHeldOut(scorer: CandidateScorer): Float32Array {
+  /** The scoring output [E⁰, norm(E¹), …, norm(E^L)] of every node, without dropout. */
+  private output(): Float32Array {
     const out = tf.tidy(() => {
       const t = (p: Param) => tf.tensor2d(p.data, p.shape as [number, number]);
       const e0 = t(this.embedding);
@@ -154,8 +168,25 @@ export class NGCF implements Recommender {
     });
     const data = out.dataSync() as Float32Array;
     out.dispose();
-    const width = (this.opts.layers + 1) * this.dim;
+    return data;
+  }
+
+  private get outputWidth(): number {
+    return (this.opts.layers + 1) * this.dim;
+  }
+
+  representationTables() {
+    const [table, width] =
+      this.opts.kdRep === 'ego'
+        ? [this.embedding.data, this.dim]
+        : [this.output(), this.outputWidth];
     const split = this.nUsers * width;
-    return scorer.score(data.subarray(0, split), data.subarray(split), width);
+    return { users: table.slice(0, split), items: table.slice(split) };
+  }
+
+  scoreHeldOut(scorer: CandidateScorer): Float32Array {
+    const data = this.output();
+    const split = this.nUsers * this.outputWidth;
+    return scorer.score(data.subarray(0, split), data.subarray(split), this.outputWidth);
   }
 }

@@ -5,7 +5,7 @@ import type { Rng } from '../../data/rng';
 import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';
 import { edgeDropout, GraphTensors, normalizedGraph } from './graph';
-import { xavierParam } from '../params';
+import { xavierTablesParam } from '../params';
 import { LightGCN } from './lightgcn';
 import { normalizeRows } from './normalize-rows';
 
@@ -73,7 +73,7 @@ export class SGL extends LightGCN {
   ) {
     super(nUsers, nItems, dim, train, rng, { layers: sgl.layers, embReg: sgl.embReg / 2 });
     // SGL's configuration initialises Xavier-uniform rather than N(0, 0.01²).
-    this.embedding.data.set(xavierParam('embedding', nUsers + nItems, dim, rng).data);
+    this.embedding.data.set(xavierTablesParam('embedding', nUsers, nItems, dim, rng).data);
   }
 
   startEpoch(): void {
