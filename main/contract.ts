@@ -98,7 +98,7 @@ export const MODEL_DEFAULTS = {
 } as const satisfies Record<ModelName, ModelOptions>;
 
 /**
- * What KD can distil for the models that offer a choice (METHOD.md §4's table), default first.
+ * What KD can distil for the models that offer a choice (METHOD.md §4's table).
  * NeuMF: the GMF rows, or [GMF; MLP] rows of twice the width. NGCF: the layer-0 rows, or the
  * scoring output [E⁰, norm(E¹), …, norm(E^L)] of (L + 1)·d.
  */
