@@ -100,7 +100,8 @@ export const xavierParam = (name: string, rows: number, cols: number, rng: Rng):
 /**
  * The user table over the item table in one parameter, each Xavier-uniform with its own fans:
  * the reference codes (SGL-Torch, NGCF-PyTorch) keep two embedding tables, so user rows get the
- * wider bound √(6/(n_U + d)) — on CiteULike twice the bound of one stacked table.
+ * wider bound √(6/(n_U + d)) — on CiteULike (5,219 users, 25,181 items) 2.4× the bound of one
+ * stacked table.
  */
 export function xavierTablesParam(
   name: string,

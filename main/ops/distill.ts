@@ -291,22 +291,20 @@ export async function queueDistill(
   const prerequisites: RunRow[] = [];
   const r = await resolveDistill(store, input, queueMissing(store, prerequisites), true);
   const deps = [r.teacher, ...r.guideRuns, ...r.pretrainedTas].map((x) => x.id);
-  const run = store.db
-    .transaction(() => {
-      const row = createRun(store, {
-        label: r.cfg.label,
-        kind: 'distill',
-        model: r.teacher.model,
-        method: r.cfg.method,
-        datasetId: r.teacher.datasetId,
-        seed: r.teacher.seed,
-        teacherRunId: r.teacher.id,
-        config: r.config,
-      });
-      addDependencies(store, row.id, deps);
-      return row;
-    })
-    .immediate();
+  const run = store.write(() => {
+    const row = createRun(store, {
+      label: r.cfg.label,
+      kind: 'distill',
+      model: r.teacher.model,
+      method: r.cfg.method,
+      datasetId: r.teacher.datasetId,
+      seed: r.teacher.seed,
+      teacherRunId: r.teacher.id,
+      config: r.config,
+    });
+    addDependencies(store, row.id, deps);
+    return row;
+  });
   return { run, prerequisites };
 }
 

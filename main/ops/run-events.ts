@@ -58,17 +58,15 @@ export function applyRunEvent(store: Store, e: RunEvent): void {
   switch (e.type) {
     case 'started': {
       const splitId = 'splitId' in e.split ? e.split.splitId : recordSplit(store, e.split.created);
-      store.db
-        .transaction(() => {
-          markRunning(store, e.runId, {
-            splitId,
-            backend: e.backend,
-            device: e.device,
-            pid: e.pid,
-          });
-          dropEpochsFrom(store, e.runId, e.fromEpoch);
-        })
-        .immediate();
+      store.write(() => {
+        markRunning(store, e.runId, {
+          splitId,
+          backend: e.backend,
+          device: e.device,
+          pid: e.pid,
+        });
+        dropEpochsFrom(store, e.runId, e.fromEpoch);
+      });
       return;
     }
     case 'progress':
@@ -79,14 +77,12 @@ export function applyRunEvent(store: Store, e: RunEvent): void {
       return commitCheckpoint(store, e.runId, e.file);
     case 'finished': {
       const owner = { runId: e.runId };
-      const stale = store.db
-        .transaction(() => {
-          for (const f of e.files) recordArtifact(store, owner, f);
-          const resume = unrecordArtifact(store, owner, 'resume');
-          finishRun(store, e.runId, e);
-          return resume;
-        })
-        .immediate();
+      const stale = store.write(() => {
+        for (const f of e.files) recordArtifact(store, owner, f);
+        const resume = unrecordArtifact(store, owner, 'resume');
+        finishRun(store, e.runId, e);
+        return resume;
+      });
       removeFiles([stale]);
       return;
     }

@@ -71,13 +71,11 @@ export function writeCheckpoint(home: string, runId: number, s: FitState): Artif
 
 /** Makes a written checkpoint the run's current one and deletes the one it replaces. */
 export function commitCheckpoint(store: Store, runId: number, file: ArtifactFile): void {
-  const old = store.db
-    .transaction(() => {
-      const previous = unrecordArtifact(store, { runId }, 'resume');
-      recordArtifact(store, { runId }, file);
-      return previous;
-    })
-    .immediate();
+  const old = store.write(() => {
+    const previous = unrecordArtifact(store, { runId }, 'resume');
+    recordArtifact(store, { runId }, file);
+    return previous;
+  });
   if (old !== join(store.home, file.path)) removeFiles([old]);
 }
 

@@ -76,31 +76,29 @@ export const newDatasetDir = (): string => join('datasets', randomUUID());
  */
 export function recordDataset(store: Store, meta: DatasetMeta, file: ArtifactFile): DatasetRow {
   try {
-    const id = store.db
-      .transaction(() => {
-        checkDatasetName(store, meta.name);
-        const info = store.db
-          .prepare(
-            `INSERT INTO datasets (name, source, format, min_user, min_item, n_users, n_items,
+    const id = store.write(() => {
+      checkDatasetName(store, meta.name);
+      const info = store.db
+        .prepare(
+          `INSERT INTO datasets (name, source, format, min_user, min_item, n_users, n_items,
              n_interactions, stats_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            meta.name,
-            meta.source,
-            meta.format,
-            meta.filter.minUser,
-            meta.filter.minItem,
-            meta.stats.users,
-            meta.stats.items,
-            meta.stats.interactions,
-            JSON.stringify(meta.stats),
-            now(),
-          );
-        const datasetId = Number(info.lastInsertRowid);
-        recordArtifact(store, { datasetId }, file);
-        return datasetId;
-      })
-      .immediate();
+        )
+        .run(
+          meta.name,
+          meta.source,
+          meta.format,
+          meta.filter.minUser,
+          meta.filter.minItem,
+          meta.stats.users,
+          meta.stats.items,
+          meta.stats.interactions,
+          JSON.stringify(meta.stats),
+          now(),
+        );
+      const datasetId = Number(info.lastInsertRowid);
+      recordArtifact(store, { datasetId }, file);
+      return datasetId;
+    });
     return getDatasetById(store, id);
   } catch (e) {
     rmSync(dirname(join(store.home, file.path)), { recursive: true, force: true });

@@ -26,6 +26,15 @@ export class Store {
     return abs;
   }
 
+  /**
+   * Runs `fn` as one transaction that takes the write lock first (BEGIN IMMEDIATE). A deferred
+   * transaction that reads and then writes fails at once with "database is locked" when another
+   * process has written since its read; every write to the store goes through here.
+   */
+  write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   close(): void {
     this.db.close();
   }

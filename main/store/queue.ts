@@ -7,11 +7,9 @@ import { getRun, type RunRow, type RunStatus } from './runs';
 /** `runId` may start only once every run in `deps` has completed. */
 export function addDependencies(store: Store, runId: number, deps: number[]): void {
   const add = store.db.prepare('INSERT OR IGNORE INTO run_deps (run_id, depends_on) VALUES (?, ?)');
-  store.db
-    .transaction(() => {
-      for (const d of new Set(deps)) if (d !== runId) add.run(runId, d);
-    })
-    .immediate();
+  store.write(() => {
+    for (const d of new Set(deps)) if (d !== runId) add.run(runId, d);
+  });
 }
 
 export function dependenciesOf(store: Store, runId: number): { id: number; status: RunStatus }[] {
@@ -39,11 +37,9 @@ export function failBlockedRuns(store: Store): number[] {
   const fail = store.db.prepare(
     `UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'queued'`,
   );
-  store.db
-    .transaction(() => {
-      for (const b of blocked) fail.run(`run #${b.dep} it depends on was ${b.status}`, now(), b.id);
-    })
-    .immediate();
+  store.write(() => {
+    for (const b of blocked) fail.run(`run #${b.dep} it depends on was ${b.status}`, now(), b.id);
+  });
   return blocked.map((b) => b.id);
 }
 
@@ -52,26 +48,24 @@ export function failBlockedRuns(store: Store): number[] {
  * by `pid` in the same statement, so two runners sharing a store never start the same run.
  */
 export function claimNextRun(store: Store, pid: number): RunRow | undefined {
-  return store.db
-    .transaction(() => {
-      const next = store.db
-        .prepare(
-          `SELECT q.id FROM runs q WHERE q.status = 'queued' AND NOT EXISTS (
+  return store.write(() => {
+    const next = store.db
+      .prepare(
+        `SELECT q.id FROM runs q WHERE q.status = 'queued' AND NOT EXISTS (
            SELECT 1 FROM run_deps d JOIN runs r ON r.id = d.depends_on
            WHERE d.run_id = q.id AND r.status != 'completed')
          ORDER BY q.id LIMIT 1`,
-        )
-        .get() as { id: number } | undefined;
-      if (!next) return undefined;
-      store.db
-        .prepare(
-          `UPDATE runs SET status = 'running', pid = ?, started_at = COALESCE(started_at, ?),
+      )
+      .get() as { id: number } | undefined;
+    if (!next) return undefined;
+    store.db
+      .prepare(
+        `UPDATE runs SET status = 'running', pid = ?, started_at = COALESCE(started_at, ?),
            error = NULL, last_output = NULL, finished_at = NULL WHERE id = ?`,
-        )
-        .run(pid, now(), next.id);
-      return getRun(store, next.id);
-    })
-    .immediate();
+      )
+      .run(pid, now(), next.id);
+    return getRun(store, next.id);
+  });
 }
 
 /** Puts an interrupted or failed run back in the queue; it resumes from its last checkpoint. */
@@ -130,12 +124,10 @@ export function setLastOutput(store: Store, id: number, text: string): void {
 export function deleteRun(store: Store, id: number): void {
   const run = getRun(store, id);
   if (run.status === 'running') throw new InputError(`run #${id} is running; cancel it first`);
-  store.db
-    .transaction(() => {
-      store.db.prepare('UPDATE runs SET teacher_run_id = NULL WHERE teacher_run_id = ?').run(id);
-      store.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
-    })
-    .immediate();
+  store.write(() => {
+    store.db.prepare('UPDATE runs SET teacher_run_id = NULL WHERE teacher_run_id = ?').run(id);
+    store.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+  });
   rmSync(join(store.home, 'runs', `${id}`), { recursive: true, force: true });
 }
 

@@ -115,26 +115,24 @@ export function markRunning(
 
 /** One epoch's record and the run's progress counter change together or not at all. */
 export function recordEpoch(store: Store, runId: number, e: EpochRecord): void {
-  store.db
-    .transaction(() => {
-      store.db
-        .prepare(
-          `INSERT INTO epochs (run_id, epoch, losses_json, valid_json, test_json, train_seconds,
+  store.write(() => {
+    store.db
+      .prepare(
+        `INSERT INTO epochs (run_id, epoch, losses_json, valid_json, test_json, train_seconds,
            eval_seconds, diagnostics_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          runId,
-          e.epoch,
-          JSON.stringify(e.losses),
-          JSON.stringify(e.valid),
-          JSON.stringify(e.test),
-          e.trainSeconds,
-          e.evalSeconds,
-          e.diagnostics ? JSON.stringify(e.diagnostics) : null,
-        );
-      store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(e.epoch + 1, runId);
-    })
-    .immediate();
+      )
+      .run(
+        runId,
+        e.epoch,
+        JSON.stringify(e.losses),
+        JSON.stringify(e.valid),
+        JSON.stringify(e.test),
+        e.trainSeconds,
+        e.evalSeconds,
+        e.diagnostics ? JSON.stringify(e.diagnostics) : null,
+      );
+    store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(e.epoch + 1, runId);
+  });
 }
 
 export function finishRun(
@@ -232,18 +230,16 @@ export function reapInterrupted(store: Store): number[] {
   const mark = store.db.prepare(
     "UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'",
   );
-  store.db.transaction(() => dead.forEach((id) => mark.run(id))).immediate();
+  store.write(() => dead.forEach((id) => mark.run(id)));
   return dead;
 }
 
 /** Epoch records after a checkpoint are recomputed on resume (identically: same RNG states). */
 export function dropEpochsFrom(store: Store, runId: number, epoch: number): void {
-  store.db
-    .transaction(() => {
-      store.db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch >= ?').run(runId, epoch);
-      store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(epoch, runId);
-    })
-    .immediate();
+  store.write(() => {
+    store.db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch >= ?').run(runId, epoch);
+    store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(epoch, runId);
+  });
 }
 
 /** The process training a run, if it is running. */

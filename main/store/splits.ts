@@ -67,21 +67,19 @@ export function writeSplit(
 
 /** Records a written split unless the same one was recorded meanwhile; returns its id. */
 export function recordSplit(store: Store, s: NewSplit): number {
-  return store.db
-    .transaction(() => {
-      const again = findSplitId(store, s.datasetId, s.seed, s.nCandidates);
-      if (again !== undefined) return again;
-      const info = store.db
-        .prepare(
-          `INSERT INTO splits (dataset_id, seed, n_candidates, n_train, created_at)
+  return store.write(() => {
+    const again = findSplitId(store, s.datasetId, s.seed, s.nCandidates);
+    if (again !== undefined) return again;
+    const info = store.db
+      .prepare(
+        `INSERT INTO splits (dataset_id, seed, n_candidates, n_train, created_at)
          VALUES (?, ?, ?, ?, ?)`,
-        )
-        .run(s.datasetId, s.seed, s.nCandidates, s.nTrain, now());
-      const id = Number(info.lastInsertRowid);
-      recordArtifact(store, { splitId: id }, s.file);
-      return id;
-    })
-    .immediate();
+      )
+      .run(s.datasetId, s.seed, s.nCandidates, s.nTrain, now());
+    const id = Number(info.lastInsertRowid);
+    recordArtifact(store, { splitId: id }, s.file);
+    return id;
+  });
 }
 
 /**

@@ -41,6 +41,10 @@ const insert = (s: Store, name: string) => {
     stats: datasetStats(dataset),
   });
 };
+
+/** A queued BPR training run on the dataset, seed 0. */
+const queueBprRun = (s: Store, datasetId: number, config: Record<string, unknown> = {}) =>
+  createRun(s, { kind: 'train', model: 'BPR', datasetId, seed: 0, config });
 const count = (s: Store, table: string) =>
   (s.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 
@@ -118,13 +122,7 @@ describe('experiment store', () => {
   it('records runs and their epochs', () => {
     const s = new Store(tempDir());
     const ds = insert(s, 'ds');
-    const run = createRun(s, {
-      kind: 'train',
-      model: 'BPR',
-      datasetId: ds.id,
-      seed: 0,
-      config: { dim: 4 },
-    });
+    const run = queueBprRun(s, ds.id, { dim: 4 });
     expect(run.status).toBe('queued');
     const { splitId } = getOrCreateSplit(s, ds.id, loadDataset(s, ds), 0, 499);
     markRunning(s, run.id, { splitId, backend: 'wasm', device: 'cpu', pid: process.pid });
@@ -193,13 +191,7 @@ describe('store shared by processes', () => {
   it('a read-then-write transaction waits for another process that holds the write lock', async () => {
     const s = new Store(tempDir());
     const ds = insert(s, 'ds');
-    const run = createRun(s, {
-      kind: 'train',
-      model: 'BPR',
-      datasetId: ds.id,
-      seed: 0,
-      config: {},
-    });
+    const run = queueBprRun(s, ds.id);
     // Another process takes the write lock, writes, and commits a second later. A deferred
     // transaction would read a snapshot, wait for the lock, and then fail (SQLITE_BUSY_SNAPSHOT:
     // "database is locked") because that snapshot is stale; an immediate one waits first.
