@@ -121,6 +121,7 @@ export class Api {
       },
       'runs.cancel': (r) => runner.cancel(r.id),
       'runs.resume': (r) => runner.resume(r.id),
+      'runs.extend': ({ id, ...limits }) => runner.extend(id, limits),
       'runs.rerun': (r) => requeue(getRun(store, r.id)),
       'runs.delete': (r) => {
         deleteRun(store, r.id);

@@ -43,14 +43,17 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const SEED_MAX = 2 ** 31 - 1;
 
+/** When training stops: the only settings a finished run can be extended in. */
+const stoppingLimits = { maxEpochs: int(1, 100_000), patience: int(1, 100_000) };
+
 /** Optimisation and protocol settings shared by training and distillation runs. */
 export const settingsShape = {
   lr: z.number().positive().max(10).default(1e-3),
   reg: z.number().min(0).max(10).default(1e-3),
   batch: int(1, 1_000_000).default(1024),
   neg: int(1, 100).default(1),
-  maxEpochs: int(1, 100_000).default(1000),
-  patience: int(1, 100_000).default(20),
+  maxEpochs: stoppingLimits.maxEpochs.default(1000),
+  patience: stoppingLimits.patience.default(20),
   candidates: int(1, 100_000).default(499),
   ties: z.enum(['against', 'list-order']).default('against'),
   label: z.string().max(200).optional(),
@@ -431,6 +434,13 @@ export const REQUESTS = {
   'runs.distill': DistillConfigSchema,
   'runs.cancel': z.object({ id: runId }).strict(),
   'runs.resume': z.object({ id: runId }).strict(),
+  'runs.extend': z
+    .object({
+      id: runId,
+      patience: stoppingLimits.patience.optional(),
+      maxEpochs: stoppingLimits.maxEpochs.optional(),
+    })
+    .strict(),
   'runs.rerun': z.object({ id: runId }).strict(),
   'runs.delete': z.object({ id: runId }).strict(),
   'queue.configure': z.object({ concurrency: int(1, 16) }).strict(),
@@ -481,6 +491,7 @@ export interface Responses {
   'runs.distill': { queued: number[] };
   'runs.cancel': RunInfo;
   'runs.resume': RunInfo;
+  'runs.extend': RunInfo;
   'runs.rerun': { queued: number[] };
   'runs.delete': { deleted: number };
   'queue.configure': { concurrency: number };

@@ -7,7 +7,8 @@ import { MODEL_NAMES } from '../engine/models/registry';
 import { queueDistill, runDistill } from '../ops/distill';
 import { DISTILL_METHODS, TA_SOURCES } from '../ops/distill-config';
 import { exportGates } from '../ops/gates';
-import { cancelRunningRun, resumeRun } from '../ops/resume';
+import type { TrainListener, TrainOutcome } from '../ops/execute';
+import { cancelRunningRun, extendRun, resumeRun, type ExtensionLimits } from '../ops/resume';
 import { queueTraining, runTraining } from '../ops/train';
 import { getEpochs, getRun, listRuns } from '../store/runs';
 import { intArg, numArg, type CliContext } from './context';
@@ -183,7 +184,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       },
     );
 
-  const runs = program.command('runs').description('inspect, cancel and resume runs');
+  const runs = program.command('runs').description('inspect, cancel, resume and extend runs');
   runs
     .command('list')
     .description('list runs')
@@ -228,17 +229,38 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       cancelRunningRun(openStore(), intArg('run id', 1)(id));
       io.err(`asked run #${id} to stop at its next batch`);
     });
-  runs
-    .command('resume <id>')
-    .description('continue an interrupted or failed run from its last checkpoint')
-    .addOption(new Option('--backend <b>', 'compute backend').choices(BACKENDS))
-    .option('--json', 'print one JSON document')
-    .action(async (id: string, o: { json?: boolean; backend?: BackendChoice }) => {
-      const { run, backend } = await withProgress(o.json, (l) =>
-        resumeRun(openStore(), intArg('run id', 1)(id), l, o.backend),
-      );
-      emit(!!o.json, { ...runView(run), backend: backend.name }, () => runSummary(run));
-    });
+  type ContinueFlags = { json?: boolean; backend?: BackendChoice } & ExtensionLimits;
+  /** A command that trains a stored run further in this process and prints it when it ends. */
+  const continuing = (
+    spec: string,
+    description: string,
+    go: (id: number, o: ContinueFlags, l: TrainListener) => Promise<TrainOutcome>,
+  ) =>
+    runs
+      .command(spec)
+      .description(description)
+      .addOption(new Option('--backend <b>', 'compute backend').choices(BACKENDS))
+      .option('--json', 'print one JSON document')
+      .action(async (id: string, o: ContinueFlags) => {
+        const { run, backend } = await withProgress(o.json, (l) =>
+          go(intArg('run id', 1)(id), o, l),
+        );
+        emit(!!o.json, { ...runView(run), backend: backend.name }, () => runSummary(run));
+      });
+  continuing(
+    'resume <id>',
+    'continue an interrupted or failed run from its last checkpoint',
+    (id, o, l) => resumeRun(openStore(), id, l, o.backend),
+  );
+  continuing(
+    'extend <id>',
+    'train a completed or cancelled run further from its last epoch, with a larger patience or ' +
+      'epoch limit (its epochs then equal those of a run started with them)',
+    (id, o, l) =>
+      extendRun(openStore(), id, { patience: o.patience, maxEpochs: o.maxEpochs }, l, o.backend),
+  )
+    .option('--patience <n>', 'new early-stopping patience (epochs)', intArg('--patience', 1))
+    .option('--max-epochs <n>', 'new maximum epochs', intArg('--max-epochs', 1));
   runs
     .command('show <id>')
     .description('show one run with its configuration and epochs')

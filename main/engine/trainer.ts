@@ -73,9 +73,10 @@ export interface FitHooks {
   onEpoch?(r: EpochReport): void | Promise<void>;
   /**
    * After each epoch; `state()` builds the (large) resumable state only when asked; `isBest` says
-   * the epoch just improved validation H@5.
+   * the epoch just improved validation H@5, `isLast` that training stops after it (patience or
+   * the epoch limit), so its state is what a later extension continues from.
    */
-  onCheckpoint?(state: () => FitState, isBest: boolean): void;
+  onCheckpoint?(state: () => FitState, isBest: boolean, isLast: boolean): void;
   shouldStop?(): boolean;
   /** After every batch (cheap: called ~100 times per epoch on CiteULike). */
   onBatch?(epoch: number, done: number, total: number): void;
@@ -224,8 +225,13 @@ export async function fit(
       bestEpoch,
       bestValidH5: best!.valid.H5,
     });
-    hooks.onCheckpoint?.(() => state(epoch + 1), bestEpoch === epoch);
-    if (sinceBest >= opts.patience) {
+    const patienceSpent = sinceBest >= opts.patience;
+    hooks.onCheckpoint?.(
+      () => state(epoch + 1),
+      bestEpoch === epoch,
+      patienceSpent || epoch + 1 >= opts.maxEpochs,
+    );
+    if (patienceSpent) {
       stoppedBy = 'patience';
       break;
     }

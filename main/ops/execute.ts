@@ -173,11 +173,14 @@ export async function executeRun(
         onBatch: (epoch, batch, batches) =>
           sink({ type: 'progress', runId, epoch, batch, batches }),
         shouldStop: () => listener.shouldStop?.() ?? false,
-        onCheckpoint: (state, isBest) => {
+        onCheckpoint: (state, isBest, isLast) => {
           const start = performance.now();
           const since = start - lastCheckpoint;
-          const due = since >= CHECKPOINT_COST_FACTOR * checkpointCost;
-          if (!due && !(isBest && since >= BEST_CHECKPOINT_COST_FACTOR * checkpointCost)) return;
+          const due =
+            isLast ||
+            since >= CHECKPOINT_COST_FACTOR * checkpointCost ||
+            (isBest && since >= BEST_CHECKPOINT_COST_FACTOR * checkpointCost);
+          if (!due) return;
           sink({ type: 'checkpoint', runId, file: writeCheckpoint(store.home, runId, state()) });
           lastCheckpoint = performance.now();
           checkpointCost = lastCheckpoint - start;

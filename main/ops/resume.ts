@@ -1,6 +1,8 @@
 import { InputError } from '../errors';
 import type { BackendChoice } from '../engine/backend';
+import { checkpointProgress } from '../store/checkpoints';
 import type { Store } from '../store/db';
+import { reopenRun, runsBuiltFrom } from '../store/queue';
 import { getRun, reapInterrupted, runPid, type RunRow } from '../store/runs';
 import { requireCompleted, runDistill, trainNow } from './distill';
 import type { TrainListener, TrainOutcome } from './execute';
@@ -44,6 +46,94 @@ export async function resumeRun(
       `run #${run.id} is ${run.status}; only interrupted or failed runs can be resumed`,
     );
   }
+  return executeStoredRun(store, run, listener, { backend });
+}
+
+/** New stopping rules for a finished run; what is left out stays as it was. */
+export interface ExtensionLimits {
+  patience?: number;
+  maxEpochs?: number;
+}
+
+const LIMIT_NAMES = { patience: 'patience', maxEpochs: 'the epoch limit' };
+
+/**
+ * Checks that a completed or cancelled run can train further under `limits` and reopens it with
+ * them as `status`. Patience and the epoch limit only decide when training stops, and can only
+ * grow, so the extended run's epochs equal those of a run started with the new limits.
+ */
+export function reopenForExtension(
+  store: Store,
+  runId: number,
+  limits: ExtensionLimits,
+  status: 'queued' | 'interrupted',
+): RunRow {
+  reapInterrupted(store);
+  return store.write(() => {
+    const run = getRun(store, runId);
+    const name = `run #${run.id}`;
+    if (run.status !== 'completed' && run.status !== 'cancelled') {
+      const hint =
+        run.status === 'interrupted' || run.status === 'failed' ? '; resume it instead' : '';
+      throw new InputError(
+        `${name} is ${run.status}; only completed or cancelled runs can be extended${hint}`,
+      );
+    }
+    const at = checkpointProgress(store, run.id);
+    if (!at)
+      throw new InputError(
+        `${name} kept no training state to continue from (it finished before runs kept their ` +
+          'last checkpoint, or was cancelled before its first one); train it again with the new ' +
+          'limits instead: the same seed replays the same epochs',
+      );
+    const built = runsBuiltFrom(store, run.id);
+    if (built.length > 0)
+      throw new InputError(
+        `${name} is a source of run${built.length > 1 ? 's' : ''} ` +
+          `${built.map((u) => `#${u}`).join(', ')}; extending it would change what ` +
+          `${built.length > 1 ? 'they were' : 'it was'} built from, so train it again with the ` +
+          'new limits instead',
+      );
+    const was = {
+      patience: run.config.patience as number,
+      maxEpochs: run.config.maxEpochs as number,
+    };
+    const next = {
+      patience: limits.patience ?? was.patience,
+      maxEpochs: limits.maxEpochs ?? was.maxEpochs,
+    };
+    for (const k of ['patience', 'maxEpochs'] as const) {
+      if (next[k] < was[k])
+        throw new InputError(
+          `${name}: ${LIMIT_NAMES[k]} can only grow (it is ${was[k]}): a smaller one could have ` +
+            'stopped the run earlier than it did',
+        );
+    }
+    if (at.epochsDone >= next.maxEpochs)
+      throw new InputError(
+        `${name} has trained ${at.epochsDone} epochs, its limit; give a larger epoch limit`,
+      );
+    if (at.sinceBest >= next.patience)
+      throw new InputError(
+        `${name} went ${at.sinceBest} epoch${at.sinceBest > 1 ? 's' : ''} past its best ` +
+          `(epoch ${at.bestEpoch + 1}), its patience; give a patience above ${at.sinceBest}`,
+      );
+    return reopenRun(store, run.id, { ...run.config, ...next }, status);
+  });
+}
+
+/**
+ * Continues a completed or cancelled run in this process from its last checkpoint under larger
+ * limits (an early-stopped run whose validation curve dips before it rises, as SGL's does).
+ */
+export async function extendRun(
+  store: Store,
+  runId: number,
+  limits: ExtensionLimits,
+  listener: TrainListener = {},
+  backend?: BackendChoice,
+): Promise<TrainOutcome> {
+  const run = reopenForExtension(store, runId, limits, 'interrupted');
   return executeStoredRun(store, run, listener, { backend });
 }
 

@@ -1,9 +1,4 @@
-import {
-  recordArtifact,
-  removeFiles,
-  unrecordArtifact,
-  type ArtifactFile,
-} from '../store/artifacts';
+import { recordArtifact, type ArtifactFile } from '../store/artifacts';
 import { commitCheckpoint } from '../store/checkpoints';
 import type { Store } from '../store/db';
 import {
@@ -76,14 +71,11 @@ export function applyRunEvent(store: Store, e: RunEvent): void {
     case 'checkpoint':
       return commitCheckpoint(store, e.runId, e.file);
     case 'finished': {
-      const owner = { runId: e.runId };
-      const stale = store.write(() => {
-        for (const f of e.files) recordArtifact(store, owner, f);
-        const resume = unrecordArtifact(store, owner, 'resume');
+      // The last checkpoint stays: it is what `extendRun` continues from.
+      store.write(() => {
+        for (const f of e.files) recordArtifact(store, { runId: e.runId }, f);
         finishRun(store, e.runId, e);
-        return resume;
       });
-      removeFiles([stale]);
       return;
     }
     case 'stopped':

@@ -1,5 +1,5 @@
 import type { Progress } from '../contract';
-import { cancelRunningRun } from '../ops/resume';
+import { cancelRunningRun, reopenForExtension, type ExtensionLimits } from '../ops/resume';
 import { applyRunEvent, type RunEvent } from '../ops/run-events';
 import type { Store } from '../store/db';
 import {
@@ -135,6 +135,14 @@ export class Runner {
   /** Queues an interrupted or failed run again; it continues from its last checkpoint. */
   resume(id: number): RunRow {
     const run = requeueRun(this.store, id);
+    this.emitRun(id);
+    this.schedule();
+    return run;
+  }
+
+  /** Queues a completed or cancelled run under larger limits; it continues from its last state. */
+  extend(id: number, limits: ExtensionLimits): RunRow {
+    const run = reopenForExtension(this.store, id, limits, 'queued');
     this.emitRun(id);
     this.schedule();
     return run;

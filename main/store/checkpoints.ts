@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metrics } from '../engine/metrics';
 import type { FitState } from '../engine/trainer';
-import { readArrayFile, type TypedArray } from './array-file';
+import { readArrayFile, readArrayHeader, type TypedArray } from './array-file';
 import {
   findArtifact,
   recordArtifact,
@@ -114,4 +114,15 @@ export function loadCheckpoint(store: Store, runId: number): FitState | undefine
     trainSeconds: m.trainSeconds,
     evalSeconds: m.evalSeconds,
   };
+}
+
+/** Where a run's last checkpoint stands, read from its header alone. */
+export function checkpointProgress(
+  store: Store,
+  runId: number,
+): Pick<CheckpointMeta, 'epochsDone' | 'bestEpoch' | 'sinceBest'> | undefined {
+  const a = findArtifact(store, { runId }, 'resume');
+  if (!a) return undefined;
+  const m = readArrayHeader(join(store.home, a.path)).meta as unknown as CheckpointMeta;
+  return { epochsDone: m.epochsDone, bestEpoch: m.bestEpoch, sinceBest: m.sinceBest };
 }

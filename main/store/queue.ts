@@ -79,6 +79,43 @@ export function requeueRun(store: Store, id: number): RunRow {
   return getRun(store, id);
 }
 
+/**
+ * Runs that have started training from `runId`: its students, runs it guided (a TAKD link, a DGKD
+ * TA) and HyperKDMA runs it served as a pretrained TA. Queued ones are not among them: they will
+ * use whatever the run is when they start.
+ */
+export function runsBuiltFrom(store: Store, runId: number): number[] {
+  const rows = store.db
+    .prepare(
+      `SELECT r.id FROM runs r WHERE r.id != @id AND r.started_at IS NOT NULL AND (
+         r.teacher_run_id = @id
+         OR EXISTS (SELECT 1 FROM json_each(r.config_json, '$.guideRuns') WHERE value = @id)
+         OR EXISTS (SELECT 1 FROM json_each(r.config_json, '$.pretrainedTaRuns') WHERE value = @id))
+       ORDER BY r.id`,
+    )
+    .all({ id: runId }) as { id: number }[];
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Gives a finished run a new configuration and puts it back as `status` (queued for the runner,
+ * interrupted for a process about to continue it), in one transaction: a crash in between leaves a
+ * run that resumes under the new configuration, never old results under it.
+ */
+export function reopenRun(
+  store: Store,
+  id: number,
+  config: Record<string, unknown>,
+  status: Extract<RunStatus, 'queued' | 'interrupted'>,
+): RunRow {
+  store.db
+    .prepare(
+      `UPDATE runs SET config_json = ?, status = ?, finished_at = NULL, error = NULL WHERE id = ?`,
+    )
+    .run(JSON.stringify(config), status, id);
+  return getRun(store, id);
+}
+
 /** Cancels a run that has not started. */
 export function cancelQueuedRun(store: Store, id: number): boolean {
   return (

@@ -223,5 +223,25 @@ describe('workbench in a browser', () => {
     await expect
       .poll(() => page.locator('[data-testid=runs]').innerText(), { timeout: 10_000 })
       .toContain('from-cli');
+
+    // It stopped at its epoch limit; train it further from its page.
+    const { runs } = (await api('runs.list', {})) as {
+      runs: { id: number; label: string; epochsRun: number; status: string }[];
+    };
+    const id = runs.find((x) => x.label === 'from-cli')!.id;
+    await page.click(`a[href="#/run/${id}"]`);
+    expect(await page.locator('input[name=extendMaxEpochs]').inputValue()).toBe('4');
+    await page.getByRole('button', { name: 'Continue training' }).click();
+    await expect
+      .poll(
+        async () =>
+          (await api('runs.get', { id })) as { run: { status: string; epochsRun: number } },
+        {
+          timeout: 30_000,
+        },
+      )
+      .toMatchObject({ run: { status: 'completed', epochsRun: 4 } });
+    await expect.poll(() => page.locator('h2 [data-testid=status]').innerText()).toBe('completed');
+    await shot('run-extended');
   }, 60_000);
 });

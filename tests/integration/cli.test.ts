@@ -125,6 +125,8 @@ describe('hkd CLI end to end', () => {
       'best.hkda',
       'embeddings.hkda',
       'ranks.hkda',
+      // The state after its last epoch, to extend it from; earlier checkpoints are gone.
+      `resume-${train.epochs}.hkda`,
     ]);
 
     const listed = json(await hkd(home, 'dataset', 'list', '--json'));

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../main/data/rng';
 import { synthDataset } from '../../main/ops/datasets';
-import { resumeRun } from '../../main/ops/resume';
+import { extendRun, resumeRun } from '../../main/ops/resume';
 import { runTraining } from '../../main/ops/train';
 import { runCli } from '../../main/cli/program';
 import { runDistill } from '../../main/ops/distill';
+import { listArtifacts, unrecordArtifact } from '../../main/store/artifacts';
+import { checkpointProgress } from '../../main/store/checkpoints';
 import { Store } from '../../main/store/db';
 import { getEpochs, getRun, listRuns, reapInterrupted } from '../../main/store/runs';
 import { tempDir } from '../support/tmp';
@@ -167,5 +169,93 @@ describe('crash-safe runs', () => {
     await expect(resumeRun(store, id)).rejects.toThrow(/is completed; only interrupted or failed/);
     store.close();
     baseline.close();
+  });
+});
+
+describe('extending a finished run', () => {
+  const sameArtifacts = (a: Store, aId: number, b: Store, bId: number) => {
+    const hashes = (s: Store, id: number) =>
+      listArtifacts(s, id)
+        .filter((f) => f.kind !== 'resume')
+        .map((f) => [f.kind, f.sha256]);
+    expect(hashes(a, aId)).toEqual(hashes(b, bId));
+  };
+
+  it('continues an early-stopped run to exactly the run started with the larger limits', async () => {
+    const wide = { ...TRAIN, maxEpochs: 14, patience: 4 };
+    const baseline = freshStore();
+    const want = (await runTraining(baseline, wide)).run;
+    const store = freshStore();
+    const short = (await runTraining(store, { ...wide, patience: 1, maxEpochs: 6 })).run;
+    // Patience 1 stops it at its first epoch without a better validation H@5, before the limit.
+    expect(short.status).toBe('completed');
+    // Its last epoch's state is kept, whatever the checkpoint schedule skipped.
+    expect(checkpointProgress(store, short.id)?.epochsDone).toBe(short.epochsRun);
+
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: () => {}, tty: false };
+    const argvExtend = ['runs', 'extend', String(short.id), '--patience', '4', '--json'];
+    expect(await runCli(['--home', store.home, ...argvExtend, '--max-epochs', '14'], io)).toBe(0);
+    expect(JSON.parse(out.join(''))).toMatchObject({ runId: short.id, status: 'completed' });
+    const extended = getRun(store, short.id);
+    expect(extended.config).toMatchObject({ patience: 4, maxEpochs: 14 });
+    expect(strip(getEpochs(store, short.id))).toEqual(strip(getEpochs(baseline, want.id)));
+    expect(extended.summary).toEqual(want.summary);
+    expect(extended.epochsRun).toBe(want.epochsRun);
+    sameArtifacts(store, short.id, baseline, want.id);
+    store.close();
+    baseline.close();
+  });
+
+  it('continues a run that hit its epoch limit, and a cancelled one from its last checkpoint', async () => {
+    const baseline = freshStore();
+    const want = (await runTraining(baseline, TRAIN)).run;
+    const store = freshStore();
+    const first = (await runTraining(store, { ...TRAIN, maxEpochs: 4 })).run;
+    expect(first.epochsRun).toBe(4);
+    const extended = (await extendRun(store, first.id, { maxEpochs: TRAIN.maxEpochs })).run;
+    expect(strip(getEpochs(store, first.id))).toEqual(strip(getEpochs(baseline, want.id)));
+    expect(extended.summary).toEqual(want.summary);
+    sameArtifacts(store, first.id, baseline, want.id);
+
+    let epochs = 0;
+    const cancelled = (
+      await runTraining(store, TRAIN, { shouldStop: () => epochs >= 3, onEpoch: () => epochs++ })
+    ).run;
+    expect(cancelled.status).toBe('cancelled');
+    const continued = (await extendRun(store, cancelled.id, {})).run;
+    expect(continued.status).toBe('completed');
+    expect(strip(getEpochs(store, cancelled.id))).toEqual(strip(getEpochs(baseline, want.id)));
+    store.close();
+    baseline.close();
+  });
+
+  it('refuses, saying why, what it cannot continue exactly', async () => {
+    const store = freshStore();
+    const teacher = (await runTraining(store, { ...TRAIN, maxEpochs: 3, label: 'teacher' })).run;
+    const lone = (await runTraining(store, { ...TRAIN, maxEpochs: 3 })).run;
+    await expect(extendRun(store, lone.id, {})).rejects.toThrow(/has trained 3 epochs, its limit/);
+    const impatient = (await runTraining(store, { ...TRAIN, patience: 1 })).run;
+    expect(impatient.epochsRun).toBeLessThan(TRAIN.maxEpochs);
+    await expect(extendRun(store, impatient.id, {})).rejects.toThrow(
+      /went 1 epoch past its best \(epoch \d+\), its patience; give a patience above 1/,
+    );
+    await expect(extendRun(store, lone.id, { maxEpochs: 2 })).rejects.toThrow(
+      /the epoch limit can only grow \(it is 3\)/,
+    );
+    await runDistill(store, { ...DISTILL, maxEpochs: 2 });
+    await expect(extendRun(store, teacher.id, { maxEpochs: 5 })).rejects.toThrow(
+      new RegExp(
+        `run #${teacher.id} is a source of run #${impatient.id + 1}; extending it would change`,
+      ),
+    );
+    // A run that finished before runs kept their last checkpoint.
+    store.write(() => unrecordArtifact(store, { runId: lone.id }, 'resume'));
+    await expect(extendRun(store, lone.id, { maxEpochs: 5 })).rejects.toThrow(
+      /kept no training state to continue from/,
+    );
+    // Nothing was changed by a refusal.
+    expect(getRun(store, lone.id)).toMatchObject({ status: 'completed', config: { maxEpochs: 3 } });
+    store.close();
   });
 });

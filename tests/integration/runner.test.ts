@@ -96,7 +96,7 @@ describe('runner', () => {
     for (const r of runs) {
       expect(getEpochs(s, r.id)).toHaveLength(r.epochsRun);
       const kinds = listArtifacts(s, r.id).map((a) => a.kind);
-      expect(kinds.sort()).toEqual(['checkpoint', 'embeddings', 'ranks']);
+      expect(kinds.sort()).toEqual(['checkpoint', 'embeddings', 'ranks', 'resume']);
       for (const a of listArtifacts(s, r.id)) expect(existsSync(join(s.home, a.path))).toBe(true);
     }
     expect(seen).toContain('4:completed');
@@ -202,6 +202,23 @@ describe('runner', () => {
     expect(strip(last, id)).toEqual(strip(baseline, want.id));
     expect(getRun(last, id).summary).toEqual(want.summary);
   }, 300_000);
+
+  it('extends a completed run in a trainer process to the run started with the larger limit', async () => {
+    const baseline = freshStore();
+    const want = (await runTraining(baseline, TEACHER)).run;
+    const s = freshStore();
+    const run = queueTraining(s, { ...TEACHER, maxEpochs: 3 });
+    const runner = new Runner(s, { launch: forkTrainer(TRAINER) });
+    runner.start();
+    await runner.whenIdle();
+    expect(getRun(s, run.id)).toMatchObject({ status: 'completed', epochsRun: 3 });
+    expect(runner.extend(run.id, { maxEpochs: TEACHER.maxEpochs }).status).toBe('queued');
+    await runner.whenIdle();
+    expect(getRun(s, run.id)).toMatchObject({ status: 'completed', summary: want.summary });
+    expect(strip(s, run.id)).toEqual(strip(baseline, want.id));
+    expect(() => runner.extend(run.id, {})).toThrow(/has trained 8 epochs, its limit/);
+    expect(integrity(s)).toBe('ok');
+  }, 120_000);
 
   it('cancels queued runs at once, running ones at a batch boundary, and kills a hung trainer', async () => {
     const s = freshStore();

@@ -120,6 +120,9 @@ export class Workbench {
     switch (e.type) {
       case 'run': {
         const i = this.runs.findIndex((r) => r.id === e.run.id);
+        // A run that starts again (resumed, extended) recomputes the epochs after its checkpoint.
+        const restarts = e.run.status === 'running' && this.runs[i]?.status !== 'running';
+        if (restarts && this.epochs[e.run.id]) void this.loadEpochs(e.run.id);
         this.runs = i < 0 ? [...this.runs, e.run] : this.runs.with(i, e.run);
         if (e.run.status !== 'running') delete this.progress[e.run.id];
         return;
