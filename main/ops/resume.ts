@@ -55,6 +55,13 @@ export interface ExtensionLimits {
   maxEpochs?: number;
 }
 
+/** TAKD links, DGKD TAs or pretrained TAs: runs a distillation trained with its own limits. */
+function trainedPrerequisites(run: RunRow): number[] {
+  const guides = (run.config.guideRuns as number[] | undefined) ?? [];
+  const pretrained = (run.config.pretrainedTaRuns as number[] | undefined) ?? [];
+  return [...guides.filter((g) => g !== run.teacherRunId), ...pretrained];
+}
+
 const LIMIT_NAMES = { patience: 'patience', maxEpochs: 'the epoch limit' };
 
 /**
@@ -93,6 +100,14 @@ export function reopenForExtension(
           `${built.map((u) => `#${u}`).join(', ')}; extending it would change what ` +
           `${built.length > 1 ? 'they were' : 'it was'} built from, so train it again with the ` +
           'new limits instead',
+      );
+    const own = trainedPrerequisites(run);
+    if (own.length > 0)
+      throw new InputError(
+        `${name} learned through runs trained with its own patience and epoch limit ` +
+          `(${own.map((u) => `#${u}`).join(', ')}: TAKD links, DGKD or pretrained TAs), so a run ` +
+          'started with larger ones would differ from the start; train it again with the new ' +
+          'limits instead',
       );
     const was = {
       patience: run.config.patience as number,

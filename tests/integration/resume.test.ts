@@ -249,6 +249,13 @@ describe('extending a finished run', () => {
         `run #${teacher.id} is a source of run #${impatient.id + 1}; extending it would change`,
       ),
     );
+    // A TAKD run's links were trained with its limits: larger ones would change them too.
+    const takd = (await runDistill(store, { ...DISTILL, method: 'TAKD-DE', maxEpochs: 2 })).run;
+    await expect(extendRun(store, takd.id, { maxEpochs: 3 })).rejects.toThrow(
+      new RegExp(
+        `learned through runs trained with its own patience and epoch limit \\(#${takd.id - 1}:`,
+      ),
+    );
     // A run that finished before runs kept their last checkpoint.
     store.write(() => unrecordArtifact(store, { runId: lone.id }, 'resume'));
     await expect(extendRun(store, lone.id, { maxEpochs: 5 })).rejects.toThrow(
