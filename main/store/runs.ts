@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type {
   EpochInfo as EpochRecord,
   Metrics,
@@ -212,9 +213,22 @@ export function getEpochs(store: Store, runId: number): EpochRecord[] {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !zombie(pid);
+}
+
+/**
+ * A killed trainer stays a zombie until its parent reaps it, and a container's PID 1 may never do
+ * so; it still answers signal 0. Linux says so in /proc (the state after the command's ')').
+ */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
   }
 }
 

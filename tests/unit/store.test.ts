@@ -24,7 +24,14 @@ import {
 } from '../../main/store/datasets';
 import { MIGRATIONS } from '../../main/store/migrations';
 import { claimNextRun } from '../../main/store/queue';
-import { createRun, getEpochs, getRun, markRunning, recordEpoch } from '../../main/store/runs';
+import {
+  createRun,
+  getEpochs,
+  getRun,
+  markRunning,
+  reapInterrupted,
+  recordEpoch,
+} from '../../main/store/runs';
 import { getOrCreateSplit } from '../../main/store/splits';
 import { tempDir } from '../support/tmp';
 
@@ -215,4 +222,26 @@ describe('store shared by processes', () => {
     await new Promise((r) => holder.on('exit', r));
     s.close();
   });
+
+  it.runIf(process.platform === 'linux')(
+    'a trainer killed but not yet reaped (a zombie) counts as gone',
+    async () => {
+      const s = new Store(tempDir());
+      const ds = insert(s, 'ds');
+      const run = queueBprRun(s, ds.id);
+      // `sh` forks a short sleep and becomes a long one that never reaps it: a zombie for 5 s.
+      const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 5'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', r)));
+      const { splitId } = getOrCreateSplit(s, ds.id, loadDataset(s, ds), 0, 499);
+      markRunning(s, run.id, { splitId, backend: 'wasm', device: 'cpu', pid });
+      expect(reapInterrupted(s)).toEqual([]);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      expect(reapInterrupted(s)).toEqual([run.id]);
+      parent.kill();
+      s.close();
+    },
+  );
 });
