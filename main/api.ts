@@ -15,6 +15,7 @@ import { peekFile, synthDataset } from './ops/datasets';
 import { queueDistill } from './ops/distill';
 import { entityGates } from './ops/gates';
 import { comparePaired, entityDetail, gatesRows, gatesSummary, lineage } from './ops/inspect';
+import { discardTrainingState } from './ops/resume';
 import { queueTraining } from './ops/train';
 import type { Jobs } from './runner/jobs';
 import type { Runner } from './runner/runner';
@@ -122,6 +123,7 @@ export class Api {
       'runs.cancel': (r) => runner.cancel(r.id),
       'runs.resume': (r) => runner.resume(r.id),
       'runs.extend': ({ id, ...limits }) => runner.extend(id, limits),
+      'runs.discardState': (r) => ({ freedBytes: discardTrainingState(store, r.id) }),
       'runs.rerun': (r) => requeue(getRun(store, r.id)),
       'runs.delete': (r) => {
         deleteRun(store, r.id);

@@ -441,6 +441,7 @@ export const REQUESTS = {
       maxEpochs: stoppingLimits.maxEpochs.optional(),
     })
     .strict(),
+  'runs.discardState': z.object({ id: runId }).strict(),
   'runs.rerun': z.object({ id: runId }).strict(),
   'runs.delete': z.object({ id: runId }).strict(),
   'queue.configure': z.object({ concurrency: int(1, 16) }).strict(),
@@ -492,6 +493,7 @@ export interface Responses {
   'runs.cancel': RunInfo;
   'runs.resume': RunInfo;
   'runs.extend': RunInfo;
+  'runs.discardState': { freedBytes: number };
   'runs.rerun': { queued: number[] };
   'runs.delete': { deleted: number };
   'queue.configure': { concurrency: number };

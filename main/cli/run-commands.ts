@@ -8,7 +8,13 @@ import { queueDistill, runDistill } from '../ops/distill';
 import { DISTILL_METHODS, TA_SOURCES } from '../ops/distill-config';
 import { exportGates } from '../ops/gates';
 import type { TrainListener, TrainOutcome } from '../ops/execute';
-import { cancelRunningRun, extendRun, resumeRun, type ExtensionLimits } from '../ops/resume';
+import {
+  cancelRunningRun,
+  discardTrainingState,
+  extendRun,
+  resumeRun,
+  type ExtensionLimits,
+} from '../ops/resume';
 import { queueTraining, runTraining } from '../ops/train';
 import { getEpochs, getRun, listRuns } from '../store/runs';
 import { intArg, numArg, type CliContext } from './context';
@@ -261,6 +267,13 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
   )
     .option('--patience <n>', 'new early-stopping patience (epochs)', intArg('--patience', 1))
     .option('--max-epochs <n>', 'new maximum epochs', intArg('--max-epochs', 1));
+  runs
+    .command('discard-state <id>')
+    .description('delete the checkpoint a finished run keeps to be extended (~4× its parameters)')
+    .action((id: string) => {
+      const freed = discardTrainingState(openStore(), intArg('run id', 1)(id));
+      io.err(`freed ${(freed / 1e6).toFixed(1)} MB; run #${id} can no longer be extended`);
+    });
   runs
     .command('show <id>')
     .description('show one run with its configuration and epochs')

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { InputError } from '../errors';
 import type { BackendChoice } from '../engine/backend';
+import { findArtifact, removeFiles, unrecordArtifact } from '../store/artifacts';
 import { checkpointProgress } from '../store/checkpoints';
 import type { Store } from '../store/db';
 import { reopenRun, runsBuiltFrom } from '../store/queue';
@@ -150,6 +152,26 @@ export async function extendRun(
 ): Promise<TrainOutcome> {
   const run = reopenForExtension(store, runId, limits, 'interrupted');
   return executeStoredRun(store, run, listener, { backend });
+}
+
+/**
+ * Deletes the checkpoint a completed or cancelled run keeps to be extended (~4× its parameters);
+ * returns the bytes freed. Interrupted and failed runs keep theirs: it is what resumes them.
+ */
+export function discardTrainingState(store: Store, runId: number): number {
+  const gone = store.write(() => {
+    const run = getRun(store, runId);
+    if (run.status !== 'completed' && run.status !== 'cancelled')
+      throw new InputError(
+        `run #${run.id} is ${run.status}; only a completed or cancelled run's state can be discarded`,
+      );
+    const a = findArtifact(store, { runId }, 'resume');
+    if (!a) throw new InputError(`run #${run.id} keeps no training state`);
+    unrecordArtifact(store, { runId }, 'resume');
+    return a;
+  });
+  removeFiles([join(store.home, gone.path)]);
+  return gone.bytes;
 }
 
 /**

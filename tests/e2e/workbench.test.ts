@@ -243,5 +243,13 @@ describe('workbench in a browser', () => {
       .toMatchObject({ run: { status: 'completed', epochsRun: 4 } });
     await expect.poll(() => page.locator('h2 [data-testid=status]').innerText()).toBe('completed');
     await shot('run-extended');
+    // Its kept checkpoint can be discarded to free the disk; then it can no longer be extended.
+    await page.getByRole('button', { name: /Discard state \(\d+ kB\)/ }).click();
+    await expect
+      .poll(() => page.locator('section[aria-label=Extend]').innerText())
+      .toContain('kept no training state');
+    expect(await page.locator('section[aria-label="Artifacts and log"]').innerText()).not.toContain(
+      'resume',
+    );
   }, 60_000);
 });

@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../main/data/rng';
 import { synthDataset } from '../../main/ops/datasets';
-import { extendRun, resumeRun } from '../../main/ops/resume';
+import { discardTrainingState, extendRun, resumeRun } from '../../main/ops/resume';
 import { runTraining } from '../../main/ops/train';
 import { runCli } from '../../main/cli/program';
 import { runDistill } from '../../main/ops/distill';
-import { listArtifacts, unrecordArtifact } from '../../main/store/artifacts';
+import { listArtifacts } from '../../main/store/artifacts';
 import { checkpointProgress } from '../../main/store/checkpoints';
 import { Store } from '../../main/store/db';
 import { getEpochs, getRun, listRuns, reapInterrupted } from '../../main/store/runs';
@@ -256,8 +257,11 @@ describe('extending a finished run', () => {
         `learned through runs trained with its own patience and epoch limit \\(#${takd.id - 1}:`,
       ),
     );
-    // A run that finished before runs kept their last checkpoint.
-    store.write(() => unrecordArtifact(store, { runId: lone.id }, 'resume'));
+    // A run whose state was discarded (or that finished before runs kept it).
+    const state = listArtifacts(store, lone.id).find((a) => a.kind === 'resume')!;
+    expect(discardTrainingState(store, lone.id)).toBe(state.bytes);
+    expect(existsSync(join(store.home, state.path))).toBe(false);
+    expect(() => discardTrainingState(store, lone.id)).toThrow(/keeps no training state/);
     await expect(extendRun(store, lone.id, { maxEpochs: 5 })).rejects.toThrow(
       /kept no training state to continue from/,
     );
