@@ -18,7 +18,7 @@ import {
 import { queueTraining, runTraining } from '../ops/train';
 import { getEpochs, getRun, listRuns } from '../store/runs';
 import { intArg, numArg, type CliContext } from './context';
-import { distillView, epochTable, fmt, runSummary, runView, table } from './views';
+import { distillView, epochTable, fmt, ordinal, runSummary, runView, table } from './views';
 
 const { NeuMF: NEUMF, NGCF, SGL } = MODEL_DEFAULTS;
 
@@ -219,7 +219,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
                 r.method ? `${r.model} ${r.method}` : r.model,
                 runView(r).dim,
                 r.epochsRun,
-                r.bestEpoch ?? '-',
+                ordinal(r.bestEpoch),
                 fmt(r.summary?.valid.H5),
                 fmt(r.summary?.test.H5),
                 fmt(r.summary?.test.N5),

@@ -83,10 +83,14 @@ export function datasetSummary(d: DatasetRow): string {
   return `${d.name}: ${s.users} users, ${s.items} items, ${s.interactions} interactions (${s.trainInteractions} for training), density ${s.density.toExponential(3)}`;
 }
 
+/** Epochs are counted from 1 in text, as the progress line and the workbench count them. */
+export const ordinal = (epoch: number | null): string | number =>
+  epoch === null ? '-' : epoch + 1;
+
 export function runSummary(r: RunRow): string {
   return [
     `run #${r.id} ${r.status}: ${r.model}${r.method ? ` ${r.method}` : ''} dim ${runView(r).dim} on ${r.backend ?? '?'} (${r.device ?? '?'})`,
-    `epochs ${r.epochsRun}, best ${r.bestEpoch ?? '-'}; ${fmt(r.trainSecondsPerEpoch, 2)} s/epoch training, ${fmt(r.evalSecondsPerEpoch, 3)} s evaluation`,
+    `epochs ${r.epochsRun}, best ${ordinal(r.bestEpoch)}; ${fmt(r.trainSecondsPerEpoch, 2)} s/epoch training, ${fmt(r.evalSecondsPerEpoch, 3)} s evaluation`,
     `valid ${metricsLine(r.summary?.valid ?? null)}`,
     `test  ${metricsLine(r.summary?.test ?? null)}`,
   ].join('\n');
@@ -103,7 +107,7 @@ export function epochTable(epochs: EpochRecord[]): string {
   return table(
     ['epoch', 'loss', 'valid H@5', 'test H@5', 'train s', ...diag],
     epochs.map((e) => [
-      e.epoch,
+      e.epoch + 1,
       e.losses.total.toFixed(1),
       fmt(e.valid.H5),
       fmt(e.test.H5),
