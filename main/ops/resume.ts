@@ -91,9 +91,9 @@ export function reopenForExtension(
     const at = checkpointProgress(store, run.id);
     if (!at)
       throw new InputError(
-        `${name} kept no training state to continue from (it finished before runs kept their ` +
-          'last checkpoint, or was cancelled before its first one); train it again with the new ' +
-          'limits instead: the same seed replays the same epochs',
+        `${name} kept no training state to continue from (it was discarded, or the run ended ` +
+          'before runs kept their last checkpoint or before its first one); train it again with ' +
+          'the new limits instead: the same seed replays the same epochs',
       );
     const built = runsBuiltFrom(store, run.id);
     if (built.length > 0)
