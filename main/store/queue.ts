@@ -99,8 +99,9 @@ export function runsBuiltFrom(store: Store, runId: number): number[] {
 
 /**
  * Gives a finished run a new configuration and puts it back as `status` (queued for the runner,
- * interrupted for a process about to continue it), in one transaction: a crash in between leaves a
- * run that resumes under the new configuration, never old results under it.
+ * interrupted for a process about to continue it) in one statement: a crash leaves a run that
+ * resumes under the new configuration, never old results under it. Call it inside the transaction
+ * that checked the run may be reopened.
  */
 export function reopenRun(
   store: Store,
