@@ -187,7 +187,10 @@ export function lineage(store: Store, runId: number) {
   const run = getRun(store, runId);
   const ids = [
     ...(run.config.teacher !== undefined ? [['teacher', run.config.teacher]] : []),
-    ...((run.config.guideRuns as number[] | undefined) ?? []).slice(1).map((g) => ['guide', g]),
+    // The teacher heads DGKD's guides but not TAKD's, whose only guide is its last link.
+    ...((run.config.guideRuns as number[] | undefined) ?? [])
+      .filter((g) => g !== run.config.teacher)
+      .map((g) => ['guide', g]),
     ...((run.config.pretrainedTaRuns as number[] | undefined) ?? []).map((g) => [
       'pretrained TA',
       g,

@@ -17,6 +17,7 @@ import { BPR } from '../../main/engine/models/bpr';
 import { trainEpoch } from '../../main/engine/trainer';
 import { entityGates, exportGates } from '../../main/ops/gates';
 import { runDistill } from '../../main/ops/distill';
+import { lineage } from '../../main/ops/inspect';
 import { DISTILL_METHODS } from '../../main/ops/distill-config';
 import { synthDataset } from '../../main/ops/datasets';
 import { runTraining } from '../../main/ops/train';
@@ -272,6 +273,21 @@ describe('distillation runs end to end', () => {
     }
     // TAKD: 2 links each; DGKD: 2 TAs each, the second reusing the first.
     const runs = listRuns(store);
+    const byLabel = (l: string) => runs.find((r) => r.label === l)!.id;
+    const sources = (o: (typeof outcomes)[number]) =>
+      lineage(store, o.run.id).sources.map((s) => [s.role, s.id]);
+    const at = (m: string) => outcomes.find((o) => o.method === m)!;
+    expect(sources(at('DE'))).toEqual([['teacher', teacher.run.id]]);
+    // TAKD learns from its last link only; the teacher is listed as the chain's head.
+    expect(sources(at('TAKD-DE'))).toEqual([
+      ['teacher', teacher.run.id],
+      ['guide', byLabel('TAKD-DE link 8')],
+    ]);
+    expect(sources(at('DGKD-DE'))).toEqual([
+      ['teacher', teacher.run.id],
+      ['guide', byLabel('DGKD-DE TA 12')],
+      ['guide', byLabel('DGKD-DE TA 8')],
+    ]);
     expect(runs.filter((r) => r.label?.startsWith('TAKD-DE link'))).toHaveLength(2);
     expect(runs.filter((r) => r.label?.startsWith('DGKD-DE TA'))).toHaveLength(2);
     expect(runs).toHaveLength(1 + methods.length + 8);
@@ -308,7 +324,10 @@ describe('distillation runs end to end', () => {
       ...common,
     });
     expect(pretrained.run.config).toMatchObject({ taSource: 'pretrained', taDims: [10] });
-    expect((pretrained.run.config.pretrainedTaRuns as number[]).length).toBe(1);
+    expect(sources(pretrained)).toEqual([
+      ['teacher', teacher.run.id],
+      ['pretrained TA', (pretrained.run.config.pretrainedTaRuns as number[])[0]],
+    ]);
 
     const hk = outcomes[2];
     const csv = exportGates(store, hk.run.id, 'csv').trim().split('\n');
