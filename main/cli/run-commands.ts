@@ -16,6 +16,7 @@ import {
   type ExtensionLimits,
 } from '../ops/resume';
 import { queueTraining, runTraining } from '../ops/train';
+import { deleteRun } from '../store/queue';
 import { getEpochs, getRun, listRuns } from '../store/runs';
 import { intArg, numArg, type CliContext } from './context';
 import { distillView, epochTable, fmt, ordinal, runSummary, runView, table } from './views';
@@ -190,7 +191,9 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       },
     );
 
-  const runs = program.command('runs').description('inspect, cancel, resume and extend runs');
+  const runs = program
+    .command('runs')
+    .description('inspect, cancel, resume, extend and delete runs');
   runs
     .command('list')
     .description('list runs')
@@ -273,6 +276,14 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .action((id: string) => {
       const freed = discardTrainingState(openStore(), intArg('run id', 1)(id));
       io.err(`freed ${(freed / 1e6).toFixed(1)} MB; run #${id} can no longer be extended`);
+    });
+  runs
+    .command('delete <id>')
+    .description('delete a run that is not running, with its epochs and files')
+    .action((id: string) => {
+      const run = intArg('run id', 1)(id);
+      deleteRun(openStore(), run);
+      io.err(`deleted run #${run}`);
     });
   runs
     .command('show <id>')

@@ -265,6 +265,16 @@ describe('hkd CLI end to end', () => {
     const noGates = await hkd(home, 'gates', String(teacher.runId));
     expect(noGates.code).toBe(2);
     expect(noGates.err).toMatch(/has no gate weights/);
+    const gone = await hkd(home, 'runs', 'delete', String(shared.runId));
+    expect(gone.code, gone.err).toBe(0);
+    expect(existsSync(join(home, 'runs', String(shared.runId)))).toBe(false);
+    const left = json(await hkd(home, 'runs', 'list', '--json')).map(
+      (r: { runId: number }) => r.runId,
+    );
+    expect(left).toEqual([teacher.runId, student.runId]);
+    const again = await hkd(home, 'runs', 'delete', String(shared.runId));
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(new RegExp(`run #${shared.runId}`));
   });
 
   it('several processes opening a fresh data directory at once all succeed', async () => {
