@@ -182,6 +182,34 @@ describe('workbench in a browser', () => {
     );
     await shot('compare');
 
+    // The paper's results beside a run at its sizes: BPR d = 20 is Table 2's student.
+    const { queued } = (await api('runs.train', {
+      dataset: 'demo',
+      model: 'BPR',
+      dim: 20,
+      maxEpochs: 2,
+      label: 'paper-size student',
+    })) as { queued: number[] };
+    await expect
+      .poll(
+        async () =>
+          ((await api('runs.get', { id: queued[0] })) as { run: { status: string } }).run.status,
+        { timeout: 60_000 },
+      )
+      .toBe('completed');
+    await page.click('nav a[href="#/runs"]');
+    await page.check(`input[aria-label="compare run ${queued[0]}"]`);
+    await page.click('nav a[href="#/compare"]');
+    expect(await page.locator('[data-testid=paper-setting]').inputValue()).toBe('none');
+    expect(await page.locator('[data-testid=paper-row]').count()).toBe(0);
+    await page.selectOption('[data-testid=paper-setting]', 'citeulike');
+    await expect.poll(() => page.locator('[data-testid=paper-row]').count()).toBe(1);
+    expect(await page.locator('[data-testid=paper-row]').innerText()).toMatch(
+      /paper: Student \(Table 2\)\s+0\.4432/,
+    );
+    await shot('compare-paper');
+    await page.click(`button[aria-label="remove run ${queued[0]}"]`);
+
     // TA weights: look up one user and check the bars against the API.
     await page.click('nav a[href="#/gates"]');
     await expect.poll(() => page.locator('[data-testid=heatmap]').count()).toBe(1);

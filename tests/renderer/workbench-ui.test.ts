@@ -4,10 +4,12 @@ import {
   compareTable,
   configDiff,
   recoveredGap,
+  rowLabel,
   toCsv,
   toLatex,
   toMarkdown,
 } from '../../renderer/src/lib/compare';
+import { PAPER_SETTINGS, paperRow, paperSettingFor } from '../../renderer/src/lib/paper-results';
 import { validateRun } from '../../renderer/src/lib/validate';
 
 const metrics = (h5: number) => ({
@@ -97,6 +99,86 @@ describe('comparison table and export', () => {
     expect(tex).toContain('\\multicolumn{2}{c}{BPR}');
     expect(tex).toContain('HyperKDMA-DE & \\textbf{0.5000} & \\textbf{0.2500} \\\\');
     expect(tex).toContain('\\bottomrule');
+  });
+});
+
+describe("the paper's results beside the runs", () => {
+  const [citeulike, foursquare, movielens] = PAPER_SETTINGS;
+  const at = (r: RunInfo, teacherDim: number | null = null) =>
+    paperRow(citeulike, r, teacherDim)?.row ?? null;
+  const hk = (config: Record<string, unknown>) =>
+    run(9, 'LightGCN', 'HyperKDMA-DE', 0.5, {
+      studentDim: 20,
+      taDims: Array(8).fill(40),
+      ...config,
+    });
+
+  it('finds the row a run reproduces: role by size, method, ablation, TA count, teacher size', () => {
+    expect(at(run(1, 'BPR', null, 0.5, { dim: 200 }))).toBe('Teacher');
+    expect(at(run(1, 'BPR', null, 0.5, { dim: 20 }))).toBe('Student');
+    expect(at(run(1, 'BPR', null, 0.5, { dim: 64 }))).toBeNull();
+    expect(at(run(1, 'NeuMF', null, 0.5, { dim: 250 }))).toBe('Teacher');
+    expect(at(run(1, 'NeuMF', null, 0.5, { dim: 200 }))).toBeNull();
+    expect(at(run(2, 'NGCF', 'TAKD-PHR', 0.5, { taDims: Array(8).fill(40) }), 200)).toBe(
+      'TAKD+PHR',
+    );
+    expect(at(run(2, 'NGCF', 'DE', 0.5), 200)).toBe('DE');
+    expect(at(run(2, 'NGCF', 'DE', 0.5), 100)).toBeNull();
+    expect(at(run(2, 'NGCF', 'DE', 0.5))).toBeNull();
+    expect(at(hk({}), 200)).toBe('HyperKDMA+DE');
+    expect(at(hk({ taDims: [40, 80] }), 200)).toBeNull();
+    expect(at(hk({ gate: false }), 200)).toBe('HyperKDMA+DE w/o GNet');
+    expect(at(hk({ taSource: 'pretrained' }), 200)).toBe('HyperKDMA+DE w/o HNet');
+    expect(at(hk({ taSource: 'shared', gate: false }), 200)).toBeNull();
+    // Values as printed: Table 2 (four metrics), Table 4 (H@5, N@5), Table 5 (H@5, N@5).
+    expect(paperRow(citeulike, run(1, 'SGL', null, 0.5, { dim: 200 }), null)).toEqual({
+      row: 'Teacher',
+      source: 'Table 2',
+      values: { H5: 0.5405, H10: 0.6424, N5: 0.4217, N10: 0.4563 },
+    });
+    // Table 4's "w/o GNet" rows belong to the HyperKDMA row above them (DE: 0.555, PHR: 0.5633).
+    const phrNoGate = { ...hk({ gate: false }), method: 'HyperKDMA-PHR' };
+    expect(paperRow(foursquare, phrNoGate, 200)).toEqual({
+      row: 'HyperKDMA+PHR w/o GNet',
+      source: 'Table 4',
+      values: { H5: 0.5633, N5: 0.4155 },
+    });
+    expect(
+      paperRow(
+        movielens,
+        run(1, 'NeuMF', 'HyperKDMA-DE', 0.5, { studentDim: 10, taDims: Array(8).fill(50) }),
+        100,
+      )?.values,
+    ).toEqual({ H5: 0.5443, N5: 0.3948 });
+  });
+
+  it('recognises the datasets by name', () => {
+    expect(paperSettingFor('citeulike-a')?.id).toBe('citeulike');
+    expect(paperSettingFor('Foursquare NYC')?.id).toBe('foursquare');
+    expect(paperSettingFor('ml-20m')?.id).toBe('movielens-20m');
+    expect(paperSettingFor('MovieLens 20M')?.id).toBe('movielens-20m');
+    expect(paperSettingFor('ml-1m')).toBeUndefined();
+    expect(paperSettingFor('demo')).toBeUndefined();
+  });
+
+  it('sets the paper row under the run, with the gap, in the table and every export', () => {
+    const runs = [run(1, 'BPR', null, 0.5, { dim: 200 }), run(2, 'BPR', null, 0.4, { dim: 32 })];
+    const t = compareTable(runs, ['H5', 'H20'], undefined, (r) => paperRow(citeulike, r, null));
+    expect(t.rows[0].paper).toEqual({
+      label: 'paper: Teacher (Table 2)',
+      cells: [0.5273, null],
+      gap: [0.5 - 0.5273, null],
+    });
+    expect(t.rows[1].paper).toBeNull();
+    expect(toCsv(t).split('\n')[2]).toBe('paper: Teacher (Table 2),,0.5273,');
+    expect(toMarkdown(t).split('\n')[3]).toBe('| *paper: Teacher (Table 2)* | *0.5273* | – |');
+    expect(toLatex(t)).toContain('\\textit{paper: Teacher (Table 2)} & \\textit{0.5273} & -- \\\\');
+  });
+
+  it('names the ablations in the row label', () => {
+    expect(rowLabel(hk({ gate: false }))).toBe('HyperKDMA-DE w/o GNet');
+    expect(rowLabel(hk({ taSource: 'shared' }))).toBe('HyperKDMA-DE w/o HNet (shared)');
+    expect(rowLabel(run(2, 'BPR', 'DE', 0.5, { gate: false }))).toBe('DE');
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Metrics, RunInfo } from '../../../main/contract';
+import type { PaperRow, PaperValues } from './paper-results';
 
 export const METRICS = ['H5', 'N5', 'H10', 'N10', 'H20', 'N20'] as const;
 export type MetricKey = (typeof METRICS)[number];
@@ -14,8 +15,19 @@ export const METRIC_LABEL: Record<MetricKey, string> = {
 export const runDim = (r: RunInfo): number =>
   (r.kind === 'train' ? r.config.dim : r.config.studentDim) as number;
 
+/** What a HyperKDMA run leaves out (the paper's ablations), as its row name says. */
+function ablation(r: RunInfo): string {
+  if (!r.method?.startsWith('HyperKDMA')) return '';
+  const source = r.config.taSource ?? 'hypernet';
+  return (
+    (r.config.gate === false ? ' w/o GNet' : '') +
+    (source === 'hypernet' ? '' : ` w/o HNet (${String(source)})`)
+  );
+}
+
 /** The row name of the paper's table: the method, or the base model's role by size. */
-export const rowLabel = (r: RunInfo): string => r.method ?? `${r.model} d=${runDim(r)} (no KD)`;
+export const rowLabel = (r: RunInfo): string =>
+  r.method ? r.method + ablation(r) : `${r.model} d=${runDim(r)} (no KD)`;
 
 export const runTitle = (r: RunInfo): string =>
   `#${r.id} ${r.label ?? `${r.method ?? r.model} d=${runDim(r)}`}`;
@@ -29,6 +41,8 @@ export interface CompareTable {
     best: boolean[];
     /** Relative change against the baseline run of the same model, if any. */
     delta: (number | null)[];
+    /** The paper's values for the row this run reproduces, and the run's difference from them. */
+    paper: { label: string; cells: (number | null)[]; gap: (number | null)[] } | null;
   }[];
 }
 
@@ -40,6 +54,8 @@ export function compareTable(
   runs: RunInfo[],
   metrics: readonly MetricKey[],
   baselineId?: number,
+  /** The paper's row a run reproduces (see paper-results.ts), to set beside it. */
+  paper?: (r: RunInfo) => PaperRow | null,
 ): CompareTable {
   const models = [...new Set(runs.map((r) => r.model))];
   const columns = models.flatMap((model) => metrics.map((metric) => ({ model, metric })));
@@ -51,6 +67,10 @@ export function compareTable(
     columns,
     rows: runs.map((r) => {
       const cells = columns.map((c) => value(r, c));
+      const ref = paper?.(r);
+      const refCells = columns.map((c) =>
+        ref && c.model === r.model ? (ref.values[c.metric as keyof PaperValues] ?? null) : null,
+      );
       return {
         label: rowLabel(r),
         runId: r.id,
@@ -60,6 +80,15 @@ export function compareTable(
           const b = baseline ? value(baseline, columns[j]) : null;
           return v === null || b === null || b === 0 || r.id === baselineId ? null : (v - b) / b;
         }),
+        paper: ref
+          ? {
+              label: `paper: ${ref.row} (${ref.source})`,
+              cells: refCells,
+              gap: cells.map((v, j) =>
+                v === null || refCells[j] === null ? null : v - refCells[j],
+              ),
+            }
+          : null,
       };
     }),
   };
@@ -90,7 +119,10 @@ const num = (v: number | null) => (v === null ? '' : v.toFixed(4));
 export function toCsv(t: CompareTable): string {
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = [['method', 'run', ...header(t)].map(q).join(',')];
-  for (const r of t.rows) lines.push([q(r.label), String(r.runId), ...r.cells.map(num)].join(','));
+  for (const r of t.rows) {
+    lines.push([q(r.label), String(r.runId), ...r.cells.map(num)].join(','));
+    if (r.paper) lines.push([q(r.paper.label), '', ...r.paper.cells.map(num)].join(','));
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -102,6 +134,10 @@ export function toMarkdown(t: CompareTable): string {
   for (const r of t.rows) {
     const cells = r.cells.map((v, j) => (v === null ? '–' : r.best[j] ? `**${num(v)}**` : num(v)));
     lines.push(`| ${r.label} | ${cells.join(' | ')} |`);
+    if (r.paper)
+      lines.push(
+        `| *${r.paper.label}* | ${r.paper.cells.map((v) => (v === null ? '–' : `*${num(v)}*`)).join(' | ')} |`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -119,12 +155,18 @@ export function toLatex(t: CompareTable): string {
     models.map((_, k) => `\\cmidrule(lr){${2 + k * per}-${1 + (k + 1) * per}}`).join(' '),
     `Method & ${t.columns.map((c) => METRIC_LABEL[c.metric].replace('@', '@')).join(' & ')} \\\\`,
     '\\midrule',
-    ...t.rows.map(
-      (r) =>
-        `${tex(r.label)} & ${r.cells
-          .map((v, j) => (v === null ? '--' : r.best[j] ? `\\textbf{${num(v)}}` : num(v)))
-          .join(' & ')} \\\\`,
-    ),
+    ...t.rows.flatMap((r) => [
+      `${tex(r.label)} & ${r.cells
+        .map((v, j) => (v === null ? '--' : r.best[j] ? `\\textbf{${num(v)}}` : num(v)))
+        .join(' & ')} \\\\`,
+      ...(r.paper
+        ? [
+            `\\textit{${tex(r.paper.label)}} & ${r.paper.cells
+              .map((v) => (v === null ? '--' : `\\textit{${num(v)}}`))
+              .join(' & ')} \\\\`,
+          ]
+        : []),
+    ]),
     '\\bottomrule',
     '\\end{tabular}',
   ];
