@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { hitRateTrends } from '../analysis/trend';
 import { writeFileSync } from 'node:fs';
 import { BACKENDS, type BackendChoice } from '../engine/backend';
 import { PHR_ENRICHMENTS } from '../engine/kd/enrichment';
@@ -19,7 +20,16 @@ import { queueTraining, runTraining } from '../ops/train';
 import { deleteRun } from '../store/queue';
 import { getEpochs, getRun, listRuns } from '../store/runs';
 import { intArg, numArg, type CliContext } from './context';
-import { distillView, epochTable, fmt, ordinal, runSummary, runView, table } from './views';
+import {
+  distillView,
+  epochTable,
+  fmt,
+  ordinal,
+  runSummary,
+  runView,
+  table,
+  trendTable,
+} from './views';
 
 const { NeuMF: NEUMF, NGCF, SGL } = MODEL_DEFAULTS;
 
@@ -289,20 +299,28 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .command('show <id>')
     .description('show one run with its configuration and epochs')
     .option('--epochs', 'add a table of its epochs (losses, metrics, KD diagnostics)')
+    .option(
+      '--trend [from]',
+      'fit a power law and an exponential to validation and test H@5 from epoch `from` (default: ' +
+        'after the first fifth) and extrapolate them',
+    )
     .option('--json', 'print one JSON document')
-    .action((id: string, o: { json?: boolean; epochs?: boolean }) => {
+    .action((id: string, o: { json?: boolean; epochs?: boolean; trend?: true | string }) => {
       const s = openStore();
       const run = getRun(s, intArg('run id', 1)(id));
       const epochs = getEpochs(s, run.id);
+      const from = typeof o.trend === 'string' ? intArg('--trend', 1)(o.trend) : undefined;
+      const trends = o.trend ? hitRateTrends(epochs, from) : undefined;
       emit(
         !!o.json,
-        { ...runView(run), config: run.config, error: run.error, epochRecords: epochs },
+        { ...runView(run), config: run.config, error: run.error, epochRecords: epochs, trends },
         () =>
           [
             runSummary(run),
             `config: ${JSON.stringify(run.config)}`,
             ...(run.error ? [`error: ${run.error.split('\n')[0]}`] : []),
             ...(o.epochs ? ['', epochTable(epochs)] : []),
+            ...(trends ? ['', trendTable(trends, epochs.length)] : []),
           ].join('\n'),
       );
     });

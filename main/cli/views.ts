@@ -1,3 +1,4 @@
+import { trendAt, type MetricTrend } from '../analysis/trend';
 import type { Metrics } from '../engine/metrics';
 import type { DatasetRow } from '../store/datasets';
 import type { EpochRecord, RunRow } from '../store/runs';
@@ -118,4 +119,27 @@ export function epochTable(epochs: EpochRecord[]): string {
       }),
     ]),
   );
+}
+
+/** Fitted curves and where they lead at 2× and 4× the epochs trained, labelled as extrapolation. */
+export function trendTable(trends: MetricTrend[], epochs: number): string {
+  const fitted = trends.filter((t) => t.trend);
+  if (fitted.length === 0) return 'trend: too few epochs in the window to fit (6 or more needed)';
+  const { from, to } = fitted[0].trend!;
+  const at = [2 * epochs, 4 * epochs];
+  return [
+    `trend (extrapolation) of curves fitted on epochs ${from}–${to}:`,
+    table(
+      ['curve', 'metric', 'limit', ...at.map((e) => `at ${e}`), 'rmse'],
+      fitted.flatMap(({ metric, trend }) =>
+        trend!.fits.map((f) => [
+          f.shape === 'power' ? 'power law' : 'exponential',
+          metric,
+          fmt(f.limit),
+          ...at.map((e) => fmt(trendAt(f, e))),
+          fmt(f.rmse),
+        ]),
+      ),
+    ),
+  ].join('\n');
 }

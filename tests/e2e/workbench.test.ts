@@ -136,6 +136,14 @@ describe('workbench in a browser', () => {
     expect(seen.has('running')).toBe(true);
     await expect.poll(() => page.locator('[data-testid=test-H5]').innerText()).toMatch(/0\.\d{4}/);
     await shot('run-teacher');
+    // The trend card fits its curves from the epoch asked for.
+    const trendCard = page.locator('section[aria-label=Trend]');
+    await expect
+      .poll(() => trendCard.innerText())
+      .toMatch(/fitted on epochs \d+–\d+|No curve fits/);
+    await page.fill('[data-testid=trend-from]', '5');
+    await expect.poll(() => trendCard.innerText()).toMatch(/fitted on epochs 5–\d+|No curve fits/);
+    await shot('run-trend');
 
     // A HyperKDMA student from it: the TA sizes follow Eq. 20 as m changes.
     await page.click('nav a[href="#/new-run"]');

@@ -121,6 +121,20 @@ describe('hkd CLI end to end', () => {
     const shown = json(await hkd(home, 'runs', 'show', String(train.runId), '--json'));
     expect(shown.epochRecords).toHaveLength(train.epochs);
     expect(shown.config).toMatchObject({ dim: 16, model: 'BPR', seed: 0 });
+    const trend = json(
+      await hkd(home, 'runs', 'show', String(train.runId), '--trend', '3', '--json'),
+    );
+    expect(trend.trends.map((t: { metric: string }) => t.metric)).toEqual([
+      'valid H@5',
+      'test H@5',
+    ]);
+    for (const t of trend.trends)
+      if (t.trend) expect([t.trend.from, t.trend.to]).toEqual([3, train.epochs]);
+    const trendText = await hkd(home, 'runs', 'show', String(train.runId), '--trend');
+    expect(trendText.out).toMatch(
+      /trend \(extrapolation\) of curves fitted on epochs|too few epochs/,
+    );
+    expect((await hkd(home, 'runs', 'show', String(train.runId), '--trend', '0')).code).toBe(2);
     expect(readdirSync(join(home, 'runs', String(train.runId))).sort()).toEqual([
       'best.hkda',
       'embeddings.hkda',

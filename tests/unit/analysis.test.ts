@@ -8,6 +8,7 @@ import {
   meanWeights,
 } from '../../main/analysis/gates';
 import { mcnemarExact, normalCdf, pairedComparison } from '../../main/analysis/paired';
+import { fitTrend, hitRateTrends, trendAt } from '../../main/analysis/trend';
 
 describe('paired comparison', () => {
   it('McNemar exact p-values by hand', () => {
@@ -64,5 +65,74 @@ describe('gate statistics', () => {
       tasShrunk: true,
     });
     expect(collapseCheck(g, [0.5, 0.01])).toMatchObject({ gateCollapsed: false, tasShrunk: false });
+  });
+});
+
+describe('trend extrapolation', () => {
+  const epochs = <T>(n: number, f: (x: number) => T): T[] =>
+    Array.from({ length: n }, (_, k) => f(k + 1));
+  const fit = (ys: number[], shape: string, from?: number) =>
+    fitTrend(ys, from, 1)?.fits.find((f) => f.shape === shape);
+
+  it('recovers a power law and an exponential from exact points', () => {
+    const power = fit(
+      epochs(40, (x) => 0.5 - 0.3 * x ** -0.7),
+      'power',
+      1,
+    )!;
+    expect(power.limit).toBeCloseTo(0.5, 6);
+    expect(power.scale).toBeCloseTo(0.3, 6);
+    expect(power.rate).toBeCloseTo(0.7, 5);
+    expect(power.rmse).toBeLessThan(1e-7);
+    expect(trendAt(power, 1000)).toBeCloseTo(0.5 - 0.3 * 1000 ** -0.7, 6);
+    const exp = fit(
+      epochs(40, (x) => 0.45 - 0.2 * Math.exp(-x / 12)),
+      'exponential',
+      1,
+    )!;
+    expect(exp.limit).toBeCloseTo(0.45, 6);
+    expect(exp.scale).toBeCloseTo(0.2, 6);
+    expect(exp.rate).toBeCloseTo(12, 4);
+  });
+
+  it('brackets a curve between the two shapes: the power law goes higher', () => {
+    const ys = epochs(60, (x) => 0.5 - 0.3 * x ** -0.7 + 0.002 * Math.sin(x));
+    const t = fitTrend(ys, undefined, 1)!;
+    // The default window leaves out the first fifth.
+    expect([t.from, t.to]).toEqual([13, 60]);
+    const [p, e] = ['power', 'exponential'].map((s) => t.fits.find((f) => f.shape === s)!);
+    expect(p.limit).toBeGreaterThan(e.limit);
+    expect(Math.abs(p.limit - 0.5)).toBeLessThan(0.02);
+    expect(e.limit).toBeGreaterThan(ys[59]);
+  });
+
+  it('fits nothing where the window has too few points or no levelling off', () => {
+    // Six epochs: the first fifth left out leaves five points for three parameters.
+    expect(fitTrend(epochs(6, (x) => 0.5 - 0.3 * x ** -0.7))).toBeNull();
+    expect(fitTrend(epochs(7, (x) => 0.5 - 0.3 * x ** -0.7))).not.toBeNull();
+    expect(
+      fitTrend(
+        epochs(20, (x) => 0.5 - 0.3 * x ** -0.7),
+        16,
+      ),
+    ).toBeNull();
+    expect(
+      fitTrend(
+        epochs(30, (x) => 0.02 * x),
+        1,
+        1,
+      ),
+    ).toBeNull();
+  });
+
+  it('follows validation and test H@5 separately', () => {
+    const records = epochs(30, (x) => ({
+      valid: { H5: 0.4 - 0.2 * Math.exp(-x / 5) },
+      test: { H5: 0.3 - 0.2 * Math.exp(-x / 5) },
+    }));
+    const [valid, test] = hitRateTrends(records, 1);
+    expect(valid.metric).toBe('valid H@5');
+    expect(valid.trend!.fits.find((f) => f.shape === 'exponential')!.limit).toBeCloseTo(0.4, 6);
+    expect(test.trend!.fits.find((f) => f.shape === 'exponential')!.limit).toBeCloseTo(0.3, 6);
   });
 });
