@@ -190,24 +190,40 @@ describe('workbench in a browser', () => {
     );
     await shot('compare');
 
-    // The paper's results beside a run at its sizes: BPR d = 20 is Table 2's student.
-    const { queued } = (await api('runs.train', {
-      dataset: 'demo',
-      model: 'BPR',
-      dim: 20,
-      maxEpochs: 2,
-      label: 'paper-size student',
-    })) as { queued: number[] };
-    await expect
-      .poll(
-        async () =>
-          ((await api('runs.get', { id: queued[0] })) as { run: { status: string } }).run.status,
-        { timeout: 60_000 },
-      )
-      .toBe('completed');
+    // Two seeds of one configuration pool into a row (mean ± sd), and the paper's results sit
+    // beside it: BPR d = 20 is Table 2's student.
+    const queued: number[] = [];
+    for (const seed of [0, 1]) {
+      const q = (await api('runs.train', {
+        dataset: 'demo',
+        model: 'BPR',
+        dim: 20,
+        maxEpochs: 2,
+        seed,
+        label: `paper-size student ${seed}`,
+      })) as { queued: number[] };
+      queued.push(...q.queued);
+    }
+    for (const id of queued)
+      await expect
+        .poll(
+          async () => ((await api('runs.get', { id })) as { run: { status: string } }).run.status,
+          { timeout: 60_000 },
+        )
+        .toBe('completed');
     await page.click('nav a[href="#/runs"]');
-    await page.check(`input[aria-label="compare run ${queued[0]}"]`);
+    for (const id of queued) await page.check(`input[aria-label="compare run ${id}"]`);
     await page.click('nav a[href="#/compare"]');
+    const rows = page.locator('[data-testid=compare-table] tbody tr');
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(await rows.nth(2).innerText()).toMatch(
+      new RegExp(
+        `BPR d=20 \\(no KD\\) \\(2 seeds\\)\\s+#${queued[0]} #${queued[1]}\\s+0\\.\\d{4}± 0\\.\\d{4}`,
+      ),
+    );
+    await page.uncheck('[data-testid=pool-seeds]');
+    await expect.poll(() => rows.count()).toBe(4);
+    await page.check('[data-testid=pool-seeds]');
     expect(await page.locator('[data-testid=paper-setting]').inputValue()).toBe('none');
     expect(await page.locator('[data-testid=paper-row]').count()).toBe(0);
     await page.selectOption('[data-testid=paper-setting]', 'citeulike');
@@ -216,7 +232,8 @@ describe('workbench in a browser', () => {
       /paper: Student \(Table 2\)\s+0\.4432/,
     );
     await shot('compare-paper');
-    await page.click(`button[aria-label="remove run ${queued[0]}"]`);
+    await page.click(`button[aria-label="remove run ${queued.join(', ')}"]`);
+    await expect.poll(() => rows.count()).toBe(2);
 
     // TA weights: look up one user and check the bars against the API.
     await page.click('nav a[href="#/gates"]');

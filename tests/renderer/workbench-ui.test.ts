@@ -61,7 +61,7 @@ describe('comparison table and export', () => {
     run(3, 'BPR', 'HyperKDMA-DE', 0.5, { lambdaT: 0.1 }),
     run(4, 'BPR', 'PHR', null),
   ];
-  const t = compareTable(runs, ['H5', 'N5'], 1);
+  const t = compareTable(runs, ['H5', 'N5'], { baselineId: 1 });
 
   it('lays out methods × metrics, marks the best of each column and the change over a baseline', () => {
     expect(t.columns).toEqual([
@@ -74,6 +74,55 @@ describe('comparison table and export', () => {
     expect(t.rows[1].delta[0]).toBeCloseTo(0.125, 10);
     expect(t.rows[0].delta).toEqual([null, null]);
     expect(t.rows[3].cells).toEqual([null, null]);
+  });
+
+  it('pools the seeds of one configuration into a row: mean, sample sd, every export', () => {
+    const seeded = (id: number, seed: number, h5: number, config = {}) => ({
+      ...run(id, 'BPR', 'DE', h5, { lambdaT: 0.01, ...config }),
+      seed,
+      teacherRunId: 100 + seed,
+      label: `de-${seed}`,
+    });
+    const teachers = [0, 1, 2].map((s) => ({
+      ...run(100 + s, 'BPR', null, 0.5, { dim: 200 }),
+      seed: s,
+    }));
+    const other = { ...run(200, 'BPR', null, 0.5, { dim: 100 }), seed: 0 };
+    const pool = [
+      seeded(11, 0, 0.4),
+      seeded(12, 1, 0.5),
+      seeded(13, 2, 0.45),
+      // Another λ, and the same λ from a teacher of another size: rows of their own.
+      seeded(14, 0, 0.3, { lambdaT: 0.1 }),
+      { ...seeded(15, 0, 0.6), teacherRunId: 200 },
+    ];
+    const byId = (id: number) => [...teachers, other].find((r) => r.id === id);
+    const p = compareTable(pool, ['H5'], { poolSeeds: true, runById: byId, baselineId: 14 });
+    expect(p.rows.map((r) => [r.label, r.runIds])).toEqual([
+      ['DE (3 seeds)', [11, 12, 13]],
+      ['DE', [14]],
+      ['DE', [15]],
+    ]);
+    expect(p.rows[0].cells[0]).toBeCloseTo(0.45, 12);
+    expect(p.rows[0].sd[0]).toBeCloseTo(0.05, 12);
+    expect(p.rows[0].h5).toBeCloseTo(0.45, 12);
+    expect(p.rows[1].sd).toEqual([null]);
+    expect(p.rows[0].delta[0]).toBeCloseTo(0.5, 12);
+    expect(p.rows[2].best).toEqual([true]);
+    expect(compareTable(pool, ['H5']).rows).toHaveLength(5);
+    // A re-run of seed 0 from the same teacher.
+    const rerun = seeded(16, 0, 0.5);
+    expect(
+      compareTable([seeded(11, 0, 0.4), rerun], ['H5'], { poolSeeds: true, runById: byId }).rows[0]
+        .label,
+    ).toBe('DE (2 runs, 1 seed)');
+    expect(toCsv(p).split('\n').slice(0, 3)).toEqual([
+      'method,run,BPR H@5,BPR H@5 sd',
+      'DE (3 seeds),11 12 13,0.4500,0.0500',
+      'DE,14,0.3000,',
+    ]);
+    expect(toMarkdown(p).split('\n')[2]).toBe('| DE (3 seeds) | 0.4500 ± 0.0500 |');
+    expect(toLatex(p)).toContain('DE (3 seeds) & 0.4500 $\\pm$ 0.0500 \\\\');
   });
 
   it('computes the recovered gap', () => {
@@ -163,7 +212,7 @@ describe("the paper's results beside the runs", () => {
 
   it('sets the paper row under the run, with the gap, in the table and every export', () => {
     const runs = [run(1, 'BPR', null, 0.5, { dim: 200 }), run(2, 'BPR', null, 0.4, { dim: 32 })];
-    const t = compareTable(runs, ['H5', 'H20'], undefined, (r) => paperRow(citeulike, r, null));
+    const t = compareTable(runs, ['H5', 'H20'], { paper: (r) => paperRow(citeulike, r, null) });
     expect(t.rows[0].paper).toEqual({
       label: 'paper: Teacher (Table 2)',
       cells: [0.5273, null],

@@ -32,66 +32,121 @@ export const rowLabel = (r: RunInfo): string =>
 export const runTitle = (r: RunInfo): string =>
   `#${r.id} ${r.label ?? `${r.method ?? r.model} d=${runDim(r)}`}`;
 
+export interface CompareRow {
+  label: string;
+  /** The run, or the runs of several seeds pooled into this row. */
+  runIds: number[];
+  /** Test metrics: the run's, or the mean over the pooled runs. */
+  cells: (number | null)[];
+  /** Sample standard deviation over the pooled runs (two or more), else null. */
+  sd: (number | null)[];
+  /** Test H@5 (mean), whichever metrics are shown: the recovered gap uses it. */
+  h5: number | null;
+  best: boolean[];
+  /** Relative change against the baseline's row, if any. */
+  delta: (number | null)[];
+  /** The paper's values for the row this run reproduces, and the run's difference from them. */
+  paper: { label: string; cells: (number | null)[]; gap: (number | null)[] } | null;
+}
+
 export interface CompareTable {
   columns: { model: string; metric: MetricKey }[];
-  rows: {
-    label: string;
-    runId: number;
-    cells: (number | null)[];
-    best: boolean[];
-    /** Relative change against the baseline run of the same model, if any. */
-    delta: (number | null)[];
-    /** The paper's values for the row this run reproduces, and the run's difference from them. */
-    paper: { label: string; cells: (number | null)[]; gap: (number | null)[] } | null;
-  }[];
+  rows: CompareRow[];
+}
+
+export interface CompareOptions {
+  baselineId?: number;
+  /** The paper's row a run reproduces (see paper-results.ts), to set beside it. */
+  paper?: (r: RunInfo) => PaperRow | null;
+  /** One row per configuration: runs that differ only in their seed are pooled (mean ± sd). */
+  poolSeeds?: boolean;
+  /** Looks up a distilled run's teacher, so that students of different teachers stay apart. */
+  runById?: (id: number) => RunInfo | undefined;
+}
+
+/** What does not make two runs different experiments: the seed and the runs it picked. */
+const PER_SEED = new Set(['seed', 'label', 'backend', 'teacher', 'guideRuns', 'pretrainedTaRuns']);
+
+/** Runs with equal keys repeat one experiment with other seeds. */
+export function seedPoolKey(r: RunInfo, runById?: (id: number) => RunInfo | undefined): string {
+  const config = Object.entries(r.config)
+    .filter(([k]) => !PER_SEED.has(k))
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  const teacher = r.teacherRunId === null ? undefined : runById?.(r.teacherRunId);
+  const from = teacher ? seedPoolKey(teacher, runById) : r.teacherRunId;
+  return JSON.stringify([r.kind, r.model, r.method, r.datasetId, config, from]);
+}
+
+/** " (3 seeds)"; repeats of one seed (a re-run) are counted as such. */
+function pooledCount(g: RunInfo[]): string {
+  if (g.length === 1) return '';
+  const seeds = new Set(g.map((r) => r.seed)).size;
+  return seeds === g.length
+    ? ` (${seeds} seeds)`
+    : ` (${g.length} runs, ${seeds} seed${seeds > 1 ? 's' : ''})`;
+}
+
+function meanSd(xs: number[]): { mean: number | null; sd: number | null } {
+  if (xs.length === 0) return { mean: null, sd: null };
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (xs.length < 2) return { mean, sd: null };
+  const ss = xs.reduce((a, x) => a + (x - mean) ** 2, 0);
+  return { mean, sd: Math.sqrt(ss / (xs.length - 1)) };
 }
 
 /**
- * The paper's layout: one row per run (named by its method), one column per model × metric;
- * the best value of each column is marked, and each cell can show its change over a baseline.
+ * The paper's layout: one row per run (named by its method), or per configuration with its seeds
+ * pooled, one column per model × metric; the best value of each column is marked, and each cell
+ * can show its change over a baseline and its difference from the paper.
  */
 export function compareTable(
   runs: RunInfo[],
   metrics: readonly MetricKey[],
-  baselineId?: number,
-  /** The paper's row a run reproduces (see paper-results.ts), to set beside it. */
-  paper?: (r: RunInfo) => PaperRow | null,
+  o: CompareOptions = {},
 ): CompareTable {
   const models = [...new Set(runs.map((r) => r.model))];
   const columns = models.flatMap((model) => metrics.map((metric) => ({ model, metric })));
-  const value = (r: RunInfo, c: { model: string; metric: MetricKey }) =>
-    r.model === c.model && r.summary ? r.summary.test[c.metric as keyof Metrics] : null;
-  const baseline = runs.find((r) => r.id === baselineId);
-  const best = columns.map((c) => Math.max(...runs.map((r) => value(r, c) ?? -Infinity)));
-  return {
-    columns,
-    rows: runs.map((r) => {
-      const cells = columns.map((c) => value(r, c));
-      const ref = paper?.(r);
-      const refCells = columns.map((c) =>
-        ref && c.model === r.model ? (ref.values[c.metric as keyof PaperValues] ?? null) : null,
-      );
-      return {
-        label: rowLabel(r),
-        runId: r.id,
-        cells,
-        best: cells.map((v, j) => v !== null && v === best[j]),
-        delta: cells.map((v, j) => {
-          const b = baseline ? value(baseline, columns[j]) : null;
-          return v === null || b === null || b === 0 || r.id === baselineId ? null : (v - b) / b;
-        }),
-        paper: ref
-          ? {
-              label: `paper: ${ref.row} (${ref.source})`,
-              cells: refCells,
-              gap: cells.map((v, j) =>
-                v === null || refCells[j] === null ? null : v - refCells[j],
-              ),
-            }
-          : null,
-      };
-    }),
-  };
+  const groups = new Map<string, RunInfo[]>();
+  for (const r of runs) {
+    const key = o.poolSeeds ? seedPoolKey(r, o.runById) : String(r.id);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const stats = (g: RunInfo[], model: string, metric: keyof Metrics) =>
+    meanSd(g.flatMap((r) => (r.model === model && r.summary ? [r.summary.test[metric]] : [])));
+  const rows = [...groups.values()].map((g) => {
+    const cellStats = columns.map((c) => stats(g, c.model, c.metric));
+    const ref = o.paper?.(g[0]);
+    const cells = cellStats.map((x) => x.mean);
+    const refCells = columns.map((c) =>
+      ref && c.model === g[0].model ? (ref.values[c.metric as keyof PaperValues] ?? null) : null,
+    );
+    return {
+      label: rowLabel(g[0]) + pooledCount(g),
+      runIds: g.map((r) => r.id),
+      cells,
+      sd: cellStats.map((x) => x.sd),
+      h5: stats(g, g[0].model, 'H5').mean,
+      best: [] as boolean[],
+      delta: [] as (number | null)[],
+      paper: ref
+        ? {
+            label: `paper: ${ref.row} (${ref.source})`,
+            cells: refCells,
+            gap: cells.map((v, j) => (v === null || refCells[j] === null ? null : v - refCells[j])),
+          }
+        : null,
+    };
+  });
+  const baseline = rows.find((r) => o.baselineId !== undefined && r.runIds.includes(o.baselineId));
+  const best = columns.map((_, j) => Math.max(...rows.map((r) => r.cells[j] ?? -Infinity)));
+  for (const r of rows) {
+    r.best = r.cells.map((v, j) => v !== null && v === best[j]);
+    r.delta = r.cells.map((v, j) => {
+      const b = baseline?.cells[j] ?? null;
+      return v === null || b === null || b === 0 || r === baseline ? null : (v - b) / b;
+    });
+  }
+  return { columns, rows };
 }
 
 /** Share of the teacher–student gap a distilled student closes: (d − s) / (t − s). */
@@ -115,13 +170,25 @@ export function configDiff(
 
 const header = (t: CompareTable) => t.columns.map((c) => `${c.model} ${METRIC_LABEL[c.metric]}`);
 const num = (v: number | null) => (v === null ? '' : v.toFixed(4));
+const pooled = (t: CompareTable) => t.rows.some((r) => r.sd.some((x) => x !== null));
+/** A mean with its spread where seeds were pooled. */
+const withSd = (v: string, sd: number | null, pm: string) =>
+  sd === null ? v : `${v}${pm}${num(sd)}`;
 
 export function toCsv(t: CompareTable): string {
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = [['method', 'run', ...header(t)].map(q).join(',')];
+  // Pooled seeds add one sd column per metric column.
+  const sd = pooled(t);
+  const none = sd ? t.columns.map(() => '') : [];
+  const lines = [
+    ['method', 'run', ...header(t), ...(sd ? header(t).map((h) => `${h} sd`) : [])]
+      .map(q)
+      .join(','),
+  ];
   for (const r of t.rows) {
-    lines.push([q(r.label), String(r.runId), ...r.cells.map(num)].join(','));
-    if (r.paper) lines.push([q(r.paper.label), '', ...r.paper.cells.map(num)].join(','));
+    const sds = sd ? r.sd.map(num) : [];
+    lines.push([q(r.label), r.runIds.join(' '), ...r.cells.map(num), ...sds].join(','));
+    if (r.paper) lines.push([q(r.paper.label), '', ...r.paper.cells.map(num), ...none].join(','));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -132,7 +199,9 @@ export function toMarkdown(t: CompareTable): string {
     `|---|${t.columns.map(() => '---:').join('|')}|`,
   ];
   for (const r of t.rows) {
-    const cells = r.cells.map((v, j) => (v === null ? '–' : r.best[j] ? `**${num(v)}**` : num(v)));
+    const cells = r.cells.map((v, j) =>
+      v === null ? '–' : withSd(r.best[j] ? `**${num(v)}**` : num(v), r.sd[j], ' ± '),
+    );
     lines.push(`| ${r.label} | ${cells.join(' | ')} |`);
     if (r.paper)
       lines.push(
@@ -157,7 +226,11 @@ export function toLatex(t: CompareTable): string {
     '\\midrule',
     ...t.rows.flatMap((r) => [
       `${tex(r.label)} & ${r.cells
-        .map((v, j) => (v === null ? '--' : r.best[j] ? `\\textbf{${num(v)}}` : num(v)))
+        .map((v, j) =>
+          v === null
+            ? '--'
+            : withSd(r.best[j] ? `\\textbf{${num(v)}}` : num(v), r.sd[j], ' $\\pm$ '),
+        )
         .join(' & ')} \\\\`,
       ...(r.paper
         ? [
