@@ -12,9 +12,10 @@ import { taSizes } from './engine/kd/ta-sizes';
 import { InputError, NotFoundError } from './errors';
 import type { FileGrants } from './grants';
 import { peekFile, synthDataset } from './ops/datasets';
-import { queueDistill } from './ops/distill';
+import { distillRequest, queueDistill } from './ops/distill';
 import { entityGates } from './ops/gates';
 import { comparePaired, entityDetail, gatesRows, gatesSummary, lineage } from './ops/inspect';
+import { repeatRun } from './ops/repeat';
 import { discardTrainingState } from './ops/resume';
 import { queueTraining } from './ops/train';
 import type { Jobs } from './runner/jobs';
@@ -36,9 +37,6 @@ export interface ApiContext {
 
 type Handlers = { [K in Op]: (r: ValidRequest<K>) => Responses[K] | Promise<Responses[K]> };
 
-/** Stored with a distillation run but not part of its request (see ops/resume.ts). */
-const DERIVED = ['seed', 'guideRuns', 'pretrainedTaRuns'];
-
 /**
  * The operations behind every face. `call` validates the request against the contract, runs it,
  * and answers with a result or a clear error; it never throws, whatever it is sent.
@@ -53,10 +51,8 @@ export class Api {
       return { queued: runs.map((r) => r.id) };
     };
     const requeue = async (run: RunRow) => {
-      const config = { ...run.config };
-      if (run.kind === 'train') return queued([queueTraining(store, config)]);
-      for (const k of DERIVED) delete config[k];
-      const q = await queueDistill(store, config);
+      if (run.kind === 'train') return queued([queueTraining(store, run.config)]);
+      const q = await queueDistill(store, distillRequest(run.config));
       return queued([...q.prerequisites, q.run]);
     };
     this.handlers = {
@@ -125,6 +121,11 @@ export class Api {
       'runs.extend': ({ id, ...limits }) => runner.extend(id, limits),
       'runs.discardState': (r) => ({ freedBytes: discardTrainingState(store, r.id) }),
       'runs.rerun': (r) => requeue(getRun(store, r.id)),
+      'runs.repeat': async (r) => {
+        const rep = await repeatRun(store, r.id, r.seeds);
+        runner.schedule();
+        return rep;
+      },
       'runs.delete': (r) => {
         deleteRun(store, r.id);
         return { deleted: r.id };

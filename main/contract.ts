@@ -394,6 +394,31 @@ export interface PairedComparison {
 // ---------------------------------------------------------------- operations
 
 const runId = int(1, SEED_MAX);
+
+/** One experiment repeated with more seeds than this is a typo, not a protocol. */
+const MAX_SEEDS = 32;
+
+export interface Repetition {
+  /** One run per seed, in the order asked: the student (or base model) of that seed. */
+  runs: { seed: number; id: number; queued: boolean }[];
+  /** Everything queued, prerequisites (teachers, TA runs) first. */
+  queued: number[];
+}
+
+/** "0-4", "1,3,5" or "0-2,7" as a list of seeds, or a reason it is not one. */
+export function parseSeeds(text: string): number[] | string {
+  const seeds: number[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const m = /^(\d{1,10})(?:\s*-\s*(\d{1,10}))?$/.exec(part);
+    if (!m) return `"${part}" is not a seed or a range a-b`;
+    const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
+    if (b < a) return `the range ${part} runs backwards`;
+    if (b > SEED_MAX) return `seeds go up to ${SEED_MAX}`;
+    if (b - a + 1 + seeds.length > MAX_SEEDS) return `at most ${MAX_SEEDS} seeds at once`;
+    for (let x = a; x <= b; x++) if (!seeds.includes(x)) seeds.push(x);
+  }
+  return seeds;
+}
 const datasetName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, '.', '_' or '-' (max 64)");
@@ -443,6 +468,9 @@ export const REQUESTS = {
     .strict(),
   'runs.discardState': z.object({ id: runId }).strict(),
   'runs.rerun': z.object({ id: runId }).strict(),
+  'runs.repeat': z
+    .object({ id: runId, seeds: z.array(int(0, SEED_MAX)).min(1).max(MAX_SEEDS) })
+    .strict(),
   'runs.delete': z.object({ id: runId }).strict(),
   'queue.configure': z.object({ concurrency: int(1, 16) }).strict(),
   'ta.sizes': z
@@ -495,6 +523,7 @@ export interface Responses {
   'runs.extend': RunInfo;
   'runs.discardState': { freedBytes: number };
   'runs.rerun': { queued: number[] };
+  'runs.repeat': Repetition;
   'runs.delete': { deleted: number };
   'queue.configure': { concurrency: number };
   'ta.sizes': { sizes: number[]; raw: number[] };

@@ -1,13 +1,14 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { hitRateTrends } from '../analysis/trend';
 import { writeFileSync } from 'node:fs';
 import { BACKENDS, type BackendChoice } from '../engine/backend';
 import { PHR_ENRICHMENTS } from '../engine/kd/enrichment';
-import { KD_REPRESENTATIONS, MODEL_DEFAULTS } from '../contract';
+import { KD_REPRESENTATIONS, MODEL_DEFAULTS, parseSeeds } from '../contract';
 import { MODEL_NAMES } from '../engine/models/registry';
 import { queueDistill, runDistill } from '../ops/distill';
 import { DISTILL_METHODS, TA_SOURCES } from '../ops/distill-config';
 import { exportGates } from '../ops/gates';
+import { repeatRun } from '../ops/repeat';
 import type { TrainListener, TrainOutcome } from '../ops/execute';
 import {
   cancelRunningRun,
@@ -286,6 +287,32 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .action((id: string) => {
       const freed = discardTrainingState(openStore(), intArg('run id', 1)(id));
       io.err(`freed ${(freed / 1e6).toFixed(1)} MB; run #${id} can no longer be extended`);
+    });
+  runs
+    .command('repeat <id>')
+    .description(
+      "queue the run's experiment with other seeds (a distillation with its teacher's twin of " +
+        'each seed); runs that exist for a seed are reused',
+    )
+    .requiredOption('--seeds <list>', 'seeds, e.g. 1-4 or 1,3,5', (text: string) => {
+      const seeds = parseSeeds(text);
+      if (typeof seeds === 'string') throw new InvalidArgumentError(seeds);
+      return seeds;
+    })
+    .option('--json', 'print one JSON document')
+    .action(async (id: string, o: { seeds: number[]; json?: boolean }) => {
+      const rep = await repeatRun(openStore(), intArg('run id', 1)(id), o.seeds);
+      emit(!!o.json, rep, () =>
+        [
+          table(
+            ['seed', 'run', ''],
+            rep.runs.map((r) => [r.seed, r.id, r.queued ? 'queued' : 'exists']),
+          ),
+          rep.queued.length
+            ? `queued ${rep.queued.length} run(s); train them with \`hkd queue\` or in the workbench`
+            : 'every seed has its run already',
+        ].join('\n'),
+      );
     });
   runs
     .command('delete <id>')

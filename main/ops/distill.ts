@@ -127,13 +127,22 @@ export function modelOptionsOf(run: RunRow): ModelOptions {
 /** Stored with a run but not part of what defines it. */
 const NOT_IDENTITY = new Set(['label', 'backend', 'guideRuns', 'pretrainedTaRuns']);
 
-const canonical = (c: Record<string, unknown>): string =>
+/** A configuration as a string equal for equal experiments; `also` leaves out more keys. */
+export const canonical = (c: Record<string, unknown>, also: string[] = []): string =>
   JSON.stringify(
     Object.keys(c)
-      .filter((k) => !NOT_IDENTITY.has(k))
+      .filter((k) => !NOT_IDENTITY.has(k) && !also.includes(k))
       .sort()
       .map((k) => [k, c[k]]),
   );
+
+/** Stored with a distillation run but derived from its request: the teacher's seed, its guides. */
+const DERIVED = ['seed', 'guideRuns', 'pretrainedTaRuns'];
+
+/** The request that created a stored distillation run (to queue or execute it again). */
+export function distillRequest(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => !DERIVED.includes(k)));
+}
 
 /**
  * How a distillation obtains a run it is built from (a TAKD link, a DGKD TA, a pretrained TA),

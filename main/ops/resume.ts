@@ -6,12 +6,9 @@ import { checkpointProgress } from '../store/checkpoints';
 import type { Store } from '../store/db';
 import { reopenRun, runsBuiltFrom } from '../store/queue';
 import { getRun, reapInterrupted, runPid, type RunRow } from '../store/runs';
-import { requireCompleted, runDistill, trainNow } from './distill';
+import { distillRequest, requireCompleted, runDistill, trainNow } from './distill';
 import type { TrainListener, TrainOutcome } from './execute';
 import { runTraining } from './train';
-
-/** Stored with a distillation run but not part of its request. */
-const DERIVED = ['seed', 'guideRuns', 'pretrainedTaRuns'];
 
 /**
  * Executes a stored run with the configuration it was created with: a queued one from the start,
@@ -29,9 +26,8 @@ export function executeStoredRun(
     ...(opts.backend ? { backend: opts.backend } : {}),
   };
   if (run.kind === 'train') return runTraining(store, config, listener, run);
-  for (const k of DERIVED) delete config[k];
   const prerequisite = opts.prerequisitesDone ? requireCompleted(store) : trainNow(store, listener);
-  return runDistill(store, config, listener, run, prerequisite);
+  return runDistill(store, distillRequest(config), listener, run, prerequisite);
 }
 
 /** Continues an interrupted (or failed) run in this process from its last checkpoint. */

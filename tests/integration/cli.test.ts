@@ -279,6 +279,22 @@ describe('hkd CLI end to end', () => {
     const noGates = await hkd(home, 'gates', String(teacher.runId));
     expect(noGates.code).toBe(2);
     expect(noGates.err).toMatch(/has no gate weights/);
+    const rep = json(
+      await hkd(home, 'runs', 'repeat', String(teacher.runId), '--seeds', '0-2', '--json'),
+    );
+    expect(rep.runs.map((r: { seed: number; queued: boolean }) => [r.seed, r.queued])).toEqual([
+      [0, false],
+      [1, true],
+      [2, true],
+    ]);
+    expect(rep.queued).toHaveLength(2);
+    const again = await hkd(home, 'runs', 'repeat', String(teacher.runId), '--seeds', '2,1');
+    expect(again.out).toMatch(/every seed has its run already/);
+    const backwards = await hkd(home, 'runs', 'repeat', String(teacher.runId), '--seeds', '3-1');
+    expect(backwards.code).toBe(2);
+    expect(backwards.err).toMatch(/runs backwards/);
+    for (const id of rep.queued)
+      expect((await hkd(home, 'runs', 'delete', String(id))).code).toBe(0);
     const gone = await hkd(home, 'runs', 'delete', String(shared.runId));
     expect(gone.code, gone.err).toBe(0);
     expect(existsSync(join(home, 'runs', String(shared.runId)))).toBe(false);
@@ -286,9 +302,9 @@ describe('hkd CLI end to end', () => {
       (r: { runId: number }) => r.runId,
     );
     expect(left).toEqual([teacher.runId, student.runId]);
-    const again = await hkd(home, 'runs', 'delete', String(shared.runId));
-    expect(again.code).toBe(2);
-    expect(again.err).toMatch(new RegExp(`run #${shared.runId}`));
+    const twice = await hkd(home, 'runs', 'delete', String(shared.runId));
+    expect(twice.code).toBe(2);
+    expect(twice.err).toMatch(new RegExp(`run #${shared.runId}`));
   });
 
   it('several processes opening a fresh data directory at once all succeed', async () => {

@@ -18,11 +18,14 @@ import { trainEpoch } from '../../main/engine/trainer';
 import { entityGates, exportGates } from '../../main/ops/gates';
 import { runDistill } from '../../main/ops/distill';
 import { lineage } from '../../main/ops/inspect';
+import { repeatRun } from '../../main/ops/repeat';
+import { executeStoredRun } from '../../main/ops/resume';
 import { DISTILL_METHODS } from '../../main/ops/distill-config';
 import { synthDataset } from '../../main/ops/datasets';
 import { runTraining } from '../../main/ops/train';
 import { Store } from '../../main/store/db';
-import { listRuns } from '../../main/store/runs';
+import { deleteRun } from '../../main/store/queue';
+import { getRun, listRuns } from '../../main/store/runs';
 import { tempDir } from '../support/tmp';
 
 const data = filterAndRemap(synthesize({ users: 120, items: 650, seed: 5 }), {
@@ -373,6 +376,85 @@ describe('distillation runs end to end', () => {
       runDistill(store, { ...base, method: 'DGKD-DE', studentDim: 2, dgkdDrop: 'sometimes' }),
     ).rejects.toThrow(/dgkdDrop/);
     expect(listRuns(store)).toHaveLength(1);
+    store.close();
+  });
+});
+
+describe('repeating an experiment with other seeds', () => {
+  it("queues each seed's teacher twin and student, reuses what exists, and trains them", async () => {
+    const store = new Store(tempDir());
+    synthDataset(store, { name: 'demo', users: 80, items: 620, seed: 2 });
+    const common = { lr: 0.01, reg: 1e-4, batch: 256, maxEpochs: 1, patience: 5 };
+    const T = await runTraining(store, {
+      dataset: 'demo',
+      model: 'BPR',
+      dim: 8,
+      label: 'T',
+      ...common,
+    });
+    const S = await runDistill(store, {
+      dataset: 'demo',
+      teacher: 'T',
+      method: 'TAKD-DE',
+      studentDim: 2,
+      taDims: [4],
+      experts: 2,
+      label: 'S',
+      ...common,
+    });
+    const link = listRuns(store).find((r) => r.label === 'TAKD-DE link 4')!;
+
+    const rep = await repeatRun(store, S.run.id, [0, 1, 2]);
+    expect(rep.runs.map((r) => [r.seed, r.queued])).toEqual([
+      [0, false],
+      [1, true],
+      [2, true],
+    ]);
+    expect(rep.runs[0].id).toBe(S.run.id);
+    for (const { seed, id } of rep.runs.slice(1)) {
+      const student = getRun(store, id);
+      const teacher = getRun(store, student.teacherRunId!);
+      expect(teacher).toMatchObject({ status: 'queued', seed, label: `T (seed ${seed})` });
+      expect({ ...teacher.config, seed: 0, label: 'T' }).toEqual(T.run.config);
+      expect(student).toMatchObject({ status: 'queued', seed, label: `S (seed ${seed})` });
+      expect(student.config).toMatchObject({ teacher: teacher.id, taDims: [4], method: 'TAKD-DE' });
+      // Its own TAKD link of this seed, queued before it.
+      const guide = getRun(store, (student.config.guideRuns as number[])[0]);
+      expect(guide).toMatchObject({ seed, teacherRunId: teacher.id, status: 'queued' });
+      expect(guide.id).not.toBe(link.id);
+      expect(rep.queued.indexOf(teacher.id)).toBeLessThan(rep.queued.indexOf(guide.id));
+      expect(rep.queued.indexOf(guide.id)).toBeLessThan(rep.queued.indexOf(id));
+    }
+    expect(rep.queued).toHaveLength(6);
+
+    // Asking again doubles nothing; the teacher's own repetition finds the twins queued above.
+    const again = await repeatRun(store, S.run.id, [2, 1]);
+    expect(again.queued).toEqual([]);
+    expect(again.runs.map((r) => r.id)).toEqual([rep.runs[2].id, rep.runs[1].id]);
+    const teachers = await repeatRun(store, T.run.id, [1, 3]);
+    expect(teachers.runs[0]).toEqual({
+      seed: 1,
+      id: getRun(store, rep.runs[1].id).teacherRunId,
+      queued: false,
+    });
+    expect(teachers.queued).toHaveLength(1);
+
+    // The queued rows train as they are: seed 1's teacher, link, then student.
+    const s1 = getRun(store, rep.runs[1].id);
+    const chain = [s1.teacherRunId!, (s1.config.guideRuns as number[])[0], s1.id];
+    for (const id of chain) {
+      const done = await executeStoredRun(
+        store,
+        getRun(store, id),
+        {},
+        { prerequisitesDone: true },
+      );
+      expect(done.run.status).toBe('completed');
+    }
+    expect(getRun(store, s1.id).summary!.test.H5).toBeGreaterThan(0);
+
+    deleteRun(store, T.run.id);
+    await expect(repeatRun(store, S.run.id, [5])).rejects.toThrow(/teacher was deleted/);
     store.close();
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RunInfo } from '../../main/contract';
+import { parseSeeds, type RunInfo } from '../../main/contract';
 import {
   compareTable,
   configDiff,
@@ -228,6 +228,19 @@ describe("the paper's results beside the runs", () => {
     expect(rowLabel(hk({ gate: false }))).toBe('HyperKDMA-DE w/o GNet');
     expect(rowLabel(hk({ taSource: 'shared' }))).toBe('HyperKDMA-DE w/o HNet (shared)');
     expect(rowLabel(run(2, 'BPR', 'DE', 0.5, { gate: false }))).toBe('DE');
+  });
+});
+
+describe('seed lists', () => {
+  it('reads ranges and lists, and says what is wrong', () => {
+    expect(parseSeeds('0-4')).toEqual([0, 1, 2, 3, 4]);
+    expect(parseSeeds('1, 3,5 ,3')).toEqual([1, 3, 5]);
+    expect(parseSeeds('0-1,7')).toEqual([0, 1, 7]);
+    expect(parseSeeds('4-2')).toMatch(/backwards/);
+    expect(parseSeeds('x')).toMatch(/"x" is not a seed/);
+    expect(parseSeeds('')).toMatch(/is not a seed/);
+    expect(parseSeeds('0-99')).toMatch(/at most 32/);
+    expect(parseSeeds('99999999999')).toMatch(/is not a seed|go up to/);
   });
 });
 

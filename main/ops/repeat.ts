@@ -1,0 +1,76 @@
+import type { Repetition } from '../contract';
+import { InputError } from '../errors';
+import type { Store } from '../store/db';
+import { getRun, listRuns, reapInterrupted, type RunRow } from '../store/runs';
+import { canonical, distillRequest, queueDistill } from './distill';
+import { queueTraining } from './train';
+
+/** A run still on its way to a result, or there: another seed's twin is not queued twice. */
+const USABLE = ['completed', 'queued', 'running'];
+
+/** The same experiment: equal configurations but for the seed and the runs a seed picked. */
+function sameExperiment(byId: Map<number, RunRow>, a: RunRow, b: RunRow): boolean {
+  if (a.kind !== b.kind || a.model !== b.model || a.datasetId !== b.datasetId) return false;
+  if (canonical(a.config, ['seed', 'teacher']) !== canonical(b.config, ['seed', 'teacher']))
+    return false;
+  if (a.kind === 'train') return true;
+  const [ta, tb] = [a.teacherRunId, b.teacherRunId].map((t) => (t === null ? t : byId.get(t)));
+  return !!ta && !!tb && sameExperiment(byId, ta, tb);
+}
+
+/** `run`'s experiment with `seed`: an existing run, or none. */
+function twin(store: Store, run: RunRow, seed: number): RunRow | undefined {
+  if (run.seed === seed) return run;
+  const runs = listRuns(store);
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  return runs.find(
+    (r) => r.seed === seed && USABLE.includes(r.status) && sameExperiment(byId, r, run),
+  );
+}
+
+/** A label names one run (a teacher can be picked by label): each seed's gets its seed. */
+const seeded = (config: Record<string, unknown>, seed: number) =>
+  typeof config.label === 'string' ? { label: `${config.label} (seed ${seed})` } : {};
+
+/**
+ * Repeats a run's experiment with other seeds (a split and an initialisation each), as the
+ * paper's tables average five. A distillation gets its teacher's twin of the same seed, queued
+ * first if it does not exist; runs that already exist for a seed are reused, never doubled.
+ */
+export async function repeatRun(store: Store, id: number, seeds: number[]): Promise<Repetition> {
+  const run = getRun(store, id);
+  reapInterrupted(store);
+  const teacher = run.teacherRunId === null ? undefined : getRun(store, run.teacherRunId);
+  if (run.kind === 'distill' && teacher?.kind !== 'train')
+    throw new InputError(
+      `run #${id}'s teacher ${teacher ? `#${teacher.id} is a distilled run` : 'was deleted'}; ` +
+        'only students of trained teachers can be repeated',
+    );
+  const out: Repetition = { runs: [], queued: [] };
+  for (const seed of new Set(seeds)) {
+    const existing = twin(store, run, seed);
+    if (existing) {
+      out.runs.push({ seed, id: existing.id, queued: false });
+      continue;
+    }
+    if (run.kind === 'train') {
+      const row = queueTraining(store, { ...run.config, seed, ...seeded(run.config, seed) });
+      out.runs.push({ seed, id: row.id, queued: true });
+      out.queued.push(row.id);
+      continue;
+    }
+    let t = twin(store, teacher!, seed);
+    if (!t) {
+      t = queueTraining(store, { ...teacher!.config, seed, ...seeded(teacher!.config, seed) });
+      out.queued.push(t.id);
+    }
+    const q = await queueDistill(store, {
+      ...distillRequest(run.config),
+      teacher: t.id,
+      ...seeded(run.config, seed),
+    });
+    out.queued.push(...q.prerequisites.map((r) => r.id), q.run.id);
+    out.runs.push({ seed, id: q.run.id, queued: true });
+  }
+  return out;
+}
