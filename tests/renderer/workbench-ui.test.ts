@@ -108,6 +108,11 @@ describe('comparison table and export', () => {
     expect(p.rows[0].h5).toBeCloseTo(0.45, 12);
     expect(p.rows[1].sd).toEqual([null]);
     expect(p.rows[0].delta[0]).toBeCloseTo(0.5, 12);
+    // Row 14 holds seed 0 only: no pairs to test. Without a baseline, no test at all.
+    expect(p.rows[0].p).toEqual([null]);
+    expect(compareTable(pool, ['H5'], { poolSeeds: true, runById: byId }).rows[0].p).toEqual([
+      null,
+    ]);
     expect(p.rows[2].best).toEqual([true]);
     expect(compareTable(pool, ['H5']).rows).toHaveLength(5);
     // A re-run of seed 0 from the same teacher.
@@ -123,6 +128,24 @@ describe('comparison table and export', () => {
     ]);
     expect(toMarkdown(p).split('\n')[2]).toBe('| DE (3 seeds) | 0.4500 ± 0.0500 |');
     expect(toLatex(p)).toContain('DE (3 seeds) & 0.4500 $\\pm$ 0.0500 \\\\');
+  });
+
+  it("tests each pooled row against the baseline's over the seeds both hold", () => {
+    const de = [0.5, 0.52, 0.49, 0.53].map((h5, seed) => ({
+      ...run(20 + seed, 'BPR', 'DE', h5),
+      seed,
+    }));
+    const phr = [0.48, 0.49, 0.48, 0.5, 0.9].map((h5, seed) => ({
+      ...run(30 + seed, 'BPR', 'PHR', h5),
+      seed,
+    }));
+    const t = compareTable([...de, ...phr], ['H5', 'N5'], { poolSeeds: true, baselineId: 31 });
+    expect(t.rows.map((r) => r.label)).toEqual(['DE (4 seeds)', 'PHR (5 seeds)']);
+    // Seeds 0–3 pair up (seed 4 has no DE run): scipy.stats.ttest_rel gives p = 0.01822.
+    expect(t.rows[0].p[0]).toBeCloseTo(0.018219854743222408, 6);
+    // N@5 is H@5 / 2 here: the same t, the same p.
+    expect(t.rows[0].p[1]).toBeCloseTo(0.018219854743222408, 6);
+    expect(t.rows[1].p).toEqual([null, null]);
   });
 
   it('computes the recovered gap', () => {

@@ -8,6 +8,7 @@ import {
   meanWeights,
 } from '../../main/analysis/gates';
 import { mcnemarExact, normalCdf, pairedComparison } from '../../main/analysis/paired';
+import { pairedTTest } from '../../main/analysis/t-test';
 import { fitTrend, hitRateTrends, trendAt } from '../../main/analysis/trend';
 
 describe('paired comparison', () => {
@@ -134,5 +135,25 @@ describe('trend extrapolation', () => {
     expect(valid.metric).toBe('valid H@5');
     expect(valid.trend!.fits.find((f) => f.shape === 'exponential')!.limit).toBeCloseTo(0.4, 6);
     expect(test.trend!.fits.find((f) => f.shape === 'exponential')!.limit).toBeCloseTo(0.3, 6);
+  });
+});
+
+describe('paired t-test across seeds', () => {
+  it('matches hand and scipy.stats.ttest_rel values', () => {
+    // d = 0.02, 0.03, 0.01, 0.03: mean 0.0225, sd √(2.75e-4 / 3), t = 0.0225 / (sd / 2).
+    const t = pairedTTest([0.5, 0.52, 0.49, 0.53], [0.48, 0.49, 0.48, 0.5])!;
+    expect(t.n).toBe(4);
+    expect(t.meanDiff).toBeCloseTo(0.0225, 12);
+    expect(t.t).toBeCloseTo(0.0225 / (Math.sqrt(2.75e-4 / 3) / 2), 9);
+    expect(t.t).toBeCloseTo(4.700096710803841, 9);
+    expect(t.p).toBeCloseTo(0.018219854743222408, 6);
+    const u = pairedTTest([0.4, 0.45, 0.5], [0.41, 0.43, 0.52])!;
+    expect(u.t).toBeCloseTo(-0.27735009811261313, 9);
+    expect(u.p).toBeCloseTo(0.8075499102701257, 6);
+  });
+
+  it('declines one pair, or differences without spread', () => {
+    expect(pairedTTest([0.5], [0.4])).toBeNull();
+    expect(pairedTTest([0.5, 0.6], [0.4, 0.5])).toBeNull();
   });
 });

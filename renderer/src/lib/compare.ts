@@ -1,4 +1,5 @@
 import type { Metrics, RunInfo } from '../../../main/contract';
+import { pairedTTest } from '../../../main/analysis/t-test';
 import type { PaperRow, PaperValues } from './paper-results';
 
 export const METRICS = ['H5', 'N5', 'H10', 'N10', 'H20', 'N20'] as const;
@@ -45,6 +46,8 @@ export interface CompareRow {
   best: boolean[];
   /** Relative change against the baseline's row, if any. */
   delta: (number | null)[];
+  /** Paired t-test against the baseline's row over the seeds both hold (two or more): p. */
+  p: (number | null)[];
   /** The paper's values for the row this run reproduces, and the run's difference from them. */
   paper: { label: string; cells: (number | null)[]; gap: (number | null)[] } | null;
 }
@@ -84,6 +87,14 @@ function pooledCount(g: RunInfo[]): string {
   return seeds === g.length
     ? ` (${seeds} seeds)`
     : ` (${g.length} runs, ${seeds} seed${seeds > 1 ? 's' : ''})`;
+}
+
+/** A row's value of each seed (the first run's, if a seed was run twice). */
+function bySeed(g: RunInfo[], model: string, metric: keyof Metrics): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const r of g)
+    if (r.model === model && r.summary && !out.has(r.seed)) out.set(r.seed, r.summary.test[metric]);
+  return out;
 }
 
 function meanSd(xs: number[]): { mean: number | null; sd: number | null } {
@@ -128,6 +139,8 @@ export function compareTable(
       h5: stats(g, g[0].model, 'H5').mean,
       best: [] as boolean[],
       delta: [] as (number | null)[],
+      p: [] as (number | null)[],
+      bySeed: columns.map((c) => bySeed(g, c.model, c.metric)),
       paper: ref
         ? {
             label: `paper: ${ref.row} (${ref.source})`,
@@ -141,12 +154,22 @@ export function compareTable(
   const best = columns.map((_, j) => Math.max(...rows.map((r) => r.cells[j] ?? -Infinity)));
   for (const r of rows) {
     r.best = r.cells.map((v, j) => v !== null && v === best[j]);
+    r.p = r.bySeed.map((mine, j) => {
+      if (!baseline || r === baseline) return null;
+      const theirs = baseline.bySeed[j];
+      const seeds = [...mine.keys()].filter((s) => theirs.has(s));
+      const test = pairedTTest(
+        seeds.map((s) => mine.get(s)!),
+        seeds.map((s) => theirs.get(s)!),
+      );
+      return test?.p ?? null;
+    });
     r.delta = r.cells.map((v, j) => {
       const b = baseline?.cells[j] ?? null;
       return v === null || b === null || b === 0 || r === baseline ? null : (v - b) / b;
     });
   }
-  return { columns, rows };
+  return { columns, rows: rows.map(({ bySeed: _, ...row }) => row) };
 }
 
 /** Share of the teacher–student gap a distilled student closes: (d − s) / (t − s). */
