@@ -3,6 +3,7 @@ import { isUserError } from '../errors';
 import { resolveHome } from '../paths';
 import { Store } from '../store/db';
 import { reapInterrupted } from '../store/runs';
+import { registerCompareCommand } from './compare-command';
 import { progressRunner, type CliContext } from './context';
 import { registerDatasetCommands } from './dataset-commands';
 import { registerQueueCommands } from './queue-commands';
@@ -56,6 +57,7 @@ export function buildProgram(io: Io): {
     .exitOverride();
   registerDatasetCommands(program, ctx);
   registerRunCommands(program, ctx);
+  registerCompareCommand(program, ctx);
   registerQueueCommands(program, ctx);
   registerServeCommand(program, ctx);
 

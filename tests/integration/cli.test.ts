@@ -279,6 +279,35 @@ describe('hkd CLI end to end', () => {
     const noGates = await hkd(home, 'gates', String(teacher.runId));
     expect(noGates.code).toBe(2);
     expect(noGates.err).toMatch(/has no gate weights/);
+    const cmp = await hkd(
+      home,
+      'compare',
+      String(teacher.runId),
+      String(student.runId),
+      '--format',
+      'md',
+      '--metrics',
+      'H5',
+    );
+    expect(cmp.code, cmp.err).toBe(0);
+    expect(cmp.out.split('\n').slice(0, 2)).toEqual(['| Method | BPR H@5 |', '|---|---:|']);
+    // Bold where it is the column's best.
+    expect(cmp.out).toMatch(
+      new RegExp(`\\| HyperKDMA-DE \\| (\\*\\*)?${student.test.H5.toFixed(4)}(\\*\\*)? \\|`),
+    );
+    const cmpText = await hkd(
+      home,
+      'compare',
+      String(teacher.runId),
+      String(student.runId),
+      '--baseline',
+      String(teacher.runId),
+    );
+    expect(cmpText.out).toMatch(/^method +runs +BPR H@5 +BPR N@5 +BPR H@10 +BPR N@10/);
+    expect(cmpText.out).toMatch(/HyperKDMA-DE +#\d+ +\*?0\.\d{4}/);
+    const badMetric = await hkd(home, 'compare', String(teacher.runId), '--metrics', 'H7');
+    expect(badMetric.code).toBe(2);
+    expect(badMetric.err).toMatch(/unknown metric H7/);
     const rep = json(
       await hkd(home, 'runs', 'repeat', String(teacher.runId), '--seeds', '0-2', '--json'),
     );

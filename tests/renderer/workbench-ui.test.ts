@@ -8,8 +8,14 @@ import {
   toCsv,
   toLatex,
   toMarkdown,
-} from '../../renderer/src/lib/compare';
-import { PAPER_SETTINGS, paperRow, paperSettingFor } from '../../renderer/src/lib/paper-results';
+} from '../../main/analysis/compare-table';
+import {
+  commonPaperSetting,
+  PAPER_SETTINGS,
+  paperRow,
+  paperRows,
+  paperSettingFor,
+} from '../../main/analysis/paper-results';
 import { validateRun } from '../../renderer/src/lib/validate';
 
 const metrics = (h5: number) => ({
@@ -231,6 +237,17 @@ describe("the paper's results beside the runs", () => {
     expect(paperSettingFor('MovieLens 20M')?.id).toBe('movielens-20m');
     expect(paperSettingFor('ml-1m')).toBeUndefined();
     expect(paperSettingFor('demo')).toBeUndefined();
+    expect(commonPaperSetting(['citeulike', 'CiteULike-a'])?.id).toBe('citeulike');
+    expect(commonPaperSetting(['citeulike', 'demo'])).toBeUndefined();
+    expect(commonPaperSetting([])).toBeUndefined();
+  });
+
+  it("finds a distilled run's teacher size by id", () => {
+    const teacher = run(7, 'BPR', null, 0.5, { dim: 200 });
+    const de = { ...run(8, 'BPR', 'DE', 0.45), teacherRunId: 7 };
+    const rows = paperRows(citeulike, (id) => (id === 7 ? teacher : undefined));
+    expect(rows(de)?.row).toBe('DE');
+    expect(rows({ ...de, teacherRunId: 9 })).toBeNull();
   });
 
   it('sets the paper row under the run, with the gap, in the table and every export', () => {

@@ -1,4 +1,4 @@
-import type { Metrics, RunInfo } from '../../../main/contract';
+import type { Metrics, RunInfo } from '../contract';
 
 /**
  * The paper's published results (5-seed means), transcribed from METHOD.md §7.2 as printed: each
@@ -181,4 +181,21 @@ export function paperRow(
     if (values) return { row: row!, source: t.source, values };
   }
   return null;
+}
+
+/** The setting every one of these dataset names refers to, if they agree on one. */
+export function commonPaperSetting(datasetNames: string[]): PaperSetting | undefined {
+  const ids = new Set(datasetNames.map((n) => paperSettingFor(n)?.id));
+  return ids.size === 1 ? PAPER_SETTINGS.find((p) => ids.has(p.id)) : undefined;
+}
+
+/** `paperRow` for any run, finding a distilled run's teacher (and its size) by id. */
+export function paperRows(
+  setting: PaperSetting,
+  runById: (id: number) => RunInfo | undefined,
+): (run: RunInfo) => PaperRow | null {
+  return (run) => {
+    const dim = run.teacherRunId === null ? undefined : runById(run.teacherRunId)?.config.dim;
+    return paperRow(setting, run, typeof dim === 'number' ? dim : null);
+  };
 }

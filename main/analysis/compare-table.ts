@@ -1,5 +1,5 @@
-import type { Metrics, RunInfo } from '../../../main/contract';
-import { pairedTTest } from '../../../main/analysis/t-test';
+import type { Metrics, RunInfo } from '../contract';
+import { pairedTTest } from './t-test';
 import type { PaperRow, PaperValues } from './paper-results';
 
 export const METRICS = ['H5', 'N5', 'H10', 'N10', 'H20', 'N20'] as const;

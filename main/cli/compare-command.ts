@@ -1,0 +1,128 @@
+import { Option, type Command } from 'commander';
+import {
+  compareTable,
+  METRIC_LABEL,
+  METRICS,
+  toCsv,
+  toLatex,
+  toMarkdown,
+  type CompareTable,
+  type MetricKey,
+} from '../analysis/compare-table';
+import { commonPaperSetting, PAPER_SETTINGS, paperRows } from '../analysis/paper-results';
+import { InputError } from '../errors';
+import { getDatasetById } from '../store/datasets';
+import { getRun, type RunRow } from '../store/runs';
+import { intArg, type CliContext } from './context';
+import { fmt, table } from './views';
+
+const FORMATS = ['text', 'md', 'csv', 'tex'] as const;
+const exporters = { md: toMarkdown, csv: toCsv, tex: toLatex };
+
+/** One cell as the terminal shows it: mean ± sd, change over the baseline, its p. */
+function cellText(t: CompareTable['rows'][number], j: number): string {
+  const v = t.cells[j];
+  if (v === null) return '–';
+  const sd = t.sd[j] === null ? '' : ` ± ${fmt(t.sd[j])}`;
+  const delta =
+    t.delta[j] === null ? '' : ` ${t.delta[j]! > 0 ? '+' : ''}${(100 * t.delta[j]!).toFixed(1)}%`;
+  const p = t.p[j] === null ? '' : ` p=${fmt(t.p[j], 3)}`;
+  return `${t.best[j] ? '*' : ''}${fmt(v)}${sd}${delta}${p}`;
+}
+
+function textTable(t: CompareTable): string {
+  const rows = t.rows.flatMap((r) => [
+    [r.label, r.runIds.map((id) => `#${id}`).join(' '), ...r.cells.map((_, j) => cellText(r, j))],
+    ...(r.paper
+      ? [
+          [
+            `  ${r.paper.label}`,
+            '',
+            ...r.paper.cells.map((v, j) => {
+              const gap = r.paper!.gap[j];
+              return v === null
+                ? ''
+                : `${fmt(v)}${gap === null ? '' : ` (${gap > 0 ? '+' : ''}${fmt(gap)})`}`;
+            }),
+          ],
+        ]
+      : []),
+  ]);
+  return [
+    table(
+      ['method', 'runs', ...t.columns.map((c) => `${c.model} ${METRIC_LABEL[c.metric]}`)],
+      rows,
+    ),
+    '* best of its column; ± sample sd over pooled seeds; % change and paired t-test p against the baseline',
+  ].join('\n');
+}
+
+/** `hkd compare`: the workbench's Compare table in the terminal or as a file format. */
+export function registerCompareCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('compare <runs...>')
+    .description(
+      "runs in the paper's table layout (test metrics; seeds of one configuration pooled into " +
+        "mean ± sd), with the paper's own results for runs at its sizes",
+    )
+    .option('--metrics <list>', `metrics (${METRICS.join(', ')})`, 'H5,N5,H10,N10')
+    .option(
+      '--baseline <run>',
+      'change and paired t-test against this run’s row',
+      intArg('--baseline', 1),
+    )
+    .option('--no-pool', 'one row per run even where only the seed differs')
+    .addOption(
+      new Option(
+        '--paper <dataset>',
+        "the paper's results to set beside the runs (default: the one the runs' dataset names)",
+      ).choices(['none', ...PAPER_SETTINGS.map((p) => p.id)]),
+    )
+    .addOption(new Option('--format <f>', 'output').choices(FORMATS).default('text'))
+    .option('--json', 'print the table as one JSON document')
+    .action(
+      (
+        ids: string[],
+        o: {
+          metrics: string;
+          baseline?: number;
+          pool: boolean;
+          paper?: string;
+          format: (typeof FORMATS)[number];
+          json?: boolean;
+        },
+      ) => {
+        const store = ctx.openStore();
+        const runs = ids.map((id) => getRun(store, intArg('run id', 1)(id)));
+        const metrics = o.metrics.split(',').map((m) => m.trim());
+        const unknown = metrics.filter((m) => !(METRICS as readonly string[]).includes(m));
+        if (unknown.length)
+          throw new InputError(`unknown metric ${unknown.join(', ')}; use ${METRICS.join(', ')}`);
+        const byId = new Map<number, RunRow | undefined>();
+        const runById = (id: number) => {
+          if (!byId.has(id)) byId.set(id, tryGetRun(store, id));
+          return byId.get(id);
+        };
+        const setting = o.paper
+          ? PAPER_SETTINGS.find((p) => p.id === o.paper)
+          : commonPaperSetting(runs.map((r) => getDatasetById(store, r.datasetId).name));
+        const t = compareTable(runs, metrics as MetricKey[], {
+          baselineId: o.baseline,
+          poolSeeds: o.pool,
+          runById,
+          paper: setting && paperRows(setting, runById),
+        });
+        ctx.emit(!!o.json, t, () =>
+          o.format === 'text' ? textTable(t) : exporters[o.format](t).trimEnd(),
+        );
+      },
+    );
+}
+
+function tryGetRun(store: Parameters<typeof getRun>[0], id: number): RunRow | undefined {
+  try {
+    return getRun(store, id);
+  } catch {
+    return undefined;
+  }
+}
