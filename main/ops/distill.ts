@@ -127,11 +127,10 @@ export function modelOptionsOf(run: RunRow): ModelOptions {
 /** Stored with a run but not part of what defines it. */
 const NOT_IDENTITY = new Set(['label', 'backend', 'guideRuns', 'pretrainedTaRuns']);
 
-/** A configuration as a string equal for equal experiments; `also` leaves out more keys. */
-export const canonical = (c: Record<string, unknown>, also: string[] = []): string =>
+const canonical = (c: Record<string, unknown>): string =>
   JSON.stringify(
     Object.keys(c)
-      .filter((k) => !NOT_IDENTITY.has(k) && !also.includes(k))
+      .filter((k) => !NOT_IDENTITY.has(k))
       .sort()
       .map((k) => [k, c[k]]),
   );

@@ -1,30 +1,24 @@
+import { seedPoolKey } from '../analysis/compare-table';
 import type { Repetition } from '../contract';
 import { InputError } from '../errors';
 import type { Store } from '../store/db';
 import { getRun, listRuns, reapInterrupted, type RunRow } from '../store/runs';
-import { canonical, distillRequest, queueDistill } from './distill';
+import { distillRequest, queueDistill } from './distill';
 import { queueTraining } from './train';
 
 /** A run still on its way to a result, or there: another seed's twin is not queued twice. */
 const USABLE = ['completed', 'queued', 'running'];
-
-/** The same experiment: equal configurations but for the seed and the runs a seed picked. */
-function sameExperiment(byId: Map<number, RunRow>, a: RunRow, b: RunRow): boolean {
-  if (a.kind !== b.kind || a.model !== b.model || a.datasetId !== b.datasetId) return false;
-  if (canonical(a.config, ['seed', 'teacher']) !== canonical(b.config, ['seed', 'teacher']))
-    return false;
-  if (a.kind === 'train') return true;
-  const [ta, tb] = [a.teacherRunId, b.teacherRunId].map((t) => (t === null ? t : byId.get(t)));
-  return !!ta && !!tb && sameExperiment(byId, ta, tb);
-}
 
 /** `run`'s experiment with `seed`: an existing run, or none. */
 function twin(store: Store, run: RunRow, seed: number): RunRow | undefined {
   if (run.seed === seed) return run;
   const runs = listRuns(store);
   const byId = new Map(runs.map((r) => [r.id, r]));
+  // The key Compare pools seeds by: equal for the same experiment with another seed.
+  const key = seedPoolKey(run, (id) => byId.get(id));
   return runs.find(
-    (r) => r.seed === seed && USABLE.includes(r.status) && sameExperiment(byId, r, run),
+    (r) =>
+      r.seed === seed && USABLE.includes(r.status) && seedPoolKey(r, (id) => byId.get(id)) === key,
   );
 }
 
