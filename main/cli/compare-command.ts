@@ -6,6 +6,7 @@ import {
   toCsv,
   toLatex,
   toMarkdown,
+  type CompareRow,
   type CompareTable,
   type MetricKey,
 } from '../analysis/compare-table';
@@ -20,14 +21,15 @@ const FORMATS = ['text', 'md', 'csv', 'tex'] as const;
 const exporters = { md: toMarkdown, csv: toCsv, tex: toLatex };
 
 /** One cell as the terminal shows it: mean ± sd, change over the baseline, its p. */
-function cellText(t: CompareTable['rows'][number], j: number): string {
-  const v = t.cells[j];
+function cellText(row: CompareRow, j: number): string {
+  const [v, sd, delta, p] = [row.cells[j], row.sd[j], row.delta[j], row.p[j]];
   if (v === null) return '–';
-  const sd = t.sd[j] === null ? '' : ` ± ${fmt(t.sd[j])}`;
-  const delta =
-    t.delta[j] === null ? '' : ` ${t.delta[j]! > 0 ? '+' : ''}${(100 * t.delta[j]!).toFixed(1)}%`;
-  const p = t.p[j] === null ? '' : ` p=${fmt(t.p[j], 3)}`;
-  return `${t.best[j] ? '*' : ''}${fmt(v)}${sd}${delta}${p}`;
+  return [
+    `${row.best[j] ? '*' : ''}${fmt(v)}`,
+    sd === null ? '' : ` ± ${fmt(sd)}`,
+    delta === null ? '' : ` ${delta > 0 ? '+' : ''}${(100 * delta).toFixed(1)}%`,
+    p === null ? '' : p < 0.001 ? ' p<0.001' : ` p=${fmt(p, 3)}`,
+  ].join('');
 }
 
 function textTable(t: CompareTable): string {
