@@ -7,11 +7,13 @@ import { KD_REPRESENTATIONS, MODEL_DEFAULTS, parseSeeds } from '../contract';
 import { MODEL_NAMES } from '../engine/models/registry';
 import { queueDistill, runDistill } from '../ops/distill';
 import { DISTILL_METHODS, TA_SOURCES } from '../ops/distill-config';
+import { InputError } from '../errors';
 import { exportGates } from '../ops/gates';
 import { repeatRun } from '../ops/repeat';
 import type { TrainListener, TrainOutcome } from '../ops/execute';
 import {
   cancelRunningRun,
+  discardAllTrainingStates,
   discardTrainingState,
   extendRun,
   resumeRun,
@@ -282,10 +284,17 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .option('--patience <n>', 'new early-stopping patience (epochs)', intArg('--patience', 1))
     .option('--max-epochs <n>', 'new maximum epochs', intArg('--max-epochs', 1));
   runs
-    .command('discard-state <id>')
+    .command('discard-state [id]')
     .description('delete the checkpoint a finished run keeps to be extended (~4× its parameters)')
-    .action((id: string) => {
-      const freed = discardTrainingState(openStore(), intArg('run id', 1)(id));
+    .option('--all', 'of every completed and cancelled run')
+    .action((id: string | undefined, o: { all?: boolean }) => {
+      if (!id === !o.all) throw new InputError('give a run id or --all');
+      if (o.all) {
+        const { runs: gone, bytes } = discardAllTrainingStates(openStore());
+        io.err(`freed ${(bytes / 1e6).toFixed(1)} MB from ${gone.length} run(s)`);
+        return;
+      }
+      const freed = discardTrainingState(openStore(), intArg('run id', 1)(id!));
       io.err(`freed ${(freed / 1e6).toFixed(1)} MB; run #${id} can no longer be extended`);
     });
   runs

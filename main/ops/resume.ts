@@ -5,7 +5,7 @@ import { findArtifact, removeFiles, unrecordArtifact } from '../store/artifacts'
 import { checkpointProgress } from '../store/checkpoints';
 import type { Store } from '../store/db';
 import { reopenRun, runsBuiltFrom } from '../store/queue';
-import { getRun, reapInterrupted, runPid, type RunRow } from '../store/runs';
+import { getRun, listRuns, reapInterrupted, runPid, type RunRow } from '../store/runs';
 import { distillRequest, requireCompleted, runDistill, trainNow } from './distill';
 import type { TrainListener, TrainOutcome } from './execute';
 import { runTraining } from './train';
@@ -168,6 +168,17 @@ export function discardTrainingState(store: Store, runId: number): number {
   });
   removeFiles([join(store.home, gone.path)]);
   return gone.bytes;
+}
+
+/** Discards every completed or cancelled run's kept state; returns how many and the bytes freed. */
+export function discardAllTrainingStates(store: Store): { runs: number[]; bytes: number } {
+  const finished = listRuns(store).filter(
+    (r) =>
+      (r.status === 'completed' || r.status === 'cancelled') &&
+      findArtifact(store, { runId: r.id }, 'resume'),
+  );
+  const bytes = finished.reduce((sum, r) => sum + discardTrainingState(store, r.id), 0);
+  return { runs: finished.map((r) => r.id), bytes };
 }
 
 /**

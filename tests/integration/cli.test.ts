@@ -334,6 +334,21 @@ describe('hkd CLI end to end', () => {
     const twice = await hkd(home, 'runs', 'delete', String(shared.runId));
     expect(twice.code).toBe(2);
     expect(twice.err).toMatch(new RegExp(`run #${shared.runId}`));
+
+    // Every finished run's kept state at once.
+    const resumeFiles = () =>
+      readdirSync(join(home, 'runs'), { recursive: true }).filter((f) =>
+        /resume-\d+\.hkda$/.test(String(f)),
+      );
+    expect(resumeFiles()).toHaveLength(2);
+    const neither = await hkd(home, 'runs', 'discard-state');
+    expect([neither.code, neither.err]).toEqual([
+      2,
+      expect.stringMatching(/give a run id or --all/),
+    ]);
+    const all = await hkd(home, 'runs', 'discard-state', '--all');
+    expect(all.err).toMatch(/^freed \d+\.\d MB from 2 run\(s\)$/);
+    expect(resumeFiles()).toEqual([]);
   });
 
   it('several processes opening a fresh data directory at once all succeed', async () => {
