@@ -124,7 +124,8 @@ export function epochTable(epochs: EpochRecord[]): string {
 /** Fitted curves and where they lead at 2× and 4× the epochs trained, labelled as extrapolation. */
 export function trendTable(trends: MetricTrend[], epochs: number): string {
   const fitted = trends.filter((t) => t.trend);
-  if (fitted.length === 0) return 'trend: too few epochs in the window to fit (6 or more needed)';
+  if (fitted.length === 0)
+    return 'trend: no curve fits this window: it needs 6 or more epochs, and a rise that levels off below 1';
   const { from, to } = fitted[0].trend!;
   const at = [2 * epochs, 4 * epochs];
   return [
