@@ -124,23 +124,47 @@ export function compareTable(
   }
   const stats = (g: RunInfo[], model: string, metric: keyof Metrics) =>
     meanSd(g.flatMap((r) => (r.model === model && r.summary ? [r.summary.test[metric]] : [])));
-  const rows = [...groups.values()].map((g) => {
+  const pooled = [...groups.values()].map((g) => {
     const cellStats = columns.map((c) => stats(g, c.model, c.metric));
+    return {
+      g,
+      cells: cellStats.map((x) => x.mean),
+      sd: cellStats.map((x) => x.sd),
+      bySeed: columns.map((c) => bySeed(g, c.model, c.metric)),
+    };
+  });
+  const baseline = pooled.find(
+    ({ g }) => o.baselineId !== undefined && g.some((r) => r.id === o.baselineId),
+  );
+  const best = columns.map((_, j) => Math.max(...pooled.map((r) => r.cells[j] ?? -Infinity)));
+  const rows = pooled.map((row) => {
+    const { g, cells } = row;
     const ref = o.paper?.(g[0]);
-    const cells = cellStats.map((x) => x.mean);
     const refCells = columns.map((c) =>
       ref && c.model === g[0].model ? (ref.values[c.metric as keyof PaperValues] ?? null) : null,
     );
+    const against = row === baseline ? undefined : baseline;
     return {
       label: rowLabel(g[0]) + pooledCount(g),
       runIds: g.map((r) => r.id),
       cells,
-      sd: cellStats.map((x) => x.sd),
+      sd: row.sd,
       h5: stats(g, g[0].model, 'H5').mean,
-      best: [] as boolean[],
-      delta: [] as (number | null)[],
-      p: [] as (number | null)[],
-      bySeed: columns.map((c) => bySeed(g, c.model, c.metric)),
+      best: cells.map((v, j) => v !== null && v === best[j]),
+      delta: cells.map((v, j) => {
+        const b = against?.cells[j] ?? null;
+        return v === null || b === null || b === 0 ? null : (v - b) / b;
+      }),
+      p: row.bySeed.map((mine, j) => {
+        if (!against) return null;
+        const theirs = against.bySeed[j];
+        const seeds = [...mine.keys()].filter((s) => theirs.has(s));
+        const test = pairedTTest(
+          seeds.map((s) => mine.get(s)!),
+          seeds.map((s) => theirs.get(s)!),
+        );
+        return test?.p ?? null;
+      }),
       paper: ref
         ? {
             label: `paper: ${ref.row} (${ref.source})`,
@@ -150,26 +174,7 @@ export function compareTable(
         : null,
     };
   });
-  const baseline = rows.find((r) => o.baselineId !== undefined && r.runIds.includes(o.baselineId));
-  const best = columns.map((_, j) => Math.max(...rows.map((r) => r.cells[j] ?? -Infinity)));
-  for (const r of rows) {
-    r.best = r.cells.map((v, j) => v !== null && v === best[j]);
-    r.p = r.bySeed.map((mine, j) => {
-      if (!baseline || r === baseline) return null;
-      const theirs = baseline.bySeed[j];
-      const seeds = [...mine.keys()].filter((s) => theirs.has(s));
-      const test = pairedTTest(
-        seeds.map((s) => mine.get(s)!),
-        seeds.map((s) => theirs.get(s)!),
-      );
-      return test?.p ?? null;
-    });
-    r.delta = r.cells.map((v, j) => {
-      const b = baseline?.cells[j] ?? null;
-      return v === null || b === null || b === 0 || r === baseline ? null : (v - b) / b;
-    });
-  }
-  return { columns, rows: rows.map(({ bySeed: _, ...row }) => row) };
+  return { columns, rows };
 }
 
 /** Share of the teacher–student gap a distilled student closes: (d − s) / (t − s). */

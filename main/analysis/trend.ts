@@ -28,6 +28,14 @@ const basis: Record<TrendShape, (x: number, rate: number) => number> = {
   exponential: (x, rate) => Math.exp(-x / rate),
 };
 
+export const SHAPE_NAMES: Record<TrendShape, string> = {
+  power: 'power law',
+  exponential: 'exponential',
+};
+
+/** The epochs a trend is read at: twice and four times those trained. */
+export const trendHorizons = (epochs: number): number[] => [2 * epochs, 4 * epochs];
+
 export function trendAt(f: TrendFit, x: number): number {
   return f.limit - f.scale * basis[f.shape](x, f.rate);
 }
@@ -67,8 +75,8 @@ function fitShape(xs: number[], ys: number[], shape: TrendShape): TrendFit | nul
     linearPart(xs, ys, (x) => basis[shape](x, Math.exp(logRate)))?.sse ?? Infinity;
   const grid = 200;
   const at = (k: number) => Math.log(lo) + ((Math.log(hi) - Math.log(lo)) * k) / grid;
-  let best = 0;
-  for (let k = 1; k <= grid; k++) if (sse(at(k)) < sse(at(best))) best = k;
+  const residuals = Array.from({ length: grid + 1 }, (_, k) => sse(at(k)));
+  const best = residuals.indexOf(Math.min(...residuals));
   if (best === 0 || best === grid) return null;
   let [a, b] = [at(best - 1), at(best + 1)];
   const phi = (Math.sqrt(5) - 1) / 2;

@@ -13,7 +13,7 @@ import {
 import { commonPaperSetting, PAPER_SETTINGS, paperRows } from '../analysis/paper-results';
 import { InputError } from '../errors';
 import { getDatasetById } from '../store/datasets';
-import { getRun, type RunRow } from '../store/runs';
+import { getRun, listRuns } from '../store/runs';
 import { intArg, type CliContext } from './context';
 import { fmt, table } from './views';
 
@@ -100,11 +100,8 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
         const unknown = metrics.filter((m) => !(METRICS as readonly string[]).includes(m));
         if (unknown.length)
           throw new InputError(`unknown metric ${unknown.join(', ')}; use ${METRICS.join(', ')}`);
-        const byId = new Map<number, RunRow | undefined>();
-        const runById = (id: number) => {
-          if (!byId.has(id)) byId.set(id, tryGetRun(store, id));
-          return byId.get(id);
-        };
+        const byId = new Map(listRuns(store).map((r) => [r.id, r]));
+        const runById = (id: number) => byId.get(id);
         const setting = o.paper
           ? PAPER_SETTINGS.find((p) => p.id === o.paper)
           : commonPaperSetting(runs.map((r) => getDatasetById(store, r.datasetId).name));
@@ -119,12 +116,4 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
         );
       },
     );
-}
-
-function tryGetRun(store: Parameters<typeof getRun>[0], id: number): RunRow | undefined {
-  try {
-    return getRun(store, id);
-  } catch {
-    return undefined;
-  }
 }

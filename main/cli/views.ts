@@ -1,4 +1,4 @@
-import { trendAt, type MetricTrend } from '../analysis/trend';
+import { SHAPE_NAMES, trendAt, trendHorizons, type MetricTrend } from '../analysis/trend';
 import type { Metrics } from '../engine/metrics';
 import type { DatasetRow } from '../store/datasets';
 import type { EpochRecord, RunRow } from '../store/runs';
@@ -127,14 +127,14 @@ export function trendTable(trends: MetricTrend[], epochs: number): string {
   if (fitted.length === 0)
     return 'trend: no curve fits this window: it needs 6 or more epochs, and a rise that levels off below 1';
   const { from, to } = fitted[0].trend!;
-  const at = [2 * epochs, 4 * epochs];
+  const at = trendHorizons(epochs);
   return [
     `trend (extrapolation) of curves fitted on epochs ${from}–${to}:`,
     table(
       ['curve', 'metric', 'limit', ...at.map((e) => `at ${e}`), 'rmse'],
       fitted.flatMap(({ metric, trend }) =>
         trend!.fits.map((f) => [
-          f.shape === 'power' ? 'power law' : 'exponential',
+          SHAPE_NAMES[f.shape],
           metric,
           fmt(f.limit),
           ...at.map((e) => fmt(trendAt(f, e))),

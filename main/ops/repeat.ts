@@ -9,17 +9,21 @@ import { queueTraining } from './train';
 /** A run still on its way to a result, or there: another seed's twin is not queued twice. */
 const USABLE = ['completed', 'queued', 'running'];
 
-/** `run`'s experiment with `seed`: an existing run, or none. */
-function twin(store: Store, run: RunRow, seed: number): RunRow | undefined {
-  if (run.seed === seed) return run;
+/**
+ * Finds `run`'s experiment with `seed` among the runs stored now: the first usable run whose key
+ * (the one Compare pools seeds by) and seed match. Runs queued afterwards for one seed are never
+ * another seed's twin, so one listing serves a whole repetition.
+ */
+function twinFinder(store: Store): (run: RunRow, seed: number) => RunRow | undefined {
   const runs = listRuns(store);
   const byId = new Map(runs.map((r) => [r.id, r]));
-  // The key Compare pools seeds by: equal for the same experiment with another seed.
-  const key = seedPoolKey(run, (id) => byId.get(id));
-  return runs.find(
-    (r) =>
-      r.seed === seed && USABLE.includes(r.status) && seedPoolKey(r, (id) => byId.get(id)) === key,
-  );
+  const key = (r: RunRow, seed: number) => `${seed} ${seedPoolKey(r, (id) => byId.get(id))}`;
+  const usable = new Map<string, RunRow>();
+  for (const r of runs) {
+    const k = key(r, r.seed);
+    if (USABLE.includes(r.status) && !usable.has(k)) usable.set(k, r);
+  }
+  return (run, seed) => (run.seed === seed ? run : usable.get(key(run, seed)));
 }
 
 /** A label names one run (a teacher can be picked by label): each seed's gets its seed. */
@@ -40,9 +44,10 @@ export async function repeatRun(store: Store, id: number, seeds: number[]): Prom
       `run #${id}'s teacher ${teacher ? `#${teacher.id} is a distilled run` : 'was deleted'}; ` +
         'only students of trained teachers can be repeated',
     );
+  const twin = twinFinder(store);
   const out: Repetition = { runs: [], queued: [] };
   for (const seed of new Set(seeds)) {
-    const existing = twin(store, run, seed);
+    const existing = twin(run, seed);
     if (existing) {
       out.runs.push({ seed, id: existing.id, queued: false });
       continue;
@@ -53,7 +58,7 @@ export async function repeatRun(store: Store, id: number, seeds: number[]): Prom
       out.queued.push(row.id);
       continue;
     }
-    let t = twin(store, teacher!, seed);
+    let t = twin(teacher!, seed);
     if (!t) {
       t = queueTraining(store, { ...teacher!.config, seed, ...seeded(teacher!.config, seed) });
       out.queued.push(t.id);
