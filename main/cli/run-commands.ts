@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { bestSoFar } from '../analysis/best-so-far';
 import { hitRateTrends } from '../analysis/trend';
 import { writeFileSync } from 'node:fs';
 import { BACKENDS, type BackendChoice } from '../engine/backend';
@@ -349,10 +350,17 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       const trends = o.trend ? hitRateTrends(epochs, from) : undefined;
       emit(
         !!o.json,
-        { ...runView(run), config: run.config, error: run.error, epochRecords: epochs, trends },
+        {
+          ...runView(run),
+          config: run.config,
+          error: run.error,
+          ...(run.summary ? {} : { bestSoFar: bestSoFar(epochs) ?? null }),
+          epochRecords: epochs,
+          trends,
+        },
         () =>
           [
-            runSummary(run),
+            runSummary(run, epochs),
             `config: ${JSON.stringify(run.config)}`,
             ...(run.error ? [`error: ${run.error.split('\n')[0]}`] : []),
             ...(o.epochs ? ['', epochTable(epochs)] : []),

@@ -1,3 +1,4 @@
+import { bestSoFar } from '../analysis/best-so-far';
 import { SHAPE_NAMES, trendAt, trendHorizons, type MetricTrend } from '../analysis/trend';
 import type { Metrics } from '../engine/metrics';
 import type { DatasetRow } from '../store/datasets';
@@ -88,12 +89,21 @@ export function datasetSummary(d: DatasetRow): string {
 export const ordinal = (epoch: number | null): string | number =>
   epoch === null ? '-' : epoch + 1;
 
-export function runSummary(r: RunRow): string {
+/** A run's result; an unfinished run's epochs (when given) add the epoch it would report now. */
+export function runSummary(r: RunRow, epochs: EpochRecord[] = []): string {
+  const soFar = r.summary ? undefined : bestSoFar(epochs);
   return [
     `run #${r.id} ${r.status}: ${r.model}${r.method ? ` ${r.method}` : ''} dim ${runView(r).dim} on ${r.backend ?? '?'} (${r.device ?? '?'})`,
     `epochs ${r.epochsRun}, best ${ordinal(r.bestEpoch)}; ${fmt(r.trainSecondsPerEpoch, 2)} s/epoch training, ${fmt(r.evalSecondsPerEpoch, 3)} s evaluation`,
     `valid ${metricsLine(r.summary?.valid ?? null)}`,
     `test  ${metricsLine(r.summary?.test ?? null)}`,
+    ...(soFar
+      ? [
+          `best so far (unfinished): epoch ${ordinal(soFar.epoch)} of ${epochs.length}`,
+          `  valid ${metricsLine(soFar.valid)}`,
+          `  test  ${metricsLine(soFar.test)}`,
+        ]
+      : []),
   ].join('\n');
 }
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bestSoFar } from '../../main/analysis/best-so-far';
 import { Rng } from '../../main/data/rng';
 import { synthDataset } from '../../main/ops/datasets';
 import { discardTrainingState, extendRun, resumeRun } from '../../main/ops/resume';
@@ -89,11 +90,25 @@ describe('crash-safe runs', () => {
       // Every finished epoch the process recorded is still there.
       expect(getEpochs(store, id).map((e) => e.epoch)).toEqual([...Array(killed.epochsRun).keys()]);
       expect(killed.epochsRun).toBeGreaterThanOrEqual(killAt);
+      // Before it resumes, the run shows the epoch it would report if it stopped now.
+      const shown: string[] = [];
+      const io = { out: (t: string) => shown.push(t), err: () => {}, tty: false };
+      expect(await runCli(['--home', store.home, 'runs', 'show', String(id), '--json'], io)).toBe(
+        0,
+      );
+      const soFar = bestSoFar(wantEpochs.slice(0, killed.epochsRun))!;
+      expect(JSON.parse(shown.join('')).bestSoFar).toMatchObject(soFar);
+      shown.length = 0;
+      await runCli(['--home', store.home, 'runs', 'show', String(id)], io);
+      expect(shown.join('')).toContain(
+        `best so far (unfinished): epoch ${soFar.epoch + 1} of ${killed.epochsRun}`,
+      );
       const resumed = (await resumeRun(store, id)).run;
       expect(resumed.status).toBe('completed');
       expect(strip(getEpochs(store, id))).toEqual(wantEpochs);
       expect(resumed.summary).toEqual(want.summary);
       expect(resumed.bestEpoch).toBe(want.bestEpoch);
+      expect(bestSoFar(wantEpochs)?.epoch).toBe(want.bestEpoch);
       store.close();
     }
     baseline.close();

@@ -7,9 +7,20 @@ import {
   histogram,
   meanWeights,
 } from '../../main/analysis/gates';
+import { bestSoFar } from '../../main/analysis/best-so-far';
 import { mcnemarExact, normalCdf, pairedComparison } from '../../main/analysis/paired';
 import { pairedTTest } from '../../main/analysis/t-test';
 import { fitTrend, hitRateTrends, trendAt } from '../../main/analysis/trend';
+
+describe('best epoch so far', () => {
+  const at = (epoch: number, H5: number) => ({ epoch, valid: { H5 } });
+  it('is the first epoch with the highest validation H@5, as the trainer keeps it', () => {
+    expect(bestSoFar([])).toBeUndefined();
+    expect(bestSoFar([at(0, 0.2), at(1, 0.4), at(2, 0.3)])?.epoch).toBe(1);
+    // A later tie does not replace it (the trainer's `>`).
+    expect(bestSoFar([at(0, 0.2), at(1, 0.4), at(2, 0.4), at(3, 0.1)])?.epoch).toBe(1);
+  });
+});
 
 describe('paired comparison', () => {
   it('McNemar exact p-values by hand', () => {
