@@ -98,12 +98,26 @@ function fitShape(xs: number[], ys: number[], shape: TrendShape): TrendFit | nul
 }
 
 /**
- * Fits both curves to `values` (one per epoch, epoch 1 first) from epoch `from` on; by default the
- * first fifth is left out, where every model rises faster than any single curve follows. A fit
- * whose limit lies above `ceiling` (a hit rate's 1) is dropped: the window holds no saturation.
+ * The first epoch a saturating curve can describe: after the largest one-epoch rise, and not
+ * inside the first fifth, where every model rises faster than any single curve follows. A run that
+ * leaves a plateau late (SGL does) rises slowly, then steeply, then levels off; neither curve bends
+ * that way, so only the epochs after its steepest rise are fitted. A run still in that rise gets a
+ * window too short to fit.
+ */
+export function trendStart(values: number[]): number {
+  const rise = (e: number) => values[e - 1] - values[e - 2];
+  let steepest = 0;
+  for (let e = 2; e <= values.length; e++) if (!steepest || rise(e) > rise(steepest)) steepest = e;
+  return Math.max(Math.floor(values.length / 5) + 1, steepest + 1);
+}
+
+/**
+ * Fits both curves to `values` (one per epoch, epoch 1 first) from epoch `from` on (by default
+ * `trendStart`). A fit whose limit lies above `ceiling` (a hit rate's 1) is dropped: the window
+ * holds no saturation.
  */
 export function fitTrend(values: number[], from?: number, ceiling = Infinity): Trend | null {
-  const start = Math.max(1, from ?? Math.floor(values.length / 5) + 1);
+  const start = Math.max(1, from ?? trendStart(values));
   const xs: number[] = [];
   const ys: number[] = [];
   for (let e = start; e <= values.length; e++) {
@@ -120,28 +134,29 @@ export function fitTrend(values: number[], from?: number, ceiling = Infinity): T
 
 export interface MetricTrend {
   metric: 'valid H@5' | 'test H@5';
+  /** The first epoch of the window, fitted or not. */
+  from: number;
   trend: Trend | null;
 }
 
-/** The trends of validation H@5 (what early stopping follows) and test H@5 (what is reported). */
+/**
+ * The trends of validation H@5 (what early stopping follows) and test H@5 (what is reported), over
+ * one window: by default the one validation H@5's steepest rise sets.
+ */
 export function hitRateTrends(
   epochs: { valid: { H5: number }; test: { H5: number } }[],
   from?: number,
 ): MetricTrend[] {
+  const valid = epochs.map((e) => e.valid.H5);
+  const start = from ?? trendStart(valid);
   return [
-    {
-      metric: 'valid H@5',
-      trend: fitTrend(
-        epochs.map((e) => e.valid.H5),
-        from,
-        1,
-      ),
-    },
+    { metric: 'valid H@5', from: start, trend: fitTrend(valid, start, 1) },
     {
       metric: 'test H@5',
+      from: start,
       trend: fitTrend(
         epochs.map((e) => e.test.H5),
-        from,
+        start,
         1,
       ),
     },

@@ -339,7 +339,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .option(
       '--trend [from]',
       'fit a power law and an exponential to validation and test H@5 from epoch `from` (default: ' +
-        'after the first fifth) and extrapolate them',
+        'after the steepest rise of validation H@5, and not in the first fifth) and extrapolate them',
     )
     .option('--json', 'print one JSON document')
     .action((id: string, o: { json?: boolean; epochs?: boolean; trend?: true | string }) => {

@@ -135,7 +135,7 @@ export function epochTable(epochs: EpochRecord[]): string {
 export function trendTable(trends: MetricTrend[], epochs: number): string {
   const fitted = trends.filter((t) => t.trend);
   if (fitted.length === 0)
-    return 'trend: no curve fits this window: it needs 6 or more epochs, and a rise that levels off below 1';
+    return `trend: no curve fits from epoch ${trends[0].from} on (${epochs} epochs so far): it needs 6 or more epochs there, and a rise that levels off below 1`;
   const { from, to } = fitted[0].trend!;
   const at = trendHorizons(epochs);
   return [

@@ -124,25 +124,33 @@ describe('workbench in a browser', () => {
     await page.click('[data-testid=submit-run]');
     await page.waitForURL(/#\/run\/1$/);
     const seen = new Set<string>();
+    const results = page.locator('section[aria-label=Results] h3').first();
     await expect
       .poll(
         async () => {
           seen.add(await page.locator('h2 [data-testid=status]').innerText());
+          // While it trains, the result is the best epoch so far.
+          if (/^Best so far \(epoch \d+ of \d+\)/.test(await results.innerText()))
+            seen.add('best so far');
           return seen.has('completed');
         },
         { timeout: 120_000, interval: 50 },
       )
       .toBe(true);
     expect(seen.has('running')).toBe(true);
+    expect(seen.has('best so far')).toBe(true);
+    await expect.poll(() => results.innerText()).toMatch(/^Result \(best epoch \d+\)/);
     await expect.poll(() => page.locator('[data-testid=test-H5]').innerText()).toMatch(/0\.\d{4}/);
     await shot('run-teacher');
     // The trend card fits its curves from the epoch asked for.
     const trendCard = page.locator('section[aria-label=Trend]');
     await expect
       .poll(() => trendCard.innerText())
-      .toMatch(/fitted on epochs \d+–\d+|No curve fits/);
+      .toMatch(/fitted on epochs \d+–\d+|No curve fits from epoch \d+ on/);
     await page.fill('[data-testid=trend-from]', '5');
-    await expect.poll(() => trendCard.innerText()).toMatch(/fitted on epochs 5–\d+|No curve fits/);
+    await expect
+      .poll(() => trendCard.innerText())
+      .toMatch(/fitted on epochs 5–\d+|No curve fits from epoch 5 on/);
     await shot('run-trend');
 
     // A HyperKDMA student from it: the TA sizes follow Eq. 20 as m changes.

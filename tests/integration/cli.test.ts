@@ -132,11 +132,11 @@ describe('hkd CLI end to end', () => {
       if (t.trend) expect([t.trend.from, t.trend.to]).toEqual([3, train.epochs]);
     const trendText = await hkd(home, 'runs', 'show', String(train.runId), '--trend');
     expect(trendText.out).toMatch(
-      /trend \(extrapolation\) of curves fitted on epochs|no curve fits this window/,
+      /trend \(extrapolation\) of curves fitted on epochs|no curve fits from epoch/,
     );
     expect((await hkd(home, 'runs', 'show', String(train.runId), '--trend', '0')).code).toBe(2);
     const late = await hkd(home, 'runs', 'show', String(train.runId), '--trend', '999');
-    expect(late.out).toMatch(/trend: no curve fits this window/);
+    expect(late.out).toMatch(/trend: no curve fits from epoch 999 on/);
     expect(readdirSync(join(home, 'runs', String(train.runId))).sort()).toEqual([
       'best.hkda',
       'embeddings.hkda',

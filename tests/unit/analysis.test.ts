@@ -10,7 +10,7 @@ import {
 import { bestSoFar } from '../../main/analysis/best-so-far';
 import { mcnemarExact, normalCdf, pairedComparison } from '../../main/analysis/paired';
 import { pairedTTest } from '../../main/analysis/t-test';
-import { fitTrend, hitRateTrends, trendAt } from '../../main/analysis/trend';
+import { fitTrend, hitRateTrends, trendAt, trendStart } from '../../main/analysis/trend';
 
 describe('best epoch so far', () => {
   const at = (epoch: number, H5: number) => ({ epoch, valid: { H5 } });
@@ -119,9 +119,9 @@ describe('trend extrapolation', () => {
   });
 
   it('fits nothing where the window has too few points or no levelling off', () => {
-    // Six epochs: the first fifth left out leaves five points for three parameters.
-    expect(fitTrend(epochs(6, (x) => 0.5 - 0.3 * x ** -0.7))).toBeNull();
-    expect(fitTrend(epochs(7, (x) => 0.5 - 0.3 * x ** -0.7))).not.toBeNull();
+    // Seven epochs: fitted after the steepest rise (into epoch 2), five points for three parameters.
+    expect(fitTrend(epochs(7, (x) => 0.5 - 0.3 * x ** -0.7))).toBeNull();
+    expect(fitTrend(epochs(8, (x) => 0.5 - 0.3 * x ** -0.7))).not.toBeNull();
     expect(
       fitTrend(
         epochs(20, (x) => 0.5 - 0.3 * x ** -0.7),
@@ -135,6 +135,34 @@ describe('trend extrapolation', () => {
         1,
       ),
     ).toBeNull();
+  });
+
+  it('fits a late break-out only after its steepest rise', () => {
+    // A plateau, a steep rise centred on epoch 40, then levelling off at 0.45 (SGL's shape).
+    const ys = epochs(80, (x) => 0.1 + 0.35 / (1 + Math.exp(-(x - 40) / 3)));
+    expect(trendStart(ys)).toBe(41);
+    // A curve that rises fastest at the start keeps the first fifth out.
+    expect(trendStart(epochs(60, (x) => 0.5 - 0.3 * x ** -0.7))).toBe(13);
+    expect(trendStart([])).toBe(1);
+    const t = fitTrend(ys, undefined, 1)!;
+    expect(t.from).toBe(41);
+    const exp = t.fits.find((f) => f.shape === 'exponential')!;
+    expect(exp.limit).toBeCloseTo(0.45, 2);
+    // From the first fifth the window straddles the rise, and no saturating curve fits it.
+    const straddling = fitTrend(ys, 17, 1)?.fits.find((f) => f.shape === 'exponential');
+    expect(straddling === undefined || Math.abs(straddling.limit - 0.45) > 0.01).toBe(true);
+    // Still inside the rise: nothing to fit yet.
+    expect(fitTrend(ys.slice(0, 44), undefined, 1)).toBeNull();
+  });
+
+  it('fits validation and test H@5 over the window validation H@5 sets', () => {
+    const records = epochs(40, (x) => ({
+      valid: { H5: 0.1 + 0.35 / (1 + Math.exp(-(x - 20) / 2)) },
+      test: { H5: 0.3 - 0.2 * Math.exp(-x / 5) },
+    }));
+    const [valid, test] = hitRateTrends(records);
+    expect(valid.trend!.from).toBe(21);
+    expect(test.trend!.from).toBe(21);
   });
 
   it('follows validation and test H@5 separately', () => {
