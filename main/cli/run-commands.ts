@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { bestSoFar } from '../analysis/best-so-far';
+import { bestSoFar, isUnfinished } from '../analysis/best-so-far';
 import { hitRateTrends } from '../analysis/trend';
 import { writeFileSync } from 'node:fs';
 import { BACKENDS, type BackendChoice } from '../engine/backend';
@@ -354,7 +354,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
           ...runView(run),
           config: run.config,
           error: run.error,
-          ...(run.summary ? {} : { bestSoFar: bestSoFar(epochs) ?? null }),
+          ...(isUnfinished(run.status) ? { bestSoFar: bestSoFar(epochs) ?? null } : {}),
           epochRecords: epochs,
           trends,
         },

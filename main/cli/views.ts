@@ -1,4 +1,4 @@
-import { bestSoFar } from '../analysis/best-so-far';
+import { bestSoFar, isUnfinished } from '../analysis/best-so-far';
 import { SHAPE_NAMES, trendAt, trendHorizons, type MetricTrend } from '../analysis/trend';
 import type { Metrics } from '../engine/metrics';
 import type { DatasetRow } from '../store/datasets';
@@ -89,21 +89,25 @@ export function datasetSummary(d: DatasetRow): string {
 export const ordinal = (epoch: number | null): string | number =>
   epoch === null ? '-' : epoch + 1;
 
-/** A run's result; an unfinished run's epochs (when given) add the epoch it would report now. */
+/**
+ * A run's result. An unfinished run with its epochs given shows the epoch it would report if it
+ * stopped now, and the mean seconds of those epochs, instead of a summary it may not have yet (or
+ * one from before it was trained further).
+ */
 export function runSummary(r: RunRow, epochs: EpochRecord[] = []): string {
-  const soFar = r.summary ? undefined : bestSoFar(epochs);
+  const soFar = isUnfinished(r.status) ? bestSoFar(epochs) : undefined;
+  const result = soFar ?? r.summary;
+  const mean = (k: 'trainSeconds' | 'evalSeconds') =>
+    epochs.reduce((a, e) => a + e[k], 0) / epochs.length;
+  const best = soFar ? `${ordinal(soFar.epoch)} so far (unfinished)` : ordinal(r.bestEpoch);
+  const [train, evaluation] = soFar
+    ? [mean('trainSeconds'), mean('evalSeconds')]
+    : [r.trainSecondsPerEpoch, r.evalSecondsPerEpoch];
   return [
     `run #${r.id} ${r.status}: ${r.model}${r.method ? ` ${r.method}` : ''} dim ${runView(r).dim} on ${r.backend ?? '?'} (${r.device ?? '?'})`,
-    `epochs ${r.epochsRun}, best ${ordinal(r.bestEpoch)}; ${fmt(r.trainSecondsPerEpoch, 2)} s/epoch training, ${fmt(r.evalSecondsPerEpoch, 3)} s evaluation`,
-    `valid ${metricsLine(r.summary?.valid ?? null)}`,
-    `test  ${metricsLine(r.summary?.test ?? null)}`,
-    ...(soFar
-      ? [
-          `best so far (unfinished): epoch ${ordinal(soFar.epoch)} of ${epochs.length}`,
-          `  valid ${metricsLine(soFar.valid)}`,
-          `  test  ${metricsLine(soFar.test)}`,
-        ]
-      : []),
+    `epochs ${r.epochsRun}, best ${best}; ${fmt(train, 2)} s/epoch training, ${fmt(evaluation, 3)} s evaluation`,
+    `valid ${metricsLine(result?.valid ?? null)}`,
+    `test  ${metricsLine(result?.test ?? null)}`,
   ].join('\n');
 }
 

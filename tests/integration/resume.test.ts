@@ -101,8 +101,9 @@ describe('crash-safe runs', () => {
       shown.length = 0;
       await runCli(['--home', store.home, 'runs', 'show', String(id)], io);
       expect(shown.join('')).toContain(
-        `best so far (unfinished): epoch ${soFar.epoch + 1} of ${killed.epochsRun}`,
+        `epochs ${killed.epochsRun}, best ${soFar.epoch + 1} so far (unfinished)`,
       );
+      expect(shown.join('')).toContain(`test  H@5 ${soFar.test.H5.toFixed(4)}`);
       const resumed = (await resumeRun(store, id)).run;
       expect(resumed.status).toBe('completed');
       expect(strip(getEpochs(store, id))).toEqual(wantEpochs);

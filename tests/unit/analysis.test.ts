@@ -7,7 +7,7 @@ import {
   histogram,
   meanWeights,
 } from '../../main/analysis/gates';
-import { bestSoFar } from '../../main/analysis/best-so-far';
+import { bestSoFar, isUnfinished } from '../../main/analysis/best-so-far';
 import { mcnemarExact, normalCdf, pairedComparison } from '../../main/analysis/paired';
 import { pairedTTest } from '../../main/analysis/t-test';
 import { fitTrend, hitRateTrends, trendAt, trendStart } from '../../main/analysis/trend';
@@ -19,6 +19,13 @@ describe('best epoch so far', () => {
     expect(bestSoFar([at(0, 0.2), at(1, 0.4), at(2, 0.3)])?.epoch).toBe(1);
     // A later tie does not replace it (the trainer's `>`).
     expect(bestSoFar([at(0, 0.2), at(1, 0.4), at(2, 0.4), at(3, 0.1)])?.epoch).toBe(1);
+  });
+
+  it('is what a run shows until it completes or is cancelled (a summary before then is stale)', () => {
+    expect((['queued', 'running', 'interrupted', 'failed'] as const).every(isUnfinished)).toBe(
+      true,
+    );
+    expect((['completed', 'cancelled'] as const).some(isUnfinished)).toBe(false);
   });
 });
 
