@@ -38,6 +38,14 @@ export const RUN_STATUSES = [
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/**
+ * A completed or cancelled run has its result (summary, kept state). Any other (training, waiting
+ * to resume, failed, or trained further after it finished) has only its epochs so far; a summary
+ * from before then is stale.
+ */
+export const isUnfinished = (status: RunStatus): boolean =>
+  status !== 'completed' && status !== 'cancelled';
+
 // ---------------------------------------------------------------- run configurations
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);

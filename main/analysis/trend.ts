@@ -148,17 +148,10 @@ export function hitRateTrends(
   from?: number,
 ): MetricTrend[] {
   const valid = epochs.map((e) => e.valid.H5);
+  const test = epochs.map((e) => e.test.H5);
   const start = from ?? trendStart(valid);
   return [
     { metric: 'valid H@5', from: start, trend: fitTrend(valid, start, 1) },
-    {
-      metric: 'test H@5',
-      from: start,
-      trend: fitTrend(
-        epochs.map((e) => e.test.H5),
-        start,
-        1,
-      ),
-    },
+    { metric: 'test H@5', from: start, trend: fitTrend(test, start, 1) },
   ];
 }

@@ -1,10 +1,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { bestSoFar, isUnfinished } from '../analysis/best-so-far';
+import { bestSoFar } from '../analysis/best-so-far';
 import { hitRateTrends } from '../analysis/trend';
 import { writeFileSync } from 'node:fs';
 import { BACKENDS, type BackendChoice } from '../engine/backend';
 import { PHR_ENRICHMENTS } from '../engine/kd/enrichment';
-import { KD_REPRESENTATIONS, MODEL_DEFAULTS, parseSeeds } from '../contract';
+import { isUnfinished, KD_REPRESENTATIONS, MODEL_DEFAULTS, parseSeeds } from '../contract';
 import { MODEL_NAMES } from '../engine/models/registry';
 import { queueDistill, runDistill } from '../ops/distill';
 import { DISTILL_METHODS, TA_SOURCES } from '../ops/distill-config';

@@ -1,4 +1,5 @@
-import { bestSoFar, isUnfinished } from '../analysis/best-so-far';
+import { bestSoFar } from '../analysis/best-so-far';
+import { isUnfinished } from '../contract';
 import { SHAPE_NAMES, trendAt, trendHorizons, type MetricTrend } from '../analysis/trend';
 import type { Metrics } from '../engine/metrics';
 import type { DatasetRow } from '../store/datasets';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { InputError } from '../errors';
+import { isUnfinished } from '../contract';
 import type { BackendChoice } from '../engine/backend';
 import { findArtifact, removeFiles, unrecordArtifact } from '../store/artifacts';
 import { checkpointProgress } from '../store/checkpoints';
@@ -77,7 +78,7 @@ export function reopenForExtension(
   return store.write(() => {
     const run = getRun(store, runId);
     const name = `run #${run.id}`;
-    if (run.status !== 'completed' && run.status !== 'cancelled') {
+    if (isUnfinished(run.status)) {
       const hint =
         run.status === 'interrupted' || run.status === 'failed' ? '; resume it instead' : '';
       throw new InputError(
@@ -157,7 +158,7 @@ export async function extendRun(
 export function discardTrainingState(store: Store, runId: number): number {
   const gone = store.write(() => {
     const run = getRun(store, runId);
-    if (run.status !== 'completed' && run.status !== 'cancelled')
+    if (isUnfinished(run.status))
       throw new InputError(
         `run #${run.id} is ${run.status}; only a completed or cancelled run's state can be discarded`,
       );
@@ -173,9 +174,7 @@ export function discardTrainingState(store: Store, runId: number): number {
 /** Discards every completed or cancelled run's kept state; returns how many and the bytes freed. */
 export function discardAllTrainingStates(store: Store): { runs: number[]; bytes: number } {
   const finished = listRuns(store).filter(
-    (r) =>
-      (r.status === 'completed' || r.status === 'cancelled') &&
-      findArtifact(store, { runId: r.id }, 'resume'),
+    (r) => !isUnfinished(r.status) && findArtifact(store, { runId: r.id }, 'resume'),
   );
   const bytes = finished.reduce((sum, r) => sum + discardTrainingState(store, r.id), 0);
   return { runs: finished.map((r) => r.id), bytes };

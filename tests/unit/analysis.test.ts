@@ -7,7 +7,8 @@ import {
   histogram,
   meanWeights,
 } from '../../main/analysis/gates';
-import { bestSoFar, isUnfinished } from '../../main/analysis/best-so-far';
+import { bestSoFar } from '../../main/analysis/best-so-far';
+import { isUnfinished } from '../../main/contract';
 import { mcnemarExact, normalCdf, pairedComparison } from '../../main/analysis/paired';
 import { pairedTTest } from '../../main/analysis/t-test';
 import { fitTrend, hitRateTrends, trendAt, trendStart } from '../../main/analysis/trend';
