@@ -9,9 +9,9 @@ import {
   type ValidRequest,
 } from './contract';
 import { taSizes } from './engine/kd/ta-sizes';
-import { InputError, NotFoundError } from './errors';
+import { InputError, NotFoundError, printable, StorageError } from './errors';
 import type { FileGrants } from './grants';
-import { peekFile, synthDataset } from './ops/datasets';
+import { peekFile } from './ops/datasets';
 import { distillRequest, queueDistill } from './ops/distill';
 import { entityGates } from './ops/gates';
 import { comparePaired, entityDetail, gatesRows, gatesSummary, lineage } from './ops/inspect';
@@ -62,6 +62,7 @@ export class Api {
         concurrency: runner.concurrency,
         models: MODEL_NAMES,
         methods: DISTILL_METHODS,
+        storageProblem: runner.storageProblem ?? null,
       }),
       'datasets.list': () => listDatasets(store),
       'datasets.get': (r) => getDataset(store, r.name),
@@ -74,10 +75,12 @@ export class Api {
             format: r.format,
             minUser: r.minUser,
             minItem: r.minItem,
+            userCol: r.userCol,
+            itemCol: r.itemCol,
           },
           r.preview,
         ),
-      'datasets.synth': (r) => synthDataset(store, r),
+      'datasets.synth': (r) => jobs.synth(r),
       'jobs.get': (r) => {
         const j = jobs.get(r.id);
         if (!j) throw new NotFoundError(`job ${r.id}`);
@@ -168,7 +171,10 @@ export class Api {
 
   async call(op: unknown, request: unknown): Promise<ApiResult<Op>> {
     if (typeof op !== 'string' || !Object.hasOwn(REQUESTS, op))
-      return fail({ kind: 'invalid', message: `unknown operation ${JSON.stringify(op)}` });
+      return fail({
+        kind: 'invalid',
+        message: `unknown operation ${JSON.stringify(op) ?? typeof op}`,
+      });
     const key = op as Op;
     const parsed = REQUESTS[key].safeParse(request ?? {});
     if (!parsed.success) return fail(invalid(parsed.error));
@@ -181,7 +187,22 @@ export class Api {
   }
 }
 
-const fail = (error: ApiError): ApiResult<Op> => ({ ok: false, error });
+/** Errors may quote what was sent: bounded and escaped, whatever that was. */
+const fail = (error: ApiError): ApiResult<Op> => ({
+  ok: false,
+  error: {
+    ...error,
+    message: printable(error.message),
+    ...(error.issues
+      ? {
+          issues: error.issues.slice(0, 20).map((i) => ({
+            path: printable(i.path, 200),
+            message: printable(i.message, 300),
+          })),
+        }
+      : {}),
+  },
+});
 
 function invalid(e: ZodError): ApiError {
   const issues = e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
@@ -195,5 +216,6 @@ function invalid(e: ZodError): ApiError {
 function errorOf(e: unknown): ApiError {
   if (e instanceof NotFoundError) return { kind: 'not-found', message: e.message };
   if (e instanceof InputError) return { kind: 'invalid', message: e.message };
+  if (e instanceof StorageError) return { kind: 'storage', message: e.message };
   return { kind: 'internal', message: e instanceof Error ? e.message : String(e) };
 }

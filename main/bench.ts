@@ -121,7 +121,7 @@ async function main(): Promise<void> {
       getDataset(store, name);
     } catch {
       const t0 = performance.now();
-      const d = await importDataset(store, { file: o.data, name });
+      const d = await importDataset(() => store, { file: o.data, name });
       log(
         `imported ${o.data}: ${d.stats.users} users, ${d.stats.items} items, ${d.stats.interactions} interactions, ${d.stats.trainInteractions} training (${((performance.now() - t0) / 1000).toFixed(2)} s)`,
       );

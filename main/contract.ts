@@ -239,6 +239,8 @@ export interface DatasetStats {
   density: number;
   userDegree: DegreeSummary;
   itemDegree: DegreeSummary;
+  /** What the file got wrong that did not stop the import (e.g. users.dat counts), with where. */
+  warnings?: string[];
 }
 
 export interface DatasetInfo {
@@ -317,8 +319,9 @@ export interface RunDetail {
 
 export interface JobInfo {
   id: string;
-  kind: 'import' | 'preview';
-  file: string;
+  kind: 'import' | 'preview' | 'synth';
+  /** The file read (absent for a synthetic dataset). */
+  file?: string;
   status: 'running' | 'done' | 'failed' | 'cancelled';
   fraction: number;
   error?: string;
@@ -332,6 +335,8 @@ export interface SystemInfo {
   concurrency: number;
   models: readonly string[];
   methods: readonly string[];
+  /** Why the store cannot be written right now (disk full, read-only), if it cannot. */
+  storageProblem: string | null;
 }
 
 export const GATE_ORDERS = ['id', 'dominant', 'entropy', 'activity'] as const;
@@ -363,7 +368,7 @@ export interface GateRow {
 export interface EntityDetail {
   kind: 'user' | 'item';
   id: number;
-  rawId: number;
+  rawId: string;
   weights: number[];
   taNorms: number[];
   taDims: number[];
@@ -427,6 +432,8 @@ export function parseSeeds(text: string): number[] | string {
   }
   return seeds;
 }
+/** Users × items a synthetic dataset may have: the generator's time grows with it (~1 min here). */
+export const SYNTH_MAX_WORK = 400_000_000;
 const datasetName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, '.', '_' or '-' (max 64)");
@@ -446,6 +453,9 @@ export const REQUESTS = {
       format: z.enum(FORMATS).default('auto'),
       minUser: int(0, 1_000_000).default(5),
       minItem: int(0, 1_000_000).default(0),
+      /** CSV/TSV: the user and item columns, by header name or 1-based position. */
+      userCol: z.string().min(1).max(256).optional(),
+      itemCol: z.string().min(1).max(256).optional(),
       /** Parse and filter only, to show the resulting statistics before committing. */
       preview: z.boolean().default(false),
     })
@@ -457,7 +467,11 @@ export const REQUESTS = {
       items: int(600, 1_000_000).default(1500),
       seed: int(0, SEED_MAX).default(0),
     })
-    .strict(),
+    .strict()
+    .refine((r) => r.users * r.items <= SYNTH_MAX_WORK, {
+      message: `users × items must be at most ${SYNTH_MAX_WORK.toExponential()}`,
+      path: ['users'],
+    }),
   'jobs.get': z.object({ id: z.string().uuid() }).strict(),
   'jobs.cancel': z.object({ id: z.string().uuid() }).strict(),
   'runs.list': none,
@@ -518,7 +532,7 @@ export interface Responses {
   'datasets.get': DatasetInfo;
   'datasets.peek': { format: string; lines: string[] };
   'datasets.import': JobInfo;
-  'datasets.synth': DatasetInfo;
+  'datasets.synth': JobInfo;
   'jobs.get': JobInfo;
   'jobs.cancel': JobInfo;
   'runs.list': { runs: RunInfo[]; progress: Record<number, Progress> };
@@ -543,7 +557,8 @@ export interface Responses {
   'compare.paired': PairedComparison;
 }
 
-export type ApiErrorKind = 'invalid' | 'not-found' | 'conflict' | 'internal';
+/** `storage`: the store or a file could not be written (disk full, read-only); retry once fixed. */
+export type ApiErrorKind = 'invalid' | 'not-found' | 'conflict' | 'storage' | 'internal';
 
 export interface ApiError {
   kind: ApiErrorKind;
@@ -562,7 +577,9 @@ export type ApiEvent =
   | ({ type: 'progress'; runId: number } & Progress)
   | { type: 'job'; job: JobInfo }
   /** Datasets changed outside this window (another process imported one). */
-  | { type: 'datasets' };
+  | { type: 'datasets' }
+  /** The store cannot be written (disk full, read-only): why; null once it can again. */
+  | { type: 'storage'; problem: string | null };
 
 /** The client each face gets. */
 export interface ApiClient {

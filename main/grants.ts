@@ -7,18 +7,28 @@ import { InputError } from './errors';
  * uploaded in browser mode. The page only ever holds an opaque id, so it cannot name a path.
  */
 export class FileGrants {
-  private readonly paths = new Map<string, string>();
+  private readonly grants = new Map<string, { path: string; usedAt: number }>();
 
   grant(path: string): string {
     const id = randomUUID();
-    this.paths.set(id, resolve(path));
+    this.grants.set(id, { path: resolve(path), usedAt: Date.now() });
     return id;
   }
 
   path(id: string): string {
-    const p = this.paths.get(id);
-    if (p === undefined)
+    const g = this.grants.get(id);
+    if (g === undefined)
       throw new InputError('unknown file: choose it in the file dialog, drop it or upload it');
-    return p;
+    g.usedAt = Date.now();
+    return g.path;
+  }
+
+  /** When the file was granted or last asked for (an upload nobody uses is removed). */
+  usedAt(id: string): number | undefined {
+    return this.grants.get(id)?.usedAt;
+  }
+
+  revoke(id: string): void {
+    this.grants.delete(id);
   }
 }

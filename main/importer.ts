@@ -1,12 +1,13 @@
 import { statSync } from 'node:fs';
-import { isUserError } from './errors';
-import { prepareImport } from './ops/datasets';
+import { isUserError, printable, storageError } from './errors';
+import { prepareImport, prepareSynth } from './ops/datasets';
 import type { FromImporter, ToImporter } from './runner/import-protocol';
 import { workerChannel } from './runner/worker-process';
 import { writeInteractions } from './store/datasets';
 
-// Entry of an importer process: parses and filters one file away from the owner's event loop,
-// reports progress, and writes the interaction file; the owner records the dataset.
+// Entry of an importer process: parses and filters one file (or generates a synthetic dataset)
+// away from the owner's event loop, reports progress, and writes the interaction file; the owner
+// records the dataset.
 
 const PROGRESS_MS = 200;
 const channel = workerChannel<ToImporter, FromImporter>();
@@ -14,23 +15,34 @@ channel.exitWithOwner(70);
 
 channel.onMessage((m) => {
   if (m?.type !== 'task') return;
-  const { home, request, dir } = m.task;
+  const { home, source, dir } = m.task;
   void (async () => {
     try {
-      const size = statSync(request.file).size || 1;
       let last = 0;
-      const { meta, dataset } = await prepareImport(request, (bytes) => {
+      const progress = (fraction: number) => {
         const t = performance.now();
         if (t - last < PROGRESS_MS) return;
         last = t;
-        channel.send({ type: 'progress', fraction: Math.min(1, bytes / size) });
-      });
-      const file = dir === undefined ? undefined : writeInteractions(home, dir, dataset);
+        channel.send({ type: 'progress', fraction: Math.min(1, fraction) });
+      };
+      let prepared;
+      if (source.kind === 'synth') prepared = prepareSynth(source.request, progress);
+      else {
+        const size = statSync(source.request.file).size || 1;
+        prepared = await prepareImport(source.request, (bytes) => progress(bytes / size));
+      }
+      const { meta, dataset } = prepared;
+      let file;
+      try {
+        file = dir === undefined ? undefined : writeInteractions(home, dir, dataset);
+      } catch (e) {
+        throw storageError(e, home);
+      }
       channel.send({ type: 'prepared', meta, ...(file ? { file } : {}) });
     } catch (e) {
       channel.send({
         type: 'error',
-        message: e instanceof Error ? e.message : String(e),
+        message: printable(e instanceof Error ? e.message : String(e)),
         userError: isUserError(e),
       });
       process.exitCode = 1;

@@ -6,11 +6,14 @@ import {
   Menu,
   powerSaveBlocker,
   session,
+  type IpcMainEvent,
   type IpcMainInvokeEvent,
+  type WebContents,
   type MenuItemConstructorOptions,
 } from 'electron';
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { DroppedPaths, isAppPage } from './shell/policy';
 import { utilityWorker } from './shell/utility-worker';
 import { resolveHome } from './paths';
 import type { ToImporter, FromImporter } from './runner/import-protocol';
@@ -25,13 +28,16 @@ const RENDERER = join(__dirname, '../renderer/index.html');
 let win: BrowserWindow | undefined;
 let wb: Workbench | undefined;
 
-/** Only our own page, loaded from our own file, may call the API. */
-function trusted(e: IpcMainInvokeEvent): boolean {
-  const url = e.senderFrame?.url ?? '';
+const dropped = new DroppedPaths();
+
+/** Only our own page, loaded from our own file in the window's main frame, may call the API. */
+function trusted(e: IpcMainInvokeEvent | IpcMainEvent): boolean {
+  const frame = e.senderFrame;
   return (
     e.sender === win?.webContents &&
-    url.startsWith('file://') &&
-    url.includes('/renderer/index.html')
+    frame !== null &&
+    frame === e.sender.mainFrame &&
+    isAppPage(frame.url, RENDERER)
   );
 }
 
@@ -56,9 +62,13 @@ function bindApi(w: Workbench): void {
     if (r.canceled || r.filePaths.length === 0) return null;
     return { file: w.grants.grant(r.filePaths[0]), name: basename(r.filePaths[0]) };
   });
-  // The preload resolves a dropped File to its path (webUtils); a page cannot forge one.
+  // The preload reports the paths of files really dropped on the window (a trusted drop event);
+  // only those can be granted, once each, whatever path the page asks for.
+  ipcMain.on('hkd:dropped', (e, path) => {
+    if (trusted(e)) dropped.add(path);
+  });
   handle('hkd:grant-dropped', (_e, path) => {
-    if (typeof path !== 'string' || path === '') return null;
+    if (!dropped.take(path)) return null;
     return { file: w.grants.grant(path), name: basename(path) };
   });
   handle('hkd:save-file', async (_e, suggested, content) => {
@@ -129,15 +139,21 @@ function createWindow(): void {
     },
   });
   win.once('ready-to-show', () => win?.show());
-  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  win.webContents.on('will-navigate', (e) => e.preventDefault());
-  win.webContents.on('will-redirect', (e) => e.preventDefault());
-  win.webContents.on('will-attach-webview', (e) => e.preventDefault());
   win.on('closed', () => (win = undefined));
   void win.loadFile(RENDERER);
 }
 
+/** Every web contents the app ever creates: no navigation, no new windows, no webviews. */
+function harden(contents: WebContents): void {
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.on('will-navigate', (e) => e.preventDefault());
+  contents.on('will-frame-navigate', (e) => e.preventDefault());
+  contents.on('will-redirect', (e) => e.preventDefault());
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+}
+
 app.enableSandbox();
+app.on('web-contents-created', (_e, contents) => harden(contents));
 void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, done) => done(false));
   session.defaultSession.setPermissionCheckHandler(() => false);

@@ -26,5 +26,27 @@ const client = {
   saveFile: (name: string, content: string) => ipcRenderer.invoke('hkd:save-file', name, content),
 };
 
+// A real drop (not a synthetic event the page dispatches) tells the shell which paths the user
+// handed over; the grant above is honoured only for those. (The preload is built with Node's
+// types, so the little of the DOM it uses is declared here.)
+interface DropEvent {
+  isTrusted: boolean;
+  dataTransfer: { files: ArrayLike<File> } | null;
+}
+const page = globalThis as unknown as {
+  addEventListener(type: 'drop', f: (e: DropEvent) => void, capture: boolean): void;
+};
+page.addEventListener(
+  'drop',
+  (e) => {
+    if (!e.isTrusted) return;
+    for (const f of Array.from(e.dataTransfer?.files ?? [])) {
+      const path = webUtils.getPathForFile(f);
+      if (path) ipcRenderer.send('hkd:dropped', path);
+    }
+  },
+  true,
+);
+
 contextBridge.exposeInMainWorld('hkd', client);
 export type ElectronClient = typeof client;

@@ -31,13 +31,24 @@ export function registerDatasetCommands(program: Command, ctx: CliContext): void
     .addOption(new Option('--format <format>', 'file format').choices(FORMATS).default('auto'))
     .option('--min-user <n>', 'minimum interactions per user', intArg('--min-user', 3), 5)
     .option('--min-item <n>', 'minimum interactions per item', intArg('--min-item'), 0)
+    .option('--user-col <col>', 'CSV/TSV: the user column, by header name or 1-based position')
+    .option('--item-col <col>', 'CSV/TSV: the item column, by header name or 1-based position')
     .option('--json', 'print one JSON document')
     .action(
       async (
         file: string,
-        o: { name: string; format: Format; minUser: number; minItem: number; json?: boolean },
+        o: {
+          name: string;
+          format: Format;
+          minUser: number;
+          minItem: number;
+          userCol?: string;
+          itemCol?: string;
+          json?: boolean;
+        },
       ) => {
-        const row = await importDataset(openStore(), { file, ...o });
+        const row = await importDataset(openStore, { file, ...o });
+        for (const w of row.stats.warnings ?? []) ctx.io.err(`warning: ${w}`);
         emit(!!o.json, datasetView(row), () => datasetSummary(row));
       },
     );

@@ -1,5 +1,13 @@
 import { Command, CommanderError } from 'commander';
-import { isUserError } from '../errors';
+import { join } from 'node:path';
+import {
+  InputError,
+  isUserError,
+  NotFoundError,
+  printable,
+  StorageError,
+  storageError,
+} from '../errors';
 import { resolveHome } from '../paths';
 import { Store } from '../store/db';
 import { reapInterrupted } from '../store/runs';
@@ -66,7 +74,8 @@ export function buildProgram(io: Io): {
       await program.parseAsync(argv, { from: 'user' });
       return cancelled ? EXIT.cancelled : EXIT.ok;
     } catch (e) {
-      return exitFor(e, io);
+      const home = resolveHome(program.opts<{ home?: string }>().home);
+      return exitFor(storageError(e, join(home, 'hkd.sqlite')), io, argv.includes('--json'));
     } finally {
       store?.close();
       store = undefined;
@@ -75,7 +84,22 @@ export function buildProgram(io: Io): {
   return { program, run };
 }
 
-function exitFor(e: unknown, io: Io): number {
+/** Error kinds of `--json` output, as the API names them. */
+function errorKind(e: unknown): string {
+  if (e instanceof CommanderError) return 'usage';
+  if (e instanceof NotFoundError) return 'not-found';
+  if (e instanceof StorageError) return 'storage';
+  if (e instanceof InputError) return 'invalid';
+  return 'internal';
+}
+
+/**
+ * Maps an error to the exit code and says it in one line on stderr (and, with `--json`, as one
+ * JSON document on stdout, so a script reading it gets JSON whatever happened).
+ */
+function exitFor(e: unknown, io: Io, json: boolean): number {
+  let code: number;
+  let message: string;
   if (e instanceof CommanderError) {
     if (
       e.code === 'commander.helpDisplayed' ||
@@ -85,14 +109,15 @@ function exitFor(e: unknown, io: Io): number {
       return EXIT.ok;
     }
     // Commander already printed its one-line message.
-    return EXIT.usage;
+    code = EXIT.usage;
+    message = e.message.replace(/^error: /, '');
+  } else {
+    code = isUserError(e) ? EXIT.usage : EXIT.runFailed;
+    message = printable(e instanceof Error ? e.message : String(e));
+    io.err(`error: ${message}`);
   }
-  if (isUserError(e)) {
-    io.err(`error: ${e.message}`);
-    return EXIT.usage;
-  }
-  io.err(`error: ${e instanceof Error ? e.message : String(e)}`);
-  return EXIT.runFailed;
+  if (json) io.out(JSON.stringify({ error: { kind: errorKind(e), message, exitCode: code } }));
+  return code;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { StorageError } from '../errors';
 import { Runner } from '../runner/runner';
 import { forkTrainer } from '../runner/trainer-protocol';
 import { workerScript } from '../workbench';
@@ -34,6 +35,8 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
           io.err(
             `run #${e.runId} epoch ${e.record.epoch + 1}  valid H@5 ${fmt(e.record.valid.H5)}`,
           );
+        else if (e.type === 'storage')
+          io.err(e.problem ? `error: ${e.problem}; retrying` : 'the store can be written again');
       });
       let interrupts = 0;
       const unsubscribe = io.onInterrupt?.(() => {
@@ -49,5 +52,11 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
       runner.start();
       await runner.whenIdle();
       unsubscribe?.();
+      const problem = runner.storageProblem;
+      runner.stop();
+      if (problem)
+        throw new StorageError(
+          `${problem}; runs that could not be recorded are interrupted: once there is space, \`hkd runs list\` shows them and \`hkd runs resume <id>\` continues them`,
+        );
     });
 }

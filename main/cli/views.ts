@@ -14,6 +14,7 @@ export function datasetView(d: DatasetRow) {
     interactions: d.stats.interactions,
     trainInteractions: d.stats.trainInteractions,
     density: d.stats.density,
+    warnings: d.stats.warnings ?? [],
   };
 }
 

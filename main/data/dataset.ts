@@ -8,8 +8,9 @@ export interface Dataset {
   /** userPtr[u]..userPtr[u+1] indexes `items`; each user's items keep first-appearance order. */
   userPtr: Int32Array;
   items: Int32Array;
-  rawUserIds: Float64Array;
-  rawItemIds: Float64Array;
+  /** The file's own id of each user and item (numbers or strings such as `A3E334…`). */
+  rawUserIds: string[];
+  rawItemIds: string[];
 }
 
 export interface FilterOptions {
@@ -49,19 +50,19 @@ export function filterAndRemap(raw: RawInteractions, opts: FilterOptions): Datas
     throw new InputError(`no user has at least ${opts.minUser} interactions after filtering`);
   }
   const itemIndex = new Map<number, number>();
-  const rawItemIds: number[] = [];
+  const rawItemIds: string[] = [];
   let nnz = 0;
   for (const l of lists) nnz += l.length;
   const userPtr = new Int32Array(users.length + 1);
   const items = new Int32Array(nnz);
   let p = 0;
   lists.forEach((l, u) => {
-    for (const rawItem of l) {
-      let id = itemIndex.get(rawItem);
+    for (const code of l) {
+      let id = itemIndex.get(code);
       if (id === undefined) {
         id = rawItemIds.length;
-        itemIndex.set(rawItem, id);
-        rawItemIds.push(rawItem);
+        itemIndex.set(code, id);
+        rawItemIds.push(raw.itemIds[code]);
       }
       items[p++] = id;
     }
@@ -72,8 +73,8 @@ export function filterAndRemap(raw: RawInteractions, opts: FilterOptions): Datas
     nItems: rawItemIds.length,
     userPtr,
     items,
-    rawUserIds: Float64Array.from(users),
-    rawItemIds: Float64Array.from(rawItemIds),
+    rawUserIds: users,
+    rawItemIds,
   };
 }
 

@@ -1,6 +1,6 @@
 import { InputError } from '../errors';
 import { readLines, type OnBytes } from './read-lines';
-import { parseId, RawBuilder, type RawInteractions } from './raw';
+import { idToken, RawBuilder, type RawInteractions } from './raw';
 
 /** MovieLens `ratings.dat`: `user::movie::rating::timestamp`. Every rating is an interaction. */
 export async function parseMovieLensDat(file: string, onBytes?: OnBytes): Promise<RawInteractions> {
@@ -12,8 +12,8 @@ export async function parseMovieLensDat(file: string, onBytes?: OnBytes): Promis
       throw new InputError("expected 'user::movie::rating::timestamp'", file, lineNo);
     }
     b.add(
-      parseId(fields[0].trim(), 'user', file, lineNo),
-      parseId(fields[1].trim(), 'item', file, lineNo),
+      idToken(fields[0].trim(), 'user', file, lineNo),
+      idToken(fields[1].trim(), 'item', file, lineNo),
     );
   }
   return b.finish(file);

@@ -1,3 +1,4 @@
+import { SYNTH_MAX_WORK } from '../contract';
 import { InputError } from '../errors';
 import type { RawInteractions } from './raw';
 import { Rng } from './rng';
@@ -17,7 +18,10 @@ export const DEFAULT_SYNTH = { users: 1000, items: 1500, seed: 0 } as const;
  * ∝ exp(affinity + popularity), where affinity comes from latent factors and popularity follows a
  * Zipf-like skew. Sampling without replacement uses the Gumbel-top-k trick.
  */
-export function synthesize(opts: SynthOptions): RawInteractions {
+/** Told the fraction of users generated so far. */
+export type OnFraction = (fraction: number) => void;
+
+export function synthesize(opts: SynthOptions, onFraction?: OnFraction): RawInteractions {
   const { users, items, seed } = opts;
   const k = opts.factors ?? 8;
   if (!Number.isInteger(users) || users < 1)
@@ -27,6 +31,10 @@ export function synthesize(opts: SynthOptions): RawInteractions {
       '--items must be an integer ≥ 600 (each user needs 499 unobserved candidates)',
     );
   }
+  if (users * items > SYNTH_MAX_WORK)
+    throw new InputError(
+      `--users × --items must be at most ${SYNTH_MAX_WORK.toExponential()} (${users} × ${items} would take too long)`,
+    );
   const rng = Rng.seeded(seed, 7);
   const U = new Float64Array(users * k).map(() => rng.normal());
   const V = new Float64Array(items * k).map(() => rng.normal());
@@ -45,23 +53,26 @@ export function synthesize(opts: SynthOptions): RawInteractions {
       keys[i] = scale * dot + popularity[i] + g;
     }
     lists.push(topK(keys, deg));
+    if (onFraction && u % 256 === 255) onFraction((u + 1) / users);
   }
   // Every item gets at least one interaction, so remapping keeps the whole catalogue and each
   // user keeps ≥ 499 unobserved items for the split's candidates.
   const seen = new Uint8Array(items);
   for (const l of lists) for (const i of l) seen[i] = 1;
   for (let i = 0; i < items; i++) if (!seen[i]) lists[rng.int(users)].push(i);
-  const heaviest = Math.max(...lists.map((l) => l.length));
+  // A spread of 200,000 lengths would overflow the call stack.
+  const heaviest = lists.reduce((m, l) => Math.max(m, l.length), 0);
   if (items - heaviest < 499) {
     throw new InputError(
       `${users} users are too few to cover ${items} items and keep 499 unobserved items each; use more users`,
     );
   }
   return {
-    users: lists.map((_, u) => u),
+    users: lists.map((_, u) => String(u)),
     items: lists,
-    countMismatches: 0,
+    itemIds: Array.from({ length: items }, (_, i) => String(i)),
     duplicates: 0,
+    warnings: [],
   };
 }
 

@@ -4,7 +4,7 @@ import { readLines, type OnBytes } from '../data/read-lines';
 import { detectFormat, readInteractions, type Format } from '../data/read-interactions';
 import type { RawInteractions } from '../data/raw';
 import { datasetStats } from '../data/stats';
-import { DEFAULT_SYNTH, synthesize } from '../data/synth';
+import { DEFAULT_SYNTH, synthesize, type OnFraction } from '../data/synth';
 import { InputError } from '../errors';
 import type { Store } from '../store/db';
 import {
@@ -21,6 +21,9 @@ export interface ImportRequest {
   format?: Format;
   minUser?: number;
   minItem?: number;
+  /** CSV/TSV: the user and item columns, by header name or 1-based position. */
+  userCol?: string;
+  itemCol?: string;
 }
 
 function checkFilter(f: FilterOptions): FilterOptions {
@@ -30,16 +33,9 @@ function checkFilter(f: FilterOptions): FilterOptions {
   return f;
 }
 
-function store(
-  s: Store,
-  name: string,
-  source: string,
-  format: string,
-  raw: RawInteractions,
-  filter: FilterOptions,
-): DatasetRow {
-  const dataset = filterAndRemap(raw, filter);
-  return insertDataset(s, { name, source, format, filter, dataset, stats: datasetStats(dataset) });
+/** Statistics of the filtered dataset, with the reader's warnings about the file. */
+function statsOf(dataset: Dataset, raw: RawInteractions) {
+  return { ...datasetStats(dataset), ...(raw.warnings.length ? { warnings: raw.warnings } : {}) };
 }
 
 /** A parsed and filtered file, ready to store (or to preview). */
@@ -58,10 +54,13 @@ export async function prepareImport(
     minItem: req.minItem ?? DEFAULT_FILTER.minItem,
   });
   const file = resolve(req.file);
-  const { raw, format } = await readInteractions(file, req.format ?? 'auto', onBytes);
+  const { raw, format } = await readInteractions(file, req.format ?? 'auto', onBytes, {
+    userCol: req.userCol,
+    itemCol: req.itemCol,
+  });
   try {
     const dataset = filterAndRemap(raw, filter);
-    const meta = { name: req.name, source: file, format, filter, stats: datasetStats(dataset) };
+    const meta = { name: req.name, source: file, format, filter, stats: statsOf(dataset, raw) };
     return { meta, dataset };
   } catch (e) {
     // Filtering errors concern the file as a whole; name it.
@@ -70,11 +69,16 @@ export async function prepareImport(
   }
 }
 
-/** Parses, filters and stores a dataset file; the store is untouched unless all of it succeeds. */
-export async function importDataset(s: Store, req: ImportRequest): Promise<DatasetRow> {
-  checkDatasetName(s, req.name);
+/**
+ * Parses, filters and stores a dataset file; the store is untouched unless all of it succeeds.
+ * The store is opened only once the file has been read, so a bad file leaves no new home behind.
+ */
+export async function importDataset(
+  openStore: () => Store,
+  req: ImportRequest,
+): Promise<DatasetRow> {
   const { meta, dataset } = await prepareImport(req);
-  return insertDataset(s, { ...meta, dataset });
+  return insertDataset(openStore(), { ...meta, dataset });
 }
 
 export interface SynthRequest {
@@ -84,14 +88,29 @@ export interface SynthRequest {
   seed?: number;
 }
 
-export function synthDataset(s: Store, req: SynthRequest): DatasetRow {
+/** Generates a synthetic dataset without touching the store (a job runs it in a worker). */
+export function prepareSynth(req: SynthRequest, onFraction?: OnFraction): PreparedImport {
   const opts = {
     users: req.users ?? DEFAULT_SYNTH.users,
     items: req.items ?? DEFAULT_SYNTH.items,
     seed: req.seed ?? DEFAULT_SYNTH.seed,
   };
-  const raw = synthesize(opts);
-  return store(s, req.name, `synthetic:${JSON.stringify(opts)}`, 'synthetic', raw, DEFAULT_FILTER);
+  const raw = synthesize(opts, onFraction);
+  const dataset = filterAndRemap(raw, DEFAULT_FILTER);
+  const meta = {
+    name: req.name,
+    source: `synthetic:${JSON.stringify(opts)}`,
+    format: 'synthetic',
+    filter: DEFAULT_FILTER,
+    stats: statsOf(dataset, raw),
+  };
+  return { meta, dataset };
+}
+
+export function synthDataset(s: Store, req: SynthRequest): DatasetRow {
+  checkDatasetName(s, req.name);
+  const { meta, dataset } = prepareSynth(req);
+  return insertDataset(s, { ...meta, dataset });
 }
 
 export const DEMO_DATASET = 'demo';

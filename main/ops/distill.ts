@@ -15,7 +15,7 @@ import { InputError, NotFoundError } from '../errors';
 import { readArrayFile } from '../store/array-file';
 import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
-import { getDataset } from '../store/datasets';
+import { checkCandidatesFit, getDataset } from '../store/datasets';
 import { addDependencies } from '../store/queue';
 import { createRun, getRun, listRuns, reapInterrupted, type RunRow } from '../store/runs';
 import { parseDistillConfig, type DistillConfig, type DistillMethod } from './distill-config';
@@ -216,6 +216,7 @@ async function resolveDistill(
 ): Promise<ResolvedDistill> {
   const cfg = parseDistillConfig(input);
   const dsRow = getDataset(store, cfg.dataset);
+  checkCandidatesFit(dsRow, cfg.candidates);
   const teacher = resolveRun(store, cfg.teacher);
   const usable = teacherMayBePending ? ['completed', 'queued', 'running'] : ['completed'];
   if (!usable.includes(teacher.status))

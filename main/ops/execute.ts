@@ -16,7 +16,8 @@ import {
   writeCheckpoint,
 } from '../store/checkpoints';
 import type { Store } from '../store/db';
-import { getDataset, loadDataset } from '../store/datasets';
+import { StorageError, storageError } from '../errors';
+import { checkCandidatesFit, getDataset, loadDataset } from '../store/datasets';
 import { createRun, getRun, type RunRow } from '../store/runs';
 import { findSplit, writeSplit } from '../store/splits';
 import { storeSink, type RunSink } from './run-events';
@@ -108,20 +109,25 @@ export async function executeRun(
 ): Promise<TrainOutcome> {
   const dsRow = getDataset(store, spec.dataset);
   const s = spec.settings;
+  checkCandidatesFit(dsRow, s.candidates);
   const sink = listener.sink ?? storeSink(store);
   const backend = await initBackend(s.backend);
   const run =
     existing ??
-    createRun(store, {
-      label: spec.label,
-      kind: spec.kind,
-      model: spec.model,
-      method: spec.method,
-      datasetId: dsRow.id,
-      seed: s.seed,
-      teacherRunId: spec.teacherRunId,
-      config: spec.config,
-    });
+    createRun(
+      store,
+      {
+        label: spec.label,
+        kind: spec.kind,
+        model: spec.model,
+        method: spec.method,
+        datasetId: dsRow.id,
+        seed: s.seed,
+        teacherRunId: spec.teacherRunId,
+        config: spec.config,
+      },
+      process.pid,
+    );
   const runId = run.id;
   try {
     const dataset = loadDataset(store, dsRow);
@@ -233,8 +239,21 @@ export async function executeRun(
       evalSecondsPerEpoch: mean(result.evalSeconds),
       files,
     });
-  } catch (e) {
-    sink({ type: 'failed', runId, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  } catch (caught) {
+    const stored = storageError(caught, store.dbPath);
+    const resumable = stored instanceof StorageError;
+    const e = resumable
+      ? new StorageError(
+          `${stored.message}; run #${runId} is interrupted: once there is space, \`hkd runs resume ${runId}\` continues it`,
+        )
+      : stored;
+    const error = e instanceof Error ? (resumable ? e.message : (e.stack ?? e.message)) : String(e);
+    try {
+      sink({ type: 'failed', runId, error, resumable });
+    } catch {
+      // The store cannot record it either (disk full): the run stays running under this
+      // process's pid and is found interrupted, resumable, once the process has gone.
+    }
     throw e;
   }
   return { run: getRun(store, runId), backend };

@@ -25,7 +25,7 @@ type Kind = 'user' | 'item';
 function runData(
   store: Store,
   run: RunRow,
-): { train: TrainSet; test: Int32Array; raw: Float64Array[] } {
+): { train: TrainSet; test: Int32Array; raw: string[][] } {
   const ds = getDatasetById(store, run.datasetId);
   const d = loadDataset(store, ds);
   const split = findSplit(store, ds.id, run.seed, (run.config.candidates as number) ?? 499);

@@ -1,13 +1,15 @@
 import { recordArtifact, type ArtifactFile } from '../store/artifacts';
 import { commitCheckpoint } from '../store/checkpoints';
 import type { Store } from '../store/db';
+import { endRunAbnormally } from '../store/queue';
 import {
   cancelRun,
-  dropEpochsFrom,
+  dropEpochsPastEnd,
   failRun,
   finishRun,
   markRunning,
   recordEpoch,
+  rewindEpochs,
   type EpochRecord,
   type RunSummary,
 } from '../store/runs';
@@ -44,7 +46,7 @@ export type RunEvent =
     }
   /** Cancelled before any epoch finished: nothing to summarise. */
   | { type: 'stopped'; runId: number }
-  | { type: 'failed'; runId: number; error: string };
+  | { type: 'failed'; runId: number; error: string; resumable?: boolean };
 
 export type RunSink = (e: RunEvent) => void;
 
@@ -60,7 +62,7 @@ export function applyRunEvent(store: Store, e: RunEvent): void {
           device: e.device,
           pid: e.pid,
         });
-        dropEpochsFrom(store, e.runId, e.fromEpoch);
+        rewindEpochs(store, e.runId, e.fromEpoch);
       });
       return;
     }
@@ -75,12 +77,18 @@ export function applyRunEvent(store: Store, e: RunEvent): void {
       store.write(() => {
         for (const f of e.files) recordArtifact(store, { runId: e.runId }, f);
         finishRun(store, e.runId, e);
+        dropEpochsPastEnd(store, e.runId);
       });
       return;
     }
     case 'stopped':
-      return cancelRun(store, e.runId);
+      return store.write(() => {
+        cancelRun(store, e.runId);
+        dropEpochsPastEnd(store, e.runId);
+      });
     case 'failed':
+      // A write that failed (disk full) is no fault of the run: it resumes once there is space.
+      if (e.resumable) return endRunAbnormally(store, e.runId, 'interrupted', e.error, '');
       return failRun(store, e.runId, e.error);
   }
 }

@@ -1,7 +1,7 @@
 import { pickModelOptions } from '../contract';
 import { createModel } from '../engine/models/registry';
 import type { Store } from '../store/db';
-import { getDataset } from '../store/datasets';
+import { checkCandidatesFit, getDataset } from '../store/datasets';
 import { createRun, type RunRow } from '../store/runs';
 import { executeRun, type TrainListener, type TrainOutcome } from './execute';
 import { parseTrainConfig } from './train-config';
@@ -46,6 +46,7 @@ export async function runTraining(
 export function queueTraining(store: Store, input: unknown): RunRow {
   const cfg = parseTrainConfig(input);
   const ds = getDataset(store, cfg.dataset);
+  checkCandidatesFit(ds, cfg.candidates);
   return createRun(store, {
     label: cfg.label,
     kind: 'train',

@@ -1,11 +1,14 @@
-import type { ImportRequest } from '../ops/datasets';
+import type { ImportRequest, SynthRequest } from '../ops/datasets';
 import type { DatasetMeta } from '../store/datasets';
 import type { ArtifactFile } from '../store/artifacts';
 
-/** Owner → importer: what to import, and where its file goes (absent: a preview only). */
+/**
+ * Owner → importer: a file to import or a synthetic dataset to generate, and where its
+ * interaction file goes (absent: a preview only).
+ */
 export interface ImportTask {
   home: string;
-  request: ImportRequest;
+  source: { kind: 'file'; request: ImportRequest } | { kind: 'synth'; request: SynthRequest };
   /** Folder for the interaction file, relative to home. */
   dir?: string;
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ImportRequest } from '../ops/datasets';
+import type { ImportRequest, SynthRequest } from '../ops/datasets';
 import type { Store } from '../store/db';
 import type { JobInfo as JobState } from '../contract';
 import { checkDatasetName, newDatasetDir, recordDataset } from '../store/datasets';
-import type { FromImporter, ToImporter } from './import-protocol';
+import type { FromImporter, ImportTask, ToImporter } from './import-protocol';
 import type { LaunchWorker } from './worker-process';
 
 export type LaunchImporter = LaunchWorker<ToImporter, FromImporter>;
@@ -39,12 +39,25 @@ export class Jobs {
 
   /** Starts parsing `request.file`; a preview stores nothing. */
   start(request: ImportRequest, preview: boolean): JobState {
-    if (!preview) checkDatasetName(this.store, request.name);
+    return this.launchJob(preview ? 'preview' : 'import', request.name, {
+      kind: 'file',
+      request,
+    });
+  }
+
+  /** Starts generating a synthetic dataset (large ones take a while). */
+  synth(request: SynthRequest): JobState {
+    return this.launchJob('synth', request.name, { kind: 'synth', request });
+  }
+
+  private launchJob(kind: JobState['kind'], name: string, source: ImportTask['source']): JobState {
+    const preview = kind === 'preview';
+    if (!preview) checkDatasetName(this.store, name);
     const dir = preview ? undefined : newDatasetDir();
     const state: JobState = {
       id: randomUUID(),
-      kind: preview ? 'preview' : 'import',
-      file: request.file,
+      kind,
+      ...(source.kind === 'file' ? { file: source.request.file } : {}),
       status: 'running',
       fraction: 0,
     };
@@ -75,7 +88,7 @@ export class Jobs {
       // Once it is gone for sure, nothing it wrote is left behind (a kill can beat the rename).
       else if (state.status === 'cancelled') this.removeFiles(state.id);
     });
-    proc.send({ type: 'task', task: { home: this.store.home, request, dir } });
+    proc.send({ type: 'task', task: { home: this.store.home, source, dir } });
     this.emit(state);
     return state;
   }

@@ -1,6 +1,7 @@
 import type { Progress } from '../contract';
 import { cancelRunningRun, reopenForExtension, type ExtensionLimits } from '../ops/resume';
 import { applyRunEvent, type RunEvent } from '../ops/run-events';
+import { StorageError, storageError } from '../errors';
 import type { Store } from '../store/db';
 import {
   cancelQueuedRun,
@@ -17,7 +18,10 @@ import { trainerArgs, type LaunchTrainer, type TrainerProcess } from './trainer-
 
 /** What the runner tells the faces: run rows when their status changes, epochs, progress. */
 export type RunnerEvent =
-  { type: 'run'; run: RunRow } | Extract<RunEvent, { type: 'epoch' | 'progress' }>;
+  | { type: 'run'; run: RunRow }
+  | Extract<RunEvent, { type: 'epoch' | 'progress' }>
+  /** The store could not be written (or, with null, can be again). */
+  | { type: 'storage'; problem: string | null };
 
 export interface RunnerOptions {
   launch: LaunchTrainer;
@@ -32,7 +36,12 @@ interface Active {
   output: string;
   cancelRequested: boolean;
   killTimer?: NodeJS.Timeout;
+  /** The store refused its reports: it was stopped, and is interrupted, not failed. */
+  storageFailure?: string;
 }
+
+/** How often writes the store refused are tried again. */
+const STORAGE_RETRY_MS = 5_000;
 
 const CONCURRENCY_KEY = 'queue.concurrency';
 
@@ -50,6 +59,10 @@ export class Runner {
   private draining = false;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly progress = new Map<number, Progress>();
+  /** Writes the store refused (disk full); retried before anything new starts. */
+  private readonly unwritten: (() => void)[] = [];
+  private problem: string | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
@@ -90,16 +103,63 @@ export class Runner {
     return [...this.active.keys()];
   }
 
+  /**
+   * Why the store cannot be written (disk full, read-only), while that lasts: the runs it could
+   * not record stay running under a dead process and are found interrupted, resumable.
+   */
+  get storageProblem(): string | undefined {
+    return this.problem;
+  }
+
   /** Call after queueing runs. */
   schedule(): void {
     if (this.stopped) return;
-    for (const id of failBlockedRuns(this.store)) this.emitRun(id);
-    while (!this.draining && this.active.size < this.concurrency) {
-      const run = claimNextRun(this.store, process.pid);
-      if (!run) break;
-      this.launch(run);
-    }
+    this.guard(() => {
+      this.flushUnwritten();
+      for (const id of failBlockedRuns(this.store)) this.emitRun(id);
+      while (!this.draining && this.active.size < this.concurrency) {
+        const run = claimNextRun(this.store, process.pid);
+        if (!run) break;
+        this.launch(run);
+      }
+    });
     if (this.active.size === 0) for (const f of this.idleWaiters.splice(0)) f();
+  }
+
+  /**
+   * Runs `f`; a write the store refuses for want of space (or any storage failure) is kept to
+   * retry, and nothing new starts until it succeeds, rather than ending the process.
+   */
+  private guard(f: () => void, retry?: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      const err = storageError(e, this.store.dbPath);
+      if (!(err instanceof StorageError)) throw e;
+      if (retry) this.unwritten.push(retry);
+      this.storageFailed(err);
+    }
+  }
+
+  private storageFailed(err: StorageError): void {
+    if (this.problem !== err.message) {
+      this.problem = err.message;
+      this.emit({ type: 'storage', problem: err.message });
+    }
+    this.retryTimer ??= setInterval(() => this.schedule(), STORAGE_RETRY_MS).unref();
+  }
+
+  private flushUnwritten(): void {
+    while (this.unwritten.length > 0) {
+      this.unwritten[0]();
+      this.unwritten.shift();
+    }
+    if (this.problem !== undefined) {
+      this.problem = undefined;
+      clearInterval(this.retryTimer);
+      this.retryTimer = undefined;
+      this.emit({ type: 'storage', problem: null });
+    }
   }
 
   /** Resolves once no run is active and none that can start is queued. */
@@ -156,10 +216,13 @@ export class Runner {
   /** Stops starting runs; running trainers are killed and their runs left interrupted. */
   stop(): void {
     this.stopped = true;
+    clearInterval(this.retryTimer);
     for (const [id, a] of this.active) {
       clearTimeout(a.killTimer);
       a.proc.kill();
-      endRunAbnormally(this.store, id, 'interrupted', 'the app stopped', a.output);
+      this.guard(() =>
+        endRunAbnormally(this.store, id, 'interrupted', 'the app stopped', a.output),
+      );
     }
     this.active.clear();
   }
@@ -169,7 +232,9 @@ export class Runner {
     try {
       proc = this.opts.launch(trainerArgs(this.store.home, run.id));
     } catch (e) {
-      endRunAbnormally(this.store, run.id, 'failed', `could not start a trainer: ${String(e)}`, '');
+      const end = () =>
+        endRunAbnormally(this.store, run.id, 'failed', `could not start a trainer: ${e}`, '');
+      this.guard(end, end);
       this.emitRun(run.id);
       return;
     }
@@ -187,11 +252,17 @@ export class Runner {
     if (!this.active.has(e.runId)) return;
     try {
       applyRunEvent(this.store, e);
-    } catch (err) {
-      // A report the store rejects is a bug in the trainer; stop it rather than record nonsense.
+    } catch (caught) {
+      // A report the store rejects is a bug in the trainer, or the disk is full: either way stop
+      // it rather than go on with records missing (it resumes from its last recorded checkpoint).
+      const err = storageError(caught, this.store.dbPath);
       const a = this.active.get(e.runId)!;
-      a.output += `\nrunner: could not record ${e.type}: ${String(err)}`;
+      a.output += `\nrunner: could not record ${e.type}: ${err instanceof Error ? err.message : err}`;
       a.proc.kill();
+      if (err instanceof StorageError) {
+        a.storageFailure = err.message;
+        this.storageFailed(err);
+      }
       return;
     }
     if (e.type === 'progress') this.progress.set(e.runId, e);
@@ -206,17 +277,23 @@ export class Runner {
     if (this.stopped) return;
     const run = getRun(this.store, id);
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
+    let end: (() => void) | undefined;
     if (run.status === 'running') {
-      // It ended without reporting an end: killed after a cancel, crashed, or failed early.
-      if (a.cancelRequested)
-        endRunAbnormally(this.store, id, 'cancelled', `killed after ${this.graceMs} ms`, a.output);
-      else if (signal)
-        endRunAbnormally(this.store, id, 'interrupted', `trainer ended by ${how}`, a.output);
-      else endRunAbnormally(this.store, id, 'failed', errorLine(a.output) ?? how, a.output);
-      this.emitRun(id);
-    } else if (run.status === 'failed') {
-      setLastOutput(this.store, id, a.output);
+      // It ended without reporting an end: killed after a cancel, crashed, failed early, or
+      // stopped because the store could not record it (resumable once there is space).
+      const [status, error]: [Parameters<typeof endRunAbnormally>[2], string] = a.storageFailure
+        ? ['interrupted', a.storageFailure]
+        : a.cancelRequested
+          ? ['cancelled', `killed after ${this.graceMs} ms`]
+          : signal
+            ? ['interrupted', `trainer ended by ${how}`]
+            : ['failed', errorLine(a.output) ?? how];
+      end = () => endRunAbnormally(this.store, id, status, error, a.output);
+    } else if (run.status === 'failed' || run.status === 'interrupted') {
+      end = () => setLastOutput(this.store, id, a.output);
     }
+    if (end) this.guard(end, end);
+    if (run.status === 'running') this.emitRun(id);
     this.schedule();
   }
 

@@ -5,8 +5,10 @@ import {
   readFileSync,
   readSync,
   renameSync,
+  rmSync,
   writeSync,
 } from 'node:fs';
+import { storageError } from '../errors';
 import { createHash } from 'node:crypto';
 
 /**
@@ -76,20 +78,26 @@ export function writeArrayFile(
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
   const hash = createHash('sha256');
   let bytes = 0;
   try {
-    for (const part of [MAGIC, len, header, ...blocks]) {
-      writeSync(fd, part);
-      if (opts.hash !== false) hash.update(part);
-      bytes += part.length;
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const part of [MAGIC, len, header, ...blocks]) {
+        writeSync(fd, part);
+        if (opts.hash !== false) hash.update(part);
+        bytes += part.length;
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    renameSync(tmp, path);
+  } catch (e) {
+    // A full disk must not stay full of our half-written files.
+    rmSync(tmp, { force: true });
+    throw storageError(e, path);
   }
-  renameSync(tmp, path);
   return { bytes, sha256: opts.hash === false ? '' : hash.digest('hex') };
 }
 

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Dataset, FilterOptions } from '../data/dataset';
 import type { DatasetInfo as DatasetRow, DatasetStats } from '../contract';
 import { InputError, NotFoundError } from '../errors';
-import { readArrayFile } from './array-file';
+import { readArrayFile, type ArrayFile } from './array-file';
 import { findArtifact, recordArtifact, writeArtifact, type ArtifactFile } from './artifacts';
 import { now, type Store } from './db';
 
@@ -59,12 +59,27 @@ export function checkDatasetName(store: Store, name: string): void {
  * the dataset row exists; the row then records it).
  */
 export function writeInteractions(home: string, dir: string, d: Dataset): ArtifactFile {
-  return writeArtifact(home, 'interactions', join(dir, 'interactions.hkda'), {
-    userPtr: d.userPtr,
-    items: d.items,
-    rawUserIds: d.rawUserIds,
-    rawItemIds: d.rawItemIds,
-  });
+  try {
+    return writeArtifact(home, 'interactions', join(dir, 'interactions.hkda'), {
+      userPtr: d.userPtr,
+      items: d.items,
+      userIds: encodeIds(d.rawUserIds),
+      itemIds: encodeIds(d.rawItemIds),
+    });
+  } catch (e) {
+    rmSync(join(home, dir), { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Original ids as one UTF-8 JSON array (ids are any text). */
+const encodeIds = (ids: string[]): Uint8Array => new TextEncoder().encode(JSON.stringify(ids));
+
+/** Datasets imported before ids could be text kept them as numbers. */
+function decodeIds(f: ArrayFile, name: 'user' | 'item'): string[] {
+  if (f.names().includes(`${name}Ids`))
+    return JSON.parse(new TextDecoder().decode(f.get(`${name}Ids`))) as string[];
+  return Array.from(f.get<Float64Array>(name === 'user' ? 'rawUserIds' : 'rawItemIds'), String);
 }
 
 /** A fresh folder name for a dataset's files. */
@@ -113,6 +128,20 @@ export function insertDataset(store: Store, input: DatasetMeta & { dataset: Data
   return recordDataset(store, meta, writeInteractions(store.home, newDatasetDir(), dataset));
 }
 
+/**
+ * Refuses a run whose split cannot be built: every user needs `candidates` items it never
+ * interacted with (METHOD.md §1.3), so a small catalogue allows fewer.
+ */
+export function checkCandidatesFit(row: DatasetRow, candidates: number): void {
+  const fit = row.stats.items - row.stats.userDegree.max;
+  if (fit < candidates)
+    throw new InputError(
+      `dataset '${row.name}' has ${row.stats.items} items and a user with ${row.stats.userDegree.max} of them, ` +
+        `so at most ${Math.max(fit, 0)} unobserved candidates fit, not ${candidates}` +
+        (fit >= 1 ? `: pass --candidates ${fit} (or fewer)` : ''),
+    );
+}
+
 export function getDatasetById(store: Store, id: number): DatasetRow {
   const r = store.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DbRow | undefined;
   if (!r) throw new NotFoundError(`dataset #${id}`);
@@ -139,7 +168,7 @@ export function loadDataset(store: Store, row: DatasetRow): Dataset {
     nItems: row.stats.items,
     userPtr: f.get('userPtr'),
     items: f.get('items'),
-    rawUserIds: f.get('rawUserIds'),
-    rawItemIds: f.get('rawItemIds'),
+    rawUserIds: decodeIds(f, 'user'),
+    rawItemIds: decodeIds(f, 'item'),
   };
 }

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { StorageError, storageError } from '../errors';
 import { join } from 'node:path';
 import { MIGRATIONS } from './migrations';
 
@@ -8,15 +9,32 @@ export type Db = Database.Database;
 /** The experiment store: one SQLite database plus artifact files under the same home directory. */
 export class Store {
   readonly db: Db;
+  readonly dbPath: string;
+  /** A home this process may not write (another user's, a read-only mount): reading works. */
+  readonly readonly: boolean;
 
   constructor(readonly home: string) {
-    mkdirSync(home, { recursive: true });
-    this.db = new Database(join(home, 'hkd.sqlite'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+    this.dbPath = join(home, 'hkd.sqlite');
+    try {
+      mkdirSync(home, { recursive: true });
+      this.readonly = !writable(home) || (existsSync(this.dbPath) && !writable(this.dbPath));
+      this.db = new Database(this.dbPath, {
+        readonly: this.readonly,
+        fileMustExist: this.readonly,
+      });
+      if (!this.readonly) {
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('synchronous = NORMAL');
+      }
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+    } catch (e) {
+      throw storageError(e, this.dbPath);
+    }
+    if (this.readonly) {
+      if (schemaVersion(this.db) < MIGRATIONS.at(-1)!.version)
+        throw new StorageError(`${home} is read-only and its store needs an upgrade to be read`);
+    } else migrate(this.db);
   }
 
   /** Absolute path of an artifact, creating its folder; `rel` is stored in rows. */
@@ -32,11 +50,26 @@ export class Store {
    * process has written since its read; every write to the store goes through here.
    */
   write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    if (this.readonly)
+      throw new StorageError(`cannot write ${this.dbPath}: the data directory is read-only`);
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      throw storageError(e, this.dbPath);
+    }
   }
 
   close(): void {
     this.db.close();
+  }
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

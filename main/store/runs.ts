@@ -79,11 +79,17 @@ export function createRun(
     teacherRunId?: number;
     config: Record<string, unknown>;
   },
+  /**
+   * A run trained at once by this process starts out running under its pid: if the process dies
+   * before it reports anything, the run is interrupted (resumable), never left queued.
+   */
+  runningPid?: number,
 ): RunRow {
   const info = store.db
     .prepare(
       `INSERT INTO runs (label, kind, model, method, dataset_id, seed, teacher_run_id, config_json,
-         status, app_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
+         status, pid, started_at, app_version, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       r.label ?? null,
@@ -94,6 +100,9 @@ export function createRun(
       r.seed,
       r.teacherRunId ?? null,
       JSON.stringify(r.config),
+      runningPid === undefined ? 'queued' : 'running',
+      runningPid ?? null,
+      runningPid === undefined ? null : now(),
       APP_VERSION,
       now(),
     );
@@ -119,7 +128,7 @@ export function recordEpoch(store: Store, runId: number, e: EpochRecord): void {
   store.write(() => {
     store.db
       .prepare(
-        `INSERT INTO epochs (run_id, epoch, losses_json, valid_json, test_json, train_seconds,
+        `INSERT OR REPLACE INTO epochs (run_id, epoch, losses_json, valid_json, test_json, train_seconds,
            eval_seconds, diagnostics_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
@@ -234,6 +243,7 @@ function zombie(pid: number): boolean {
 
 /** Marks runs whose training process is gone as interrupted; returns their ids. */
 export function reapInterrupted(store: Store): number[] {
+  if (store.readonly) return [];
   const rows = store.db.prepare("SELECT id, pid FROM runs WHERE status = 'running'").all() as {
     id: number;
     pid: number | null;
@@ -248,12 +258,21 @@ export function reapInterrupted(store: Store): number[] {
   return dead;
 }
 
-/** Epoch records after a checkpoint are recomputed on resume (identically: same RNG states). */
-export function dropEpochsFrom(store: Store, runId: number, epoch: number): void {
-  store.write(() => {
-    store.db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch >= ?').run(runId, epoch);
-    store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(epoch, runId);
-  });
+/**
+ * A resumed run recomputes the epochs after its checkpoint (identically: same RNG states). Their
+ * records stay visible meanwhile and are replaced one by one; only the counter goes back.
+ */
+export function rewindEpochs(store: Store, runId: number, epoch: number): void {
+  store.db.prepare('UPDATE runs SET epochs_run = ? WHERE id = ?').run(epoch, runId);
+}
+
+/** Records an earlier process left past where this one stopped. */
+export function dropEpochsPastEnd(store: Store, runId: number): void {
+  store.db
+    .prepare(
+      'DELETE FROM epochs WHERE run_id = ? AND epoch >= (SELECT epochs_run FROM runs WHERE id = ?)',
+    )
+    .run(runId, runId);
 }
 
 /** The process training a run, if it is running. */

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { forkTrainer } from '../../main/runner/trainer-protocol';
 import { forkWorker } from '../../main/runner/worker-process';
 import { sameToken, startServer, type RunningServer } from '../../main/server';
 import { openWorkbench, type Workbench } from '../../main/workbench';
+import type { UploadLimits } from '../../main/uploads';
 import { tempDir, usersDat } from '../support/tmp';
 
 const ROOT = join(__dirname, '..', '..');
@@ -14,7 +16,9 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
 
-async function serve(): Promise<{ wb: Workbench; server: RunningServer; base: string }> {
+async function serve(
+  uploads?: Partial<UploadLimits>,
+): Promise<{ wb: Workbench; server: RunningServer; base: string; home: string }> {
   const home = tempDir();
   const wb = openWorkbench({
     home,
@@ -26,12 +30,13 @@ async function serve(): Promise<{ wb: Workbench; server: RunningServer; base: st
     grants: wb.grants,
     rendererDir: join(ROOT, 'out', 'renderer'),
     uploadDir: join(home, 'uploads'),
+    uploads,
   });
   cleanup.push(
     () => wb.close(),
     () => server.close(),
   );
-  return { wb, server, base: new URL(server.url).origin };
+  return { wb, server, base: new URL(server.url).origin, home };
 }
 
 function get(
@@ -140,5 +145,55 @@ describe('browser mode', () => {
     );
     const noToken = await get(`${base}/upload?name=x`, { 'content-length': '1' }, 'POST', 'x');
     expect(noToken.status).toBe(401);
+  });
+});
+
+describe('browser mode uploads', () => {
+  const post = (base: string, token: string, content: string) =>
+    get(
+      `${base}/upload?name=u.dat&token=${token}`,
+      { 'content-length': String(Buffer.byteLength(content)) },
+      'POST',
+      content,
+    );
+  const held = (home: string) =>
+    readdirSync(join(home, 'uploads'), { recursive: true, withFileTypes: true }).filter((e) =>
+      e.isFile(),
+    ).length;
+
+  it('removes an upload once it is imported, and refuses uploads over the quota', async () => {
+    const content = usersDat(60, 700, 6);
+    const { server, base, home } = await serve({ quotaBytes: 2 * content.length });
+    const first = JSON.parse((await post(base, server.token, content)).body) as { file: string };
+    expect((await post(base, server.token, content)).status).toBe(200);
+    const over = await post(base, server.token, content);
+    expect(over.status).toBe(413);
+    expect(over.body).toMatch(/quota/);
+    expect(held(home)).toBe(2);
+    const c = await socket(`${base.replace('http', 'ws')}/api?token=${server.token}`);
+    const done = new Promise<void>((resolve) =>
+      c.on('message', (d) => {
+        const m = JSON.parse(String(d)) as { event?: { type: string; job?: { status: string } } };
+        if (m.event?.type === 'job' && m.event.job?.status === 'done') resolve();
+      }),
+    );
+    await ask(c, { id: 1, op: 'datasets.import', request: { file: first.file, name: 'up' } });
+    await done;
+    // The imported upload is gone, and so is its grant; the quota has room again.
+    expect(held(home)).toBe(1);
+    expect(
+      await ask(c, { id: 2, op: 'datasets.peek', request: { file: first.file, lines: 1 } }),
+    ).toMatchObject({ result: { ok: false, error: { message: /unknown file/ } } });
+    expect((await post(base, server.token, content)).status).toBe(200);
+  });
+
+  it('removes uploads nobody uses, and all of them when it closes', async () => {
+    const { server, base, home } = await serve({ idleMs: 300 });
+    await post(base, server.token, 'x');
+    expect(held(home)).toBe(1);
+    await expect.poll(() => held(home), { timeout: 5000 }).toBe(0);
+    await post(base, server.token, 'y');
+    await server.close();
+    expect(readdirSync(join(home, 'uploads'))).toEqual([]);
   });
 });

@@ -4,12 +4,17 @@ import type { RawInteractions } from '../../main/data/raw';
 import { datasetStats } from '../../main/data/stats';
 import { synthesize } from '../../main/data/synth';
 
-const raw = (lists: [number, number[]][]): RawInteractions => ({
-  users: lists.map(([u]) => u),
-  items: lists.map(([, l]) => l),
-  countMismatches: 0,
-  duplicates: 0,
-});
+/** Raw interactions whose item codes are the item ids themselves (codes 0…max). */
+const raw = (lists: [number, number[]][]): RawInteractions => {
+  const max = Math.max(...lists.flatMap(([, l]) => l));
+  return {
+    users: lists.map(([u]) => String(u)),
+    items: lists.map(([, l]) => l),
+    itemIds: Array.from({ length: max + 1 }, (_, i) => String(i)),
+    duplicates: 0,
+    warnings: [],
+  };
+};
 
 describe('filterAndRemap (METHOD.md §1.2)', () => {
   it('keeps users with ≥ minUser items, numbers users in file order and items by first appearance among kept users', () => {
@@ -22,9 +27,9 @@ describe('filterAndRemap (METHOD.md §1.2)', () => {
       { minUser: 3, minItem: 0 },
     );
     expect(d.nUsers).toBe(2);
-    expect(Array.from(d.rawUserIds)).toEqual([50, 30]);
+    expect(d.rawUserIds).toEqual(['50', '30']);
     // Item 1 and 2 only occur for the dropped user and disappear.
-    expect(Array.from(d.rawItemIds)).toEqual([9, 8, 7, 6, 5]);
+    expect(d.rawItemIds).toEqual(['9', '8', '7', '6', '5']);
     expect(Array.from(userItems(d, 0))).toEqual([0, 1, 2]);
     expect(Array.from(userItems(d, 1))).toEqual([1, 3, 4]);
   });
@@ -39,8 +44,8 @@ describe('filterAndRemap (METHOD.md §1.2)', () => {
       ]),
       { minUser: 3, minItem: 2 },
     );
-    expect(Array.from(d.rawUserIds)).toEqual([0, 1]);
-    expect(Array.from(d.rawItemIds)).toEqual([1, 2, 3]);
+    expect(d.rawUserIds).toEqual(['0', '1']);
+    expect(d.rawItemIds).toEqual(['1', '2', '3']);
   });
 
   it('refuses thresholds that make the split impossible, and empty results', () => {

@@ -60,6 +60,12 @@ async function upload(file: File): Promise<PickedFile | null> {
 
 /** Browser mode: the same calls over one WebSocket (the page's cookie carries the token). */
 export function browserClient(): Client {
+  // The server has set its cookie by now: the token leaves the address bar (and history).
+  const address = new URL(location.href);
+  if (address.searchParams.has('token')) {
+    address.searchParams.delete('token');
+    history.replaceState(history.state, '', address.href);
+  }
   const listeners = new Set<(e: ApiEvent) => void>();
   const reconnects = new Set<() => void>();
   const waiting = new Map<number, (r: ApiResult<Op>) => void>();
@@ -91,10 +97,14 @@ export function browserClient(): Client {
         waiting.delete(msg.id);
       }
     };
-    s.onclose = () => {
+    s.onclose = (e) => {
       ws = undefined;
+      const message =
+        e.code === 1009
+          ? 'the request was larger than the workbench accepts (1 MiB); the connection was reset'
+          : 'connection to the workbench lost';
       for (const [id, f] of waiting) {
-        f({ ok: false, error: { kind: 'internal', message: 'connection to the workbench lost' } });
+        f({ ok: false, error: { kind: 'internal', message } });
         waiting.delete(id);
       }
       setTimeout(open, delay);

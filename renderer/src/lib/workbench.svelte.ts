@@ -56,6 +56,8 @@ export class Workbench {
   compareIds = $state<number[]>(JSON.parse(localStorage.getItem(COMPARE_KEY) ?? '[]') as number[]);
   connected = $state(false);
   error = $state<string | null>(null);
+  /** The store cannot be written (disk full, read-only): runs cannot be recorded meanwhile. */
+  storageProblem = $state<string | null>(null);
 
   constructor() {
     this.client = connect();
@@ -87,6 +89,7 @@ export class Workbench {
         this.call('runs.list', {}),
       ]);
       this.info = info;
+      this.storageProblem = info.storageProblem;
       this.datasets = datasets;
       this.runs = runs.runs;
       this.progress = runs.progress;
@@ -143,7 +146,10 @@ export class Workbench {
         return;
       case 'job':
         this.jobs[e.job.id] = e.job;
-        if (e.job.status === 'done' && e.job.kind === 'import') void this.refreshDatasets();
+        if (e.job.status === 'done' && e.job.kind !== 'preview') void this.refreshDatasets();
+        return;
+      case 'storage':
+        this.storageProblem = e.problem;
         return;
     }
   }
