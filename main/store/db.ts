@@ -1,5 +1,14 @@
 import Database from 'better-sqlite3';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { StorageError, storageError } from '../errors';
 import { join } from 'node:path';
 import { MIGRATIONS } from './migrations';
@@ -18,10 +27,7 @@ export class Store {
     try {
       mkdirSync(home, { recursive: true });
       this.readonly = !writable(home) || (existsSync(this.dbPath) && !writable(this.dbPath));
-      this.db = new Database(this.dbPath, {
-        readonly: this.readonly,
-        fileMustExist: this.readonly,
-      });
+      this.db = this.readonly ? this.openReadonly() : new Database(this.dbPath);
       if (!this.readonly) {
         this.db.pragma('journal_mode = WAL');
         this.db.pragma('synchronous = NORMAL');
@@ -35,6 +41,30 @@ export class Store {
       if (schemaVersion(this.db) < MIGRATIONS.at(-1)!.version)
         throw new StorageError(`${home} is read-only and its store needs an upgrade to be read`);
     } else migrate(this.db);
+  }
+
+  private snapshotDir: string | undefined;
+
+  /**
+   * SQLite reads a WAL database in a folder it may not write only if its -shm file exists (a
+   * writer is active); otherwise it reads a private copy, which is what the store held then.
+   */
+  private openReadonly(): Db {
+    const db = new Database(this.dbPath, { readonly: true, fileMustExist: true });
+    try {
+      schemaVersion(db);
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      return db;
+    } catch (e) {
+      db.close();
+      const code = (e as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_READONLY') && code !== 'SQLITE_CANTOPEN') throw e;
+    }
+    this.snapshotDir = mkdtempSync(join(tmpdir(), 'hkd-readonly-'));
+    const copy = join(this.snapshotDir, 'hkd.sqlite');
+    copyFileSync(this.dbPath, copy);
+    if (existsSync(`${this.dbPath}-wal`)) copyFileSync(`${this.dbPath}-wal`, `${copy}-wal`);
+    return new Database(copy, { readonly: true, fileMustExist: true });
   }
 
   /** Absolute path of an artifact, creating its folder; `rel` is stored in rows. */
@@ -61,6 +91,7 @@ export class Store {
 
   close(): void {
     this.db.close();
+    if (this.snapshotDir) rmSync(this.snapshotDir, { recursive: true, force: true });
   }
 }
 

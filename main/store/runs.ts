@@ -6,7 +6,7 @@ import type {
   RunStatus,
   RunSummary,
 } from '../contract';
-import { NotFoundError } from '../errors';
+import { NotFoundError, StorageError } from '../errors';
 import { APP_VERSION } from '../version';
 import { now, type Store } from './db';
 
@@ -251,12 +251,23 @@ export function reapInterrupted(store: Store): number[] {
   const dead = rows
     .filter((r) => r.pid === null || (r.pid !== process.pid && !alive(r.pid)))
     .map((r) => r.id);
+  // Its process could not record why it ended (it was killed, crashed, or the disk was full).
   const mark = store.db.prepare(
-    "UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'",
+    `UPDATE runs SET status = 'interrupted', error = COALESCE(error, ?)
+     WHERE id = ? AND status = 'running'`,
   );
-  store.write(() => dead.forEach((id) => mark.run(id)));
+  try {
+    store.write(() => dead.forEach((id) => mark.run(REAPED, id)));
+  } catch (e) {
+    // A full disk must not stop reading the store; the runs are reaped once it can be written.
+    if (e instanceof StorageError) return [];
+    throw e;
+  }
   return dead;
 }
+
+export const REAPED =
+  'its training process ended without recording why (killed, crashed, or the disk was full)';
 
 /**
  * A resumed run recomputes the epochs after its checkpoint (identically: same RNG states). Their

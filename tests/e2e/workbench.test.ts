@@ -15,6 +15,8 @@ let browser: Browser;
 let server: { url: string; proc: ChildProcess };
 let page: Page;
 let home: string;
+/** What the page's content security policy refused (inline styles, foreign sources …). */
+const refused: string[] = [];
 
 async function shot(name: string) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -47,6 +49,9 @@ beforeAll(async () => {
   page.on('pageerror', (e) => {
     throw e;
   });
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/.test(m.text())) refused.push(m.text());
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -71,6 +76,8 @@ describe('workbench in a browser', () => {
 
   it('walks a new user from the demo dataset to a HyperKDMA student and its TA weights', async () => {
     await page.goto(server.url);
+    // The page keeps the token in its cookie; the address bar and history lose it.
+    await expect.poll(() => page.url()).not.toContain('token=');
     // The demo dataset is there on first launch.
     await expect.poll(() => page.locator('[data-testid=datasets]').innerText()).toContain('demo');
     await shot('datasets');
@@ -324,4 +331,9 @@ describe('workbench in a browser', () => {
       'resume',
     );
   }, 60_000);
+
+  it('needed nothing its strict content security policy refuses', () => {
+    // No 'unsafe-inline' styles: every view above rendered without one refusal.
+    expect(refused).toEqual([]);
+  });
 });

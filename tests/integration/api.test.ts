@@ -112,6 +112,34 @@ describe('API', () => {
     expect(snapshot(wb.store)).toEqual(before);
   }, 60_000);
 
+  it('generates a synthetic dataset in a background job, with progress, and can cancel one', async () => {
+    const wb = workbench();
+    const started = await wb.api.call('datasets.synth', { name: 'syn', users: 300, items: 700 });
+    expect(started).toMatchObject({ ok: true, value: { kind: 'synth', status: 'running' } });
+    const job = (started as { value: JobInfo }).value;
+    expect(await jobEnd(wb.api, job.id)).toMatchObject({
+      status: 'done',
+      fraction: 1,
+      dataset: { name: 'syn', stats: { users: 300, items: 700 } },
+    });
+    // A large one can be stopped while it runs; nothing of it is kept.
+    const before = snapshot(wb.store);
+    const big = await wb.api.call('datasets.synth', { name: 'big', users: 100_000, items: 1500 });
+    const bigJob = (big as { value: JobInfo }).value;
+    const progressed = new Promise<void>((resolve) =>
+      wb.api.subscribe((e) => {
+        if (e.type === 'job' && e.job.id === bigJob.id && e.job.fraction > 0) resolve();
+      }),
+    );
+    await progressed;
+    expect(await wb.api.call('jobs.cancel', { id: bigJob.id })).toMatchObject({
+      ok: true,
+      value: { status: 'cancelled' },
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(snapshot(wb.store)).toEqual(before);
+  });
+
   it('rejects every file of the bad-input corpus with file, line and reason, and changes nothing', async () => {
     const wb = workbench();
     const dir = tempDir();
@@ -132,8 +160,8 @@ describe('API', () => {
         bad('huge-line.dat', `1 ${'7'.repeat(17 * 1024 * 1024)}\n`),
         /huge-line\.dat:1: line longer than/,
       ],
-      [bad('negative.csv', 'user,item\n1,2\n-3,4\n'), /negative\.csv:3: .*-3/],
-      [bad('non-numeric.csv', 'user,item\n1,2\nx7,4\n'), /non-numeric\.csv:3: .*x7/],
+      [bad('empty-id.csv', 'user,item\n1,2\n,4\n'), /empty-id\.csv:3: empty user id/],
+      [bad('control.csv', 'user,item\n1,2\nx\u00077,4\n'), /control\.csv:3: .*control character/],
       [bad('wrong-delimiter.csv', '1 2\n3 4\n'), /wrong-delimiter\.csv:1: cannot find a delimiter/],
       [bad('empty.csv', ''), /empty\.csv: file is empty/],
       [
@@ -203,6 +231,11 @@ describe('API', () => {
       ['runs.cancel', { id: 12345 }, /not found/],
       ['datasets.synth', { name: '../../etc', users: 100 }, /name/],
       ['datasets.synth', { name: 'x', users: 1e12 }, /users/],
+      [
+        'datasets.synth',
+        { name: 'x', users: 200_000, items: 1500 },
+        /users × items must be at most/,
+      ],
       ['queue.configure', { concurrency: 0 }, /concurrency/],
       ['gates.entity', { run: 1, kind: 'user', id: 0 }, /not found/],
       ['ta.sizes', { teacherDim: 20, studentDim: 200, numTas: 2 }, /smaller/],

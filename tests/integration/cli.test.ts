@@ -70,8 +70,9 @@ describe('hkd CLI end to end', () => {
       'name',
       'trainInteractions',
       'users',
+      'warnings',
     ]);
-    expect(synth).toMatchObject({ name: 'demo', users: 300, items: 700 });
+    expect(synth).toMatchObject({ name: 'demo', users: 300, items: 700, warnings: [] });
     expect(synth.trainInteractions).toBe(synth.interactions - 600);
 
     const file = tempFile('users.dat', usersDat(30, 600, 8));
@@ -155,11 +156,13 @@ describe('hkd CLI end to end', () => {
     const home = tempDir();
     await synthDemo(home, 50, 600);
     const before = snapshotStore(home);
-    const bad = tempFile('bad.dat', '3 1 2 3\n2 4 five\n');
+    const bad = tempFile('bad.dat', '3 1 2 3\nfive 4 5\n');
     const cases: [string[], RegExp][] = [
       [
         ['dataset', 'import', bad, '--name', 'x'],
-        new RegExp(`${bad.replace(/[/.]/g, '\\$&')}:2: item id 'five' is not an integer`),
+        new RegExp(
+          `${bad.replace(/[/.]/g, '\\$&')}:2: the first field 'five' must be the line's item count`,
+        ),
       ],
       [['dataset', 'import', tempFile('empty.dat', ''), '--name', 'x'], /file is empty/],
       [['dataset', 'import', tempDir(), '--name', 'x'], /is a directory/],

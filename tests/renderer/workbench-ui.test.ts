@@ -305,7 +305,7 @@ describe('browser API client', () => {
     static all: FakeSocket[] = [];
     onopen?: () => void;
     onmessage?: (m: { data: string }) => void;
-    onclose?: () => void;
+    onclose?: (e: { code: number }) => void;
     sent: { id: number; op: string }[] = [];
     constructor(readonly url: string) {
       FakeSocket.all.push(this);
@@ -328,10 +328,18 @@ describe('browser API client', () => {
 
   it('queues calls until connected, matches answers, forwards events and survives a reconnect', async () => {
     vi.useFakeTimers();
-    vi.stubGlobal('location', { protocol: 'http:', host: '127.0.0.1:9' });
+    vi.stubGlobal('location', {
+      protocol: 'http:',
+      host: '127.0.0.1:9',
+      href: 'http://127.0.0.1:9/?token=secret#/runs',
+    });
+    const replaceState = vi.fn();
+    vi.stubGlobal('history', { state: null, replaceState });
     vi.stubGlobal('WebSocket', FakeSocket);
     const { browserClient } = await import('../../renderer/src/lib/transport');
     const c = browserClient();
+    // The token leaves the address bar and the history once the page has its cookie.
+    expect(replaceState).toHaveBeenCalledWith(null, '', 'http://127.0.0.1:9/#/runs');
     const ws = FakeSocket.all[0];
     expect(ws.url).toBe('ws://127.0.0.1:9/api');
     const early = c.call('system.info', {});
@@ -344,13 +352,17 @@ describe('browser API client', () => {
     const hanging = c.call('hang' as never, {} as never);
     let reconnected = 0;
     c.onReconnect(() => reconnected++);
-    ws.onclose!();
+    ws.onclose!({ code: 1006 });
     expect(await hanging).toMatchObject({ ok: false, error: { message: /connection/ } });
     vi.advanceTimersByTime(300);
     const again = FakeSocket.all[1];
     again.onopen!();
     expect(reconnected).toBe(1);
     expect(await c.call('runs.list', {})).toEqual({ ok: true, value: 'runs.list' });
+    // A message over the server's limit closes the socket with 1009; the caller is told why.
+    const oversize = c.call('hang' as never, {} as never);
+    again.onclose!({ code: 1009 });
+    expect(await oversize).toMatchObject({ ok: false, error: { message: /larger than .*1 MiB/ } });
     vi.useRealTimers();
   });
 });

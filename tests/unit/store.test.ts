@@ -23,6 +23,7 @@ import {
   writeInteractions,
 } from '../../main/store/datasets';
 import { MIGRATIONS } from '../../main/store/migrations';
+import { applyRunEvent } from '../../main/ops/run-events';
 import { claimNextRun } from '../../main/store/queue';
 import {
   createRun,
@@ -126,6 +127,42 @@ describe('experiment store', () => {
     s.close();
   });
 
+  it('keeps the epoch records a resumed run recomputes visible until they are replaced', () => {
+    const s = new Store(tempDir());
+    const ds = insert(s, 'ds');
+    const run = queueBprRun(s, ds.id, { dim: 4 });
+    const { splitId } = getOrCreateSplit(s, ds.id, loadDataset(s, ds), 0, 499);
+    const m = { H5: 0.1, N5: 0.05, H10: 0.2, N10: 0.1, H20: 0.3, N20: 0.12 };
+    const epoch = (k: number, total: number) =>
+      applyRunEvent(s, {
+        type: 'epoch',
+        runId: run.id,
+        record: { epoch: k, losses: { total }, valid: m, test: m, trainSeconds: 1, evalSeconds: 0 },
+      });
+    const started = (fromEpoch: number) =>
+      applyRunEvent(s, {
+        type: 'started',
+        runId: run.id,
+        split: { splitId },
+        backend: 'wasm',
+        device: 'cpu',
+        pid: process.pid,
+        fromEpoch,
+      });
+    started(0);
+    for (const k of [0, 1, 2, 3]) epoch(k, 10 + k);
+    // A crash after epoch 4 whose last checkpoint covers 2 epochs: the resumed run starts at 2.
+    started(2);
+    expect(getRun(s, run.id).epochsRun).toBe(2);
+    expect(getEpochs(s, run.id).map((e) => e.losses.total)).toEqual([10, 11, 12, 13]);
+    epoch(2, 22);
+    expect(getEpochs(s, run.id).map((e) => e.losses.total)).toEqual([10, 11, 22, 13]);
+    // Cancelled before it reached the old records' end: what it did not redo goes.
+    applyRunEvent(s, { type: 'stopped', runId: run.id });
+    expect(getEpochs(s, run.id).map((e) => e.losses.total)).toEqual([10, 11, 22]);
+    s.close();
+  });
+
   it('records runs and their epochs', () => {
     const s = new Store(tempDir());
     const ds = insert(s, 'ds');
@@ -142,16 +179,15 @@ describe('experiment store', () => {
       trainSeconds: 1,
       evalSeconds: 0.1,
     });
-    expect(() =>
-      recordEpoch(s, run.id, {
-        epoch: 0,
-        losses: {},
-        valid: m,
-        test: m,
-        trainSeconds: 1,
-        evalSeconds: 0.1,
-      }),
-    ).toThrow();
+    // A resumed run recomputes an epoch it had recorded: the new record replaces the old one.
+    recordEpoch(s, run.id, {
+      epoch: 0,
+      losses: { total: 3 },
+      valid: m,
+      test: m,
+      trainSeconds: 2,
+      evalSeconds: 0.1,
+    });
     expect(getRun(s, run.id)).toMatchObject({
       status: 'running',
       epochsRun: 1,
@@ -159,7 +195,7 @@ describe('experiment store', () => {
       splitId,
     });
     expect(getEpochs(s, run.id)).toEqual([
-      { epoch: 0, losses: { total: 3 }, valid: m, test: m, trainSeconds: 1, evalSeconds: 0.1 },
+      { epoch: 0, losses: { total: 3 }, valid: m, test: m, trainSeconds: 2, evalSeconds: 0.1 },
     ]);
     s.close();
   });
