@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../main/cli/program';
+import { REFUSALS, refusalMessage, type Refusal } from '../support/import-corpus';
 import { tempDir, tempFile, usersDat } from '../support/tmp';
 
 // What the store looks like after an import is refused: exactly as before, and no home is
@@ -33,61 +34,44 @@ async function snapshot(home: string) {
 }
 
 describe('refused imports', () => {
-  const big = Array.from({ length: 60_000 }, (_, k) => `3 ${k} ${k + 1} ${k + 2}`);
-  big[50_000] = '2 1\u00002';
-  const cases: [string, string, string | Buffer, string[], string][] = [
-    [
-      'a NUL byte',
-      'users.dat',
-      `${big.join('\n')}\n`,
-      [],
-      ':50001: binary content (NUL byte); expected a text file',
-    ],
-    [
-      'a bad count',
-      'users.dat',
-      '2 1 2\nx 1\n',
-      [],
-      ":2: the first field 'x' must be the line's item count (a non-negative integer)",
-    ],
-    ['an empty id', 'r.csv', 'user,item\n1,2\n,3\n', [], ':3: empty user id'],
-    [
-      'a missing column',
-      'r.csv',
-      'a,b\n1,2\n',
-      ['--user-col', 'who'],
-      ":1: no column named 'who' in the first row ('a', 'b')",
-    ],
-    [
-      'too few users',
-      'users.dat',
-      '2 1 2\n',
-      [],
-      ': no user has at least 5 interactions after filtering',
-    ],
-    [
-      'binary junk',
-      'x.csv',
-      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 10]),
-      [],
-      ':1: binary content (NUL byte); expected a text file',
-    ],
+  const flags = (r: Refusal) => [
+    ...(r.format === 'auto' ? [] : ['--format', r.format]),
+    ...(r.columns?.userCol ? ['--user-col', r.columns.userCol] : []),
+    ...(r.columns?.itemCol ? ['--item-col', r.columns.itemCol] : []),
   ];
+  const tooFewUsers: Refusal = {
+    what: 'too few users once filtered',
+    name: 'users.dat',
+    content: '2 1 2\n',
+    format: 'auto',
+    reason: 'no user has at least 5 interactions after filtering',
+  };
 
-  it.each(cases)(
-    'leaves the store exactly as it was after %s',
-    async (_what, name, content, flags, reason) => {
+  it.each([...REFUSALS, tooFewUsers])(
+    'leaves the store exactly as it was after $what',
+    async (refusal) => {
       const home = tempDir();
       const good = tempFile('users.dat', usersDat(40, 700, 8));
       expect((await hkd(home, 'dataset', 'import', good, '--name', 'ok')).code).toBe(0);
       const before = await snapshot(home);
-      const f = tempFile(name, content);
-      const r = await hkd(home, 'dataset', 'import', f, '--name', 'bad', ...flags);
+      const f = tempFile(refusal.name, refusal.content);
+      const r = await hkd(home, 'dataset', 'import', f, '--name', 'bad', ...flags(refusal));
       expect(r.code).toBe(2);
-      expect(r.err).toBe(`error: ${f}${reason}`);
+      expect(r.err).toBe(`error: ${refusalMessage(f, refusal)}`);
       expect(await snapshot(home)).toEqual(before);
     },
   );
+
+  it('echoes a huge or strange name bounded and escaped, on one line', async () => {
+    const home = tempDir();
+    const f = tempFile('users.dat', usersDat(40, 700, 8));
+    const name = `\u001b[31m${'x'.repeat(10_000_000)}\n`;
+    const r = await hkd(home, 'dataset', 'import', f, '--name', name);
+    expect(r.code).toBe(2);
+    expect(r.err.length).toBeLessThan(1200);
+    expect(r.err).not.toMatch(/[\u0000-\u001f]/);
+    expect(r.err).toMatch(/^error: invalid dataset name '\\u001b\[31mxxx.*more characters\)$/);
+  });
 
   it('creates no home for an import that fails', async () => {
     const home = join(tempDir(), 'fresh');

@@ -6,6 +6,7 @@ import type { RawInteractions } from '../../main/data/raw';
 import type { ColumnChoice } from '../../main/data/parse-delimited';
 import { InputError } from '../../main/errors';
 import { prepareImport } from '../../main/ops/datasets';
+import { REFUSALS, refusalMessage } from '../support/import-corpus';
 import { tempDir, tempFile } from '../support/tmp';
 
 // The import corpus: every kind of file users really have, generated here, with the exact
@@ -69,23 +70,6 @@ describe('users.dat', () => {
   it('detects a tab-separated users.dat under another name, not as a CSV', async () => {
     const f = tempFile('citeulike.txt', '3\t10\t11\t12\n2\t12\t10\n1\t7\n');
     expect(await detectFormat(f)).toBe('usersdat');
-  });
-
-  it.each([
-    ['a fractional count', '1.5 3\n', 1, "the first field '1.5' must be the line's item count"],
-    ['a text count', '2 1 2\nx 3 4\n', 2, "the first field 'x' must be the line's item count"],
-    [
-      'a control character in an id',
-      '2 1 2\n1 a\u0007b\n',
-      2,
-      "item id 'a\\u0007b' contains a control character",
-    ],
-  ])('rejects %s naming file and line', async (_what, content, line, reason) => {
-    const f = tempFile('users.dat', content);
-    const e = await parseError(f, 'usersdat');
-    expect(e.message).toBe(`${f}:${line}: ${reason}${e.reason.slice(reason.length)}`);
-    expect(e.line).toBe(line);
-    expect(e.reason.startsWith(reason)).toBe(true);
   });
 });
 
@@ -152,45 +136,6 @@ describe('CSV / TSV', () => {
     expect(byUser(raw)).toEqual({ 7: ['1', '2'], 8: ['1'] });
     expect(raw.duplicates).toBe(1);
   });
-
-  it.each([
-    ['an empty id', 'user,item\n1,2\n1,\n', {}, 3, 'empty item id'],
-    ['too few columns', '1,2\n3\n', {}, 2, 'expected at least 2 columns, found 1'],
-    [
-      'a column name not in the header',
-      'a,b\n1,2\n',
-      { userCol: 'member' },
-      1,
-      "no column named 'member' in the first row ('a', 'b')",
-    ],
-    [
-      'no delimiter',
-      'hello world\n',
-      {},
-      1,
-      'cannot find a delimiter (tab, comma, semicolon or |) separating user and item columns',
-    ],
-    [
-      'an id with a line break',
-      'user,item\n1,"a\nb"\n',
-      {},
-      3,
-      "item id 'a\\u000ab' contains a control character",
-    ],
-  ])('rejects %s with its exact line', async (_what, content, cols, line, reason) => {
-    const f = tempFile('x.csv', content);
-    const e = await parseError(f, 'csv', cols);
-    expect(e.message).toBe(`${f}:${line}: ${reason}`);
-  });
-
-  it('clips and escapes a huge or strange id in the message', async () => {
-    const long = 'x'.repeat(300);
-    const f = tempFile('x.csv', `user,item\n1,${long}\n`);
-    const e = await parseError(f, 'csv');
-    expect(e.message).toBe(
-      `${f}:2: item id '${'x'.repeat(40)}… (260 more characters)' is longer than 256 characters`,
-    );
-  });
 });
 
 describe('MovieLens', () => {
@@ -211,23 +156,12 @@ describe('MovieLens', () => {
     );
     expect(byUser(raw)).toEqual({ 1: ['31', '1029'] });
   });
-
-  it('names the line of a malformed record', async () => {
-    const f = tempFile('ratings.dat', '1::2::3::4\n12345\n');
-    expect((await parseError(f, 'movielens')).message).toBe(
-      `${f}:2: expected 'user::movie::rating::timestamp'`,
-    );
-  });
 });
 
 describe('files that are not what they should be', () => {
-  it('names the exact line of a NUL byte, past the first megabyte', async () => {
-    const lines = Array.from({ length: 120_000 }, (_, k) => `3 ${k} ${k + 1} ${k + 2}`);
-    lines[100_000] = '2 1\u00002';
-    const f = tempFile('users.dat', `${lines.join('\n')}\n`);
-    expect((await parseError(f, 'usersdat')).message).toBe(
-      `${f}:100001: binary content (NUL byte); expected a text file`,
-    );
+  it.each(REFUSALS)('refuses $what, naming the file and the exact line', async (r) => {
+    const f = tempFile(r.name, r.content);
+    expect((await parseError(f, r.format, r.columns)).message).toBe(refusalMessage(f, r));
   });
 
   it.each([
@@ -256,8 +190,6 @@ describe('files that are not what they should be', () => {
   it.each([
     ['a directory', () => tempDir(), 'is a directory, not a file'],
     ['a missing file', () => join(tempDir(), 'nope.dat'), 'cannot read: no such file'],
-    ['an empty file', () => tempFile('e.dat', ''), 'file is empty'],
-    ['only blank lines', () => tempFile('b.dat', '\n\n  \n'), 'file has no non-blank line'],
   ])('refuses %s as file: reason', async (_what, make, reason) => {
     const f = make();
     expect((await parseError(f)).message).toBe(`${f}: ${reason}`);
