@@ -69,6 +69,7 @@ describe('refused imports', () => {
     const r = await hkd(home, 'dataset', 'import', f, '--name', name);
     expect(r.code).toBe(2);
     expect(r.err.length).toBeLessThan(1200);
+    // eslint-disable-next-line no-control-regex
     expect(r.err).not.toMatch(/[\u0000-\u001f]/);
     expect(r.err).toMatch(/^error: invalid dataset name '\\u001b\[31mxxx.*more characters\)$/);
   });
