@@ -2,25 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../main/cli/program';
+import { hkd, type Captured } from '../support/cli';
 import { tempDir, tempFile, usersDat } from '../support/tmp';
-
-interface Captured {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function hkd(home: string, ...args: string[]): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--home', home, ...args], {
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    tty: false,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** Creates the 'demo' dataset and returns its JSON view. */
 async function synthDemo(home: string, users: number, items: number) {

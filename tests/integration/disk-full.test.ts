@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../main/cli/program';
+import { hkd } from '../support/cli';
 import { tempFile, usersDat } from '../support/tmp';
 
 // A full disk loses nothing: the home lives on a small tmpfs, filled on purpose. Imports leave no
@@ -41,17 +41,6 @@ afterAll(() => {
   spawnSync('umount', ['-l', mount]);
   rmSync(mount, { recursive: true, force: true });
 });
-
-async function hkd(home: string, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--home', home, ...args], {
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    tty: false,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const FILLER = () => join(mount!, 'filler');
 

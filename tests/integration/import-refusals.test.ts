@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../main/cli/program';
+import { hkd } from '../support/cli';
 import { REFUSALS, refusalMessage, type Refusal } from '../support/import-corpus';
 import { tempDir, tempFile, usersDat } from '../support/tmp';
 
@@ -11,17 +11,6 @@ import { tempDir, tempFile, usersDat } from '../support/tmp';
 // is needed, which is a process of its own.
 
 const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
-
-async function hkd(home: string, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['--home', home, ...args], {
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    tty: false,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** Every file under home with its size, and the dataset list: all a refusal must leave alone. */
 async function snapshot(home: string) {
@@ -118,33 +107,18 @@ describe('refused imports', () => {
     const { items } = JSON.parse((await hkd(home, 'dataset', 'show', 'small', '--json')).out);
     const fit = items - 8;
     const before = await hkd(home, 'runs', 'list', '--json');
-    const r = await hkd(home, 'train', '--dataset', 'small', '--model', 'BPR', '--dim', '4');
+    const train = ['train', '--dataset', 'small', '--model', 'BPR', '--dim', '4'];
+    const r = await hkd(home, ...train);
     expect(r.code).toBe(2);
     expect(r.err).toBe(
       `error: dataset 'small' has ${items} items and a user with 8 of them, so at most ${fit} unobserved candidates fit, not 499: pass --candidates ${fit} (or fewer)`,
     );
     expect((await hkd(home, 'runs', 'list', '--json')).out).toBe(before.out);
-    const queued = await hkd(
-      home,
-      'train',
-      '--dataset',
-      'small',
-      '--model',
-      'BPR',
-      '--dim',
-      '4',
-      '--queue',
-    );
+    const queued = await hkd(home, ...train, '--queue');
     expect(queued.code).toBe(2);
     const fits = await hkd(
       home,
-      'train',
-      '--dataset',
-      'small',
-      '--model',
-      'BPR',
-      '--dim',
-      '4',
+      ...train,
       '--candidates',
       String(fit),
       '--max-epochs',
