@@ -5,6 +5,8 @@ import { batches, sampleEpoch } from './data/sampler';
 import { buildSplit, trainSet } from './data/split';
 import { Adam } from './engine/adam';
 import { initBackend, type BackendChoice } from './engine/backend';
+import { nativeBlas } from './engine/kernels/native-blas';
+import { useNativeMatMul } from './engine/kernels/native-matmul';
 import { GradScope } from './engine/grad-scope';
 import { frozenGuide } from './engine/kd/guide';
 import { taSizes } from './engine/kd/ta-sizes';
@@ -19,6 +21,8 @@ export interface KdBenchOptions {
   numTas: number[];
   batches: number;
   backend: BackendChoice;
+  /** Time every configuration on the plain wasm path too, in this process. */
+  compareWasm?: boolean;
 }
 
 export interface KdBenchRow {
@@ -32,6 +36,9 @@ export interface KdBenchRow {
   secondsPerEpochExtrapolated: number;
   measuredBatches: number;
   peakRssMB: number;
+  /** What ran the products: the native BLAS or the plain wasm path. */
+  path: 'native' | 'wasm';
+  device: string;
 }
 
 /**
@@ -44,7 +51,13 @@ export async function benchDistillation(
   o: KdBenchOptions,
   log: (s: string) => void,
 ): Promise<KdBenchRow[]> {
-  await initBackend(o.backend);
+  const backend = await initBackend(o.backend);
+  const native = backend.name === 'wasm' && nativeBlas().ok;
+  const paths: ('native' | 'wasm')[] = native
+    ? o.compareWasm
+      ? ['native', 'wasm']
+      : ['native']
+    : ['wasm'];
   const { raw } = await readInteractions(o.data, 'auto');
   const dataset = filterAndRemap(raw, DEFAULT_FILTER);
   const split = buildSplit(dataset, 0);
@@ -75,32 +88,38 @@ export async function benchDistillation(
       );
       const opt = new Adam(model.params);
       model.startEpoch(0);
-      const times: number[] = [];
-      let peak = 0;
-      for (const b of batches(sampleEpoch(train, Rng.seeded(0, 3)), 1024)) {
-        const t0 = performance.now();
-        GradScope.step((s) => model.loss(s, b));
-        opt.step();
-        times.push((performance.now() - t0) / 1000);
-        peak = Math.max(peak, process.memoryUsage().rss);
-        log(
-          `${method} ${dT}→${o.studentDim}${m ? ` m=${m}` : ''}: batch ${times.length} ${times.at(-1)!.toFixed(2)} s`,
-        );
-        if (times.length > o.batches) break;
+      for (const path of paths) {
+        useNativeMatMul(path === 'native');
+        const times: number[] = [];
+        let peak = 0;
+        for (const b of batches(sampleEpoch(train, Rng.seeded(0, 3)), 1024)) {
+          const t0 = performance.now();
+          GradScope.step((s) => model.loss(s, b));
+          opt.step();
+          times.push((performance.now() - t0) / 1000);
+          peak = Math.max(peak, process.memoryUsage().rss);
+          log(
+            `${method} ${dT}→${o.studentDim}${m ? ` m=${m}` : ''} (${path}): batch ${times.length} ${times.at(-1)!.toFixed(2)} s`,
+          );
+          if (times.length > o.batches) break;
+        }
+        const measured = times.slice(1).sort((a, b) => a - b);
+        const med = measured[Math.floor((measured.length - 1) / 2)];
+        rows.push({
+          method,
+          teacherDim: dT,
+          studentDim: o.studentDim,
+          taDims,
+          secondsPerBatch: med,
+          batchesPerEpoch: perEpoch,
+          secondsPerEpochExtrapolated: med * perEpoch,
+          measuredBatches: measured.length,
+          peakRssMB: Math.round(peak / 2 ** 20),
+          path,
+          device: path === 'native' ? backend.device : 'cpu (plain wasm products)',
+        });
       }
-      const measured = times.slice(1).sort((a, b) => a - b);
-      const med = measured[Math.floor((measured.length - 1) / 2)];
-      rows.push({
-        method,
-        teacherDim: dT,
-        studentDim: o.studentDim,
-        taDims,
-        secondsPerBatch: med,
-        batchesPerEpoch: perEpoch,
-        secondsPerEpochExtrapolated: med * perEpoch,
-        measuredBatches: measured.length,
-        peakRssMB: Math.round(peak / 2 ** 20),
-      });
+      useNativeMatMul(true);
     }
   }
   return rows;

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { benchApi } from './bench-api';
 import { benchDistillation } from './bench-kd';
 import { BACKENDS, type BackendChoice } from './engine/backend';
+import { setNativeThreads } from './engine/kernels/native-blas';
 import { importDataset } from './ops/datasets';
 import { runTraining } from './ops/train';
 import { Store } from './store/db';
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
     .option('--batches <n>', 'with --kd: measured batches per configuration', '3')
     .option('--api', 'API latency while a run trains, and 20 queued runs through the queue')
     .option('--requests <n>', 'with --api: requests per latency measurement', '1000')
+    .option('--threads <n>', 'threads of the native BLAS for large products (default: all cores)')
+    .option('--compare-wasm', 'with --kd: time each configuration on the plain wasm path too')
     .option('--json', 'print one JSON document')
     .parse()
     .opts<{
@@ -79,8 +82,11 @@ async function main(): Promise<void> {
       seed: string;
       home?: string;
       backend: BackendChoice;
+      threads?: string;
+      compareWasm?: boolean;
       json?: boolean;
     }>();
+  if (o.threads !== undefined) setNativeThreads(Number(o.threads));
   if (!existsSync(o.data)) throw new Error(`benchmark data not found: ${o.data}`);
   if (o.api) {
     const r = await benchApi({ data: o.data, requests: Number(o.requests), home: o.home }, (line) =>
@@ -99,15 +105,24 @@ async function main(): Promise<void> {
         numTas: o.numTas.split(',').map(Number),
         batches: Number(o.batches),
         backend: o.backend,
+        compareWasm: o.compareWasm,
       },
       (line) => process.stderr.write(`${line}\n`),
     );
     if (o.json) process.stdout.write(`${JSON.stringify({ data: o.data, mode: 'kd', rows })}\n`);
-    for (const r of o.json ? [] : rows) {
+    for (const [k, r] of (o.json ? [] : rows).entries()) {
+      const native =
+        r.path === 'wasm' && rows[k - 1]?.path === 'native' && rows[k - 1].method === r.method
+          ? rows[k - 1]
+          : undefined;
       process.stdout.write(
-        `${r.method} ${r.teacherDim}→${r.studentDim}${r.taDims.length ? ` TAs [${r.taDims.join(', ')}]` : ''}: ` +
-          `${r.secondsPerBatch.toFixed(2)} s/batch (median of ${r.measuredBatches}), ` +
-          `≈ ${r.secondsPerEpochExtrapolated.toFixed(0)} s/epoch extrapolated to ${r.batchesPerEpoch} batches, peak RSS ${r.peakRssMB} MB\n`,
+        `${r.method} ${r.teacherDim}→${r.studentDim}${r.taDims.length ? ` TAs [${r.taDims.join(', ')}]` : ''} [${r.device}]: ` +
+          `${r.secondsPerBatch.toFixed(3)} s/batch (median of ${r.measuredBatches}), ` +
+          `≈ ${r.secondsPerEpochExtrapolated.toFixed(0)} s/epoch extrapolated to ${r.batchesPerEpoch} batches, peak RSS ${r.peakRssMB} MB` +
+          (native
+            ? `; the native path is ${(r.secondsPerBatch / native.secondsPerBatch).toFixed(2)}× faster`
+            : '') +
+          '\n',
       );
     }
     return;

@@ -9,6 +9,7 @@ import {
   storageError,
 } from '../errors';
 import { resolveHome } from '../paths';
+import { APP_VERSION } from '../version';
 import { Store } from '../store/db';
 import { reapInterrupted } from '../store/runs';
 import { registerCompareCommand } from './compare-command';
@@ -16,6 +17,7 @@ import { progressRunner, type CliContext } from './context';
 import { registerDatasetCommands } from './dataset-commands';
 import { registerQueueCommands } from './queue-commands';
 import { registerRunCommands } from './run-commands';
+import { registerDoctorCommand } from './doctor-command';
 import { registerServeCommand } from './serve-command';
 
 /** Exit codes; a run cancelled with Ctrl-C ends like any interrupted command (128 + SIGINT). */
@@ -59,6 +61,7 @@ export function buildProgram(io: Io): {
 
   program
     .description('HyperKDMA Workbench: datasets, training and distillation runs from the terminal')
+    .version(APP_VERSION, '-V, --version', 'print the version')
     .option('--home <dir>', 'data directory (default: $HKD_HOME or the desktop app folder)')
     .showHelpAfterError(false)
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
@@ -68,6 +71,7 @@ export function buildProgram(io: Io): {
   registerCompareCommand(program, ctx);
   registerQueueCommands(program, ctx);
   registerServeCommand(program, ctx);
+  registerDoctorCommand(program, ctx);
 
   const run = async (argv: string[]): Promise<number> => {
     try {

@@ -7,6 +7,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { InputError } from '../errors';
 import { registerFastMatMul } from './kernels/matmul-fast-path';
+import { nativeBlas } from './kernels/native-blas';
+import { registerNativeMatMul } from './kernels/native-matmul';
 import { registerSegmentSum } from './kernels/segment-sum';
 
 import type { BackendChoice } from '../contract';
@@ -41,9 +43,11 @@ async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<Backe
     case 'wasm': {
       registerSegmentSum('wasm');
       registerFastMatMul();
+      const native = nativeBlas();
+      if (native.ok) registerNativeMatMul(native);
       if (!(await tf.setBackend('wasm'))) throw new Error('backend did not initialise');
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-      return { choice, name: 'wasm', device: `cpu (wasm${simd ? ', simd' : ''}, 1 thread)` };
+      return { choice, name: 'wasm', device: wasmDevice(simd === true) };
     }
     case 'cpu': {
       registerSegmentSum('cpu');
@@ -51,6 +55,16 @@ async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<Backe
       return { choice, name: 'cpu', device: 'cpu (javascript)' };
     }
   }
+}
+
+/** What runs a wasm-backend step: e.g. `cpu (wasm simd + OpenBLAS Zen sgemm, 2 threads)`. */
+export function wasmDevice(simd: boolean): string {
+  const wasm = `wasm${simd ? ' simd' : ''}`;
+  const native = nativeBlas();
+  if (!native.ok) return `cpu (${wasm}, 1 thread; no native BLAS: ${native.reason})`;
+  const blas = native.core === 'Accelerate' ? 'Accelerate' : `OpenBLAS ${native.core}`;
+  const threads = `${native.threads} thread${native.threads === 1 ? '' : 's'}`;
+  return `cpu (${wasm} + ${blas} sgemm, ${threads})`;
 }
 
 let active: BackendInfo | undefined;

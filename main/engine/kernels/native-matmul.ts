@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { THREADED_MIN_MACS, type NativeBlasState } from './native-blas';
+
+type Info = tf.TensorInfo;
+type Native = Extract<NativeBlasState, { ok: true }>;
+
+/**
+ * The wasm backend's BatchMatMul through the native BLAS: operands stay where the wasm backend
+ * keeps them (its memory), transposes are the BLAS's flags, and a batch is one call. Shapes it
+ * does not cover (other dtypes, broadcasting beyond one operand's batch of 1) go to the kernel
+ * registered before it.
+ */
+let enabled = true;
+
+/** Switches products between the native BLAS and the plain wasm path (`bench --compare-wasm`). */
+export function useNativeMatMul(on: boolean): void {
+  enabled = on;
+}
+
+export function registerNativeMatMul(native: Native): void {
+  const previous = tf.getKernel('BatchMatMul', 'wasm');
+  if (!previous || (previous as { native?: boolean }).native) return;
+  const fallback = previous.kernelFunc;
+
+  const kernelFunc: tf.KernelFunc = (args) => {
+    if (!enabled) return fallback(args);
+    const { inputs, backend, attrs } = args;
+    const b = backend as unknown as BackendWasm;
+    const { a, b: bIn } = inputs as { a: Info; b: Info };
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    if (a.dtype !== 'float32' || bIn.dtype !== 'float32' || a.shape.length < 2) {
+      return fallback(args);
+    }
+    const ra = a.shape.length;
+    const rb = bIn.shape.length;
+    const [M, K] = transposeA ? [a.shape[ra - 1], a.shape[ra - 2]] : a.shape.slice(-2);
+    const N = transposeB ? bIn.shape[rb - 2] : bIn.shape[rb - 1];
+    const batchA = a.shape.slice(0, -2).reduce((p, c) => p * c, 1);
+    const batchB = bIn.shape.slice(0, -2).reduce((p, c) => p * c, 1);
+    const batch = Math.max(batchA, batchB);
+    if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1))
+      return fallback(args);
+    const outShape = [...(batchA >= batchB ? a : bIn).shape.slice(0, -2), M, N];
+    const out = b.makeOutput(outShape, 'float32');
+    if (M * N * batch === 0) return out;
+    const offset = (x: Info) => b.dataIdMap.get(x.dataId)!.memoryOffset / 4;
+    const threads = M * N * K * batch < THREADED_MIN_MACS ? 1 : native.threads;
+    // Read the memory only now: making the output may have grown (and replaced) it.
+    native.blas.sgemm(
+      (b.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer as ArrayBuffer,
+      transposeA,
+      transposeB,
+      M,
+      N,
+      K,
+      offset(a),
+      offset(bIn),
+      offset(out),
+      batch,
+      batchA === 1 ? 0 : M * K,
+      batchB === 1 ? 0 : K * N,
+      M * N,
+      threads,
+    );
+    return out;
+  };
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    kernelFunc,
+    setupFunc: previous.setupFunc,
+    native: true,
+  } as tf.KernelConfig);
+}
