@@ -1,9 +1,9 @@
 import wabtInit from 'wabt';
 
-/** Compiles WebAssembly text (SIMD and shared memory enabled) to binary. */
+/** Compiles WebAssembly text (SIMD, shared and bulk memory enabled) to binary. */
 export async function compileWat(source: string, name: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat(name, source, { simd: true, threads: true });
+  const mod = wabt.parseWat(name, source, { simd: true, threads: true, bulk_memory: true });
   try {
     return mod.toBinary({}).buffer;
   } finally {

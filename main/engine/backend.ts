@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { InputError } from '../errors';
+import { registerExpertMix } from './kernels/expert-mix';
 import { registerFastMatMul } from './kernels/matmul-fast-path';
 import { nativeBlas } from './kernels/native-blas';
 import { registerNativeMatMul } from './kernels/native-matmul';
@@ -43,6 +44,7 @@ async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<Backe
     case 'wasm': {
       registerSegmentSum('wasm');
       registerFastMatMul();
+      registerExpertMix();
       const native = nativeBlas();
       if (native.ok) registerNativeMatMul(native);
       if (!(await tf.setBackend('wasm'))) throw new Error('backend did not initialise');

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../data/rng';
 import type { GradScope } from '../grad-scope';
 import type { Param } from '../params';
+import { expertMix } from '../kernels/expert-mix';
 import { linearInitParam, squaredError } from './layers';
 
 /** Gumbel noise for one (module, entity set): γ = −log(−log U), U clamped away from 0 and 1. */
@@ -91,9 +92,11 @@ export class DistillationExperts {
    * product, the shape the fast matmul path wants.
    */
   mixture(scope: GradScope, x: tf.Tensor2D, q: tf.Tensor2D): tf.Tensor2D {
-    const n = x.shape[0];
     const Mh = this.experts * this.hiddenWidth;
-    const weighted = tf.reshape(tf.mul(this.hidden(scope, x), tf.expandDims(q, 2)), [n, Mh]);
+    const w1 = tf.reshape(tf.transpose(scope.full(this.W1), [1, 0, 2]), [this.inDim, Mh]);
+    const pre = tf.matMul(x, w1 as tf.Tensor2D);
+    const b1 = tf.reshape(scope.full(this.b1), [Mh]) as tf.Tensor1D;
+    const weighted = expertMix(pre as tf.Tensor2D, b1, q, this.hiddenWidth);
     const w2 = tf.reshape(scope.full(this.W2), [Mh, this.outDim]);
     const b2 = scope.full(this.b2) as tf.Tensor2D;
     return tf.add(
