@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchApi } from './bench-api';
-import { benchDistillation } from './bench-kd';
+import { benchDistillation, benchModelSteps, type StepTiming } from './bench-steps';
 import { BACKENDS, type BackendChoice } from './engine/backend';
 import { setNativeThreads } from './engine/kernels/native-blas';
 import { importDataset } from './ops/datasets';
@@ -54,15 +54,19 @@ async function main(): Promise<void> {
     .option('--home <dir>', 'keep the store here instead of a temporary folder')
     .addOption(new Option('--backend <b>').choices(BACKENDS).default('auto'))
     .option('--kd', 'time distillation steps instead of base-model training')
+    .option('--steps', 'time base-model training steps (--model, --dims) instead of whole epochs')
     .option('--methods <list>', 'with --kd: methods', 'DE,PHR,HyperKDMA-DE,HyperKDMA-PHR')
     .option('--teacher-dim <d>', 'with --kd: teacher size', '200')
     .option('--student-dim <d>', 'with --kd: student size', '20')
     .option('--num-tas <list>', 'with --kd: TA counts for HyperKDMA', '8,2')
-    .option('--batches <n>', 'with --kd: measured batches per configuration', '3')
+    .option('--batches <n>', 'with --kd or --steps: measured batches per configuration', '3')
     .option('--api', 'API latency while a run trains, and 20 queued runs through the queue')
     .option('--requests <n>', 'with --api: requests per latency measurement', '1000')
     .option('--threads <n>', 'threads of the native BLAS for large products (default: all cores)')
-    .option('--compare-wasm', 'with --kd: time each configuration on the plain wasm path too')
+    .option(
+      '--compare-wasm',
+      'with --kd or --steps: time each configuration on the plain wasm path too',
+    )
     .option('--json', 'print one JSON document')
     .parse()
     .opts<{
@@ -72,6 +76,7 @@ async function main(): Promise<void> {
       epochs: string;
       full?: boolean;
       kd?: boolean;
+      steps?: boolean;
       api?: boolean;
       requests: string;
       methods: string;
@@ -95,41 +100,55 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ data: o.data, mode: 'api', ...r }, null, 1)}\n`);
     return;
   }
-  if (o.kd) {
-    const rows = await benchDistillation(
-      {
-        data: o.data,
-        methods: o.methods.split(','),
-        teacherDim: Number(o.teacherDim),
-        studentDim: Number(o.studentDim),
-        numTas: o.numTas.split(',').map(Number),
-        batches: Number(o.batches),
-        backend: o.backend,
-        compareWasm: o.compareWasm,
-      },
-      (line) => process.stderr.write(`${line}\n`),
-    );
-    if (o.json) process.stdout.write(`${JSON.stringify({ data: o.data, mode: 'kd', rows })}\n`);
-    for (const [k, r] of (o.json ? [] : rows).entries()) {
-      const native =
-        r.path === 'wasm' && rows[k - 1]?.path === 'native' && rows[k - 1].method === r.method
-          ? rows[k - 1]
-          : undefined;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const step = {
+    data: o.data,
+    batches: Number(o.batches),
+    backend: o.backend,
+    compareWasm: o.compareWasm,
+  };
+  if (o.kd || o.steps) {
+    const rows = o.kd
+      ? await benchDistillation(
+          {
+            ...step,
+            methods: o.methods.split(','),
+            teacherDim: Number(o.teacherDim),
+            studentDim: Number(o.studentDim),
+            numTas: o.numTas.split(',').map(Number),
+          },
+          log,
+        )
+      : await benchModelSteps(
+          { ...step, models: o.model.split(','), dims: o.dims.split(',').map(Number) },
+          log,
+        );
+    if (o.json) {
       process.stdout.write(
-        `${r.method} ${r.teacherDim}→${r.studentDim}${r.taDims.length ? ` TAs [${r.taDims.join(', ')}]` : ''} [${r.device}]: ` +
-          `${r.secondsPerBatch.toFixed(3)} s/batch (median of ${r.measuredBatches}), ` +
-          `≈ ${r.secondsPerEpochExtrapolated.toFixed(0)} s/epoch extrapolated to ${r.batchesPerEpoch} batches, peak RSS ${r.peakRssMB} MB` +
-          (native
-            ? `; the native path is ${(r.secondsPerBatch / native.secondsPerBatch).toFixed(2)}× faster`
-            : '') +
-          '\n',
+        `${JSON.stringify({ data: o.data, mode: o.kd ? 'kd' : 'steps', rows })}\n`,
       );
+      return;
     }
+    const name = (r: (typeof rows)[number]) =>
+      'method' in r
+        ? `${r.method} ${r.teacherDim}→${r.studentDim}${r.taDims.length ? ` TAs [${r.taDims.join(', ')}]` : ''}`
+        : `${r.model} d=${r.dim}`;
+    rows.forEach((r, k) => {
+      const prev: StepTiming | undefined = rows[k - 1];
+      const vsNative =
+        r.path === 'wasm' && prev?.path === 'native' && name(rows[k - 1]) === name(r)
+          ? `; the native path is ${(r.secondsPerBatch / prev.secondsPerBatch).toFixed(2)}× faster`
+          : '';
+      process.stdout.write(
+        `${name(r)} [${r.device}]: ${r.secondsPerBatch.toFixed(3)} s/batch (median of ${r.measuredBatches}), ` +
+          `≈ ${r.secondsPerEpochExtrapolated.toFixed(1)} s/epoch extrapolated to ${r.batchesPerEpoch} batches, ` +
+          `peak RSS ${r.peakRssMB} MB${vsNative}\n`,
+      );
+    });
     return;
   }
   const home = o.home ?? mkdtempSync(join(tmpdir(), 'hkd-bench-'));
   const store = new Store(home);
-  const log = (s: string) => process.stderr.write(`${s}\n`);
   try {
     const name = 'bench';
     try {

@@ -6,11 +6,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { InputError } from '../errors';
+import { registerCsrProduct } from './kernels/csr-product';
 import { registerExpertMix } from './kernels/expert-mix';
 import { registerFastMatMul } from './kernels/matmul-fast-path';
 import { nativeBlas } from './kernels/native-blas';
 import { registerNativeMatMul } from './kernels/native-matmul';
 import { registerSegmentSum } from './kernels/segment-sum';
+import { registerZeroCopyKernels } from './kernels/zero-copy';
 
 import type { BackendChoice } from '../contract';
 
@@ -43,8 +45,10 @@ async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<Backe
     }
     case 'wasm': {
       registerSegmentSum('wasm');
+      registerZeroCopyKernels();
       registerFastMatMul();
       registerExpertMix();
+      registerCsrProduct();
       const native = nativeBlas();
       if (native.ok) registerNativeMatMul(native);
       if (!(await tf.setBackend('wasm'))) throw new Error('backend did not initialise');

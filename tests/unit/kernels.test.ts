@@ -6,6 +6,10 @@ import { WASM_BASE64 as ADAM } from '../../main/engine/kernels/adam.wasm';
 import { WASM_BASE64 as DOT } from '../../main/engine/kernels/dot.wasm';
 import { sparseProduct } from '../../main/engine/kernels/sparse-product';
 import { WASM_BASE64 as SPMM } from '../../main/engine/kernels/spmm.wasm';
+import { WASM_BASE64 as SPMM_INPLACE } from '../../main/engine/kernels/spmm-inplace.wasm';
+import { WASM_BASE64 as SEGSUM } from '../../main/engine/kernels/segment-sum.wasm';
+import { WASM_BASE64 as EXPERT_MIX } from '../../main/engine/kernels/expert-mix.wasm';
+import { GraphTensors } from '../../main/engine/models/graph';
 import { compileWat } from '../../scripts/wat';
 
 describe.each(['wasm', 'cpu'] as const)('UnsortedSegmentSum on %s', (backend) => {
@@ -74,11 +78,102 @@ describe('sparse × dense product (SIMD)', () => {
   });
 });
 
+describe('graph products in place on the wasm memory', () => {
+  // 3 nodes, edges (src → dst, weight): 0→1 0.5, 2→1 2, 1→0 -1, 0→2 3, 2→2 0.25; nothing reaches
+  // a row with no edge.
+  const g = {
+    nodes: 4,
+    src: Int32Array.from([0, 2, 1, 0, 2]),
+    dst: Int32Array.from([1, 1, 0, 2, 2]),
+    weight: Float32Array.from([0.5, 2, -1, 3, 0.25]),
+  };
+  const dense = (w: Float32Array) => {
+    const A = Array.from({ length: 4 }, () => [0, 0, 0, 0]);
+    g.src.forEach((s, e) => (A[g.dst[e]][s] += w[e]));
+    return A;
+  };
+  it.each([1, 3, 4, 7, 12, 200])('matches A·X and Aᵀ·dY at d = %i, also reweighted', async (d) => {
+    await initBackend('wasm');
+    const graph = new GraphTensors(g);
+    for (const w of [g.weight, Float32Array.from([1, 0, 2, 0.5, -3])]) {
+      const x = tf.tensor2d(
+        Float32Array.from({ length: 4 * d }, (_, k) => Math.cos(k * 0.7)),
+        [4, d],
+      );
+      const dy = tf.tensor2d(
+        Float32Array.from({ length: 4 * d }, (_, k) => Math.sin(k)),
+        [4, d],
+      );
+      const y = graph.spreadWith(x, w);
+      const dx = tf.grad((t: tf.Tensor) =>
+        tf.sum(tf.mul(graph.spreadWith(t as tf.Tensor2D, w), dy)),
+      )(x);
+      const A = dense(w);
+      const X = (await x.array()) as number[][];
+      const DY = (await dy.array()) as number[][];
+      const Y = (await y.array()) as number[][];
+      const DX = (await dx.array()) as number[][];
+      for (let r = 0; r < 4; r++)
+        for (let k = 0; k < d; k++) {
+          expect(Y[r][k]).toBeCloseTo(
+            A[r].reduce((s, a, j) => s + a * X[j][k], 0),
+            5,
+          );
+          expect(DX[r][k]).toBeCloseTo(
+            A.reduce((s, row, j) => s + row[r] * DY[j][k], 0),
+            5,
+          );
+        }
+      tf.dispose([x, dy, y, dx]);
+    }
+    const before = tf.memory().numTensors;
+    graph.dispose();
+    expect(tf.memory().numTensors).toBeLessThan(before);
+  });
+});
+
+describe('zero-copy Identity and no-op Transpose on wasm', () => {
+  it('share data safely: values right, and the source can be disposed first', async () => {
+    await initBackend('wasm');
+    const x = tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 2, 3]);
+    const t = tf.transpose(x, [0, 1, 2]);
+    const squeezed = tf.transpose(x, [1, 0, 2]);
+    const real = tf.transpose(x, [0, 2, 1]);
+    const c = tf.clone(x);
+    x.dispose();
+    expect(await t.array()).toEqual([
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    ]);
+    expect(squeezed.shape).toEqual([2, 1, 3]);
+    expect(await squeezed.array()).toEqual([[[1, 2, 3]], [[4, 5, 6]]]);
+    expect(await real.array()).toEqual([
+      [
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ],
+    ]);
+    expect(await c.array()).toEqual([
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    ]);
+    tf.dispose([t, squeezed, real, c]);
+  });
+});
+
 describe('compiled WebAssembly kernels', () => {
   it.each([
     ['dot', DOT],
     ['adam', ADAM],
     ['spmm', SPMM],
+    ['spmm-inplace', SPMM_INPLACE],
+    ['segment-sum', SEGSUM],
+    ['expert-mix', EXPERT_MIX],
   ])(
     '%s.wasm.ts is up to date with %s.wat (npx tsx scripts/compile-wat.mts)',
     async (name, b64) => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WASM_BASE64 } from './expert-mix.wasm';
+import { heapInstance, heapOffset } from './heap-kernels';
 
 // The distillation experts' hidden layer, fused: weighted[r, k·h + j] = q[r, k] · relu(pre[r,
 // k·h + j] + b1[k·h + j]) for n rows, M experts of h units. Written as tfjs ops it is an add, a
@@ -29,21 +30,8 @@ interface ExpertMixExports {
   ): void;
 }
 
-/** One instance per backend, bound to its memory (the module works in place there). */
-const instances = new WeakMap<BackendWasm, ExpertMixExports>();
-function kernels(b: BackendWasm): ExpertMixExports {
-  let k = instances.get(b);
-  if (!k) {
-    const memory = (b.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
-    const module = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
-    k = new WebAssembly.Instance(module, { env: { memory } })
-      .exports as unknown as ExpertMixExports;
-    instances.set(b, k);
-  }
-  return k;
-}
-
-const offset = (b: BackendWasm, t: Info) => b.dataIdMap.get(t.dataId)!.memoryOffset;
+const kernels = (b: BackendWasm) => heapInstance<ExpertMixExports>(b, WASM_BASE64);
+const offset = heapOffset;
 
 function forward({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): Info {
   const b = backend as unknown as BackendWasm;

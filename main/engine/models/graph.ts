@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../../data/sampler';
 import type { TrainSet } from '../../data/split';
+import { csrProduct, hasCsrProduct, type CsrTensors } from '../kernels/csr-product';
 import { type CsrMatrix, sparseProduct } from '../kernels/sparse-product';
 
 /**
@@ -64,6 +65,9 @@ function csrBy(to: Int32Array, from: Int32Array, nodes: number): Csr {
   return { ptr, from: src, edge };
 }
 
+const mapValues = (m: CsrMatrix, f: (a: Float32Array | Int32Array) => tf.Tensor) =>
+  ({ ptr: f(m.ptr), from: f(m.from), weight: f(m.weight) }) as Omit<CsrTensors, 'rows'>;
+
 /** The CSR matrix of `c` with edge weights `w` (indexed like the edge list). */
 function withWeights(c: Csr, w: Float32Array): CsrMatrix {
   const weight = new Float32Array(c.edge.length);
@@ -111,8 +115,56 @@ export class GraphTensors {
     return this.spreadWith(e, this.g.weight);
   }
 
+  /** Â's and Âᵀ's structure and the graph's own weights, in the backend's memory. */
+  private resident?: { forward: CsrTensors; backward: CsrTensors };
+  /** The last other weighting (NGCF's dropout: one per step, used by every layer). */
+  private residentReweighted?: { weight: Float32Array; forward: CsrTensors; backward: CsrTensors };
+
+  private tensors(weight: Float32Array): { forward: CsrTensors; backward: CsrTensors } {
+    const { forward, backward } = this.matrices(weight);
+    const kept = (a: Float32Array | Int32Array) =>
+      tf.keep(a instanceof Int32Array ? tf.tensor1d(a, 'int32') : tf.tensor1d(a));
+    this.resident ??= {
+      forward: { rows: this.g.nodes, ...mapValues(this.weighted.forward, kept) },
+      backward: { rows: this.g.nodes, ...mapValues(this.weighted.backward, kept) },
+    };
+    if (weight === this.g.weight) return this.resident;
+    if (this.residentReweighted?.weight !== weight) {
+      // Kept until the next weighting arrives: a step's backward pass still needs it.
+      this.disposeReweighted();
+      this.residentReweighted = {
+        weight,
+        forward: { ...this.resident.forward, weight: kept(forward.weight) as tf.Tensor1D },
+        backward: { ...this.resident.backward, weight: kept(backward.weight) as tf.Tensor1D },
+      };
+    }
+    return this.residentReweighted;
+  }
+
+  private disposeReweighted(): void {
+    const r = this.residentReweighted;
+    if (r) tf.dispose([r.forward.weight, r.backward.weight]);
+    this.residentReweighted = undefined;
+  }
+
+  /** Frees the matrices kept in the backend (SGL draws new views every epoch). */
+  dispose(): void {
+    this.disposeReweighted();
+    for (const m of this.resident ? [this.resident.forward, this.resident.backward] : [])
+      tf.dispose([m.ptr, m.from, m.weight]);
+    this.resident = undefined;
+  }
+
   /** The same with other edge weights (NGCF's node dropout), indexed like the edge list. */
   spreadWith(e: tf.Tensor2D, weight: Float32Array): tf.Tensor2D {
+    if (hasCsrProduct()) {
+      const { forward, backward } = this.tensors(weight);
+      const op = tf.customGrad((x) => ({
+        value: csrProduct(x as tf.Tensor2D, forward),
+        gradFunc: (dy: tf.Tensor) => csrProduct(dy as tf.Tensor2D, backward),
+      }));
+      return op(e) as tf.Tensor2D;
+    }
     const n = this.g.nodes;
     const d = e.shape[1];
     const { forward, backward } = this.matrices(weight);

@@ -79,6 +79,7 @@ export class SGL extends LightGCN {
   startEpoch(): void {
     const view = () =>
       new GraphTensors(normalizedGraph(edgeDropout(this.train, this.sgl.edgeDropout, this.noise)));
+    for (const v of this.views ?? []) v.dispose();
     this.views = [view(), view()];
   }
 

@@ -1,0 +1,194 @@
+import { modelOptions } from './contract';
+import { filterAndRemap, DEFAULT_FILTER, type Dataset } from './data/dataset';
+import { readInteractions } from './data/read-interactions';
+import { Rng } from './data/rng';
+import { batches, sampleEpoch } from './data/sampler';
+import { buildSplit, trainSet, type Split, type TrainSet } from './data/split';
+import { Adam } from './engine/adam';
+import { initBackend, type BackendChoice, type BackendInfo } from './engine/backend';
+import { GradScope } from './engine/grad-scope';
+import { frozenGuide } from './engine/kd/guide';
+import { taSizes } from './engine/kd/ta-sizes';
+import { nativeBlas } from './engine/kernels/native-blas';
+import { useNativeMatMul } from './engine/kernels/native-matmul';
+import type { Recommender } from './engine/models/model';
+import { createModel, type ModelName } from './engine/models/registry';
+import { buildDistilledStudent } from './ops/distill';
+import { parseDistillConfig } from './ops/distill-config';
+
+// Step timing: real training steps (forward, backward, Adam) on the dataset's batches. Epochs of
+// the paper's configurations take many minutes to hours on a CPU, so seconds per epoch are
+// extrapolated from the median batch (after a warm-up batch) and labelled as such; evaluation is
+// not included.
+
+export interface StepOptions {
+  data: string;
+  batches: number;
+  backend: BackendChoice;
+  /** Time every configuration on the plain wasm path too, in this process. */
+  compareWasm?: boolean;
+}
+
+export interface KdBenchOptions extends StepOptions {
+  methods: string[];
+  teacherDim: number;
+  studentDim: number;
+  numTas: number[];
+}
+
+export interface ModelStepOptions extends StepOptions {
+  models: string[];
+  dims: number[];
+}
+
+export interface StepTiming {
+  secondsPerBatch: number;
+  batchesPerEpoch: number;
+  /** secondsPerBatch × batchesPerEpoch: measured on `measuredBatches`, not a full epoch. */
+  secondsPerEpochExtrapolated: number;
+  measuredBatches: number;
+  peakRssMB: number;
+  /** What ran the products: the native BLAS or the plain wasm path. */
+  path: 'native' | 'wasm';
+  device: string;
+}
+
+export interface KdBenchRow extends StepTiming {
+  method: string;
+  teacherDim: number;
+  studentDim: number;
+  taDims: number[];
+}
+
+export interface ModelStepRow extends StepTiming {
+  model: string;
+  dim: number;
+}
+
+interface BenchData {
+  backend: BackendInfo;
+  dataset: Dataset;
+  split: Split;
+  train: TrainSet;
+  paths: ('native' | 'wasm')[];
+}
+
+async function prepare(o: StepOptions): Promise<BenchData> {
+  const backend = await initBackend(o.backend);
+  const { raw } = await readInteractions(o.data, 'auto');
+  const dataset = filterAndRemap(raw, DEFAULT_FILTER);
+  const split = buildSplit(dataset, 0);
+  const native = backend.name === 'wasm' && nativeBlas().ok;
+  const paths: ('native' | 'wasm')[] = !native
+    ? ['wasm']
+    : o.compareWasm
+      ? ['native', 'wasm']
+      : ['native'];
+  return { backend, dataset, split, train: trainSet(dataset, split), paths };
+}
+
+/** Times `batches` steps of `model` (after a warm-up one) on each path. */
+function timeSteps(
+  d: BenchData,
+  model: Recommender,
+  o: StepOptions,
+  label: string,
+  log: (s: string) => void,
+): StepTiming[] {
+  const opt = new Adam(model.params);
+  model.startEpoch?.(1);
+  const perEpoch = Math.ceil(d.train.items.length / 1024);
+  const out: StepTiming[] = [];
+  for (const path of d.paths) {
+    useNativeMatMul(path === 'native');
+    const times: number[] = [];
+    let peak = 0;
+    for (const b of batches(sampleEpoch(d.train, Rng.seeded(0, 3)), 1024)) {
+      const t0 = performance.now();
+      GradScope.step((s) => model.loss(s, b));
+      opt.step();
+      times.push((performance.now() - t0) / 1000);
+      peak = Math.max(peak, process.memoryUsage().rss);
+      log(`${label} (${path}): batch ${times.length} ${times.at(-1)!.toFixed(3)} s`);
+      if (times.length > o.batches) break;
+    }
+    const measured = times.slice(1).sort((a, b) => a - b);
+    const med = measured[Math.floor((measured.length - 1) / 2)];
+    out.push({
+      secondsPerBatch: med,
+      batchesPerEpoch: perEpoch,
+      secondsPerEpochExtrapolated: med * perEpoch,
+      measuredBatches: measured.length,
+      peakRssMB: Math.round(peak / 2 ** 20),
+      path,
+      device: path === 'native' ? d.backend.device : 'cpu (plain wasm products)',
+    });
+  }
+  useNativeMatMul(true);
+  return out;
+}
+
+/** Base models' training steps (every model at the given sizes). */
+export async function benchModelSteps(
+  o: ModelStepOptions,
+  log: (s: string) => void,
+): Promise<ModelStepRow[]> {
+  const d = await prepare(o);
+  const rows: ModelStepRow[] = [];
+  for (const model of o.models) {
+    for (const dim of o.dims) {
+      const name = model as ModelName;
+      const m = createModel(name, {
+        nUsers: d.dataset.nUsers,
+        nItems: d.dataset.nItems,
+        dim,
+        train: d.train,
+        rng: Rng.seeded(0, 2),
+        noise: Rng.seeded(0, 4),
+        options: modelOptions(name),
+      });
+      for (const t of timeSteps(d, m, o, `${model} d=${dim}`, log)) rows.push({ model, dim, ...t });
+    }
+  }
+  return rows;
+}
+
+/**
+ * Distillation steps. The teacher representation is random: step cost does not depend on its
+ * values.
+ */
+export async function benchDistillation(
+  o: KdBenchOptions,
+  log: (s: string) => void,
+): Promise<KdBenchRow[]> {
+  const d = await prepare(o);
+  const rng = Rng.seeded(0, 9);
+  const random = (n: number) => Float32Array.from({ length: n }, () => 0.1 * rng.normal());
+  const dT = o.teacherDim;
+  const teacher = frozenGuide('teacher', dT, {
+    users: random(d.dataset.nUsers * dT),
+    items: random(d.dataset.nItems * dT),
+  });
+  const rows: KdBenchRow[] = [];
+  for (const method of o.methods) {
+    for (const m of method.startsWith('HyperKDMA') ? o.numTas : [0]) {
+      const cfg = parseDistillConfig({
+        dataset: 'bench',
+        teacher: 1,
+        method,
+        studentDim: o.studentDim,
+        ...(m ? { numTas: m } : {}),
+      });
+      const taDims = m ? taSizes(dT, o.studentDim, m).sizes : [];
+      const ctx = { ...d, initRng: Rng.seeded(0, 2), noiseRng: Rng.seeded(0, 4) };
+      const model = buildDistilledStudent(
+        { cfg, model: 'BPR', options: {}, dT, taDims, guides: [teacher], taGuides: [] },
+        ctx,
+      );
+      const label = `${method} ${dT}→${o.studentDim}${m ? ` m=${m}` : ''}`;
+      for (const t of timeSteps(d, model, o, label, log))
+        rows.push({ method, teacherDim: dT, studentDim: o.studentDim, taDims, ...t });
+    }
+  }
+  return rows;
+}

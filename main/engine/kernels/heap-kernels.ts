@@ -1,0 +1,25 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+// Kernels that work in place on the tfjs wasm backend's memory: their modules import it, so a
+// tensor is passed as its byte offset and nothing is copied in or out.
+
+const instances = new WeakMap<BackendWasm, Map<string, object>>();
+
+/** The module (base64) instantiated on `b`'s memory, once per backend. */
+export function heapInstance<T>(b: BackendWasm, base64: string): T {
+  let forBackend = instances.get(b);
+  if (!forBackend) instances.set(b, (forBackend = new Map()));
+  let exports = forBackend.get(base64);
+  if (!exports) {
+    const memory = (b.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
+    const module = new WebAssembly.Module(Buffer.from(base64, 'base64'));
+    exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    forBackend.set(base64, exports);
+  }
+  return exports as T;
+}
+
+/** Where a tensor's data starts in the backend's memory, in bytes. */
+export const heapOffset = (b: BackendWasm, t: tf.TensorInfo): number =>
+  b.dataIdMap.get(t.dataId)!.memoryOffset;
