@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { InputError } from '../errors';
 import { registerCsrProduct } from './kernels/csr-product';
+import { registerHashDropout } from './kernels/dropout';
 import { registerExpertMix } from './kernels/expert-mix';
 import { registerFastMatMul } from './kernels/matmul-fast-path';
 import { nativeBlas } from './kernels/native-blas';
@@ -49,6 +50,7 @@ async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<Backe
       registerFastMatMul();
       registerExpertMix();
       registerCsrProduct();
+      registerHashDropout();
       const native = nativeBlas();
       if (native.ok) registerNativeMatMul(native);
       if (!(await tf.setBackend('wasm'))) throw new Error('backend did not initialise');

@@ -9,6 +9,8 @@ import { WASM_BASE64 as SPMM } from '../../main/engine/kernels/spmm.wasm';
 import { WASM_BASE64 as SPMM_INPLACE } from '../../main/engine/kernels/spmm-inplace.wasm';
 import { WASM_BASE64 as SEGSUM } from '../../main/engine/kernels/segment-sum.wasm';
 import { WASM_BASE64 as EXPERT_MIX } from '../../main/engine/kernels/expert-mix.wasm';
+import { WASM_BASE64 as DROPOUT } from '../../main/engine/kernels/dropout.wasm';
+import { seededDropout } from '../../main/engine/kernels/dropout';
 import { GraphTensors } from '../../main/engine/models/graph';
 import { compileWat } from '../../scripts/wat';
 
@@ -166,6 +168,43 @@ describe('zero-copy Identity and no-op Transpose on wasm', () => {
   });
 });
 
+describe('hash dropout on wasm', () => {
+  it.each([0.1, 0.5])(
+    'keeps 1 − %s of the elements, scaled, the same mask for the same seed and its gradient',
+    async (p) => {
+      await initBackend('wasm');
+      const n = 200_003; // not a multiple of 4: the scalar tail runs too
+      const x = tf.tensor2d(
+        Float32Array.from({ length: n }, (_, k) => 1 + (k % 7)),
+        [1, n],
+      );
+      const a = (await seededDropout(x, p, 12345).data()) as Float32Array;
+      const b = (await seededDropout(x, p, 12345).data()) as Float32Array;
+      const c = (await seededDropout(x, p, 777).data()) as Float32Array;
+      const xs = (await x.data()) as Float32Array;
+      let kept = 0;
+      let differ = 0;
+      for (let k = 0; k < n; k++) {
+        if (a[k] !== 0) {
+          kept++;
+          expect(a[k]).toBeCloseTo(xs[k] / (1 - p), 5);
+        }
+        if ((a[k] === 0) !== (c[k] === 0)) differ++;
+      }
+      expect(Array.from(a)).toEqual(Array.from(b));
+      // Binomial: 4.5 standard deviations of the kept count.
+      expect(Math.abs(kept / n - (1 - p))).toBeLessThan(4.5 * Math.sqrt((p * (1 - p)) / n));
+      expect(differ).toBeGreaterThan(0.5 * 2 * p * (1 - p) * n);
+      // The gradient is the same mask, scaled.
+      const g = (await tf
+        .grad((t: tf.Tensor) => tf.sum(seededDropout(t as tf.Tensor2D, p, 12345)))(x)
+        .data()) as Float32Array;
+      for (let k = 0; k < n; k += 997) expect(g[k]).toBeCloseTo(a[k] === 0 ? 0 : 1 / (1 - p), 5);
+      x.dispose();
+    },
+  );
+});
+
 describe('compiled WebAssembly kernels', () => {
   it.each([
     ['dot', DOT],
@@ -174,6 +213,7 @@ describe('compiled WebAssembly kernels', () => {
     ['spmm-inplace', SPMM_INPLACE],
     ['segment-sum', SEGSUM],
     ['expert-mix', EXPERT_MIX],
+    ['dropout', DROPOUT],
   ])(
     '%s.wasm.ts is up to date with %s.wat (npx tsx scripts/compile-wat.mts)',
     async (name, b64) => {

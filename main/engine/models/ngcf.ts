@@ -6,6 +6,7 @@ import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
 import { xavierParam, xavierTablesParam, type Param } from '../params';
+import { seededDropout } from '../kernels/dropout';
 import { GraphTensors, selfLoopGraph, uniqueBatchNodes } from './graph';
 import { normalizeRows } from './normalize-rows';
 import type { EntityKind, Recommender } from './model';
@@ -88,12 +89,7 @@ export class NGCF implements Recommender {
         0.2,
       ) as tf.Tensor2D;
       if (training && messageDropout > 0)
-        next = tf.dropout(
-          next,
-          messageDropout,
-          undefined,
-          this.noise.int(2 ** 31 - 1),
-        ) as tf.Tensor2D;
+        next = seededDropout(next, messageDropout, this.noise.int(2 ** 31 - 1));
       out.push(next);
       e = next;
     });
