@@ -1,7 +1,9 @@
 import type { Progress } from '../contract';
 import { cancelRunningRun, reopenForExtension, type ExtensionLimits } from '../ops/resume';
 import { applyRunEvent, type RunEvent } from '../ops/run-events';
+import { join } from 'node:path';
 import { StorageError, storageError } from '../errors';
+import { removeTempFilesOf } from '../store/array-file';
 import type { Store } from '../store/db';
 import {
   cancelQueuedRun,
@@ -272,6 +274,8 @@ export class Runner {
 
   private onTrainerExit(id: number, a: Active, code: number | null, signal: string | null): void {
     clearTimeout(a.killTimer);
+    // A trainer killed while writing a checkpoint leaves its temporary file.
+    removeTempFilesOf(join(this.store.home, 'runs', String(id)), a.proc.pid);
     this.active.delete(id);
     this.progress.delete(id);
     if (this.stopped) return;

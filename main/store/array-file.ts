@@ -2,6 +2,7 @@ import {
   closeSync,
   fsyncSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   renameSync,
@@ -10,6 +11,7 @@ import {
 } from 'node:fs';
 import { storageError } from '../errors';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 
 /**
  * A small binary container of named typed arrays: magic, a JSON header with each array's dtype,
@@ -99,6 +101,21 @@ export function writeArrayFile(
     throw storageError(e, path);
   }
   return { bytes, sha256: opts.hash === false ? '' : hash.digest('hex') };
+}
+
+/**
+ * Removes the temporary files a process left in `dir` (it was killed mid-write: a full disk makes
+ * the runner stop a trainer it cannot record).
+ */
+export function removeTempFilesOf(dir: string, pid: number | undefined): void {
+  if (pid === undefined) return;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) if (n.endsWith(`.tmp-${pid}`)) rmSync(join(dir, n), { force: true });
 }
 
 function parseHeader(buf: Buffer, path: string): { header: ArrayFileHeader; dataStart: number } {

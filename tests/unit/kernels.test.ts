@@ -140,6 +140,13 @@ describe('zero-copy Identity and no-op Transpose on wasm', () => {
     const x = tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 2, 3]);
     const t = tf.transpose(x, [0, 1, 2]);
     const squeezed = tf.transpose(x, [1, 0, 2]);
+    // A reshaped view must not reuse the tensor's id (XNNPACK caches packed operands by it).
+    const w = tf.tensor2d([[1], [2], [3]]);
+    const row = tf.tensor2d([[1, 1, 1]]);
+    const viaT = tf.matMul(row, tf.transpose(tf.transpose(w)));
+    expect(await tf.matMul(tf.transpose(w), tf.ones([3, 2])).array()).toEqual([[6, 6]]);
+    expect(await viaT.array()).toEqual([[6]]);
+    tf.dispose([w, row, viaT]);
     const real = tf.transpose(x, [0, 2, 1]);
     const c = tf.clone(x);
     x.dispose();

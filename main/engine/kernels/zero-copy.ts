@@ -4,8 +4,8 @@ type Info = tf.TensorInfo;
 type Backend = tf.KernelBackend & { incRef(id: tf.DataId): void };
 
 /**
- * The wasm backend copies a tensor for Identity and for a transpose that moves no data (axis 0 of
- * gather's gradient, size-1 axes), and tfjs clones every input a gradient saves through Identity:
+ * The wasm backend copies a tensor for Identity and for an identity transpose (gather's gradient
+ * along axis 0), and tfjs clones every input a gradient saves through Identity:
  * on CiteULike LightGCN 200 that was ~100 ms of copies per step. Tensors are immutable, so these
  * share the input's data instead, as the backend's own Reshape does.
  */
@@ -24,13 +24,10 @@ export function registerZeroCopyKernels(): void {
   const transposeFunc: tf.KernelFunc = (args) => {
     const { x } = args.inputs as { x: Info };
     const perm = (args.attrs as { perm: number[] }).perm;
-    const moved = perm.filter((axis) => x.shape[axis] !== 1);
-    if (x.dtype !== 'string' && moved.every((axis, i) => i === 0 || moved[i - 1] < axis))
-      return share(
-        x,
-        args.backend as tf.KernelBackend,
-        perm.map((axis) => x.shape[axis]),
-      );
+    // Only the identity permutation: a view with another shape would share the tensor's id, and
+    // the backend's XNNPACK products cache packed operands by that id (wrong products followed).
+    if (x.dtype !== 'string' && perm.every((axis, i) => axis === i))
+      return share(x, args.backend as tf.KernelBackend);
     return transpose.kernelFunc(args);
   };
   tf.unregisterKernel('Identity', 'wasm');
