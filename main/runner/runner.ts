@@ -1,8 +1,8 @@
+import { join } from 'node:path';
 import type { Progress } from '../contract';
+import { StorageError, storageError } from '../errors';
 import { cancelRunningRun, reopenForExtension, type ExtensionLimits } from '../ops/resume';
 import { applyRunEvent, type RunEvent } from '../ops/run-events';
-import { join } from 'node:path';
-import { StorageError, storageError } from '../errors';
 import { removeTempFilesOf } from '../store/array-file';
 import type { Store } from '../store/db';
 import {
