@@ -9,8 +9,8 @@ import {
   rmSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { StorageError, storageError } from '../errors';
 import { join } from 'node:path';
+import { StorageError, storageError } from '../errors';
 import { MIGRATIONS } from './migrations';
 
 export type Db = Database.Database;
@@ -21,6 +21,8 @@ export class Store {
   readonly dbPath: string;
   /** A home this process may not write (another user's, a read-only mount): reading works. */
   readonly readonly: boolean;
+  /** Where a read-only store's private copy lives, if it needed one. */
+  private snapshotDir: string | undefined;
 
   constructor(readonly home: string) {
     this.dbPath = join(home, 'hkd.sqlite');
@@ -42,8 +44,6 @@ export class Store {
         throw new StorageError(`${home} is read-only and its store needs an upgrade to be read`);
     } else migrate(this.db);
   }
-
-  private snapshotDir: string | undefined;
 
   /**
    * SQLite reads a WAL database in a folder it may not write only if its -shm file exists (a

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../main/data/rng';
 import { initBackend } from '../../main/engine/backend';
+import { relativeError } from '../support/relative-error';
 import {
   expertMix,
   expertMixComposed,
@@ -18,16 +19,6 @@ const random = (shape: number[], seed: number, scale = 1) => {
     Float32Array.from({ length: n }, () => scale * rng.normal()),
     shape,
   );
-};
-
-const maxRelative = (a: Float32Array, b: Float32Array) => {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return d / Math.max(s, 1e-30);
 };
 
 describe('fused expert mixture (wasm SIMD)', () => {
@@ -63,10 +54,10 @@ describe('fused expert mixture (wasm SIMD)', () => {
     const fused = run(true);
     const plain = run(false);
     const names = ['value', 'dpre', 'db1', 'dq'];
-    fused.forEach((x, i) => expect(maxRelative(x, plain[i]), names[i]).toBeLessThan(1e-5));
+    fused.forEach((x, i) => expect(relativeError(x, plain[i]), names[i]).toBeLessThan(1e-5));
     // The composition itself is what the layer means.
     expect(
-      maxRelative(
+      relativeError(
         expertMixComposed(pre, b1, q, h).dataSync() as Float32Array,
         tf
           .mul(tf.reshape(tf.relu(tf.add(pre, b1)), [n, M, h]), tf.reshape(q, [n, M, 1]))

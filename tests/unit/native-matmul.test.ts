@@ -4,6 +4,7 @@ import { initBackend } from '../../main/engine/backend';
 import { coreTypeFor, nativeBlas } from '../../main/engine/kernels/native-blas';
 import { useNativeMatMul } from '../../main/engine/kernels/native-matmul';
 import { Rng } from '../../main/data/rng';
+import { relativeError } from '../support/relative-error';
 
 // The native BLAS path against the plain wasm path, in every orientation and batch shape the
 // engine uses. CI builds the addon, so there it must be present; elsewhere the tests say why
@@ -11,17 +12,6 @@ import { Rng } from '../../main/data/rng';
 
 const native = nativeBlas();
 const required = process.env.CI === 'true' || process.env.HKD_REQUIRE_NATIVE === '1';
-
-/** Largest difference relative to the largest magnitude of the reference. */
-function relativeError(got: Float32Array, want: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
 
 async function both<T extends tf.Tensor>(f: () => T): Promise<[Float32Array, Float32Array]> {
   useNativeMatMul(true);

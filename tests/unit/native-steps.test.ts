@@ -14,6 +14,7 @@ import { createModel, MODEL_NAMES } from '../../main/engine/models/registry';
 import type { Recommender } from '../../main/engine/models/model';
 import { buildDistilledStudent } from '../../main/ops/distill';
 import { parseDistillConfig } from '../../main/ops/distill-config';
+import { relativeError } from '../support/relative-error';
 
 // A full training step of every model and distillation method, once with the native BLAS and
 // once on the plain wasm path: the loss and every parameter's gradient agree to 1e-4 relative.
@@ -47,15 +48,9 @@ function expectSameStep(build: () => Recommender) {
   const a = step(build, true);
   const b = step(build, false);
   expect(Math.abs(a.total - b.total) / Math.max(Math.abs(b.total), 1e-12)).toBeLessThan(1e-4);
-  a.grads.forEach((g, i) => {
-    let diff = 0;
-    let scale = 0;
-    for (let k = 0; k < g.length; k++) {
-      diff = Math.max(diff, Math.abs(g[k] - b.grads[i][k]));
-      scale = Math.max(scale, Math.abs(b.grads[i][k]));
-    }
-    expect(diff / Math.max(scale, 1e-12), `parameter ${i}`).toBeLessThan(1e-4);
-  });
+  a.grads.forEach((g, i) =>
+    expect(relativeError(g, b.grads[i]), `parameter ${i}`).toBeLessThan(1e-4),
+  );
 }
 
 describe('a training step on the native path equals the wasm path', () => {
