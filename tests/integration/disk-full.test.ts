@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,6 +64,17 @@ const leftovers = (dir: string) =>
     .map(String)
     .filter((f) => /\.tmp-\d+$/.test(f));
 
+/** SQLite's own check of the store after the failures: nothing half-written. */
+function expectIntact(home: string): void {
+  const db = new Database(join(home, 'hkd.sqlite'), { readonly: true });
+  try {
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+  } finally {
+    db.close();
+  }
+}
+
 const runOf = async (home: string, id: number) =>
   JSON.parse((await hkd(home, 'runs', 'show', String(id), '--json')).out) as {
     status: string;
@@ -85,6 +97,7 @@ describe('a full disk', () => {
       ),
     );
     expect(leftovers(home)).toEqual([]);
+    expectIntact(home);
     expect(readdirSync(join(home, 'datasets'))).toHaveLength(1);
     expect((await hkd(home, 'dataset', 'list', '--json')).out).toBe(list);
     free();
@@ -106,6 +119,7 @@ describe('a full disk', () => {
       /^error: cannot write \S+: no space left on the device \((ENOSPC|SQLITE_FULL)\); run #1 is interrupted: once there is space, `hkd runs resume 1` continues it$/,
     );
     expect(leftovers(home)).toEqual([]);
+    expectIntact(home);
     expect(await runOf(home, 1)).toMatchObject({
       status: 'interrupted',
       // Recorded when the store had room for it; else said on stderr, and the run says so.
@@ -162,6 +176,7 @@ describe('a full disk', () => {
       /run #1 interrupted: cannot write .*no space left|error: cannot write .*hkd\.sqlite: no space left/,
     );
     expect(leftovers(home)).toEqual([]);
+    expectIntact(home);
     free();
     const run = await runOf(home, 1);
     expect(run.status).toBe('interrupted');
