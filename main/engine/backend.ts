@@ -10,6 +10,7 @@ import { registerCsrProduct } from './kernels/csr-product';
 import { registerHashDropout } from './kernels/dropout';
 import { registerExpertMix } from './kernels/expert-mix';
 import { registerFastMatMul } from './kernels/matmul-fast-path';
+import { registerRowGather } from './kernels/row-gather';
 import { nativeBlas } from './kernels/native-blas';
 import { registerNativeMatMul } from './kernels/native-matmul';
 import { registerSegmentSum } from './kernels/segment-sum';
@@ -51,6 +52,7 @@ async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<Backe
       registerExpertMix();
       registerCsrProduct();
       registerHashDropout();
+      registerRowGather();
       const native = nativeBlas();
       if (native.ok) registerNativeMatMul(native);
       if (!(await tf.setBackend('wasm'))) throw new Error('backend did not initialise');

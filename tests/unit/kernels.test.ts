@@ -11,6 +11,7 @@ import { WASM_BASE64 as SEGSUM } from '../../main/engine/kernels/segment-sum.was
 import { WASM_BASE64 as EXPERT_MIX } from '../../main/engine/kernels/expert-mix.wasm';
 import { WASM_BASE64 as DROPOUT } from '../../main/engine/kernels/dropout.wasm';
 import { seededDropout } from '../../main/engine/kernels/dropout';
+import { WASM_BASE64 as ROW_GATHER } from '../../main/engine/kernels/row-gather.wasm';
 import { GraphTensors } from '../../main/engine/models/graph';
 import { compileWat } from '../../scripts/wat';
 
@@ -212,6 +213,56 @@ describe('hash dropout on wasm', () => {
   );
 });
 
+describe('row gather on wasm', () => {
+  it.each([
+    [[5, 3], [4, 0, 4, 2], 'float32'],
+    [[6], [5, 0], 'float32'],
+    [
+      [4, 2, 3],
+      [
+        [3, 1],
+        [0, 3],
+      ],
+      'int32',
+    ],
+    [[7, 200], [6, 6, 0, 3, 1], 'float32'],
+    [[3, 2], [], 'float32'],
+  ] as [number[], number[] | number[][], 'float32' | 'int32'][])(
+    'x %o, indices %o (%s): the rows picked, as the cpu backend picks them',
+    async (shape, idx, dtype) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const values = Array.from({ length: n }, (_, k) =>
+        dtype === 'int32' ? k * 3 - 7 : k * 0.5 - 3,
+      );
+      const pick = async (backend: 'cpu' | 'wasm') => {
+        await initBackend(backend);
+        const x = tf.tensor(values, shape, dtype);
+        const i = tf.tensor(
+          idx.flat(),
+          [...(Array.isArray(idx[0]) ? [idx.length, (idx[0] as number[]).length] : [idx.length])],
+          'int32',
+        );
+        const g = tf.gather(x, i);
+        const out = { shape: g.shape, values: Array.from(await g.data()) };
+        tf.dispose([x, i, g]);
+        return out;
+      };
+      expect(await pick('wasm')).toEqual(await pick('cpu'));
+    },
+  );
+
+  it('refuses an index outside the rows, as the backend does', async () => {
+    await initBackend('wasm');
+    expect((tf.getKernel('GatherV2', 'wasm') as { rowGather?: boolean }).rowGather).toBe(true);
+    const x = tf.tensor2d([[1], [2]]);
+    expect(() => tf.gather(x, tf.tensor1d([2], 'int32'))).toThrow(
+      /index value 2 is not in \[0, 1\]/,
+    );
+    expect(() => tf.gather(x, tf.tensor1d([-1], 'int32'))).toThrow(/not in/);
+    x.dispose();
+  });
+});
+
 describe('compiled WebAssembly kernels', () => {
   it.each([
     ['dot', DOT],
@@ -221,6 +272,7 @@ describe('compiled WebAssembly kernels', () => {
     ['segment-sum', SEGSUM],
     ['expert-mix', EXPERT_MIX],
     ['dropout', DROPOUT],
+    ['row-gather', ROW_GATHER],
   ])(
     '%s.wasm.ts is up to date with %s.wat (npx tsx scripts/compile-wat.mts)',
     async (name, b64) => {
