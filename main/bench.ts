@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     .option(
       '--data <file>',
       'users.dat to benchmark on',
-      resolve('..', 'shared', 'datasets', 'citeulike', 'users.dat'),
+      resolve(__dirname, '..', '..', 'datasets', 'citeulike', 'users.dat'),
     )
     .option('--dims <list>', 'embedding sizes', '200,20')
     .option('--model <list>', 'base models, e.g. BPR,NeuMF,LightGCN,NGCF,SGL', 'BPR')

@@ -10,7 +10,7 @@ dS=${2:-4}
 m=${3:-2}
 export HKD_HOME=${HKD_HOME:-/tmp/hkd-fidelity-kd}
 hkd() { node "${HKD_BIN:-bin/hkd.cjs}" "$@"; }
-data=../shared/datasets/citeulike/users.dat
+data=datasets/citeulike/users.dat
 hkd dataset show citeulike >/dev/null 2>&1 || hkd dataset import "$data" --name citeulike
 hkd train --dataset citeulike --model BPR --dim "$dT" --label "teacher-$dT"
 hkd distill --dataset citeulike --teacher "teacher-$dT" --method HyperKDMA-DE --student-dim "$dS" --num-tas "$m" --label "hyperkdma-de-$dS" &
