@@ -13,7 +13,7 @@ import { nativeBlas } from './engine/kernels/native-blas';
 import { useNativeMatMul } from './engine/kernels/native-matmul';
 import type { Recommender } from './engine/models/model';
 import { createModel, type ModelName } from './engine/models/registry';
-import { buildDistilledStudent } from './ops/distill';
+import { buildDistilledStudent } from './ops/distilled-student';
 import { parseDistillConfig } from './ops/distill-config';
 
 // Step timing: real training steps (forward, backward, Adam) on the dataset's batches. Epochs of

@@ -12,7 +12,7 @@ import { nativeBlas } from '../../main/engine/kernels/native-blas';
 import { useNativeMatMul } from '../../main/engine/kernels/native-matmul';
 import { createModel, MODEL_NAMES } from '../../main/engine/models/registry';
 import type { Recommender } from '../../main/engine/models/model';
-import { buildDistilledStudent } from '../../main/ops/distill';
+import { buildDistilledStudent } from '../../main/ops/distilled-student';
 import { parseDistillConfig } from '../../main/ops/distill-config';
 import { relativeError } from '../support/relative-error';
 

@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import { FORMATS } from './vocabulary';
+import {
+  DistillConfigSchema,
+  int,
+  SEED_MAX,
+  stoppingLimits,
+  TrainConfigSchema,
+} from './run-config';
+import { GATE_ORDERS } from './wire';
+import type {
+  DatasetInfo,
+  EntityDetail,
+  EpochInfo,
+  GateRow,
+  GateSummary,
+  JobInfo,
+  Lineage,
+  PairedComparison,
+  Progress,
+  RunDetail,
+  RunInfo,
+  SystemInfo,
+} from './wire';
+
+// Every operation a face may call: its request schema, its response, errors and pushed events.
+
+const runId = int(1, SEED_MAX);
+
+/** One experiment repeated with more seeds than this is a typo, not a protocol. */
+const MAX_SEEDS = 32;
+
+export interface Repetition {
+  /** One run per seed, in the order asked: the student (or base model) of that seed. */
+  runs: { seed: number; id: number; queued: boolean }[];
+  /** Everything queued, prerequisites (teachers, TA runs) first. */
+  queued: number[];
+}
+
+/** "0-4", "1,3,5" or "0-2,7" as a list of seeds, or a reason it is not one. */
+export function parseSeeds(text: string): number[] | string {
+  const seeds: number[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const m = /^(\d{1,10})(?:\s*-\s*(\d{1,10}))?$/.exec(part);
+    if (!m) return `"${part}" is not a seed or a range a-b`;
+    const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
+    if (b < a) return `the range ${part} runs backwards`;
+    if (b > SEED_MAX) return `seeds go up to ${SEED_MAX}`;
+    if (b - a + 1 + seeds.length > MAX_SEEDS) return `at most ${MAX_SEEDS} seeds at once`;
+    for (let x = a; x <= b; x++) if (!seeds.includes(x)) seeds.push(x);
+  }
+  return seeds;
+}
+/** Users × items a synthetic dataset may have: the generator takes ~1 min at the limit here. */
+export const SYNTH_MAX_WORK = 150_000_000;
+const datasetName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, '.', '_' or '-' (max 64)");
+/** A file the user picked in a dialog, dropped, or uploaded: never a path typed by the page. */
+const fileGrant = z.string().uuid();
+const none = z.object({}).strict();
+
+export const REQUESTS = {
+  'system.info': none,
+  'datasets.list': none,
+  'datasets.get': z.object({ name: z.string().min(1).max(64) }).strict(),
+  'datasets.peek': z.object({ file: fileGrant, lines: int(1, 100).default(10) }).strict(),
+  'datasets.import': z
+    .object({
+      file: fileGrant,
+      name: datasetName,
+      format: z.enum(FORMATS).default('auto'),
+      minUser: int(0, 1_000_000).default(5),
+      minItem: int(0, 1_000_000).default(0),
+      /** CSV/TSV: the user and item columns, by header name or 1-based position. */
+      userCol: z.string().min(1).max(256).optional(),
+      itemCol: z.string().min(1).max(256).optional(),
+      /** Parse and filter only, to show the resulting statistics before committing. */
+      preview: z.boolean().default(false),
+    })
+    .strict(),
+  'datasets.synth': z
+    .object({
+      name: datasetName,
+      users: int(10, 200_000).default(1000),
+      items: int(600, 1_000_000).default(1500),
+      seed: int(0, SEED_MAX).default(0),
+    })
+    .strict()
+    .refine((r) => r.users * r.items <= SYNTH_MAX_WORK, {
+      message: `users × items must be at most ${SYNTH_MAX_WORK.toExponential()}`,
+      path: ['users'],
+    }),
+  'jobs.get': z.object({ id: z.string().uuid() }).strict(),
+  'jobs.cancel': z.object({ id: z.string().uuid() }).strict(),
+  'runs.list': none,
+  'runs.get': z.object({ id: runId }).strict(),
+  'runs.epochs': z.object({ id: runId, from: int(0, 100_000).default(0) }).strict(),
+  'runs.train': TrainConfigSchema,
+  'runs.distill': DistillConfigSchema,
+  'runs.cancel': z.object({ id: runId }).strict(),
+  'runs.resume': z.object({ id: runId }).strict(),
+  'runs.extend': z
+    .object({
+      id: runId,
+      patience: stoppingLimits.patience.optional(),
+      maxEpochs: stoppingLimits.maxEpochs.optional(),
+    })
+    .strict(),
+  'runs.discardState': z.object({ id: runId }).strict(),
+  'runs.rerun': z.object({ id: runId }).strict(),
+  'runs.repeat': z
+    .object({ id: runId, seeds: z.array(int(0, SEED_MAX)).min(1).max(MAX_SEEDS) })
+    .strict(),
+  'runs.delete': z.object({ id: runId }).strict(),
+  'queue.configure': z.object({ concurrency: int(1, 16) }).strict(),
+  'ta.sizes': z
+    .object({ teacherDim: int(2, 4096), studentDim: int(1, 4095), numTas: int(1, 64) })
+    .strict(),
+  'gates.entity': z
+    .object({ run: runId, kind: z.enum(['user', 'item']), id: int(0, SEED_MAX) })
+    .strict(),
+  'gates.summary': z.object({ run: runId, kind: z.enum(['user', 'item']) }).strict(),
+  'gates.rows': z
+    .object({
+      run: runId,
+      kind: z.enum(['user', 'item']),
+      order: z.enum(GATE_ORDERS).default('dominant'),
+      offset: int(0, SEED_MAX).default(0),
+      limit: int(1, 5000).default(500),
+    })
+    .strict(),
+  'gates.detail': z
+    .object({ run: runId, kind: z.enum(['user', 'item']), id: int(0, SEED_MAX) })
+    .strict(),
+  'runs.lineage': z.object({ id: runId }).strict(),
+  'compare.paired': z
+    .object({ a: runId, b: runId, k: z.union([z.literal(5), z.literal(10), z.literal(20)]) })
+    .strict(),
+} as const;
+
+export type Op = keyof typeof REQUESTS;
+/** What a caller sends (defaults may be left out). */
+export type Request<K extends Op> = z.input<(typeof REQUESTS)[K]>;
+/** What a handler receives (validated, defaults filled). */
+export type ValidRequest<K extends Op> = z.output<(typeof REQUESTS)[K]>;
+
+export interface Responses {
+  'system.info': SystemInfo;
+  'datasets.list': DatasetInfo[];
+  'datasets.get': DatasetInfo;
+  'datasets.peek': { format: string; lines: string[] };
+  'datasets.import': JobInfo;
+  'datasets.synth': JobInfo;
+  'jobs.get': JobInfo;
+  'jobs.cancel': JobInfo;
+  'runs.list': { runs: RunInfo[]; progress: Record<number, Progress> };
+  'runs.get': RunDetail;
+  'runs.epochs': EpochInfo[];
+  'runs.train': { queued: number[] };
+  'runs.distill': { queued: number[] };
+  'runs.cancel': RunInfo;
+  'runs.resume': RunInfo;
+  'runs.extend': RunInfo;
+  'runs.discardState': { freedBytes: number };
+  'runs.rerun': { queued: number[] };
+  'runs.repeat': Repetition;
+  'runs.delete': { deleted: number };
+  'queue.configure': { concurrency: number };
+  'ta.sizes': { sizes: number[]; raw: number[] };
+  'gates.entity': { weights: number[]; taNorms: number[]; taDims: number[] };
+  'gates.summary': GateSummary;
+  'gates.rows': { total: number; m: number; rows: GateRow[] };
+  'gates.detail': EntityDetail;
+  'runs.lineage': Lineage;
+  'compare.paired': PairedComparison;
+}
+
+/** `storage`: the store or a file could not be written (disk full, read-only); retry once fixed. */
+export type ApiErrorKind = 'invalid' | 'not-found' | 'conflict' | 'storage' | 'internal';
+
+export interface ApiError {
+  kind: ApiErrorKind;
+  message: string;
+  /** For `invalid`: one entry per offending field. */
+  issues?: { path: string; message: string }[];
+}
+
+export type ApiResult<K extends Op> =
+  { ok: true; value: Responses[K] } | { ok: false; error: ApiError };
+
+/** Pushed to every face: run status changes, epochs and progress (deltas), job progress. */
+export type ApiEvent =
+  | { type: 'run'; run: RunInfo }
+  | { type: 'epoch'; runId: number; record: EpochInfo }
+  | ({ type: 'progress'; runId: number } & Progress)
+  | { type: 'job'; job: JobInfo }
+  /** Datasets changed outside this window (another process imported one). */
+  | { type: 'datasets' }
+  /** The store cannot be written (disk full, read-only): why; null once it can again. */
+  | { type: 'storage'; problem: string | null };
+
+/** The client each face gets. */
+export interface ApiClient {
+  call<K extends Op>(op: K, request: Request<K>): Promise<ApiResult<K>>;
+  subscribe(f: (e: ApiEvent) => void): () => void;
+}

@@ -1,0 +1,194 @@
+import type { RunStatus } from './vocabulary';
+
+// What the API answers with: datasets, runs, epochs, jobs, gate summaries, lineage.
+
+export interface Metrics {
+  H5: number;
+  N5: number;
+  H10: number;
+  N10: number;
+  H20: number;
+  N20: number;
+}
+
+export interface DegreeSummary {
+  min: number;
+  max: number;
+  mean: number;
+  median: number;
+  /** Log2-binned histogram: histogram[k] counts degrees in [2^k, 2^(k+1)). */
+  histogram: number[];
+}
+
+export interface DatasetStats {
+  users: number;
+  items: number;
+  interactions: number;
+  trainInteractions: number;
+  density: number;
+  userDegree: DegreeSummary;
+  itemDegree: DegreeSummary;
+  /** What the file got wrong that did not stop the import (e.g. users.dat counts), with where. */
+  warnings?: string[];
+}
+
+export interface DatasetInfo {
+  id: number;
+  name: string;
+  source: string;
+  format: string;
+  minUser: number;
+  minItem: number;
+  stats: DatasetStats;
+  createdAt: string;
+}
+
+export interface RunSummary {
+  bestEpoch: number;
+  valid: Metrics;
+  test: Metrics;
+}
+
+export interface RunInfo {
+  id: number;
+  label: string | null;
+  kind: 'train' | 'distill';
+  model: string;
+  method: string | null;
+  datasetId: number;
+  splitId: number | null;
+  seed: number;
+  teacherRunId: number | null;
+  config: Record<string, unknown>;
+  status: RunStatus;
+  backend: string | null;
+  device: string | null;
+  appVersion: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  epochsRun: number;
+  bestEpoch: number | null;
+  summary: RunSummary | null;
+  trainSecondsPerEpoch: number | null;
+  evalSecondsPerEpoch: number | null;
+  error: string | null;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  losses: Record<string, number>;
+  valid: Metrics;
+  test: Metrics;
+  trainSeconds: number;
+  evalSeconds: number;
+  diagnostics?: Record<string, unknown>;
+}
+
+export interface Progress {
+  epoch: number;
+  batch: number;
+  batches: number;
+}
+
+export interface ArtifactInfo {
+  kind: string;
+  path: string;
+  bytes: number;
+}
+
+export interface RunDetail {
+  run: RunInfo;
+  epochs: EpochInfo[];
+  artifacts: ArtifactInfo[];
+  dependsOn: { id: number; status: RunStatus }[];
+  lastOutput: string | null;
+  progress: Progress | null;
+}
+
+export interface JobInfo {
+  id: string;
+  kind: 'import' | 'preview' | 'synth';
+  /** The file read (absent for a synthetic dataset). */
+  file?: string;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  fraction: number;
+  error?: string;
+  preview?: { name: string; format: string; stats: DatasetStats };
+  dataset?: DatasetInfo;
+}
+
+export interface SystemInfo {
+  version: string;
+  home: string;
+  concurrency: number;
+  models: readonly string[];
+  methods: readonly string[];
+  /** Why the store cannot be written right now (disk full, read-only), if it cannot. */
+  storageProblem: string | null;
+}
+
+export const GATE_ORDERS = ['id', 'dominant', 'entropy', 'activity'] as const;
+
+export interface GateSummary {
+  kind: 'user' | 'item';
+  n: number;
+  taDims: number[];
+  meanWeights: number[];
+  entropyHistogram: { max: number; counts: number[] };
+  dominantByActivity: { from: number; to: number; counts: number[] }[];
+  collapse: {
+    dominantShare: number;
+    dominantTa: number;
+    gateCollapsed: boolean;
+    normRatios: number[];
+    tasShrunk: boolean;
+  };
+}
+
+export interface GateRow {
+  id: number;
+  weights: number[];
+  entropy: number;
+  activity: number;
+  dominant: number;
+}
+
+export interface EntityDetail {
+  kind: 'user' | 'item';
+  id: number;
+  rawId: string;
+  weights: number[];
+  taNorms: number[];
+  taDims: number[];
+  interactions: number[];
+  interactionCount: number;
+  testRanks: { user: number; item: number; student: number; teacher: number | null }[];
+}
+
+export interface Lineage {
+  dataset: { id: number; name: string } | null;
+  seed: number;
+  sources: {
+    role: string;
+    id: number;
+    exists: boolean;
+    status: RunStatus | null;
+    label: string | null;
+    changedSince: boolean;
+  }[];
+}
+
+export interface PairedComparison {
+  users: number;
+  k: number;
+  hitA: number;
+  hitB: number;
+  onlyA: number;
+  onlyB: number;
+  mcnemarP: number;
+  ndcgA: number;
+  ndcgB: number;
+  ndcgZ: number;
+  ndcgP: number;
+}
