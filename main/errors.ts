@@ -64,11 +64,6 @@ export function storageError(e: unknown, path: string): unknown {
   return new StorageError(`cannot write ${where}: ${reason} (${code})`);
 }
 
-/** Whether `e` is a failed write that leaves the run resumable once the cause is fixed. */
-export function isStorageFailure(e: unknown): boolean {
-  return storageError(e, '') instanceof StorageError;
-}
-
 /**
  * Text that came from outside (ids, names, file content, error messages quoting them), made safe
  * to print: control characters (line breaks too: one message, one line) escaped, at most `max` characters.

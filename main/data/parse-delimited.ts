@@ -1,13 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { InputError, quoted } from '../errors';
-import {
-  checkReadableFile,
-  checkUnchanged,
-  firstLine,
-  readError,
-  type OnBytes,
-} from './read-lines';
+import { checkReadableFile, checkUnchanged, readError, type OnBytes } from './read-lines';
 import { idToken, RawBuilder, type RawInteractions } from './raw';
 
 /** Header names of the user and item columns in common public datasets. */
@@ -101,13 +95,15 @@ function layoutOf(rows: string[][], choice: ColumnChoice, file: string): Layout 
  */
 export async function parseDelimited(
   file: string,
+  /** Its first non-blank line (the caller has read it), which decides the delimiter. */
+  first: string,
   onBytes?: OnBytes,
   choice: ColumnChoice = {},
 ): Promise<RawInteractions> {
   const stamp = checkReadableFile(file);
   let delimiter: string;
   try {
-    delimiter = detectDelimiter(await firstLine(file));
+    delimiter = detectDelimiter(first);
   } catch (e) {
     if (e instanceof InputError && e.file === undefined) throw new InputError(e.reason, file, 1);
     throw e;

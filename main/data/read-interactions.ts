@@ -85,12 +85,12 @@ async function parse(
     case 'usersdat':
       return { raw: await parseUsersDat(file, onBytes), format: concrete };
     case 'csv':
-      return { raw: await parseDelimited(file, onBytes, columns), format: concrete };
+      return { raw: await parseDelimited(file, lines[0], onBytes, columns), format: concrete };
     case 'movielens': {
       // MovieLens comes as `ratings.dat` (`::`) or `ratings.csv`.
       const raw = lines[0].includes('::')
         ? await parseMovieLensDat(file, onBytes)
-        : await parseDelimited(file, onBytes, columns);
+        : await parseDelimited(file, lines[0], onBytes, columns);
       return { raw, format: concrete };
     }
   }

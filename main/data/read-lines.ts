@@ -120,11 +120,3 @@ export async function* readLines(
     stream.destroy();
   }
 }
-
-/** First non-blank line of a file, for format detection. */
-export async function firstLine(file: string): Promise<string> {
-  for await (const [, line] of readLines(file)) {
-    if (line.trim() !== '') return line;
-  }
-  throw new InputError('file has no non-blank line', file);
-}

@@ -266,7 +266,7 @@ export function reapInterrupted(store: Store): number[] {
   return dead;
 }
 
-export const REAPED =
+const REAPED =
   'its training process ended without recording why (killed, crashed, or the disk was full)';
 
 /**

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapInstance, heapOffset } from './heap-kernels';
+import { addWasmKernel } from './wasm-kernels';
 import { WASM_BASE64 } from './spmm-inplace.wasm';
 
 // The graph models' sparse × dense product as a kernel of the wasm backend, in place on its
@@ -33,12 +34,8 @@ function product({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.T
   return out;
 }
 
-let registered = false;
-
 export function registerCsrProduct(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc: product });
+  addWasmKernel(KERNEL, product);
 }
 
 /** Whether the active backend has the in-place kernel (else: the JavaScript-side product). */

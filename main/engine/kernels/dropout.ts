@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WASM_BASE64 } from './dropout.wasm';
 import { heapInstance, heapOffset } from './heap-kernels';
+import { addWasmKernel } from './wasm-kernels';
 
 // Dropout whose mask is a hash of (seed, position) (dropout.wat): one SIMD pass forward and one
 // backward, nothing stored. tf.dropout draws a seeded tf.randomUniform in JavaScript (Alea), which
@@ -31,12 +32,8 @@ function kernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.Te
   return out;
 }
 
-let registered = false;
-
 export function registerHashDropout(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel({ kernelName: KERNEL, backendName: 'wasm', kernelFunc: kernel });
+  addWasmKernel(KERNEL, kernel);
 }
 
 /**

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WASM_BASE64 } from './expert-mix.wasm';
 import { heapInstance, heapOffset } from './heap-kernels';
+import { addWasmKernel } from './wasm-kernels';
 
 // The distillation experts' hidden layer, fused: weighted[r, k·h + j] = q[r, k] · relu(pre[r,
 // k·h + j] + b1[k·h + j]) for n rows, M experts of h units. Written as tfjs ops it is an add, a
@@ -31,7 +32,6 @@ interface ExpertMixExports {
 }
 
 const kernels = (b: BackendWasm) => heapInstance<ExpertMixExports>(b, WASM_BASE64);
-const offset = heapOffset;
 
 function forward({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): Info {
   const b = backend as unknown as BackendWasm;
@@ -39,7 +39,7 @@ function forward({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): Info
   const h = (attrs as { h: number }).h;
   const [n, Mh] = pre.shape;
   const out = b.makeOutput([n, Mh], 'float32');
-  const o = (t: Info) => offset(b, t);
+  const o = (t: Info) => heapOffset(b, t);
   kernels(b).forward(o(pre), o(b1), o(q), o(out), n, Mh / h, h);
   return out;
 }
@@ -53,23 +53,15 @@ function backward({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): Inf
   const dPre = b.makeOutput([n, Mh], 'float32');
   const dB1 = b.makeOutput([Mh], 'float32');
   const dQ = b.makeOutput([n, M], 'float32');
-  const o = (t: Info) => offset(b, t);
+  const o = (t: Info) => heapOffset(b, t);
   kernels(b).backward(o(dy), o(pre), o(b1), o(q), o(dPre), o(dB1), o(dQ), n, M, h);
   return [dPre, dB1, dQ];
 }
 
-let registered = false;
-
 /** Registers the fused kernels on the wasm backend (other backends use the tfjs composition). */
 export function registerExpertMix(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel({ kernelName: FORWARD, backendName: 'wasm', kernelFunc: forward });
-  tf.registerKernel({
-    kernelName: BACKWARD,
-    backendName: 'wasm',
-    kernelFunc: backward as unknown as tf.KernelFunc,
-  });
+  addWasmKernel(FORWARD, forward);
+  addWasmKernel(BACKWARD, backward as unknown as tf.KernelFunc);
 }
 
 /** The same as tfjs ops, for backends without the fused kernels (and to test them against). */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { wrapWasmKernel } from './wasm-kernels';
 
 type Info = tf.TensorInfo;
 type Backend = tf.KernelBackend & { disposeData(id: tf.DataId): boolean };
@@ -10,15 +11,16 @@ type Backend = tf.KernelBackend & { disposeData(id: tf.DataId): boolean };
  * and, for a few large batch slices, multiplies each slice on the fast path.
  */
 export function registerFastMatMul(): void {
-  const original = tf.getKernel('BatchMatMul', 'wasm');
-  if (!original || (original as { hkd?: boolean }).hkd) return;
+  wrapWasmKernel('BatchMatMul', 'fast-path', fastMatMul);
+}
+
+function fastMatMul(matmul: tf.KernelFunc): tf.KernelFunc {
   const transpose = tf.getKernel('Transpose', 'wasm')!.kernelFunc;
   const slice = tf.getKernel('Slice', 'wasm')!.kernelFunc;
   const reshape = tf.getKernel('Reshape', 'wasm')!.kernelFunc;
   const concat = tf.getKernel('Concat', 'wasm')!.kernelFunc;
-  const matmul = original.kernelFunc;
 
-  const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  return ({ inputs, backend, attrs }) => {
     const b = backend as Backend;
     const { a, b: bIn } = inputs as { a: Info; b: Info };
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
@@ -93,13 +95,4 @@ export function registerFastMatMul(): void {
       for (const t of temps) b.disposeData(t.dataId);
     }
   };
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  // setupFunc binds the wasm function the original kernel calls; keep it.
-  tf.registerKernel({
-    kernelName: 'BatchMatMul',
-    backendName: 'wasm',
-    kernelFunc,
-    setupFunc: original.setupFunc,
-    hkd: true,
-  } as tf.KernelConfig);
 }

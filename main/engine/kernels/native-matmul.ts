@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { THREADED_MIN_MACS, type NativeBlasState } from './native-blas';
+import { wrapWasmKernel } from './wasm-kernels';
 
 type Info = tf.TensorInfo;
 type Native = Extract<NativeBlasState, { ok: true }>;
@@ -19,11 +20,7 @@ export function useNativeMatMul(on: boolean): void {
 }
 
 export function registerNativeMatMul(native: Native): void {
-  const previous = tf.getKernel('BatchMatMul', 'wasm');
-  if (!previous || (previous as { native?: boolean }).native) return;
-  const fallback = previous.kernelFunc;
-
-  const kernelFunc: tf.KernelFunc = (args) => {
+  wrapWasmKernel('BatchMatMul', 'native', (fallback) => (args) => {
     if (!enabled) return fallback(args);
     const { inputs, backend, attrs } = args;
     const b = backend as unknown as BackendWasm;
@@ -64,13 +61,5 @@ export function registerNativeMatMul(native: Native): void {
       threads,
     );
     return out;
-  };
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({
-    kernelName: 'BatchMatMul',
-    backendName: 'wasm',
-    kernelFunc,
-    setupFunc: previous.setupFunc,
-    native: true,
-  } as tf.KernelConfig);
+  });
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapInstance, heapOffset } from './heap-kernels';
+import { wrapWasmKernel } from './wasm-kernels';
 import { WASM_BASE64 } from './row-gather.wasm';
 
 interface GatherExports {
@@ -14,9 +15,7 @@ interface GatherExports {
  * other gathers go to the backend's kernel. Indices are checked as the backend checks them.
  */
 export function registerRowGather(): void {
-  const original = tf.getKernel('GatherV2', 'wasm');
-  if (!original || (original as { rowGather?: boolean }).rowGather) return;
-  const kernelFunc: tf.KernelFunc = (args) => {
+  wrapWasmKernel('GatherV2', 'row-gather', (original) => (args) => {
     const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
     const { axis, batchDims } = args.attrs as { axis: number; batchDims: number };
     const bytes = x.dtype === 'float32' || x.dtype === 'int32' ? 4 : 0;
@@ -27,7 +26,7 @@ export function registerRowGather(): void {
       bytes === 0 ||
       x.shape.length === 0
     )
-      return original.kernelFunc(args);
+      return original(args);
     const b = args.backend as unknown as BackendWasm;
     const ids = b.typedArrayFromHeap(indices) as Int32Array;
     const n = x.shape[0];
@@ -47,13 +46,5 @@ export function registerRowGather(): void {
         inner * bytes,
       );
     return out;
-  };
-  tf.unregisterKernel('GatherV2', 'wasm');
-  tf.registerKernel({
-    kernelName: 'GatherV2',
-    backendName: 'wasm',
-    kernelFunc,
-    setupFunc: original.setupFunc,
-    rowGather: true,
-  } as tf.KernelConfig);
+  });
 }
