@@ -9,8 +9,7 @@ import { initBackend, type BackendChoice, type BackendInfo } from './engine/back
 import { GradScope } from './engine/grad-scope';
 import { frozenGuide } from './engine/kd/guide';
 import { taSizes } from './engine/kd/ta-sizes';
-import { nativeBlas } from './engine/kernels/native-blas';
-import { useNativeMatMul } from './engine/kernels/native-matmul';
+import { nativeBlas, useNativeKernels } from './engine/kernels/native-blas';
 import type { Recommender } from './engine/models/model';
 import { createModel, type ModelName } from './engine/models/registry';
 import { buildDistilledStudent } from './ops/distilled-student';
@@ -100,7 +99,7 @@ function timeSteps(
   const perEpoch = Math.ceil(d.train.items.length / 1024);
   const out: StepTiming[] = [];
   for (const path of d.paths) {
-    useNativeMatMul(path === 'native');
+    useNativeKernels(path === 'native');
     const times: number[] = [];
     let peak = 0;
     for (const b of batches(sampleEpoch(d.train, Rng.seeded(0, 3)), 1024)) {
@@ -124,7 +123,7 @@ function timeSteps(
       device: path === 'native' ? d.backend.device : 'cpu (plain wasm products)',
     });
   }
-  useNativeMatMul(true);
+  useNativeKernels(true);
   return out;
 }
 

@@ -1,22 +1,40 @@
 {
+  "target_defaults": {
+    "cflags": ["-O2", "-std=c11"],
+    "conditions": [
+      ["OS=='linux'", {
+        "include_dirs": ["<!@(pkg-config --cflags-only-I openblas 2>/dev/null | sed 's/-I//g')"],
+        "defines": ["HKD_OPENBLAS"]
+      }],
+      ["OS=='mac'", {
+        "defines": ["HKD_ACCELERATE", "ACCELERATE_NEW_LAPACK"]
+      }],
+      ["OS=='win'", {
+        "defines": ["HKD_OPENBLAS"]
+      }]
+    ]
+  },
   "targets": [
+    {
+      "target_name": "hkd_infonce",
+      "type": "static_library",
+      "sources": ["hkd_infonce.c"],
+      "cflags": ["-O3", "-ffast-math", "-fPIC"],
+      "xcode_settings": { "OTHER_CFLAGS": ["-O3", "-ffast-math"] }
+    },
     {
       "target_name": "hkd_blas",
       "sources": ["hkd_blas.c"],
-      "cflags": ["-O2", "-std=c11"],
+      "dependencies": ["hkd_infonce"],
       "conditions": [
         ["OS=='linux'", {
-          "include_dirs": ["<!@(pkg-config --cflags-only-I openblas 2>/dev/null | sed 's/-I//g')"],
-          "libraries": ["<!@(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)"],
-          "defines": ["HKD_OPENBLAS"]
+          "libraries": ["<!@(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)", "-lm"]
         }],
         ["OS=='mac'", {
-          "libraries": ["-framework Accelerate"],
-          "defines": ["HKD_ACCELERATE", "ACCELERATE_NEW_LAPACK"]
+          "libraries": ["-framework Accelerate"]
         }],
         ["OS=='win'", {
-          "libraries": ["openblas.lib"],
-          "defines": ["HKD_OPENBLAS"]
+          "libraries": ["openblas.lib"]
         }]
       ]
     }

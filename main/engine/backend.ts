@@ -13,6 +13,7 @@ import { registerFastMatMul } from './kernels/matmul-fast-path';
 import { registerRowGather } from './kernels/row-gather';
 import { nativeBlas } from './kernels/native-blas';
 import { registerNativeMatMul } from './kernels/native-matmul';
+import { registerNativeInfoNce } from './kernels/infonce';
 import { registerSegmentSum } from './kernels/segment-sum';
 import { registerZeroCopyKernels } from './kernels/zero-copy';
 
@@ -54,7 +55,10 @@ async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<Backe
       registerHashDropout();
       registerRowGather();
       const native = nativeBlas();
-      if (native.ok) registerNativeMatMul(native);
+      if (native.ok) {
+        registerNativeMatMul(native);
+        registerNativeInfoNce(native);
+      }
       if (!(await tf.setBackend('wasm'))) throw new Error('backend did not initialise');
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       return { choice, name: 'wasm', device: wasmDevice(simd === true) };

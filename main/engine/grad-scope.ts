@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { readNow } from './kernels/heap-kernels';
 import type { Param } from './params';
 
 export interface LossResult {
@@ -54,7 +55,7 @@ export class GradScope {
     const op = tf.customGrad((a) => ({
       value: make(),
       gradFunc: (dy: T) => {
-        accumulate(dy.dataSync() as Float32Array);
+        accumulate(readNow(dy));
         return tf.zerosLike(a as tf.Tensor);
       },
     }));

@@ -89,3 +89,18 @@ describe('Adam with coupled L2 (METHOD.md §3)', () => {
     expect(Array.from(q.data)).toEqual(Array.from(p.data));
   });
 });
+
+describe('Param gradients', () => {
+  it('sum every contribution of a step, rows and whole, and clear to zero', () => {
+    const p = new Param('t', [3, 2], new Float32Array(6));
+    p.accumulateRows([1], Float32Array.from([1, 2]));
+    p.accumulateAll(Float32Array.from([1, 1, 1, 1, 1, 1]));
+    p.accumulateAll(Float32Array.from([0, 0, 0, 0, 0, 1]));
+    expect(Array.from(p.grad)).toEqual([1, 1, 2, 3, 1, 2]);
+    p.clearGrad();
+    expect(Array.from(p.grad)).toEqual([0, 0, 0, 0, 0, 0]);
+    p.accumulateAll(Float32Array.from([6, 5, 4, 3, 2, 1]));
+    p.accumulateRows([0], Float32Array.from([1, 1]));
+    expect(Array.from(p.grad)).toEqual([7, 6, 4, 3, 2, 1]);
+  });
+});

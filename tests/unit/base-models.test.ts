@@ -13,7 +13,7 @@ import {
   normalizedGraph,
   selfLoopGraph,
 } from '../../main/engine/models/graph';
-import { infoNce } from '../../main/engine/models/sgl';
+import { infoNce } from '../../main/engine/kernels/infonce';
 import { LightGCN } from '../../main/engine/models/lightgcn';
 import { NeuMF } from '../../main/engine/models/neumf';
 import { NGCF } from '../../main/engine/models/ngcf';

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../main/engine/backend';
-import { coreTypeFor, nativeBlas } from '../../main/engine/kernels/native-blas';
-import { useNativeMatMul } from '../../main/engine/kernels/native-matmul';
+import { coreTypeFor, nativeBlas, useNativeKernels } from '../../main/engine/kernels/native-blas';
 import { Rng } from '../../main/data/rng';
 import { relativeError } from '../support/relative-error';
 
@@ -14,11 +13,11 @@ const native = nativeBlas();
 const required = process.env.CI === 'true' || process.env.HKD_REQUIRE_NATIVE === '1';
 
 async function both<T extends tf.Tensor>(f: () => T): Promise<[Float32Array, Float32Array]> {
-  useNativeMatMul(true);
+  useNativeKernels(true);
   const a = tf.tidy(f);
-  useNativeMatMul(false);
+  useNativeKernels(false);
   const b = tf.tidy(f);
-  useNativeMatMul(true);
+  useNativeKernels(true);
   const out: [Float32Array, Float32Array] = [
     (await a.data()) as Float32Array,
     (await b.data()) as Float32Array,

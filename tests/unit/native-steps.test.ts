@@ -8,8 +8,7 @@ import { initBackend } from '../../main/engine/backend';
 import { GradScope } from '../../main/engine/grad-scope';
 import { frozenGuide } from '../../main/engine/kd/guide';
 import { taSizes } from '../../main/engine/kd/ta-sizes';
-import { nativeBlas } from '../../main/engine/kernels/native-blas';
-import { useNativeMatMul } from '../../main/engine/kernels/native-matmul';
+import { nativeBlas, useNativeKernels } from '../../main/engine/kernels/native-blas';
 import { createModel, MODEL_NAMES } from '../../main/engine/models/registry';
 import type { Recommender } from '../../main/engine/models/model';
 import { buildDistilledStudent } from '../../main/ops/distilled-student';
@@ -34,13 +33,13 @@ const batch = {
 
 /** Loss and every gradient after one step, products on the given path. */
 function step(build: () => Recommender, onNative: boolean) {
-  useNativeMatMul(onNative);
+  useNativeKernels(onNative);
   try {
     const model = build();
     const values = GradScope.step((s) => model.loss(s, batch));
     return { total: values.total, grads: model.params.map((p) => Float32Array.from(p.grad)) };
   } finally {
-    useNativeMatMul(true);
+    useNativeKernels(true);
   }
 }
 

@@ -21,6 +21,33 @@ export interface NativeBlas {
     strideC: number,
     threads: number,
   ): void;
+  /** InfoNCE's log-sum-exp rows, in column blocks (native/hkd_infonce.c); offsets in floats. */
+  infonceLse(
+    memory: ArrayBuffer,
+    aOffset: number,
+    zOffset: number,
+    lseOffset: number,
+    B: number,
+    N: number,
+    D: number,
+    invTau: number,
+    threads: number,
+  ): void;
+  /** dA = P·Z and dZ = Pᵀ·A for P = scale · softmax rows of invTau·A·Zᵀ, in column blocks. */
+  infonceGrad(
+    memory: ArrayBuffer,
+    aOffset: number,
+    zOffset: number,
+    lseOffset: number,
+    dAOffset: number,
+    dZOffset: number,
+    B: number,
+    N: number,
+    D: number,
+    invTau: number,
+    scale: number,
+    threads: number,
+  ): void;
   info(): { core: string; threads: number; config: string };
 }
 
@@ -89,6 +116,18 @@ function defaultThreads(): number {
   const asked = Number(process.env.HKD_THREADS);
   return Number.isInteger(asked) && asked > 0 ? asked : availableParallelism();
 }
+
+let kernelsOn = true;
+
+/**
+ * Switches the native kernels (products, blocked InfoNCE) off and on: tests and
+ * `bench --compare-wasm` run the same steps on both paths in one process.
+ */
+export function useNativeKernels(on: boolean): void {
+  kernelsOn = on;
+}
+
+export const nativeKernelsOn = (): boolean => kernelsOn;
 
 /** Changes the threads large products use (the benchmark's --threads). */
 export function setNativeThreads(n: number): void {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { THREADED_MIN_MACS, type NativeBlasState } from './native-blas';
+import { heapBuffer } from './heap-kernels';
+import { nativeKernelsOn, THREADED_MIN_MACS, type NativeBlasState } from './native-blas';
 import { wrapWasmKernel } from './wasm-kernels';
 
 type Info = tf.TensorInfo;
@@ -12,16 +13,9 @@ type Native = Extract<NativeBlasState, { ok: true }>;
  * does not cover (other dtypes, broadcasting beyond one operand's batch of 1) go to the kernel
  * registered before it.
  */
-let enabled = true;
-
-/** Switches products between the native BLAS and the plain wasm path (`bench --compare-wasm`). */
-export function useNativeMatMul(on: boolean): void {
-  enabled = on;
-}
-
 export function registerNativeMatMul(native: Native): void {
   wrapWasmKernel('BatchMatMul', 'native', (fallback) => (args) => {
-    if (!enabled) return fallback(args);
+    if (!nativeKernelsOn()) return fallback(args);
     const { inputs, backend, attrs } = args;
     const b = backend as unknown as BackendWasm;
     const { a, b: bIn } = inputs as { a: Info; b: Info };
@@ -45,7 +39,7 @@ export function registerNativeMatMul(native: Native): void {
     const threads = M * N * K * batch < THREADED_MIN_MACS ? 1 : native.threads;
     // Read the memory only now: making the output may have grown (and replaced) it.
     native.blas.sgemm(
-      (b.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer as ArrayBuffer,
+      heapBuffer(b),
       transposeA,
       transposeB,
       M,
