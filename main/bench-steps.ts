@@ -1,4 +1,4 @@
-import { modelOptions } from './contract';
+import { methodFacts, modelOptions } from './contract';
 import { filterAndRemap, DEFAULT_FILTER, type Dataset } from './data/dataset';
 import { readInteractions } from './data/read-interactions';
 import { Rng } from './data/rng';
@@ -170,7 +170,7 @@ export async function benchDistillation(
   });
   const rows: KdBenchRow[] = [];
   for (const method of o.methods) {
-    for (const m of method.startsWith('HyperKDMA') ? o.numTas : [0]) {
+    for (const m of methodFacts(method)?.generatesTas ? o.numTas : [0]) {
       const cfg = parseDistillConfig({
         dataset: 'bench',
         teacher: 1,

@@ -4,6 +4,7 @@
 // so the renderer can import them too; this file gathers them under one import path.
 
 export * from './contract/vocabulary';
+export * from './contract/kd-methods';
 export * from './contract/run-config';
 export * from './contract/wire';
 export * from './contract/operations';

@@ -1,4 +1,4 @@
-import type { Metrics, RunInfo } from '../contract';
+import { methodFacts, type Metrics, type RunInfo } from '../contract';
 import { pairedTTest } from './t-test';
 import type { PaperRow, PaperValues } from './paper-results';
 
@@ -18,7 +18,7 @@ export const runDim = (r: RunInfo): number =>
 
 /** What a HyperKDMA run leaves out (the paper's ablations), as its row name says. */
 function ablation(r: RunInfo): string {
-  if (!r.method?.startsWith('HyperKDMA')) return '';
+  if (!methodFacts(r.method)?.generatesTas) return '';
   const source = r.config.taSource ?? 'hypernet';
   return (
     (r.config.gate === false ? ' w/o GNet' : '') +

@@ -1,4 +1,4 @@
-import type { Metrics, RunInfo } from '../contract';
+import { methodFacts, type Metrics, type RunInfo } from '../contract';
 
 /**
  * The paper's published results (5-seed means), transcribed from METHOD.md §7.2 as printed: each
@@ -140,8 +140,10 @@ export function paperSettingFor(datasetName: string): PaperSetting | undefined {
 
 /** The paper's name of a distillation run's row: "TAKD+DE", "HyperKDMA+DE w/o GNet", … */
 function paperMethod(run: RunInfo): string | null {
-  const name = run.method!.replace('-', '+');
-  if (!run.method!.startsWith('HyperKDMA')) return name;
+  const facts = methodFacts(run.method);
+  if (!facts) return null;
+  const name = facts.paperName;
+  if (!facts.generatesTas) return name;
   const gate = run.config.gate !== false;
   const hnet = (run.config.taSource ?? 'hypernet') === 'hypernet';
   if (gate && hnet) return name;

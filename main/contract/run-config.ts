@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { BACKENDS, DISTILL_METHODS, MODEL_NAMES, PHR_ENRICHMENTS, TA_SOURCES } from './vocabulary';
+import { DISTILL_METHODS } from './kd-methods';
+import { BACKENDS, MODEL_NAMES, PHR_ENRICHMENTS, TA_SOURCES } from './vocabulary';
 import type { ModelName } from './vocabulary';
 
 // What defines a run: training settings, model options and their defaults, the training and

@@ -4,17 +4,6 @@ export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] 
 export type BackendChoice = (typeof BACKENDS)[number];
 export const MODEL_NAMES = ['BPR', 'NeuMF', 'LightGCN', 'NGCF', 'SGL'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
-export const DISTILL_METHODS = [
-  'DE',
-  'PHR',
-  'HyperKDMA-DE',
-  'HyperKDMA-PHR',
-  'TAKD-DE',
-  'TAKD-PHR',
-  'DGKD-DE',
-  'DGKD-PHR',
-] as const;
-export type DistillMethod = (typeof DISTILL_METHODS)[number];
 /** hypernet: the method; shared / pretrained: the two readings of "w/o HNet". */
 export const TA_SOURCES = ['hypernet', 'shared', 'pretrained'] as const;
 export const PHR_ENRICHMENTS = ['none', 'full', 'batch'] as const;

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { DistilledStudent } from '../engine/kd/distilled-student';
 import { frozenGuide, type Guide } from '../engine/kd/guide';
-import { HyperKDMA } from '../engine/kd/hyperkdma';
+import { familySpec } from '../engine/kd/methods/registry';
 import { taSizes } from '../engine/kd/ta-sizes';
 import type { ModelName } from '../engine/models/registry';
 import type { Recommender } from '../engine/models/model';
-import { pickModelOptions, representationWidth, type ModelOptions } from '../contract';
+import { KD_METHODS, pickModelOptions, representationWidth, type ModelOptions } from '../contract';
 import { InputError, NotFoundError } from '../errors';
 import { readArrayFile } from '../store/array-file';
 import { findArtifact } from '../store/artifacts';
@@ -13,21 +13,9 @@ import type { Store } from '../store/db';
 import { checkCandidatesFit, getDataset } from '../store/datasets';
 import { addDependencies } from '../store/queue';
 import { createRun, getRun, listRuns, reapInterrupted, type RunRow } from '../store/runs';
-import {
-  family,
-  flavourOf,
-  parseDistillConfig,
-  type DistillConfig,
-  type DistillMethod,
-} from './distill-config';
-import { buildDistilledStudent, gateArtifact } from './distilled-student';
-import {
-  executeRun,
-  type ExtraArtifact,
-  type RunContext,
-  type TrainListener,
-  type TrainOutcome,
-} from './execute';
+import { parseDistillConfig, type DistillConfig, type DistillMethod } from './distill-config';
+import { buildDistilledStudent } from './distilled-student';
+import { executeRun, type RunContext, type TrainListener, type TrainOutcome } from './execute';
 
 export interface DistillOutcome extends TrainOutcome {
   method: DistillMethod;
@@ -78,9 +66,8 @@ function normalizedConfig(
   teacher: RunRow,
   taDims: number[],
 ): Record<string, unknown> {
-  const fam = family(cfg.method);
-  const flavour = flavourOf(cfg.method);
-  const base: Record<string, unknown> = {
+  const { flavour } = KD_METHODS[cfg.method];
+  return {
     dataset: cfg.dataset,
     teacher: teacher.id,
     method: cfg.method,
@@ -96,18 +83,15 @@ function normalizedConfig(
     patience: cfg.patience,
     candidates: cfg.candidates,
     ties: cfg.ties,
+    ...(flavour === 'DE' ? { experts: cfg.experts } : { phrEnrich: cfg.phrEnrich }),
+    ...familySpec(cfg.method).identity(cfg, taDims),
+    ...modelOptionsField(teacher),
   };
-  if (flavour === 'DE' || (fam === 'HyperKDMA' && cfg.taSource === 'pretrained'))
-    base.experts = cfg.experts;
-  if (flavour === 'PHR') base.phrEnrich = cfg.phrEnrich;
-  if (flavour === 'DE' && fam === 'HyperKDMA') base.experts = cfg.experts;
-  if (fam !== 'plain') base.taDims = taDims;
-  if (fam === 'HyperKDMA')
-    Object.assign(base, { lambdaTa: cfg.lambdaTa, gate: cfg.gate, taSource: cfg.taSource });
-  if (fam === 'DGKD') base.dgkdDrop = cfg.dgkdDrop;
+}
+
+function modelOptionsField(teacher: RunRow): { modelOptions?: ModelOptions } {
   const options = modelOptionsOf(teacher);
-  if (Object.keys(options).length > 0) base.modelOptions = options;
-  return base;
+  return Object.keys(options).length > 0 ? { modelOptions: options } : {};
 }
 
 /** The base model's own options: a student and its TAs take its teacher's. */
@@ -221,57 +205,13 @@ async function resolveDistill(
   if (dS >= dT)
     throw new InputError(`the student (${dS}) must be smaller than the teacher (${dT})`);
   const taDims = resolveTaDims(cfg, dT);
-  const fam = family(cfg.method);
-  const flavour = flavourOf(cfg.method);
-  const sub = (over: Partial<DistillConfig>): DistillConfig => ({ ...cfg, ...over });
-
-  let guideRuns: RunRow[] = [teacher];
-  const pretrainedTas: RunRow[] = [];
-  if (fam === 'TAKD') {
-    let prev = teacher;
-    for (const d of [...taDims].sort((a, b) => b - a)) {
-      prev = await prerequisite(
-        sub({
-          method: flavour,
-          teacher: prev.id,
-          studentDim: d,
-          taDims: undefined,
-          label: `${cfg.method} link ${d}`,
-        }),
-      );
-    }
-    guideRuns = [prev];
-  } else if (fam === 'DGKD') {
-    const desc = [...taDims].sort((a, b) => b - a);
-    const tas: RunRow[] = [];
-    for (let k = 0; k < desc.length; k++) {
-      tas.push(
-        await prerequisite(
-          sub({
-            teacher: teacher.id,
-            studentDim: desc[k],
-            taDims: desc.slice(0, k),
-            label: `${cfg.method} TA ${desc[k]}`,
-          }),
-        ),
-      );
-    }
-    guideRuns = [teacher, ...tas];
-  } else if (fam === 'HyperKDMA' && cfg.taSource === 'pretrained' && taDims.length > 0) {
-    for (const d of taDims) {
-      pretrainedTas.push(
-        await prerequisite(
-          sub({
-            method: flavour,
-            teacher: teacher.id,
-            studentDim: d,
-            taDims: undefined,
-            label: `${cfg.method} pretrained TA ${d}`,
-          }),
-        ),
-      );
-    }
-  }
+  const { guideRuns, pretrainedTas } = await familySpec(cfg.method).sources({
+    cfg,
+    flavour: KD_METHODS[cfg.method].flavour,
+    teacher,
+    taDims,
+    obtain: prerequisite,
+  });
   const config = {
     ...normalizedConfig(cfg, teacher, taDims),
     ...(cfg.label ? { label: cfg.label } : {}),
@@ -345,10 +285,8 @@ export async function runDistill(
       settings: { ...cfg, seed: teacher.seed },
       config: r.config,
       build,
-      extraArtifacts: (m, ctx): Record<string, ExtraArtifact> => {
-        const d = (m as DistilledStudent).distiller;
-        return d instanceof HyperKDMA ? { gates: gateArtifact(d, ctx) } : {};
-      },
+      extraArtifacts: (m, ctx) =>
+        familySpec(cfg.method).artifacts?.((m as DistilledStudent).distiller, ctx.dataset) ?? {},
     },
     listener,
     existing,
@@ -357,6 +295,6 @@ export async function runDistill(
     ...outcome,
     method: cfg.method,
     teacherRunId: teacher.id,
-    taDims: family(cfg.method) === 'plain' ? [] : taDims,
+    taDims: KD_METHODS[cfg.method].usesTas ? taDims : [],
   };
 }

@@ -14,8 +14,7 @@ import {
 import { concatSets, KIND_OF, mapSets, splitSets, type PerSet, type SetName } from './entity-sets';
 import { PersonalisationNet } from './phr';
 
-export const KD_FLAVOURS = ['DE', 'PHR'] as const;
-export type KDFlavour = (typeof KD_FLAVOURS)[number];
+import type { KDFlavour } from '../../contract';
 
 /** A frozen representation to distil from: the teacher, or a trained teacher assistant. */
 export interface Guide {

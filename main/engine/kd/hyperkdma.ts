@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { KDFlavour } from '../../contract';
 import type { Rng } from '../../data/rng';
 import type { GradScope } from '../grad-scope';
 import type { Param } from '../params';
@@ -13,14 +14,7 @@ import {
   type PerSet,
   type SetName,
 } from './entity-sets';
-import {
-  gumbelRows,
-  guideRows,
-  type Guide,
-  type GuideKD,
-  type KDFlavour,
-  type KDStepInput,
-} from './guide';
+import { gumbelRows, guideRows, type Guide, type GuideKD, type KDStepInput } from './guide';
 import { Gatenet, Hypernet, splitTas, StaticProjections } from './hypernet';
 import { PersonalisationNet } from './phr';
 
