@@ -1,21 +1,19 @@
-import { join } from 'node:path';
-import type { DistilledStudent } from '../engine/kd/distilled-student';
-import { frozenGuide, type Guide } from '../engine/kd/guide';
+import { initBackend } from '../engine/backend';
 import { familySpec } from '../engine/kd/methods/registry';
 import { taSizes } from '../engine/kd/ta-sizes';
 import type { ModelName } from '../engine/models/registry';
-import type { Recommender } from '../engine/models/model';
 import { KD_METHODS, pickModelOptions, representationWidth, type ModelOptions } from '../contract';
 import { InputError, NotFoundError } from '../errors';
-import { readArrayFile } from '../store/array-file';
 import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { checkCandidatesFit, getDataset } from '../store/datasets';
 import { addDependencies } from '../store/queue';
 import { createRun, getRun, listRuns, reapInterrupted, type RunRow } from '../store/runs';
 import { parseDistillConfig, type DistillConfig, type DistillMethod } from './distill-config';
-import { buildDistilledStudent } from './distilled-student';
-import { executeRun, type RunContext, type TrainListener, type TrainOutcome } from './execute';
+import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
+import { makePlan } from './plan';
+import { storeSink } from './run-events';
+import type { GuideFile, RunPlan } from './run-plan';
 
 export interface DistillOutcome extends TrainOutcome {
   method: DistillMethod;
@@ -37,12 +35,12 @@ export function resolveRun(store: Store, ref: number | string): RunRow {
   return byLabel[byLabel.length - 1];
 }
 
-export function loadGuide(store: Store, run: RunRow, name: string): Guide {
+/** Where a frozen run's representations are, for a student's plan. */
+function guideFile(store: Store, run: RunRow, name: string): GuideFile {
   const a = findArtifact(store, { runId: run.id }, 'embeddings');
   if (!a) throw new NotFoundError(`embeddings of run #${run.id}`);
-  const f = readArrayFile(join(store.home, a.path));
   const width = representationWidth(run.model as ModelName, modelOptionsOf(run), runDim(run));
-  return frozenGuide(name, width, { users: f.get('users'), items: f.get('items') });
+  return { name, path: a.path, width };
 }
 
 function resolveTaDims(cfg: DistillConfig, dT: number): number[] {
@@ -147,15 +145,6 @@ export const trainNow =
     return (await runDistill(store, cfg, listener, broken)).run;
   };
 
-/** In a trainer process: the runner queued every prerequisite first and started this run last. */
-export const requireCompleted =
-  (store: Store): Prerequisite =>
-  (cfg) => {
-    const done = sameRuns(store, cfg).find((r) => r.status === 'completed');
-    if (!done) throw new Error(`a prerequisite run (${cfg.method} ${cfg.studentDim}) is missing`);
-    return Promise.resolve(done);
-  };
-
 /** For the queue: an identical run that is done or on its way, or a new queued one. */
 export const queueMissing =
   (store: Store, queued: RunRow[]): Prerequisite =>
@@ -250,6 +239,61 @@ export async function queueDistill(
   return { run, prerequisites };
 }
 
+type Resolved = Pick<
+  ResolvedDistill,
+  'cfg' | 'teacher' | 'dT' | 'taDims' | 'guideRuns' | 'pretrainedTas'
+>;
+
+/** The plan of a distillation run whose sources are resolved (store's owner). */
+function planResolved(store: Store, run: RunRow, r: Resolved, resume: boolean): RunPlan {
+  const { cfg, teacher } = r;
+  const parts = {
+    kind: 'distill' as const,
+    model: teacher.model as ModelName,
+    label: cfg.label ?? '',
+    dim: cfg.studentDim,
+    options: modelOptionsOf(teacher),
+    settings: { ...cfg, seed: teacher.seed },
+    dataset: getDataset(store, cfg.dataset),
+    distill: {
+      cfg,
+      dT: r.dT,
+      taDims: r.taDims,
+      guides: r.guideRuns.map((g, j) =>
+        guideFile(store, g, j === 0 && g.id === teacher.id ? 'teacher' : `guide${j}`),
+      ),
+      taGuides: r.pretrainedTas.map((g, i) => guideFile(store, g, `ta${i}`)),
+    },
+  };
+  return makePlan(store, run, parts, resume);
+}
+
+/**
+ * The plan of a stored distillation run from the sources recorded when it was created (its queue
+ * dependencies): each must have completed.
+ */
+export function planStoredDistill(store: Store, run: RunRow, input: unknown): RunPlan {
+  const cfg = parseDistillConfig(input);
+  const teacher = getRun(store, run.teacherRunId!);
+  const completed = (key: string) =>
+    ((run.config[key] as number[] | undefined) ?? []).map((id) => {
+      const r = getRun(store, id);
+      if (r.status !== 'completed')
+        throw new Error(`run #${run.id} is built from run #${id}, which is ${r.status}`);
+      return r;
+    });
+  const dT = runDim(teacher);
+  const resolved = {
+    cfg,
+    teacher,
+    dT,
+    taDims: resolveTaDims(cfg, dT),
+    guideRuns: completed('guideRuns'),
+    pretrainedTas: completed('pretrainedTaRuns'),
+  };
+  return planResolved(store, run, resolved, true);
+}
+
 /** Trains a student with one of the distillation methods, obtaining any TA runs it needs first. */
 export async function runDistill(
   store: Store,
@@ -260,41 +304,31 @@ export async function runDistill(
   prerequisite: Prerequisite = trainNow(store, listener),
 ): Promise<DistillOutcome> {
   const r = await resolveDistill(store, input, prerequisite);
-  const { cfg, teacher, dT, taDims } = r;
-  const model = teacher.model as ModelName;
-  const guides = r.guideRuns.map((g, j) =>
-    loadGuide(store, g, j === 0 && g.id === teacher.id ? 'teacher' : `guide${j}`),
-  );
-  const taGuides = r.pretrainedTas.map((g, i) => loadGuide(store, g, `ta${i}`));
-  const build = (ctx: RunContext): Recommender =>
-    buildDistilledStudent(
-      { cfg, model, options: modelOptionsOf(teacher), dT, taDims, guides, taGuides },
-      ctx,
+  const { cfg, teacher } = r;
+  await initBackend(cfg.backend);
+  const run =
+    existing ??
+    createRun(
+      store,
+      {
+        label: cfg.label,
+        kind: 'distill',
+        model: teacher.model,
+        method: cfg.method,
+        datasetId: teacher.datasetId,
+        seed: teacher.seed,
+        teacherRunId: teacher.id,
+        config: r.config,
+      },
+      process.pid,
     );
-
-  const outcome = await executeRun(
-    store,
-    {
-      kind: 'distill',
-      model,
-      method: cfg.method,
-      label: cfg.label,
-      dataset: cfg.dataset,
-      teacherRunId: teacher.id,
-      dim: cfg.studentDim,
-      settings: { ...cfg, seed: teacher.seed },
-      config: r.config,
-      build,
-      extraArtifacts: (m, ctx) =>
-        familySpec(cfg.method).artifacts?.((m as DistilledStudent).distiller, ctx.dataset) ?? {},
-    },
-    listener,
-    existing,
-  );
+  const plan = planResolved(store, run, r, existing !== undefined);
+  const backend = await trainPlan(plan, listener.sink ?? storeSink(store), listener);
+  const outcome = { run: getRun(store, run.id), backend };
   return {
     ...outcome,
     method: cfg.method,
     teacherRunId: teacher.id,
-    taDims: KD_METHODS[cfg.method].usesTas ? taDims : [],
+    taDims: KD_METHODS[cfg.method].usesTas ? r.taDims : [],
   };
 }

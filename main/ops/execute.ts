@@ -1,29 +1,36 @@
 import { join } from 'node:path';
+import type { RunInfo } from '../contract';
 import type { Dataset } from '../data/dataset';
 import { Rng } from '../data/rng';
 import { trainSet, type Split, type TrainSet } from '../data/split';
-import { initBackend, type BackendChoice, type BackendInfo } from '../engine/backend';
+import { initBackend, type BackendInfo } from '../engine/backend';
+import { frozenGuide, type Guide } from '../engine/kd/guide';
+import { familySpec } from '../engine/kd/methods/registry';
+import type { Artifact } from '../engine/kd/methods/family';
+import type { DistilledStudent } from '../engine/kd/distilled-student';
 import { CandidateScorer } from '../engine/kernels/candidate-scorer';
-import type { TiePolicy } from '../engine/metrics';
 import type { Recommender } from '../engine/models/model';
+import { createModel } from '../engine/models/registry';
 import { restore } from '../engine/params';
 import { fit, type EpochReport } from '../engine/trainer';
-import type { NamedArray, TypedArray } from '../store/array-file';
-import { writeArtifact } from '../store/artifacts';
+import { StorageError, storageError } from '../errors';
+import { readArrayFile, type NamedArray, type TypedArray } from '../store/array-file';
+import { writeArtifact } from '../store/artifact-file';
 import {
-  loadCheckpoint,
+  readCheckpoint,
   removeUncommittedCheckpoints,
   writeCheckpoint,
-} from '../store/checkpoints';
-import type { Store } from '../store/db';
-import { StorageError, storageError } from '../errors';
-import { checkCandidatesFit, getDataset, loadDataset } from '../store/datasets';
-import { createRun, getRun, type RunRow } from '../store/runs';
-import { findSplit, writeSplit } from '../store/splits';
-import { storeSink, type RunSink } from './run-events';
+} from '../store/checkpoint-file';
+import { readDatasetFile } from '../store/dataset-file';
+import { readSplit, writeSplit } from '../store/split-file';
+import { buildDistilledStudent } from './distilled-student';
+import type { RunSink } from './run-events';
+import type { GuideFile, RunPlan } from './run-plan';
+
+export type { RunPlan, TrainingSettings } from './run-plan';
 
 export interface TrainOutcome {
-  run: RunRow;
+  run: RunInfo;
   backend: BackendInfo;
 }
 
@@ -36,20 +43,6 @@ export interface TrainListener {
   sink?: RunSink;
 }
 
-/** Optimisation and protocol settings shared by every run. */
-export interface TrainingSettings {
-  seed: number;
-  lr: number;
-  reg: number;
-  batch: number;
-  neg: number;
-  maxEpochs: number;
-  patience: number;
-  candidates: number;
-  ties: TiePolicy;
-  backend: BackendChoice;
-}
-
 export interface RunContext {
   dataset: Dataset;
   split: Split;
@@ -58,27 +51,6 @@ export interface RunContext {
   initRng: Rng;
   /** Seeded stream for stochastic parts of the objective (Gumbel noise, guide dropping). */
   noiseRng: Rng;
-}
-
-export interface ExtraArtifact {
-  arrays: Record<string, NamedArray | TypedArray>;
-  meta?: Record<string, unknown>;
-}
-
-export interface RunSpec {
-  kind: 'train' | 'distill';
-  model: string;
-  method?: string;
-  label?: string;
-  dataset: string;
-  teacherRunId?: number;
-  dim: number;
-  settings: TrainingSettings;
-  /** Stored verbatim with the run: everything needed to reproduce it. */
-  config: Record<string, unknown>;
-  build(ctx: RunContext): Recommender;
-  /** Extra artifacts computed from the best-epoch model (e.g. HyperKDMA gate weights). */
-  extraArtifacts?(model: Recommender, ctx: RunContext): Record<string, ExtraArtifact>;
 }
 
 /**
@@ -95,59 +67,80 @@ const STREAM_INIT = 2;
 const STREAM_SAMPLING = 3;
 const STREAM_NOISE = 4;
 
+/** A frozen run's representations from its file. */
+const readGuide = (home: string, g: GuideFile): Guide => {
+  const f = readArrayFile(join(home, g.path));
+  return frozenGuide(g.name, g.width, { users: f.get('users'), items: f.get('items') });
+};
+
+/** The model a plan trains: a base model, or a student with its distillation objective. */
+function buildModel(plan: RunPlan, ctx: RunContext): Recommender {
+  const d = plan.distill;
+  if (!d)
+    return createModel(plan.model, {
+      nUsers: ctx.dataset.nUsers,
+      nItems: ctx.dataset.nItems,
+      dim: plan.dim,
+      train: ctx.train,
+      rng: ctx.initRng,
+      noise: ctx.noiseRng,
+      options: plan.options,
+    });
+  return buildDistilledStudent(
+    {
+      cfg: d.cfg,
+      model: plan.model,
+      options: plan.options,
+      dT: d.dT,
+      taDims: d.taDims,
+      guides: d.guides.map((g) => readGuide(plan.home, g)),
+      taGuides: d.taGuides.map((g) => readGuide(plan.home, g)),
+    },
+    ctx,
+  );
+}
+
+/** Arrays a distillation keeps beyond the model (HyperKDMA's gate weights). */
+function extraArtifacts(plan: RunPlan, model: Recommender, ctx: RunContext) {
+  const d = plan.distill;
+  if (!d) return {};
+  const entities = { nUsers: ctx.dataset.nUsers, nItems: ctx.dataset.nItems };
+  const artifacts = familySpec(d.cfg.method).artifacts;
+  return artifacts?.((model as DistilledStudent).distiller, entities) ?? {};
+}
+
 /**
- * Executes one run end to end and reports everything as run events: start, one record per epoch,
- * checkpoints, and the best-epoch parameters, representations and per-user ranks as artifact
- * files. Input errors surface before a run row exists; a failure after that fails the run.
+ * Trains the run of a plan end to end and reports everything as run events to `sink`: start, one
+ * record per epoch, checkpoints, and the best-epoch parameters, representations and per-user
+ * ranks as files. It reads and writes files only; the store's owner applies the events. A failure
+ * once the run has started is reported as the run's failure, and thrown.
  */
-export async function executeRun(
-  store: Store,
-  spec: RunSpec,
+export async function trainPlan(
+  plan: RunPlan,
+  sink: RunSink,
   listener: TrainListener = {},
-  /** A row made earlier: queued by the runner, or interrupted/failed and resumed. */
-  existing?: RunRow,
-): Promise<TrainOutcome> {
-  const dsRow = getDataset(store, spec.dataset);
-  const s = spec.settings;
-  checkCandidatesFit(dsRow, s.candidates);
-  const sink = listener.sink ?? storeSink(store);
+): Promise<BackendInfo> {
+  const s = plan.settings;
+  const { home, runId } = plan;
   const backend = await initBackend(s.backend);
-  const run =
-    existing ??
-    createRun(
-      store,
-      {
-        label: spec.label,
-        kind: spec.kind,
-        model: spec.model,
-        method: spec.method,
-        datasetId: dsRow.id,
-        seed: s.seed,
-        teacherRunId: spec.teacherRunId,
-        config: spec.config,
-      },
-      process.pid,
-    );
-  const runId = run.id;
   try {
-    const dataset = loadDataset(store, dsRow);
-    const found = findSplit(store, dsRow.id, s.seed, s.candidates);
-    const built = found
+    const dataset = readDatasetFile(home, plan.dataset.path, plan.dataset.stats);
+    const built = plan.split
       ? undefined
-      : writeSplit(store.home, dsRow.id, dataset, s.seed, s.candidates);
-    const split = found?.split ?? built!.split;
-    removeUncommittedCheckpoints(store, runId);
-    const checkpoint = existing ? loadCheckpoint(store, runId) : undefined;
+      : writeSplit(home, plan.dataset.id, dataset, s.seed, s.candidates);
+    const split = plan.split ? readSplit(home, plan.split.path, s.seed) : built!.split;
+    removeUncommittedCheckpoints(home, runId, plan.checkpoint);
+    const checkpoint = plan.checkpoint ? readCheckpoint(home, plan.checkpoint) : undefined;
     sink({
       type: 'started',
       runId,
-      split: found ? { splitId: found.splitId } : { created: built!.record },
+      split: plan.split ? { splitId: plan.split.splitId } : { created: built!.record },
       backend: backend.name,
       device: backend.device,
       pid: process.pid,
       fromEpoch: checkpoint?.epochsDone ?? 0,
     });
-    listener.onStart?.({ runId, backend, maxEpochs: s.maxEpochs, label: spec.label ?? '' });
+    listener.onStart?.({ runId, backend, maxEpochs: s.maxEpochs, label: plan.label });
     const ctx: RunContext = {
       dataset,
       split,
@@ -155,7 +148,7 @@ export async function executeRun(
       initRng: Rng.seeded(s.seed, STREAM_INIT),
       noiseRng: Rng.seeded(s.seed, STREAM_NOISE),
     };
-    const model = spec.build(ctx);
+    const model = buildModel(plan, ctx);
     const scorer = new CandidateScorer(split, dataset.nUsers, dataset.nItems);
     let lastCheckpoint = performance.now();
     let checkpointCost = 0;
@@ -187,7 +180,7 @@ export async function executeRun(
             since >= CHECKPOINT_COST_FACTOR * checkpointCost ||
             (isBest && since >= BEST_CHECKPOINT_COST_FACTOR * checkpointCost);
           if (!due) return;
-          sink({ type: 'checkpoint', runId, file: writeCheckpoint(store.home, runId, state()) });
+          sink({ type: 'checkpoint', runId, file: writeCheckpoint(home, runId, state()) });
           lastCheckpoint = performance.now();
           checkpointCost = lastCheckpoint - start;
         },
@@ -197,11 +190,11 @@ export async function executeRun(
     );
     if (!result.best) {
       sink({ type: 'stopped', runId });
-      return { run: getRun(store, runId), backend };
+      return backend;
     }
     restore(model.params, result.bestParams);
     const tables = model.representationTables();
-    const extra = spec.extraArtifacts?.(model, ctx) ?? {};
+    const extra: Record<string, Artifact> = extraArtifacts(plan, model, ctx);
     const dir = join('runs', `${runId}`);
     const epoch = result.bestEpoch;
     const write = (
@@ -209,9 +202,9 @@ export async function executeRun(
       arrays: Record<string, NamedArray | TypedArray>,
       meta: Record<string, unknown>,
       name = kind,
-    ) => writeArtifact(store.home, kind, join(dir, `${name}.hkda`), arrays, meta);
+    ) => writeArtifact(home, kind, join(dir, `${name}.hkda`), arrays, meta);
     const files = [
-      write('checkpoint', result.bestParams, { epoch, model: spec.model, dim: spec.dim }, 'best'),
+      write('checkpoint', result.bestParams, { epoch, model: plan.model, dim: plan.dim }, 'best'),
       write(
         'embeddings',
         {
@@ -240,7 +233,7 @@ export async function executeRun(
       files,
     });
   } catch (caught) {
-    const stored = storageError(caught, store.dbPath);
+    const stored = storageError(caught, plan.dbPath);
     const resumable = stored instanceof StorageError;
     const e = resumable
       ? new StorageError(
@@ -256,5 +249,5 @@ export async function executeRun(
     }
     throw e;
   }
-  return { run: getRun(store, runId), backend };
+  return backend;
 }

@@ -2,33 +2,54 @@ import { join } from 'node:path';
 import { InputError } from '../errors';
 import { isUnfinished } from '../contract';
 import type { BackendChoice } from '../engine/backend';
-import { findArtifact, removeFiles, unrecordArtifact } from '../store/artifacts';
+import { removeFiles } from '../store/artifact-file';
+import { findArtifact, unrecordArtifact } from '../store/artifacts';
 import { checkpointProgress } from '../store/checkpoints';
 import type { Store } from '../store/db';
 import { reopenRun, runsBuiltFrom } from '../store/queue';
 import { getRun, listRuns, reapInterrupted, runPid, type RunRow } from '../store/runs';
-import { distillRequest, requireCompleted, runDistill, trainNow } from './distill';
-import type { TrainListener, TrainOutcome } from './execute';
-import { runTraining } from './train';
+import { distillRequest, planStoredDistill, runDistill, trainNow } from './distill';
+import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
+import type { RunPlan } from './run-plan';
+import { storeSink } from './run-events';
+import { planTraining, runTraining } from './train';
 
 /**
  * Executes a stored run with the configuration it was created with: a queued one from the start,
  * an interrupted or failed one from its last checkpoint (its later epochs then equal those of an
  * uninterrupted run of the same seed).
  */
-export function executeStoredRun(
+export async function executeStoredRun(
   store: Store,
   run: RunRow,
   listener: TrainListener = {},
+  /** prerequisitesDone: the runs it is built from have completed (the queue saw to it). */
   opts: { backend?: BackendChoice; prerequisitesDone?: boolean } = {},
 ): Promise<TrainOutcome> {
-  const config: Record<string, unknown> = {
-    ...run.config,
-    ...(opts.backend ? { backend: opts.backend } : {}),
-  };
+  if (opts.prerequisitesDone) {
+    const plan = planStoredRun(store, run, opts.backend);
+    const backend = await trainPlan(plan, listener.sink ?? storeSink(store), listener);
+    return { run: getRun(store, run.id), backend };
+  }
+  const config = withBackend(run, opts.backend);
   if (run.kind === 'train') return runTraining(store, config, listener, run);
-  const prerequisite = opts.prerequisitesDone ? requireCompleted(store) : trainNow(store, listener);
-  return runDistill(store, distillRequest(config), listener, run, prerequisite);
+  return runDistill(store, distillRequest(config), listener, run, trainNow(store, listener));
+}
+
+const withBackend = (run: RunRow, backend?: BackendChoice): Record<string, unknown> => ({
+  ...run.config,
+  ...(backend ? { backend } : {}),
+});
+
+/**
+ * The plan of a queued, interrupted or failed run whose sources have completed (store's owner):
+ * what the runner hands a trainer process.
+ */
+export function planStoredRun(store: Store, run: RunRow, backend?: BackendChoice): RunPlan {
+  const config = withBackend(run, backend);
+  return run.kind === 'train'
+    ? planTraining(store, config, run, true)
+    : planStoredDistill(store, run, distillRequest(config));
 }
 
 /** Continues an interrupted (or failed) run in this process from its last checkpoint. */

@@ -1,4 +1,5 @@
-import { recordArtifact, type ArtifactFile } from '../store/artifacts';
+import type { ArtifactFile } from '../store/artifact-file';
+import { recordArtifact } from '../store/artifacts';
 import { commitCheckpoint } from '../store/checkpoints';
 import type { Store } from '../store/db';
 import { endRunAbnormally } from '../store/queue';
@@ -13,7 +14,8 @@ import {
   type EpochRecord,
   type RunSummary,
 } from '../store/runs';
-import { recordSplit, type NewSplit } from '../store/splits';
+import type { NewSplit } from '../store/split-file';
+import { recordSplit } from '../store/splits';
 
 /**
  * What a trainer reports about its run. A trainer writes only its own files; the process that

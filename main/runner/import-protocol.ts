@@ -1,6 +1,6 @@
 import type { ImportRequest, SynthRequest } from '../ops/datasets';
 import type { DatasetMeta } from '../store/datasets';
-import type { ArtifactFile } from '../store/artifacts';
+import type { ArtifactFile } from '../store/artifact-file';
 
 /**
  * Owner → importer: a file to import or a synthetic dataset to generate, and where its

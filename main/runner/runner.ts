@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import type { Progress } from '../contract';
 import { StorageError, storageError } from '../errors';
-import { cancelRunningRun, reopenForExtension, type ExtensionLimits } from '../ops/resume';
+import {
+  cancelRunningRun,
+  planStoredRun,
+  reopenForExtension,
+  type ExtensionLimits,
+} from '../ops/resume';
 import { applyRunEvent, type RunEvent } from '../ops/run-events';
 import { removeTempFilesOf } from '../store/array-file';
 import type { Store } from '../store/db';
@@ -232,7 +237,7 @@ export class Runner {
   private launch(run: RunRow): void {
     let proc: TrainerProcess;
     try {
-      proc = this.opts.launch(trainerArgs(this.store.home, run.id));
+      proc = this.opts.launch(trainerArgs(planStoredRun(this.store, run)));
     } catch (e) {
       const end = () =>
         endRunAbnormally(this.store, run.id, 'failed', `could not start a trainer: ${e}`, '');

@@ -1,4 +1,5 @@
 import type { RunEvent } from '../ops/run-events';
+import type { RunPlan } from '../ops/run-plan';
 import { forkWorker, type LaunchWorker, type WorkerProcess } from './worker-process';
 
 /** Runner → trainer. */
@@ -9,9 +10,9 @@ export type FromTrainer = RunEvent;
 export type TrainerProcess = WorkerProcess<ToTrainer, FromTrainer>;
 export type LaunchTrainer = LaunchWorker<ToTrainer, FromTrainer>;
 
-/** Command-line arguments of the trainer entry (`out/main/trainer.js`). */
-export function trainerArgs(home: string, runId: number): string[] {
-  return ['--home', home, '--run', String(runId)];
+/** Command-line arguments of the trainer entry (`out/main/trainer.js`): the run's plan. */
+export function trainerArgs(plan: RunPlan): string[] {
+  return ['--plan', JSON.stringify(plan)];
 }
 
 export const forkTrainer = (script: string): LaunchTrainer =>

@@ -1,6 +1,5 @@
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { writeArrayFile, type NamedArray, type TypedArray } from './array-file';
+import { join } from 'node:path';
+import type { ArtifactFile } from './artifact-file';
 import { now, type Store } from './db';
 
 export type ArtifactOwner = { datasetId: number } | { splitId: number } | { runId: number };
@@ -11,33 +10,6 @@ export interface ArtifactRow {
   path: string;
   bytes: number;
   sha256: string;
-}
-
-/** An artifact file written to its place under the store's home, not yet recorded. */
-export interface ArtifactFile {
-  kind: string;
-  /** Relative to the store's home. */
-  path: string;
-  bytes: number;
-  sha256: string;
-}
-
-/**
- * Writes an array file (temp + rename, so its name never holds half a file) without touching the
- * database: a trainer process writes its files, and the process owning the store records them.
- */
-export function writeArtifact(
-  home: string,
-  kind: string,
-  rel: string,
-  arrays: Record<string, NamedArray | TypedArray>,
-  meta: Record<string, unknown> = {},
-  opts: { hash?: boolean } = {},
-): ArtifactFile {
-  const abs = join(home, rel);
-  mkdirSync(dirname(abs), { recursive: true });
-  const { bytes, sha256 } = writeArrayFile(abs, arrays, meta, opts);
-  return { kind, path: relative(home, abs), bytes, sha256 };
 }
 
 /** Records a written file; replaces the row of an earlier file at the same path. */
@@ -61,22 +33,6 @@ export function recordArtifact(store: Store, owner: ArtifactOwner, f: ArtifactFi
       now(),
     );
   return { id: Number(info.lastInsertRowid), ...f };
-}
-
-/**
- * Writes an array file and records it. Call inside the transaction that creates its owner, so a
- * failure leaves neither the row nor (thanks to temp+rename) a half-written file under its name.
- */
-export function saveArrays(
-  store: Store,
-  owner: ArtifactOwner,
-  kind: string,
-  rel: string,
-  arrays: Record<string, NamedArray | TypedArray>,
-  meta: Record<string, unknown> = {},
-  opts: { hash?: boolean } = {},
-): ArtifactRow {
-  return recordArtifact(store, owner, writeArtifact(store.home, kind, rel, arrays, meta, opts));
 }
 
 export function findArtifact(
@@ -114,8 +70,4 @@ export function unrecordArtifact(
   if (!a) return undefined;
   store.db.prepare('DELETE FROM artifacts WHERE id = ?').run(a.id);
   return join(store.home, a.path);
-}
-
-export function removeFiles(paths: (string | undefined)[]): void {
-  for (const p of paths) if (p) rmSync(p, { force: true });
 }

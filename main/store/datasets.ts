@@ -4,8 +4,9 @@ import { dirname, join } from 'node:path';
 import type { Dataset, FilterOptions } from '../data/dataset';
 import type { DatasetInfo as DatasetRow, DatasetStats } from '../contract';
 import { InputError, NotFoundError } from '../errors';
-import { readArrayFile, type ArrayFile } from './array-file';
-import { findArtifact, recordArtifact, writeArtifact, type ArtifactFile } from './artifacts';
+import type { ArtifactFile } from './artifact-file';
+import { findArtifact, recordArtifact } from './artifacts';
+import { readDatasetFile, writeInteractions } from './dataset-file';
 import { now, type Store } from './db';
 
 export type { DatasetInfo as DatasetRow } from '../contract';
@@ -52,34 +53,6 @@ export function checkDatasetName(store: Store, name: string): void {
   if (store.db.prepare('SELECT 1 FROM datasets WHERE name = ?').get(name)) {
     throw new InputError(`dataset '${name}' already exists`);
   }
-}
-
-/**
- * Writes a dataset's interactions to a folder of their own (a background import writes it before
- * the dataset row exists; the row then records it).
- */
-export function writeInteractions(home: string, dir: string, d: Dataset): ArtifactFile {
-  try {
-    return writeArtifact(home, 'interactions', join(dir, 'interactions.hkda'), {
-      userPtr: d.userPtr,
-      items: d.items,
-      userIds: encodeIds(d.rawUserIds),
-      itemIds: encodeIds(d.rawItemIds),
-    });
-  } catch (e) {
-    rmSync(join(home, dir), { recursive: true, force: true });
-    throw e;
-  }
-}
-
-/** Original ids as one UTF-8 JSON array (ids are any text). */
-const encodeIds = (ids: string[]): Uint8Array => new TextEncoder().encode(JSON.stringify(ids));
-
-/** Datasets imported before ids could be text kept them as numbers. */
-function decodeIds(f: ArrayFile, name: 'user' | 'item'): string[] {
-  if (f.names().includes(`${name}Ids`))
-    return JSON.parse(new TextDecoder().decode(f.get(`${name}Ids`))) as string[];
-  return Array.from(f.get<Float64Array>(name === 'user' ? 'rawUserIds' : 'rawItemIds'), String);
 }
 
 /** A fresh folder name for a dataset's files. */
@@ -160,15 +133,12 @@ export function listDatasets(store: Store): DatasetRow[] {
 }
 
 export function loadDataset(store: Store, row: DatasetRow): Dataset {
+  return readDatasetFile(store.home, datasetFile(store, row), row.stats);
+}
+
+/** Where a dataset's interaction file is, relative to the store's home. */
+export function datasetFile(store: Store, row: DatasetRow): string {
   const a = findArtifact(store, { datasetId: row.id }, 'interactions');
   if (!a) throw new NotFoundError(`interaction file of dataset '${row.name}'`);
-  const f = readArrayFile(join(store.home, a.path));
-  return {
-    nUsers: row.stats.users,
-    nItems: row.stats.items,
-    userPtr: f.get('userPtr'),
-    items: f.get('items'),
-    rawUserIds: decodeIds(f, 'user'),
-    rawItemIds: decodeIds(f, 'item'),
-  };
+  return a.path;
 }

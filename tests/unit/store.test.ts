@@ -20,8 +20,8 @@ import {
   loadDataset,
   newDatasetDir,
   recordDataset,
-  writeInteractions,
 } from '../../main/store/datasets';
+import { writeInteractions } from '../../main/store/dataset-file';
 import { MIGRATIONS } from '../../main/store/migrations';
 import { applyRunEvent } from '../../main/ops/run-events';
 import { claimNextRun } from '../../main/store/queue';
@@ -33,7 +33,7 @@ import {
   reapInterrupted,
   recordEpoch,
 } from '../../main/store/runs';
-import { getOrCreateSplit } from '../../main/store/splits';
+import { getOrCreateSplit } from '../support/split';
 import { tempDir } from '../support/tmp';
 
 const synthDataset = () =>

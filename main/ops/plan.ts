@@ -1,0 +1,46 @@
+import type { DatasetInfo, RunInfo } from '../contract';
+import { findArtifact } from '../store/artifacts';
+import type { Store } from '../store/db';
+import { datasetFile } from '../store/datasets';
+import { findSplitFile } from '../store/splits';
+import type { RunPlan, TrainingSettings } from './run-plan';
+
+/** What a run's plan says beyond what the store looks up. */
+export type PlanParts = Omit<
+  RunPlan,
+  'home' | 'dbPath' | 'runId' | 'dataset' | 'split' | 'checkpoint' | 'settings'
+> & { dataset: DatasetInfo; settings: TrainingSettings };
+
+/**
+ * The plan of `run` (store's owner only): its files looked up now. `resume`: continue from its
+ * committed checkpoint, if it has one.
+ */
+export function makePlan(store: Store, run: RunInfo, parts: PlanParts, resume: boolean): RunPlan {
+  const s = parts.settings;
+  const ds = parts.dataset;
+  return {
+    ...parts,
+    home: store.home,
+    dbPath: store.dbPath,
+    runId: run.id,
+    settings: {
+      seed: s.seed,
+      lr: s.lr,
+      reg: s.reg,
+      batch: s.batch,
+      neg: s.neg,
+      maxEpochs: s.maxEpochs,
+      patience: s.patience,
+      candidates: s.candidates,
+      ties: s.ties,
+      backend: s.backend,
+    },
+    dataset: {
+      id: ds.id,
+      path: datasetFile(store, ds),
+      stats: { users: ds.stats.users, items: ds.stats.items },
+    },
+    split: findSplitFile(store, ds.id, s.seed, s.candidates),
+    checkpoint: resume ? findArtifact(store, { runId: run.id }, 'resume')?.path : undefined,
+  };
+}
