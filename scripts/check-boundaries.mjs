@@ -60,7 +60,8 @@ export function findPath(entry, bad) {
     const f = queue.shift();
     if (bad(f)) {
       const chain = [];
-      for (let x = f; x; x = parent.get(x)) chain.unshift(x.startsWith(root) ? relative(root, x) : x);
+      for (let x = f; x; x = parent.get(x))
+        chain.unshift(x.startsWith(root) ? relative(root, x) : x);
       return chain;
     }
     if (!f.startsWith('/') || !/\.(ts|mts|svelte)$/.test(f)) continue;
