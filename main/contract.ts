@@ -8,3 +8,4 @@ export * from './contract/kd-methods';
 export * from './contract/run-config';
 export * from './contract/wire';
 export * from './contract/operations';
+export * from './contract/ipc';

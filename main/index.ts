@@ -13,6 +13,7 @@ import {
 } from 'electron';
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { IPC } from './contract/ipc';
 import { DroppedPaths, isAppPage } from './shell/policy';
 import { utilityWorker } from './shell/utility-worker';
 import { resolveHome } from './paths';
@@ -49,8 +50,8 @@ function handle(channel: string, f: (e: IpcMainInvokeEvent, ...args: unknown[]) 
 }
 
 function bindApi(w: Workbench): void {
-  handle('hkd:call', (_e, op, request) => w.api.call(op, request));
-  handle('hkd:pick-file', async () => {
+  handle(IPC.call, (_e, op, request) => w.api.call(op, request));
+  handle(IPC.pickFile, async () => {
     const r = await dialog.showOpenDialog(win!, {
       title: 'Import a dataset',
       properties: ['openFile'],
@@ -64,21 +65,21 @@ function bindApi(w: Workbench): void {
   });
   // The preload reports the paths of files really dropped on the window (a trusted drop event);
   // only those can be granted, once each, whatever path the page asks for.
-  ipcMain.on('hkd:dropped', (e, path) => {
+  ipcMain.on(IPC.dropped, (e, path) => {
     if (trusted(e)) dropped.add(path);
   });
-  handle('hkd:grant-dropped', (_e, path) => {
+  handle(IPC.grantDropped, (_e, path) => {
     if (!dropped.take(path)) return null;
     return { file: w.grants.grant(path), name: basename(path) };
   });
-  handle('hkd:save-file', async (_e, suggested, content) => {
+  handle(IPC.saveFile, async (_e, suggested, content) => {
     if (typeof suggested !== 'string' || typeof content !== 'string') return false;
     const r = await dialog.showSaveDialog(win!, { defaultPath: basename(suggested) });
     if (r.canceled || !r.filePath) return false;
     writeFileSync(r.filePath, content);
     return true;
   });
-  w.api.subscribe((e) => win?.webContents.send('hkd:event', e));
+  w.api.subscribe((e) => win?.webContents.send(IPC.event, e));
   let blocker: number | undefined;
   w.runner.subscribe(() => {
     const busy = w.runner.activeRuns.length > 0;
@@ -91,7 +92,7 @@ function bindApi(w: Workbench): void {
 }
 
 function menu(): void {
-  const send = (what: string) => () => win?.webContents.send('hkd:menu', what);
+  const send = (what: string) => () => win?.webContents.send(IPC.menu, what);
   const template: MenuItemConstructorOptions[] = [
     {
       label: 'File',

@@ -1,29 +1,31 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import type { ApiEvent, Op, Request } from '../main/contract';
+import type { ApiEvent, ApiResult, Op } from '../main/contract/operations';
+import { IPC, type ElectronBridge } from '../main/contract/ipc';
 
 // The typed workbench client and nothing else: no ipcRenderer, no Node, no paths typed by the
 // page (files come from the native dialog or a real dropped File).
-const client = {
-  shell: 'electron' as const,
-  call: (op: Op, request: Request<Op>) => ipcRenderer.invoke('hkd:call', op, request),
+const client: ElectronBridge = {
+  shell: 'electron',
+  call: (op: Op, request: unknown) =>
+    ipcRenderer.invoke(IPC.call, op, request) as Promise<ApiResult<Op>>,
   subscribe: (f: (e: ApiEvent) => void) => {
     const on = (_: unknown, e: ApiEvent) => f(e);
-    ipcRenderer.on('hkd:event', on);
+    ipcRenderer.on(IPC.event, on);
     return () => {
-      ipcRenderer.off('hkd:event', on);
+      ipcRenderer.off(IPC.event, on);
     };
   },
   onMenu: (f: (what: string) => void) => {
     const on = (_: unknown, what: string) => f(what);
-    ipcRenderer.on('hkd:menu', on);
+    ipcRenderer.on(IPC.menu, on);
     return () => {
-      ipcRenderer.off('hkd:menu', on);
+      ipcRenderer.off(IPC.menu, on);
     };
   },
-  pickFile: () => ipcRenderer.invoke('hkd:pick-file'),
+  pickFile: () => ipcRenderer.invoke(IPC.pickFile),
   grantDroppedFile: (file: File) =>
-    ipcRenderer.invoke('hkd:grant-dropped', webUtils.getPathForFile(file)),
-  saveFile: (name: string, content: string) => ipcRenderer.invoke('hkd:save-file', name, content),
+    ipcRenderer.invoke(IPC.grantDropped, webUtils.getPathForFile(file)),
+  saveFile: (name: string, content: string) => ipcRenderer.invoke(IPC.saveFile, name, content),
 };
 
 // A real drop (not a synthetic event the page dispatches) tells the shell which paths the user
@@ -42,11 +44,10 @@ page.addEventListener(
     if (!e.isTrusted) return;
     for (const f of Array.from(e.dataTransfer?.files ?? [])) {
       const path = webUtils.getPathForFile(f);
-      if (path) ipcRenderer.send('hkd:dropped', path);
+      if (path) ipcRenderer.send(IPC.dropped, path);
     }
   },
   true,
 );
 
 contextBridge.exposeInMainWorld('hkd', client);
-export type ElectronClient = typeof client;

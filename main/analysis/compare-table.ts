@@ -1,4 +1,4 @@
-import { methodFacts, type Metrics, type RunInfo } from '../contract';
+import { methodFacts, runDim, type Metrics, type RunInfo } from '../contract';
 import { pairedTTest } from './t-test';
 import type { PaperRow, PaperValues } from './paper-results';
 
@@ -12,9 +12,6 @@ export const METRIC_LABEL: Record<MetricKey, string> = {
   H20: 'H@20',
   N20: 'N@20',
 };
-
-export const runDim = (r: RunInfo): number =>
-  (r.kind === 'train' ? r.config.dim : r.config.studentDim) as number;
 
 /** What a HyperKDMA run leaves out (the paper's ablations), as its row name says. */
 function ablation(r: RunInfo): string {

@@ -53,9 +53,10 @@ export function parseSeeds(text: string): number[] | string {
 }
 /** Users × items a synthetic dataset may have: the generator takes ~1 min at the limit here. */
 export const SYNTH_MAX_WORK = 150_000_000;
-const datasetName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "letters, digits, '.', '_' or '-' (max 64)");
+/** A dataset's name: it is also typed in commands and shown in tables. */
+export const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const DATASET_NAME_RULE = "letters, digits, '.', '_' or '-' (max 64)";
+const datasetName = z.string().regex(DATASET_NAME, DATASET_NAME_RULE);
 /** A file the user picked in a dialog, dropped, or uploaded: never a path typed by the page. */
 const fileGrant = z.string().uuid();
 const none = z.object({}).strict();

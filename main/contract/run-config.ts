@@ -140,6 +140,7 @@ export const TrainConfigSchema = z
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
 export const DGKD_DROP = /^(fixed:\d{1,3}|bernoulli:(0(\.\d+)?|\.\d+))$/;
+export const DGKD_DROP_RULE = 'fixed:<count> or bernoulli:<p in [0,1)>';
 
 /** Everything that defines a distillation run. */
 export const DistillConfigSchema = z
@@ -160,10 +161,7 @@ export const DistillConfigSchema = z
     gate: z.boolean().default(true),
     taSource: z.enum(TA_SOURCES).default('hypernet'),
     phrEnrich: z.enum(PHR_ENRICHMENTS).default('full'),
-    dgkdDrop: z
-      .string()
-      .regex(DGKD_DROP, 'expected fixed:<count> or bernoulli:<p in [0,1)>')
-      .default('fixed:1'),
+    dgkdDrop: z.string().regex(DGKD_DROP, `expected ${DGKD_DROP_RULE}`).default('fixed:1'),
     ...settingsShape,
   })
   .strict();

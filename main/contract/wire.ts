@@ -75,6 +75,10 @@ export interface RunInfo {
   error: string | null;
 }
 
+/** The embedding size a run produced: its own, or its student's. */
+export const runDim = (r: RunInfo): number =>
+  (r.kind === 'train' ? r.config.dim : r.config.studentDim) as number;
+
 export interface EpochInfo {
   epoch: number;
   losses: Record<string, number>;

@@ -2,7 +2,13 @@ import { initBackend } from '../engine/backend';
 import { familySpec } from '../engine/kd/methods/registry';
 import { taSizes } from '../engine/kd/ta-sizes';
 import type { ModelName } from '../engine/models/registry';
-import { KD_METHODS, pickModelOptions, representationWidth, type ModelOptions } from '../contract';
+import {
+  KD_METHODS,
+  pickModelOptions,
+  representationWidth,
+  runDim,
+  type ModelOptions,
+} from '../contract';
 import { InputError, NotFoundError } from '../errors';
 import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
@@ -19,11 +25,6 @@ export interface DistillOutcome extends TrainOutcome {
   method: DistillMethod;
   teacherRunId: number;
   taDims: number[];
-}
-
-/** The embedding size a completed run produced. */
-export function runDim(r: RunRow): number {
-  return (r.kind === 'train' ? r.config.dim : r.config.studentDim) as number;
 }
 
 /** A run id, or the label of the latest completed run carrying it. */

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Dataset, FilterOptions } from '../data/dataset';
-import type { DatasetInfo as DatasetRow, DatasetStats } from '../contract';
+import {
+  DATASET_NAME,
+  DATASET_NAME_RULE,
+  type DatasetInfo as DatasetRow,
+  type DatasetStats,
+} from '../contract';
 import { InputError, NotFoundError } from '../errors';
 import type { ArtifactFile } from './artifact-file';
 import { findArtifact, recordArtifact } from './artifacts';
@@ -33,8 +38,6 @@ const toRow = (r: DbRow): DatasetRow => ({
   createdAt: r.created_at,
 });
 
-export const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
 /** What a dataset row holds besides its interaction file. */
 export interface DatasetMeta {
   name: string;
@@ -46,9 +49,7 @@ export interface DatasetMeta {
 
 export function checkDatasetName(store: Store, name: string): void {
   if (!DATASET_NAME.test(name)) {
-    throw new InputError(
-      `invalid dataset name '${name}': use letters, digits, '.', '_' or '-' (max 64)`,
-    );
+    throw new InputError(`invalid dataset name '${name}': use ${DATASET_NAME_RULE}`);
   }
   if (store.db.prepare('SELECT 1 FROM datasets WHERE name = ?').get(name)) {
     throw new InputError(`dataset '${name}' already exists`);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { DGKD_DROP, DGKD_DROP_RULE } from '../../contract';
 import type { Rng } from '../../data/rng';
 import type { Param } from '../params';
 import type { Distiller } from './distiller';
@@ -7,12 +8,13 @@ import type { GuideKD, KDStepInput } from './guide';
 
 export type DropRule = { mode: 'fixed'; count: number } | { mode: 'bernoulli'; p: number };
 
+/** A drop rule as the contract accepts it (DGKD_DROP): fixed:<count> or bernoulli:<p in [0,1)>. */
 export function parseDropRule(s: string): DropRule {
-  const m = /^(fixed|bernoulli):([0-9.]+)$/.exec(s);
-  if (m && m[1] === 'fixed' && /^\d+$/.test(m[2])) return { mode: 'fixed', count: Number(m[2]) };
-  if (m && m[1] === 'bernoulli' && Number(m[2]) >= 0 && Number(m[2]) < 1)
-    return { mode: 'bernoulli', p: Number(m[2]) };
-  throw new Error(`drop rule '${s}' is not fixed:<count> or bernoulli:<p in [0,1)>`);
+  if (!DGKD_DROP.test(s)) throw new Error(`drop rule '${s}' is not ${DGKD_DROP_RULE}`);
+  const [mode, value] = s.split(':');
+  return mode === 'fixed'
+    ? { mode, count: Number(value) }
+    : { mode: 'bernoulli', p: Number(value) };
 }
 
 /**

@@ -1,10 +1,14 @@
-import type { ApiClient, ApiEvent, ApiResult, Op, Request } from '../../../main/contract';
+import type {
+  ApiClient,
+  ApiEvent,
+  ApiResult,
+  ElectronBridge,
+  Op,
+  PickedFile,
+  Request,
+} from '../../../main/contract';
 
-/** A file the user chose, known to the core by an opaque id. */
-export interface PickedFile {
-  file: string;
-  name: string;
-}
+export type { PickedFile } from '../../../main/contract';
 
 /** The API plus what differs between the desktop window and a browser tab. */
 export interface Client extends ApiClient {
@@ -15,16 +19,6 @@ export interface Client extends ApiClient {
   onMenu(f: (what: string) => void): () => void;
   /** Called after a reconnect, when events may have been missed. */
   onReconnect(f: () => void): () => void;
-}
-
-interface ElectronBridge {
-  shell: 'electron';
-  call(op: Op, request: unknown): Promise<ApiResult<Op>>;
-  subscribe(f: (e: ApiEvent) => void): () => void;
-  onMenu(f: (what: string) => void): () => void;
-  pickFile(): Promise<PickedFile | null>;
-  grantDroppedFile(file: File): Promise<PickedFile | null>;
-  saveFile(name: string, content: string): Promise<boolean>;
 }
 
 declare global {
