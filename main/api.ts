@@ -1,11 +1,14 @@
 import { ZodError } from 'zod';
 import {
-  REQUESTS,
   type ApiError,
   type ApiEvent,
   type ApiResult,
+  DISTILL_METHODS,
+  MODEL_NAMES,
   type Op,
+  REQUESTS,
   type Responses,
+  type RunInfo,
   type ValidRequest,
 } from './contract';
 import { taSizes } from './engine/kd/ta-sizes';
@@ -24,9 +27,8 @@ import { listArtifacts } from './store/artifacts';
 import type { Store } from './store/db';
 import { getDataset, listDatasets } from './store/datasets';
 import { deleteRun, dependenciesOf, lastOutput } from './store/queue';
-import { getEpochs, getRun, listRuns, type RunRow } from './store/runs';
+import { getEpochs, getRun, listRuns } from './store/runs';
 import { APP_VERSION } from './version';
-import { MODEL_NAMES, DISTILL_METHODS } from './contract';
 
 export interface ApiContext {
   store: Store;
@@ -46,11 +48,11 @@ export class Api {
 
   constructor(private readonly ctx: ApiContext) {
     const { store, runner, jobs, grants } = ctx;
-    const queued = (runs: RunRow[]) => {
+    const queued = (runs: RunInfo[]) => {
       runner.schedule();
       return { queued: runs.map((r) => r.id) };
     };
-    const requeue = async (run: RunRow) => {
+    const requeue = async (run: RunInfo) => {
       if (run.kind === 'train') return queued([queueTraining(store, run.config)]);
       const q = await queueDistill(store, distillRequest(run.config));
       return queued([...q.prerequisites, q.run]);

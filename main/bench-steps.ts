@@ -1,17 +1,17 @@
-import { methodFacts, modelOptions } from './contract';
+import { type BackendChoice, methodFacts, type ModelName, modelOptions } from './contract';
 import { filterAndRemap, DEFAULT_FILTER, type Dataset } from './data/dataset';
 import { readInteractions } from './data/read-interactions';
 import { Rng } from './data/rng';
 import { batches, sampleEpoch } from './data/sampler';
 import { buildSplit, trainSet, type Split, type TrainSet } from './data/split';
 import { Adam } from './engine/adam';
-import { initBackend, type BackendChoice, type BackendInfo } from './engine/backend';
+import { initBackend, type BackendInfo } from './engine/backend';
 import { GradScope } from './engine/grad-scope';
 import { frozenGuide } from './engine/kd/guide';
 import { taSizes } from './engine/kd/ta-sizes';
 import { nativeBlas, useNativeKernels } from './engine/kernels/native-blas';
 import type { Recommender } from './engine/models/model';
-import { createModel, type ModelName } from './engine/models/registry';
+import { createModel } from './engine/models/registry';
 import { buildDistilledStudent } from './ops/distilled-student';
 import { parseDistillConfig } from './ops/distill-config';
 

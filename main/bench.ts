@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchApi } from './bench-api';
 import { benchDistillation, benchModelSteps, type StepTiming } from './bench-steps';
-import { BACKENDS, type BackendChoice } from './engine/backend';
+import { BACKENDS, type BackendChoice } from './contract';
 import { setNativeThreads } from './engine/kernels/native-blas';
 import { importDataset } from './ops/datasets';
 import { runTraining } from './ops/train';

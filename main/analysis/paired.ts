@@ -33,8 +33,6 @@ export function normalCdf(z: number): number {
   return z >= 0 ? (1 + y) / 2 : (1 - y) / 2;
 }
 
-export type { PairedComparison } from '../contract';
-
 /**
  * Compares two runs on the same split user by user, from the 1-based ranks of each user's
  * held-out item: McNemar on hits@k, a paired z-test on NDCG@k.

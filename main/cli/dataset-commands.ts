@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { FORMATS, type Format } from '../data/read-interactions';
+import { FORMATS, type Format } from '../contract';
 import { ensureDemoDataset, importDataset, synthDataset } from '../ops/datasets';
 import { getDataset, listDatasets } from '../store/datasets';
 import { intArg, type CliContext } from './context';

@@ -17,6 +17,7 @@ import { progressRunner, type CliContext } from './context';
 import { registerDatasetCommands } from './dataset-commands';
 import { registerQueueCommands } from './queue-commands';
 import { registerRunCommands } from './run-commands';
+import { registerTrainCommands } from './train-commands';
 import { registerDoctorCommand } from './doctor-command';
 import { registerServeCommand } from './serve-command';
 
@@ -67,6 +68,7 @@ export function buildProgram(io: Io): {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
   registerDatasetCommands(program, ctx);
+  registerTrainCommands(program, ctx);
   registerRunCommands(program, ctx);
   registerCompareCommand(program, ctx);
   registerQueueCommands(program, ctx);

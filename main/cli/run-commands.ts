@@ -2,12 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { bestSoFar } from '../analysis/best-so-far';
 import { hitRateTrends } from '../analysis/trend';
 import { writeFileSync } from 'node:fs';
-import { BACKENDS, type BackendChoice } from '../engine/backend';
-import { PHR_ENRICHMENTS } from '../engine/kd/enrichment';
-import { isUnfinished, KD_REPRESENTATIONS, MODEL_DEFAULTS, parseSeeds } from '../contract';
-import { MODEL_NAMES } from '../engine/models/registry';
-import { queueDistill, runDistill } from '../ops/distill';
-import { DISTILL_METHODS, TA_SOURCES } from '../ops/distill-config';
+import { BACKENDS, isUnfinished, parseSeeds, type BackendChoice } from '../contract';
 import { InputError } from '../errors';
 import { exportGates } from '../ops/gates';
 import { repeatRun } from '../ops/repeat';
@@ -20,177 +15,14 @@ import {
   resumeRun,
   type ExtensionLimits,
 } from '../ops/resume';
-import { queueTraining, runTraining } from '../ops/train';
 import { deleteRun } from '../store/queue';
 import { getEpochs, getRun, listRuns } from '../store/runs';
-import { intArg, numArg, type CliContext } from './context';
-import {
-  distillView,
-  epochTable,
-  fmt,
-  ordinal,
-  runSummary,
-  runView,
-  table,
-  trendTable,
-} from './views';
+import { intArg, type CliContext } from './context';
+import { epochTable, fmt, ordinal, runSummary, runView, table, trendTable } from './views';
 
-const { NeuMF: NEUMF, NGCF, SGL } = MODEL_DEFAULTS;
-
-/** `hkd train`, `hkd distill`, `hkd gates` and `hkd runs …`. */
+/** `hkd gates` and `hkd runs …`. */
 export function registerRunCommands(program: Command, ctx: CliContext): void {
   const { io, openStore, emit, withProgress } = ctx;
-  const trainingFlags = (c: Command) =>
-    c
-      .option('--lr <x>', 'Adam learning rate', numArg, 1e-3)
-      .option('--reg <x>', 'coupled L2 weight decay', numArg, 1e-3)
-      .option('--batch <n>', 'batch size', intArg('--batch', 1), 1024)
-      .option('--neg <n>', 'negatives per positive', intArg('--neg', 1), 1)
-      .option('--max-epochs <n>', 'maximum epochs', intArg('--max-epochs', 1), 1000)
-      .option('--patience <n>', 'early-stopping patience (epochs)', intArg('--patience', 1), 20)
-      .option('--candidates <n>', 'sampled candidates per user', intArg('--candidates', 1), 499)
-      .addOption(
-        new Option('--ties <policy>', 'how score ties rank')
-          .choices(['against', 'list-order'])
-          .default('against'),
-      )
-      .option('--label <text>', 'free-text label')
-      .addOption(new Option('--backend <b>', 'compute backend').choices(BACKENDS).default('auto'))
-      .option('--json', 'print one JSON document');
-
-  trainingFlags(
-    program
-      .command('train')
-      .description('train a base model (teacher or student) with early stopping')
-      .requiredOption('--dataset <name>', 'dataset name')
-      .addOption(
-        new Option('--model <model>', 'base model').choices(MODEL_NAMES).makeOptionMandatory(),
-      )
-      .requiredOption('--dim <d>', 'embedding size', intArg('--dim', 1))
-      .option('--seed <n>', 'split and training seed', intArg('--seed'), 0)
-      .option(
-        '--mlp-layers <n>',
-        `NeuMF: MLP layers, each halving the width (${NEUMF.mlpLayers})`,
-        intArg('--mlp-layers', 1),
-      )
-      .addOption(
-        new Option(
-          '--kd-rep <rows>',
-          `what KD distils: NeuMF ${KD_REPRESENTATIONS.NeuMF.join(' | ')} (${NEUMF.kdRep}), NGCF ${KD_REPRESENTATIONS.NGCF.join(' | ')} (${NGCF.kdRep})`,
-        ).choices(Object.values(KD_REPRESENTATIONS).flat()),
-      )
-      .option(
-        '--layers <n>',
-        `graph models: propagation layers (LightGCN ${MODEL_DEFAULTS.LightGCN.layers}, NGCF ${NGCF.layers}, SGL ${SGL.layers})`,
-        intArg('--layers', 1),
-      )
-      .option(
-        '--emb-reg <x>',
-        `LightGCN, SGL: L2 on the batch's layer-0 rows (${MODEL_DEFAULTS.LightGCN.embReg})`,
-        numArg,
-      )
-      .option(
-        '--node-dropout <p>',
-        `NGCF: dropped share of propagation entries (${NGCF.nodeDropout})`,
-        numArg,
-      )
-      .option(
-        '--message-dropout <p>',
-        `NGCF: dropout on layer outputs (${NGCF.messageDropout})`,
-        numArg,
-      )
-      .addOption(
-        new Option(
-          '--adjacency <norm>',
-          `NGCF: row D̃⁻¹(A + I) as the reference code, or the paper's symmetric L + I (${NGCF.adjacency})`,
-        ).choices(['row', 'symmetric']),
-      )
-      .option(
-        '--edge-dropout <p>',
-        `SGL: dropped share of edges per view, ρ (${SGL.edgeDropout})`,
-        numArg,
-      )
-      .option('--temperature <t>', `SGL: InfoNCE temperature τ (${SGL.temperature})`, numArg)
-      .option('--ssl <x>', `SGL: weight of the contrastive term λ_ssl (${SGL.ssl})`, numArg),
-  )
-    .option('--queue', 'queue the run for `hkd queue` or the workbench instead of training now')
-    .action(async (o: Record<string, unknown> & { json?: boolean; queue?: boolean }) => {
-      const { json, queue, ...config } = o;
-      if (queue) {
-        const run = queueTraining(openStore(), config);
-        emit(!!json, { queued: [run.id] }, () => `queued run #${run.id}`);
-        return;
-      }
-      const { run, backend } = await withProgress(json, (l) => runTraining(openStore(), config, l));
-      emit(!!json, { ...runView(run), backend: backend.name }, () => runSummary(run));
-    });
-
-  trainingFlags(
-    program
-      .command('distill')
-      .description('train a student from a teacher run with a distillation method')
-      .requiredOption('--dataset <name>', 'dataset name')
-      .requiredOption('--teacher <run>', 'teacher run id or label')
-      .addOption(
-        new Option('--method <m>', 'distillation method')
-          .choices(DISTILL_METHODS)
-          .makeOptionMandatory(),
-      )
-      .requiredOption('--student-dim <d>', 'student embedding size', intArg('--student-dim', 1))
-      .option(
-        '--num-tas <m>',
-        'number of teacher assistants (Eq. 20 sizes)',
-        intArg('--num-tas', 1),
-        8,
-      )
-      .option('--ta-dims <list>', 'explicit TA sizes, e.g. 40,60,80', (v: string) =>
-        v.split(',').map((x) => intArg('--ta-dims', 1)(x)),
-      )
-      .option('--lambda-t <x>', 'weight of the teacher KD term', numArg, 1e-2)
-      .option('--lambda-ta <x>', 'weight of the TA term (HyperKDMA)', numArg, 1e-3)
-      .option('--experts <n>', 'DE experts per module', intArg('--experts', 1), 30)
-      .option('--item-weight <x>', 'weight of item sums in the KD losses', numArg, 0.5)
-      .option('--no-gate', 'ablation w/o GNet: uniform TA weights')
-      .addOption(
-        new Option(
-          '--no-hypernet <reading>',
-          'ablation w/o HNet: shared static projections or pretrained TAs',
-        ).choices(TA_SOURCES.slice(1)),
-      )
-      .addOption(
-        new Option('--phr-enrich <mode>', 'PHR teacher input')
-          .choices(PHR_ENRICHMENTS)
-          .default('full'),
-      )
-      .option(
-        '--dgkd-drop <rule>',
-        'DGKD guide dropping: fixed:<count> or bernoulli:<p>',
-        'fixed:1',
-      ),
-  )
-    .option('--queue', 'queue the run (and any TA run it needs) instead of training now')
-    .action(
-      async (
-        o: Record<string, unknown> & { json?: boolean; queue?: boolean; hypernet: true | string },
-      ) => {
-        const { json, queue, hypernet, ...rest } = o;
-        const config = { ...rest, taSource: hypernet === true ? 'hypernet' : hypernet };
-        if (queue) {
-          const q = await queueDistill(openStore(), config);
-          const ids = [...q.prerequisites, q.run].map((r) => r.id);
-          emit(!!json, { queued: ids }, () => `queued ${ids.map((i) => `#${i}`).join(', ')}`);
-          return;
-        }
-        const r = await withProgress(json, (l) => runDistill(openStore(), config, l));
-        emit(!!json, { ...distillView(r.run, r), backend: r.backend.name }, () =>
-          [
-            runSummary(r.run),
-            `method ${r.method} from teacher run #${r.teacherRunId}; TA sizes ${r.taDims.join(', ') || '-'}`,
-          ].join('\n'),
-        );
-      },
-    );
-
   program
     .command('gates <run>')
     .description('export the per-user and per-item TA weights of a HyperKDMA run')

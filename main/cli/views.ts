@@ -1,12 +1,15 @@
 import { bestSoFar } from '../analysis/best-so-far';
-import { isUnfinished } from '../contract';
+import {
+  type DatasetInfo,
+  type EpochInfo,
+  isUnfinished,
+  type Metrics,
+  type RunInfo,
+} from '../contract';
 import { SHAPE_NAMES, trendAt, trendHorizons, type MetricTrend } from '../analysis/trend';
-import type { Metrics } from '../engine/metrics';
-import type { DatasetRow } from '../store/datasets';
-import type { EpochRecord, RunRow } from '../store/runs';
 
 /** The JSON shapes the CLI prints; stable for scripts. */
-export function datasetView(d: DatasetRow) {
+export function datasetView(d: DatasetInfo) {
   return {
     name: d.name,
     users: d.stats.users,
@@ -18,7 +21,7 @@ export function datasetView(d: DatasetRow) {
   };
 }
 
-export function datasetDetailView(d: DatasetRow) {
+export function datasetDetailView(d: DatasetInfo) {
   return {
     ...datasetView(d),
     id: d.id,
@@ -32,7 +35,7 @@ export function datasetDetailView(d: DatasetRow) {
   };
 }
 
-export function runView(r: RunRow) {
+export function runView(r: RunInfo) {
   return {
     runId: r.id,
     status: r.status,
@@ -76,13 +79,13 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 }
 
 export function distillView(
-  r: RunRow,
+  r: RunInfo,
   d: { method: string; teacherRunId: number; taDims: number[] },
 ) {
   return { ...runView(r), method: d.method, teacherRunId: d.teacherRunId, taDims: d.taDims };
 }
 
-export function datasetSummary(d: DatasetRow): string {
+export function datasetSummary(d: DatasetInfo): string {
   const s = d.stats;
   return `${d.name}: ${s.users} users, ${s.items} items, ${s.interactions} interactions (${s.trainInteractions} for training), density ${s.density.toExponential(3)}`;
 }
@@ -96,7 +99,7 @@ export const ordinal = (epoch: number | null): string | number =>
  * stopped now, and the mean seconds of those epochs, instead of a summary it may not have yet (or
  * one from before it was trained further).
  */
-export function runSummary(r: RunRow, epochs: EpochRecord[] = []): string {
+export function runSummary(r: RunInfo, epochs: EpochInfo[] = []): string {
   const soFar = isUnfinished(r.status) ? bestSoFar(epochs) : undefined;
   const result = soFar ?? r.summary;
   const mean = (k: 'trainSeconds' | 'evalSeconds') =>
@@ -117,7 +120,7 @@ export function runSummary(r: RunRow, epochs: EpochRecord[] = []): string {
  * One row per epoch: total loss, validation and test H@5, and for distillation the §5.5
  * diagnostics that reveal a collapse (TA norms against the teacher's, gate entropy).
  */
-export function epochTable(epochs: EpochRecord[]): string {
+export function epochTable(epochs: EpochInfo[]): string {
   const diag = [...new Set(epochs.flatMap((e) => Object.keys(e.diagnostics ?? {})))].filter((k) =>
     /^(teacher\.norm|ta\d+\.norm|gate\.entropy|share\.(kd|ta))$/.test(k),
   );

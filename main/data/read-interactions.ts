@@ -14,7 +14,6 @@ import type { RawInteractions } from './raw';
 
 import type { Format } from '../contract';
 
-export { FORMATS, type Format } from '../contract';
 export type ConcreteFormat = Exclude<Format, 'auto'>;
 
 /** Non-blank lines read to tell the formats apart. */

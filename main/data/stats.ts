@@ -1,8 +1,6 @@
 import type { DatasetStats, DegreeSummary } from '../contract';
 import type { Dataset } from './dataset';
 
-export type { DatasetStats, DegreeSummary } from '../contract';
-
 function summarize(deg: Int32Array): DegreeSummary {
   const sorted = Int32Array.from(deg).sort();
   const histogram: number[] = [];

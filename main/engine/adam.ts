@@ -1,3 +1,4 @@
+import { TRAIN_DEFAULTS } from '../contract';
 import { WASM_BASE64 } from './kernels/adam.wasm';
 import type { Param } from './params';
 
@@ -11,11 +12,11 @@ export interface AdamOptions {
 }
 
 export const ADAM_DEFAULTS: AdamOptions = {
-  lr: 1e-3,
+  lr: TRAIN_DEFAULTS.lr,
   beta1: 0.9,
   beta2: 0.999,
   eps: 1e-8,
-  weightDecay: 1e-3,
+  weightDecay: TRAIN_DEFAULTS.reg,
 };
 
 export interface AdamState {

@@ -19,8 +19,6 @@ import { registerZeroCopyKernels } from './kernels/zero-copy';
 
 import type { BackendChoice } from '../contract';
 
-export { BACKENDS, type BackendChoice } from '../contract';
-
 export interface BackendInfo {
   /** What was asked for after resolving `auto`. */
   choice: Exclude<BackendChoice, 'auto'>;

@@ -1,7 +1,6 @@
 import type { Metrics } from '../contract';
 
 /** METHOD.md §2: ranking of one held-out item against the user's candidates. */
-export type { Metrics } from '../contract';
 
 /** `against` counts ties against the target (default); `list-order` lets the target win them. */
 export type TiePolicy = 'against' | 'list-order';

@@ -4,7 +4,8 @@ import type { Split, TrainSet } from '../data/split';
 import { Adam, type AdamOptions, type AdamState } from './adam';
 import { GradScope } from './grad-scope';
 import type { CandidateScorer } from './kernels/candidate-scorer';
-import { metricsFromRanks, rankHeldOut, type Metrics, type Ranks, type TiePolicy } from './metrics';
+import { metricsFromRanks, rankHeldOut, type Ranks, type TiePolicy } from './metrics';
+import type { Metrics } from '../contract';
 import type { Recommender } from './models/model';
 import { restore, snapshot, type ParamSnapshot } from './params';
 

@@ -1,19 +1,14 @@
 import { resolve } from 'node:path';
 import { DEFAULT_FILTER, filterAndRemap, type Dataset, type FilterOptions } from '../data/dataset';
 import { readLines, type OnBytes } from '../data/read-lines';
-import { detectFormat, readInteractions, type Format } from '../data/read-interactions';
+import { detectFormat, readInteractions } from '../data/read-interactions';
+import type { DatasetInfo, Format } from '../contract';
 import type { RawInteractions } from '../data/raw';
 import { datasetStats } from '../data/stats';
 import { DEFAULT_SYNTH, synthesize, type OnFraction } from '../data/synth';
 import { InputError } from '../errors';
 import type { Store } from '../store/db';
-import {
-  checkDatasetName,
-  insertDataset,
-  listDatasets,
-  type DatasetMeta,
-  type DatasetRow,
-} from '../store/datasets';
+import { checkDatasetName, insertDataset, listDatasets, type DatasetMeta } from '../store/datasets';
 
 export interface ImportRequest {
   file: string;
@@ -76,7 +71,7 @@ export async function prepareImport(
 export async function importDataset(
   openStore: () => Store,
   req: ImportRequest,
-): Promise<DatasetRow> {
+): Promise<DatasetInfo> {
   const { meta, dataset } = await prepareImport(req);
   return insertDataset(openStore(), { ...meta, dataset });
 }
@@ -107,7 +102,7 @@ export function prepareSynth(req: SynthRequest, onFraction?: OnFraction): Prepar
   return { meta, dataset };
 }
 
-export function synthDataset(s: Store, req: SynthRequest): DatasetRow {
+export function synthDataset(s: Store, req: SynthRequest): DatasetInfo {
   checkDatasetName(s, req.name);
   const { meta, dataset } = prepareSynth(req);
   return insertDataset(s, { ...meta, dataset });
@@ -116,7 +111,7 @@ export function synthDataset(s: Store, req: SynthRequest): DatasetRow {
 export const DEMO_DATASET = 'demo';
 
 /** Every fresh home gets the seeded synthetic demo dataset, so there is something to train on. */
-export function ensureDemoDataset(s: Store): { row: DatasetRow; created: boolean } {
+export function ensureDemoDataset(s: Store): { row: DatasetInfo; created: boolean } {
   const existing = listDatasets(s).find((d) => d.name === DEMO_DATASET);
   if (existing) return { row: existing, created: false };
   return { row: synthDataset(s, { name: DEMO_DATASET }), created: true };

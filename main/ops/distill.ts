@@ -1,21 +1,24 @@
 import { initBackend } from '../engine/backend';
 import { familySpec } from '../engine/kd/methods/registry';
 import { taSizes } from '../engine/kd/ta-sizes';
-import type { ModelName } from '../engine/models/registry';
 import {
+  type DistillConfig,
+  type DistillMethod,
   KD_METHODS,
+  type ModelName,
+  type ModelOptions,
   pickModelOptions,
   representationWidth,
   runDim,
-  type ModelOptions,
+  type RunInfo,
 } from '../contract';
 import { InputError, NotFoundError } from '../errors';
 import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { checkCandidatesFit, getDataset } from '../store/datasets';
 import { addDependencies } from '../store/queue';
-import { createRun, getRun, listRuns, reapInterrupted, type RunRow } from '../store/runs';
-import { parseDistillConfig, type DistillConfig, type DistillMethod } from './distill-config';
+import { createRun, getRun, listRuns, reapInterrupted } from '../store/runs';
+import { parseDistillConfig } from './distill-config';
 import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
 import { makePlan } from './plan';
 import { storeSink } from './run-events';
@@ -28,7 +31,7 @@ export interface DistillOutcome extends TrainOutcome {
 }
 
 /** A run id, or the label of the latest completed run carrying it. */
-export function resolveRun(store: Store, ref: number | string): RunRow {
+export function resolveRun(store: Store, ref: number | string): RunInfo {
   const id = typeof ref === 'number' ? ref : /^\d+$/.test(ref) ? Number(ref) : undefined;
   if (id !== undefined) return getRun(store, id);
   const byLabel = listRuns(store).filter((r) => r.label === ref && r.status === 'completed');
@@ -37,7 +40,7 @@ export function resolveRun(store: Store, ref: number | string): RunRow {
 }
 
 /** Where a frozen run's representations are, for a student's plan. */
-function guideFile(store: Store, run: RunRow, name: string): GuideFile {
+function guideFile(store: Store, run: RunInfo, name: string): GuideFile {
   const a = findArtifact(store, { runId: run.id }, 'embeddings');
   if (!a) throw new NotFoundError(`embeddings of run #${run.id}`);
   const width = representationWidth(run.model as ModelName, modelOptionsOf(run), runDim(run));
@@ -62,7 +65,7 @@ function resolveTaDims(cfg: DistillConfig, dT: number): number[] {
  */
 function normalizedConfig(
   cfg: DistillConfig,
-  teacher: RunRow,
+  teacher: RunInfo,
   taDims: number[],
 ): Record<string, unknown> {
   const { flavour } = KD_METHODS[cfg.method];
@@ -88,13 +91,13 @@ function normalizedConfig(
   };
 }
 
-function modelOptionsField(teacher: RunRow): { modelOptions?: ModelOptions } {
+function modelOptionsField(teacher: RunInfo): { modelOptions?: ModelOptions } {
   const options = modelOptionsOf(teacher);
   return Object.keys(options).length > 0 ? { modelOptions: options } : {};
 }
 
 /** The base model's own options: a student and its TAs take its teacher's. */
-export function modelOptionsOf(run: RunRow): ModelOptions {
+export function modelOptionsOf(run: RunInfo): ModelOptions {
   return run.kind === 'train'
     ? pickModelOptions(run.config)
     : ((run.config.modelOptions as ModelOptions | undefined) ?? {});
@@ -123,10 +126,10 @@ export function distillRequest(config: Record<string, unknown>): Record<string, 
  * How a distillation obtains a run it is built from (a TAKD link, a DGKD TA, a pretrained TA),
  * given that run's configuration.
  */
-export type Prerequisite = (cfg: DistillConfig) => Promise<RunRow>;
+export type Prerequisite = (cfg: DistillConfig) => Promise<RunInfo>;
 
 /** Runs with exactly this configuration (same teacher, same identity fields). */
-function sameRuns(store: Store, cfg: DistillConfig): RunRow[] {
+function sameRuns(store: Store, cfg: DistillConfig): RunInfo[] {
   const teacher = resolveRun(store, cfg.teacher);
   const key = canonical(normalizedConfig(cfg, teacher, resolveTaDims(cfg, runDim(teacher))));
   reapInterrupted(store);
@@ -148,7 +151,7 @@ export const trainNow =
 
 /** For the queue: an identical run that is done or on its way, or a new queued one. */
 export const queueMissing =
-  (store: Store, queued: RunRow[]): Prerequisite =>
+  (store: Store, queued: RunInfo[]): Prerequisite =>
   async (cfg) => {
     const same = sameRuns(store, cfg);
     const rank = ['completed', 'running', 'queued', 'interrupted'];
@@ -163,12 +166,12 @@ export const queueMissing =
 
 interface ResolvedDistill {
   cfg: DistillConfig;
-  teacher: RunRow;
+  teacher: RunInfo;
   dT: number;
   taDims: number[];
   /** Frozen guides: the teacher first, then TAKD's last link or DGKD's trained TAs. */
-  guideRuns: RunRow[];
-  pretrainedTas: RunRow[];
+  guideRuns: RunInfo[];
+  pretrainedTas: RunInfo[];
   /** Stored with the run: its identity plus what it was built from. */
   config: Record<string, unknown>;
 }
@@ -219,8 +222,8 @@ async function resolveDistill(
 export async function queueDistill(
   store: Store,
   input: unknown,
-): Promise<{ run: RunRow; prerequisites: RunRow[] }> {
-  const prerequisites: RunRow[] = [];
+): Promise<{ run: RunInfo; prerequisites: RunInfo[] }> {
+  const prerequisites: RunInfo[] = [];
   const r = await resolveDistill(store, input, queueMissing(store, prerequisites), true);
   const deps = [r.teacher, ...r.guideRuns, ...r.pretrainedTas].map((x) => x.id);
   const run = store.write(() => {
@@ -246,7 +249,7 @@ type Resolved = Pick<
 >;
 
 /** The plan of a distillation run whose sources are resolved (store's owner). */
-function planResolved(store: Store, run: RunRow, r: Resolved, resume: boolean): RunPlan {
+function planResolved(store: Store, run: RunInfo, r: Resolved, resume: boolean): RunPlan {
   const { cfg, teacher } = r;
   const parts = {
     kind: 'distill' as const,
@@ -273,7 +276,7 @@ function planResolved(store: Store, run: RunRow, r: Resolved, resume: boolean): 
  * The plan of a stored distillation run from the sources recorded when it was created (its queue
  * dependencies): each must have completed.
  */
-export function planStoredDistill(store: Store, run: RunRow, input: unknown): RunPlan {
+export function planStoredDistill(store: Store, run: RunInfo, input: unknown): RunPlan {
   const cfg = parseDistillConfig(input);
   const teacher = getRun(store, run.teacherRunId!);
   const completed = (key: string) =>
@@ -301,7 +304,7 @@ export async function runDistill(
   input: unknown,
   listener: TrainListener = {},
   /** A queued run, or an interrupted or failed one to resume. */
-  existing?: RunRow,
+  existing?: RunInfo,
   prerequisite: Prerequisite = trainNow(store, listener),
 ): Promise<DistillOutcome> {
   const r = await resolveDistill(store, input, prerequisite);

@@ -1,10 +1,15 @@
-import { KD_METHODS, representationWidth, type ModelOptions } from '../contract';
+import {
+  type DistillConfig,
+  KD_METHODS,
+  type ModelName,
+  type ModelOptions,
+  representationWidth,
+} from '../contract';
 import { gumbelFrom } from '../engine/kd/de';
 import { DistilledStudent } from '../engine/kd/distilled-student';
 import { GuideKD, type Guide } from '../engine/kd/guide';
 import { familySpec } from '../engine/kd/methods/registry';
-import { createModel, type ModelName } from '../engine/models/registry';
-import type { DistillConfig } from './distill-config';
+import { createModel } from '../engine/models/registry';
 import type { RunContext } from './execute';
 
 /** What a distilled student is built from, resolved from its configuration and stored runs. */

@@ -11,6 +11,7 @@ import type { DistilledStudent } from '../engine/kd/distilled-student';
 import { CandidateScorer } from '../engine/kernels/candidate-scorer';
 import type { Recommender } from '../engine/models/model';
 import { createModel } from '../engine/models/registry';
+import { ADAM_DEFAULTS } from '../engine/adam';
 import { restore } from '../engine/params';
 import { fit, type EpochReport } from '../engine/trainer';
 import { StorageError, storageError } from '../errors';
@@ -161,7 +162,7 @@ export async function trainPlan(
         maxEpochs: s.maxEpochs,
         patience: s.patience,
         ties: s.ties,
-        adam: { lr: s.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: s.reg },
+        adam: { ...ADAM_DEFAULTS, lr: s.lr, weightDecay: s.reg },
       },
       Rng.seeded(s.seed, STREAM_SAMPLING),
       {

@@ -15,7 +15,8 @@ import { readArrayFile } from '../store/array-file';
 import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { getDatasetById, loadDataset } from '../store/datasets';
-import { getEpochs, getRun, type RunRow } from '../store/runs';
+import { getEpochs, getRun } from '../store/runs';
+import type { RunInfo } from '../contract';
 import { findSplit } from '../store/splits';
 import { gatesFile } from './gates';
 
@@ -24,7 +25,7 @@ type Kind = 'user' | 'item';
 /** A completed run's training data as its split saw it. */
 function runData(
   store: Store,
-  run: RunRow,
+  run: RunInfo,
 ): { train: TrainSet; test: Int32Array; raw: string[][] } {
   const ds = getDatasetById(store, run.datasetId);
   const d = loadDataset(store, ds);
@@ -66,7 +67,7 @@ function gateMatrix(
 }
 
 /** Best-epoch ‖h_TA_i‖ / ‖h_T‖ from the run's diagnostics. */
-function normRatios(store: Store, run: RunRow, m: number): number[] {
+function normRatios(store: Store, run: RunInfo, m: number): number[] {
   const best = getEpochs(store, run.id).find((e) => e.epoch === run.bestEpoch);
   const d = best?.diagnostics as Record<string, number> | undefined;
   if (!d || !d['teacher.norm']) return [];

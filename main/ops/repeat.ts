@@ -1,8 +1,8 @@
 import { seedPoolKey } from '../analysis/compare-table';
-import type { Repetition } from '../contract';
+import type { Repetition, RunInfo } from '../contract';
 import { InputError } from '../errors';
 import type { Store } from '../store/db';
-import { getRun, listRuns, reapInterrupted, type RunRow } from '../store/runs';
+import { getRun, listRuns, reapInterrupted } from '../store/runs';
 import { distillRequest, queueDistill } from './distill';
 import { queueTraining } from './train';
 
@@ -14,11 +14,11 @@ const USABLE = ['completed', 'queued', 'running'];
  * (the one Compare pools seeds by) and seed match. Runs queued afterwards for one seed are never
  * another seed's twin, so one listing serves a whole repetition.
  */
-function twinFinder(store: Store): (run: RunRow, seed: number) => RunRow | undefined {
+function twinFinder(store: Store): (run: RunInfo, seed: number) => RunInfo | undefined {
   const runs = listRuns(store);
   const byId = new Map(runs.map((r) => [r.id, r]));
-  const key = (r: RunRow, seed: number) => `${seed} ${seedPoolKey(r, (id) => byId.get(id))}`;
-  const usable = new Map<string, RunRow>();
+  const key = (r: RunInfo, seed: number) => `${seed} ${seedPoolKey(r, (id) => byId.get(id))}`;
+  const usable = new Map<string, RunInfo>();
   for (const r of runs) {
     const k = key(r, r.seed);
     if (USABLE.includes(r.status) && !usable.has(k)) usable.set(k, r);

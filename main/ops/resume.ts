@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import { InputError } from '../errors';
-import { isUnfinished } from '../contract';
-import type { BackendChoice } from '../engine/backend';
+import { type BackendChoice, isUnfinished, type RunInfo } from '../contract';
 import { removeFiles } from '../store/artifact-file';
 import { findArtifact, unrecordArtifact } from '../store/artifacts';
 import { checkpointProgress } from '../store/checkpoints';
 import type { Store } from '../store/db';
 import { reopenRun, runsBuiltFrom } from '../store/queue';
-import { getRun, listRuns, reapInterrupted, runPid, type RunRow } from '../store/runs';
+import { getRun, listRuns, reapInterrupted, runPid } from '../store/runs';
 import { distillRequest, planStoredDistill, runDistill, trainNow } from './distill';
 import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
 import type { RunPlan } from './run-plan';
@@ -21,7 +20,7 @@ import { planTraining, runTraining } from './train';
  */
 export async function executeStoredRun(
   store: Store,
-  run: RunRow,
+  run: RunInfo,
   listener: TrainListener = {},
   /** prerequisitesDone: the runs it is built from have completed (the queue saw to it). */
   opts: { backend?: BackendChoice; prerequisitesDone?: boolean } = {},
@@ -36,7 +35,7 @@ export async function executeStoredRun(
   return runDistill(store, distillRequest(config), listener, run, trainNow(store, listener));
 }
 
-const withBackend = (run: RunRow, backend?: BackendChoice): Record<string, unknown> => ({
+const withBackend = (run: RunInfo, backend?: BackendChoice): Record<string, unknown> => ({
   ...run.config,
   ...(backend ? { backend } : {}),
 });
@@ -45,7 +44,7 @@ const withBackend = (run: RunRow, backend?: BackendChoice): Record<string, unkno
  * The plan of a queued, interrupted or failed run whose sources have completed (store's owner):
  * what the runner hands a trainer process.
  */
-export function planStoredRun(store: Store, run: RunRow, backend?: BackendChoice): RunPlan {
+export function planStoredRun(store: Store, run: RunInfo, backend?: BackendChoice): RunPlan {
   const config = withBackend(run, backend);
   return run.kind === 'train'
     ? planTraining(store, config, run, true)
@@ -76,7 +75,7 @@ export interface ExtensionLimits {
 }
 
 /** TAKD links, DGKD TAs or pretrained TAs: runs a distillation trained with its own limits. */
-function trainedPrerequisites(run: RunRow): number[] {
+function trainedPrerequisites(run: RunInfo): number[] {
   const guides = (run.config.guideRuns as number[] | undefined) ?? [];
   const pretrained = (run.config.pretrainedTaRuns as number[] | undefined) ?? [];
   return [...guides.filter((g) => g !== run.teacherRunId), ...pretrained];
@@ -94,7 +93,7 @@ export function reopenForExtension(
   runId: number,
   limits: ExtensionLimits,
   status: 'queued' | 'interrupted',
-): RunRow {
+): RunInfo {
   reapInterrupted(store);
   return store.write(() => {
     const run = getRun(store, runId);

@@ -11,9 +11,8 @@ import {
   markRunning,
   recordEpoch,
   rewindEpochs,
-  type EpochRecord,
-  type RunSummary,
 } from '../store/runs';
+import type { EpochInfo, RunSummary } from '../contract';
 import type { NewSplit } from '../store/split-file';
 import { recordSplit } from '../store/splits';
 
@@ -35,7 +34,7 @@ export type RunEvent =
     }
   /** Within-epoch progress; not stored, only forwarded to whoever watches. */
   | { type: 'progress'; runId: number; epoch: number; batch: number; batches: number }
-  | { type: 'epoch'; runId: number; record: EpochRecord }
+  | { type: 'epoch'; runId: number; record: EpochInfo }
   | { type: 'checkpoint'; runId: number; file: ArtifactFile }
   | {
       type: 'finished';

@@ -1,5 +1,4 @@
-import type { DistillConfig, ModelName, ModelOptions } from '../contract';
-import type { BackendChoice } from '../engine/backend';
+import type { BackendChoice, DistillConfig, ModelName, ModelOptions } from '../contract';
 import type { TiePolicy } from '../engine/metrics';
 
 // A run's plan: everything its training needs that only the store's owner can look up (settings,

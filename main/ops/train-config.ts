@@ -2,8 +2,6 @@ import type { z } from 'zod';
 import { TrainConfigSchema, type TrainConfig } from '../contract';
 import { InputError } from '../errors';
 
-export { settingsShape, TrainConfigSchema, type TrainConfig } from '../contract';
-
 /** Parses a config from any face, turning schema failures into one readable InputError. */
 export function parseConfig<T extends z.ZodType>(
   schema: T,

@@ -1,8 +1,8 @@
-import { pickModelOptions } from '../contract';
+import { pickModelOptions, type RunInfo } from '../contract';
 import { initBackend } from '../engine/backend';
 import type { Store } from '../store/db';
 import { checkCandidatesFit, getDataset } from '../store/datasets';
-import { createRun, getRun, type RunRow } from '../store/runs';
+import { createRun, getRun } from '../store/runs';
 import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
 import { makePlan } from './plan';
 import type { RunPlan } from './run-plan';
@@ -12,7 +12,7 @@ import { parseTrainConfig } from './train-config';
 export type { TrainListener, TrainOutcome } from './execute';
 
 /** The plan of a stored base-model run (store's owner). */
-export function planTraining(store: Store, input: unknown, run: RunRow, resume: boolean): RunPlan {
+export function planTraining(store: Store, input: unknown, run: RunInfo, resume: boolean): RunPlan {
   const cfg = parseTrainConfig(input);
   const dataset = getDataset(store, cfg.dataset);
   checkCandidatesFit(dataset, cfg.candidates);
@@ -34,7 +34,7 @@ export async function runTraining(
   input: unknown,
   listener: TrainListener = {},
   /** A queued run, or an interrupted or failed one to resume. */
-  existing?: RunRow,
+  existing?: RunInfo,
 ): Promise<TrainOutcome> {
   const cfg = parseTrainConfig(input);
   const ds = getDataset(store, cfg.dataset);
@@ -61,7 +61,7 @@ export async function runTraining(
 }
 
 /** Checks a training request and queues it for the runner. */
-export function queueTraining(store: Store, input: unknown): RunRow {
+export function queueTraining(store: Store, input: unknown): RunInfo {
   const cfg = parseTrainConfig(input);
   const ds = getDataset(store, cfg.dataset);
   checkCandidatesFit(ds, cfg.candidates);

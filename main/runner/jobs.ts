@@ -3,16 +3,14 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImportRequest, SynthRequest } from '../ops/datasets';
 import type { Store } from '../store/db';
-import type { JobInfo as JobState } from '../contract';
+import type { JobInfo } from '../contract';
 import { checkDatasetName, newDatasetDir, recordDataset } from '../store/datasets';
 import type { FromImporter, ImportTask, ToImporter } from './import-protocol';
 import type { LaunchWorker } from './worker-process';
 
 export type LaunchImporter = LaunchWorker<ToImporter, FromImporter>;
 
-export type { JobInfo as JobState } from '../contract';
-
-export type JobEvent = { type: 'job'; job: JobState };
+export type JobEvent = { type: 'job'; job: JobInfo };
 
 /**
  * Dataset imports and previews, each parsed in its own process so a large file never stalls the
@@ -20,7 +18,7 @@ export type JobEvent = { type: 'job'; job: JobState };
  * import completes, in one transaction.
  */
 export class Jobs {
-  private readonly jobs = new Map<string, { state: JobState; kill(): void; dir?: string }>();
+  private readonly jobs = new Map<string, { state: JobInfo; kill(): void; dir?: string }>();
   private readonly listeners = new Set<(e: JobEvent) => void>();
 
   constructor(
@@ -33,12 +31,12 @@ export class Jobs {
     return () => this.listeners.delete(f);
   }
 
-  get(id: string): JobState | undefined {
+  get(id: string): JobInfo | undefined {
     return this.jobs.get(id)?.state;
   }
 
   /** Starts parsing `request.file`; a preview stores nothing. */
-  start(request: ImportRequest, preview: boolean): JobState {
+  start(request: ImportRequest, preview: boolean): JobInfo {
     return this.launchJob(preview ? 'preview' : 'import', request.name, {
       kind: 'file',
       request,
@@ -46,15 +44,15 @@ export class Jobs {
   }
 
   /** Starts generating a synthetic dataset (large ones take a while). */
-  synth(request: SynthRequest): JobState {
+  synth(request: SynthRequest): JobInfo {
     return this.launchJob('synth', request.name, { kind: 'synth', request });
   }
 
-  private launchJob(kind: JobState['kind'], name: string, source: ImportTask['source']): JobState {
+  private launchJob(kind: JobInfo['kind'], name: string, source: ImportTask['source']): JobInfo {
     const preview = kind === 'preview';
     if (!preview) checkDatasetName(this.store, name);
     const dir = preview ? undefined : newDatasetDir();
-    const state: JobState = {
+    const state: JobInfo = {
       id: randomUUID(),
       kind,
       ...(source.kind === 'file' ? { file: source.request.file } : {}),
@@ -93,7 +91,7 @@ export class Jobs {
     return state;
   }
 
-  cancel(id: string): JobState | undefined {
+  cancel(id: string): JobInfo | undefined {
     const job = this.jobs.get(id);
     if (!job || job.state.status !== 'running') return job?.state;
     job.kill();
@@ -101,7 +99,7 @@ export class Jobs {
     return job.state;
   }
 
-  private end(state: JobState, status: JobState['status'], error?: string): void {
+  private end(state: JobInfo, status: JobInfo['status'], error?: string): void {
     state.status = status;
     if (error !== undefined) state.error = error;
     if (status === 'done') state.fraction = 1;
@@ -114,7 +112,7 @@ export class Jobs {
     if (dir) rmSync(join(this.store.home, dir), { recursive: true, force: true });
   }
 
-  private emit(state: JobState): void {
+  private emit(state: JobInfo): void {
     for (const f of this.listeners) f({ type: 'job', job: { ...state } });
   }
 }

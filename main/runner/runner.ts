@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Progress } from '../contract';
+import type { Progress, RunInfo } from '../contract';
 import { StorageError, storageError } from '../errors';
 import {
   cancelRunningRun,
@@ -20,12 +20,12 @@ import {
   setLastOutput,
   setSetting,
 } from '../store/queue';
-import { getRun, reapInterrupted, type RunRow } from '../store/runs';
+import { getRun, reapInterrupted } from '../store/runs';
 import { trainerArgs, type LaunchTrainer, type TrainerProcess } from './trainer-protocol';
 
 /** What the runner tells the faces: run rows when their status changes, epochs, progress. */
 export type RunnerEvent =
-  | { type: 'run'; run: RunRow }
+  | { type: 'run'; run: RunInfo }
   | Extract<RunEvent, { type: 'epoch' | 'progress' }>
   /** The store could not be written (or, with null, can be again). */
   | { type: 'storage'; problem: string | null };
@@ -181,7 +181,7 @@ export class Runner {
    * A queued run is cancelled at once; a running one stops at its next batch boundary (keeping
    * its best epoch), and is killed if it has not stopped after the grace period.
    */
-  cancel(id: number): RunRow {
+  cancel(id: number): RunInfo {
     if (cancelQueuedRun(this.store, id)) {
       this.emitRun(id);
       this.schedule();
@@ -200,7 +200,7 @@ export class Runner {
   }
 
   /** Queues an interrupted or failed run again; it continues from its last checkpoint. */
-  resume(id: number): RunRow {
+  resume(id: number): RunInfo {
     const run = requeueRun(this.store, id);
     this.emitRun(id);
     this.schedule();
@@ -208,7 +208,7 @@ export class Runner {
   }
 
   /** Queues a completed or cancelled run under larger limits; it continues from its last state. */
-  extend(id: number, limits: ExtensionLimits): RunRow {
+  extend(id: number, limits: ExtensionLimits): RunInfo {
     const run = reopenForExtension(this.store, id, limits, 'queued');
     this.emitRun(id);
     this.schedule();
@@ -234,7 +234,7 @@ export class Runner {
     this.active.clear();
   }
 
-  private launch(run: RunRow): void {
+  private launch(run: RunInfo): void {
     let proc: TrainerProcess;
     try {
       proc = this.opts.launch(trainerArgs(planStoredRun(this.store, run)));

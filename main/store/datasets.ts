@@ -2,19 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Dataset, FilterOptions } from '../data/dataset';
-import {
-  DATASET_NAME,
-  DATASET_NAME_RULE,
-  type DatasetInfo as DatasetRow,
-  type DatasetStats,
-} from '../contract';
+import { DATASET_NAME, DATASET_NAME_RULE, type DatasetInfo, type DatasetStats } from '../contract';
 import { InputError, NotFoundError } from '../errors';
 import type { ArtifactFile } from './artifact-file';
 import { findArtifact, recordArtifact } from './artifacts';
 import { readDatasetFile, writeInteractions } from './dataset-file';
 import { now, type Store } from './db';
-
-export type { DatasetInfo as DatasetRow } from '../contract';
 
 interface DbRow {
   id: number;
@@ -27,7 +20,7 @@ interface DbRow {
   created_at: string;
 }
 
-const toRow = (r: DbRow): DatasetRow => ({
+const toRow = (r: DbRow): DatasetInfo => ({
   id: r.id,
   name: r.name,
   source: r.source,
@@ -63,7 +56,7 @@ export const newDatasetDir = (): string => join('datasets', randomUUID());
  * Records a dataset whose interaction file is written, in one transaction; if that fails (the
  * name was taken meanwhile), the file is removed and the store is as it was.
  */
-export function recordDataset(store: Store, meta: DatasetMeta, file: ArtifactFile): DatasetRow {
+export function recordDataset(store: Store, meta: DatasetMeta, file: ArtifactFile): DatasetInfo {
   try {
     const id = store.write(() => {
       checkDatasetName(store, meta.name);
@@ -96,7 +89,10 @@ export function recordDataset(store: Store, meta: DatasetMeta, file: ArtifactFil
 }
 
 /** Inserts the dataset row and its interaction file: all or nothing. */
-export function insertDataset(store: Store, input: DatasetMeta & { dataset: Dataset }): DatasetRow {
+export function insertDataset(
+  store: Store,
+  input: DatasetMeta & { dataset: Dataset },
+): DatasetInfo {
   const { dataset, ...meta } = input;
   checkDatasetName(store, meta.name);
   return recordDataset(store, meta, writeInteractions(store.home, newDatasetDir(), dataset));
@@ -106,7 +102,7 @@ export function insertDataset(store: Store, input: DatasetMeta & { dataset: Data
  * Refuses a run whose split cannot be built: every user needs `candidates` items it never
  * interacted with (METHOD.md §1.3), so a small catalogue allows fewer.
  */
-export function checkCandidatesFit(row: DatasetRow, candidates: number): void {
+export function checkCandidatesFit(row: DatasetInfo, candidates: number): void {
   const fit = row.stats.items - row.stats.userDegree.max;
   if (fit < candidates)
     throw new InputError(
@@ -116,29 +112,29 @@ export function checkCandidatesFit(row: DatasetRow, candidates: number): void {
     );
 }
 
-export function getDatasetById(store: Store, id: number): DatasetRow {
+export function getDatasetById(store: Store, id: number): DatasetInfo {
   const r = store.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) as DbRow | undefined;
   if (!r) throw new NotFoundError(`dataset #${id}`);
   return toRow(r);
 }
 
-export function getDataset(store: Store, name: string): DatasetRow {
+export function getDataset(store: Store, name: string): DatasetInfo {
   const r = store.db.prepare('SELECT * FROM datasets WHERE name = ?').get(name) as
     DbRow | undefined;
   if (!r) throw new NotFoundError(`dataset '${name}'`);
   return toRow(r);
 }
 
-export function listDatasets(store: Store): DatasetRow[] {
+export function listDatasets(store: Store): DatasetInfo[] {
   return (store.db.prepare('SELECT * FROM datasets ORDER BY id').all() as DbRow[]).map(toRow);
 }
 
-export function loadDataset(store: Store, row: DatasetRow): Dataset {
+export function loadDataset(store: Store, row: DatasetInfo): Dataset {
   return readDatasetFile(store.home, datasetFile(store, row), row.stats);
 }
 
 /** Where a dataset's interaction file is, relative to the store's home. */
-export function datasetFile(store: Store, row: DatasetRow): string {
+export function datasetFile(store: Store, row: DatasetInfo): string {
   const a = findArtifact(store, { datasetId: row.id }, 'interactions');
   if (!a) throw new NotFoundError(`interaction file of dataset '${row.name}'`);
   return a.path;

@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors';
 import { now, type Store } from './db';
-import { getRun, type RunRow, type RunStatus } from './runs';
+import { getRun } from './runs';
+import type { RunInfo, RunStatus } from '../contract';
 
 /** `runId` may start only once every run in `deps` has completed. */
 export function addDependencies(store: Store, runId: number, deps: number[]): void {
@@ -47,7 +48,7 @@ export function failBlockedRuns(store: Store): number[] {
  * Takes the oldest queued run whose dependencies have all completed, marking it running and owned
  * by `pid` in the same statement, so two runners sharing a store never start the same run.
  */
-export function claimNextRun(store: Store, pid: number): RunRow | undefined {
+export function claimNextRun(store: Store, pid: number): RunInfo | undefined {
   return store.write(() => {
     const next = store.db
       .prepare(
@@ -69,7 +70,7 @@ export function claimNextRun(store: Store, pid: number): RunRow | undefined {
 }
 
 /** Puts an interrupted or failed run back in the queue; it resumes from its last checkpoint. */
-export function requeueRun(store: Store, id: number): RunRow {
+export function requeueRun(store: Store, id: number): RunInfo {
   const run = getRun(store, id);
   if (run.status !== 'interrupted' && run.status !== 'failed')
     throw new InputError(
@@ -108,7 +109,7 @@ export function reopenRun(
   id: number,
   config: Record<string, unknown>,
   status: Extract<RunStatus, 'queued' | 'interrupted'>,
-): RunRow {
+): RunInfo {
   store.db
     .prepare(
       `UPDATE runs SET config_json = ?, status = ?, finished_at = NULL, error = NULL WHERE id = ?`,

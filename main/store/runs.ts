@@ -1,19 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type {
-  EpochInfo as EpochRecord,
-  Metrics,
-  RunInfo as RunRow,
-  RunStatus,
-  RunSummary,
-} from '../contract';
+import type { EpochInfo, Metrics, RunInfo, RunStatus, RunSummary } from '../contract';
 import { NotFoundError, StorageError } from '../errors';
 import { APP_VERSION } from '../version';
 import { now, type Store } from './db';
 
-export { RUN_STATUSES, type RunStatus } from '../contract';
-
 /** A run as stored and as every face sees it (the contract's wire types). */
-export type { EpochInfo as EpochRecord, RunInfo as RunRow, RunSummary } from '../contract';
 
 interface DbRun {
   id: number;
@@ -41,7 +32,7 @@ interface DbRun {
   error: string | null;
 }
 
-const toRun = (r: DbRun): RunRow => ({
+const toRun = (r: DbRun): RunInfo => ({
   id: r.id,
   label: r.label,
   kind: r.kind,
@@ -84,7 +75,7 @@ export function createRun(
    * before it reports anything, the run is interrupted (resumable), never left queued.
    */
   runningPid?: number,
-): RunRow {
+): RunInfo {
   const info = store.db
     .prepare(
       `INSERT INTO runs (label, kind, model, method, dataset_id, seed, teacher_run_id, config_json,
@@ -124,7 +115,7 @@ export function markRunning(
 }
 
 /** One epoch's record and the run's progress counter change together or not at all. */
-export function recordEpoch(store: Store, runId: number, e: EpochRecord): void {
+export function recordEpoch(store: Store, runId: number, e: EpochInfo): void {
   store.write(() => {
     store.db
       .prepare(
@@ -184,17 +175,17 @@ export function failRun(store: Store, id: number, error: string): void {
     .run(error, now(), id);
 }
 
-export function getRun(store: Store, id: number): RunRow {
+export function getRun(store: Store, id: number): RunInfo {
   const r = store.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as DbRun | undefined;
   if (!r) throw new NotFoundError(`run #${id}`);
   return toRun(r);
 }
 
-export function listRuns(store: Store): RunRow[] {
+export function listRuns(store: Store): RunInfo[] {
   return (store.db.prepare('SELECT * FROM runs ORDER BY id').all() as DbRun[]).map(toRun);
 }
 
-export function getEpochs(store: Store, runId: number): EpochRecord[] {
+export function getEpochs(store: Store, runId: number): EpochInfo[] {
   type Row = {
     epoch: number;
     losses_json: string;

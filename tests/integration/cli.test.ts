@@ -43,6 +43,23 @@ function snapshotStore(home: string) {
 }
 
 describe('hkd CLI end to end', () => {
+  it('fills a run from a preset where no flag is given, and names what is still missing', async () => {
+    const home = tempDir();
+    await synthDemo(home, 60, 700);
+    const run = json(
+      await hkd(home, ...words('train --preset demo-teacher --dim 8 --max-epochs 1 --json')),
+    );
+    // The preset's model, batch and learning rate; the flags' size and epoch limit.
+    expect(run).toMatchObject({ model: 'BPR', dim: 8, epochs: 1 });
+    const shown = json(await hkd(home, ...words(`runs show ${run.runId} --json`)));
+    expect(shown.config).toMatchObject({ batch: 256, lr: 1e-2, maxEpochs: 1, dim: 8 });
+    const missing = await hkd(home, ...words('train --model BPR --dataset demo'));
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toMatch(/--dim is required \(or a --preset that sets it\)/);
+    const wrongKind = await hkd(home, ...words('distill --preset demo-teacher'));
+    expect(wrongKind.err).toMatch(/--preset.*demo-hyperkdma-de/s);
+  });
+
   it('imports, trains BPR well above random, and lists the run', async () => {
     const home = tempDir();
     const synth = await synthDemo(home, 300, 700);

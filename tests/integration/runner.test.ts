@@ -10,7 +10,8 @@ import { forkTrainer, type LaunchTrainer } from '../../main/runner/trainer-proto
 import { listArtifacts } from '../../main/store/artifacts';
 import { Store } from '../../main/store/db';
 import { lastOutput, requeueRun } from '../../main/store/queue';
-import { getEpochs, getRun, listRuns, reapInterrupted, type RunRow } from '../../main/store/runs';
+import { getEpochs, getRun, listRuns, reapInterrupted } from '../../main/store/runs';
+import type { RunInfo } from '../../main/contract';
 import { tempDir } from '../support/tmp';
 
 const ROOT = join(__dirname, '..', '..');
@@ -153,7 +154,7 @@ describe('runner', () => {
     for (const [mine, want] of [
       [teacher.id, t],
       [student.id, d],
-    ] as [number, RunRow][]) {
+    ] as [number, RunInfo][]) {
       const got = getRun(s, mine);
       expect(strip(s, mine).map((e) => e.epoch)).toEqual([...Array(want.epochsRun).keys()]);
       expect(strip(s, mine)).toEqual(strip(baseline, want.id));

@@ -5,7 +5,7 @@ import { BPR } from '../../main/engine/models/bpr';
 import type { GumbelSource } from '../../main/engine/kd/de';
 import type { KDFlavour } from '../../main/contract';
 import { frozenGuide, GuideKD } from '../../main/engine/kd/guide';
-import type { PhrEnrichment } from '../../main/engine/kd/enrichment';
+import type { PhrEnrichment } from '../../main/contract';
 import { HyperKDMA, type TaSource } from '../../main/engine/kd/hyperkdma';
 import type { Param } from '../../main/engine/params';
 import { at, flat, G } from './golden';

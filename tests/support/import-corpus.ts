@@ -1,5 +1,5 @@
 import type { ColumnChoice } from '../../main/data/parse-delimited';
-import type { Format } from '../../main/data/read-interactions';
+import type { Format } from '../../main/contract';
 
 /**
  * Files an import must refuse, each with the exact reason and line it must name. The parser

@@ -17,7 +17,8 @@ import { infoNce } from '../../main/engine/kernels/infonce';
 import { LightGCN } from '../../main/engine/models/lightgcn';
 import { NeuMF } from '../../main/engine/models/neumf';
 import { NGCF } from '../../main/engine/models/ngcf';
-import { createModel, MODEL_NAMES, type ModelName } from '../../main/engine/models/registry';
+import { createModel } from '../../main/engine/models/registry';
+import { MODEL_NAMES, type ModelName } from '../../main/contract';
 import {
   modelOptions,
   representationWidth,

@@ -1,7 +1,8 @@
 import { appendFileSync, mkdirSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectFormat, readInteractions, type Format } from '../../main/data/read-interactions';
+import { detectFormat, readInteractions } from '../../main/data/read-interactions';
+import type { Format } from '../../main/contract';
 import type { RawInteractions } from '../../main/data/raw';
 import type { ColumnChoice } from '../../main/data/parse-delimited';
 import { InputError } from '../../main/errors';

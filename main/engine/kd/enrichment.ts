@@ -4,7 +4,6 @@ import type { TrainSet } from '../../data/split';
  * PHR's enriched teacher input (METHOD.md §5.3, Eqs. 9–10, interacted neighbours):
  * v_e = ½ (h_T(e) + mean of h_T over e's training neighbours).
  */
-export { PHR_ENRICHMENTS, type PhrEnrichment } from '../../contract';
 
 /** Item → users adjacency of the training interactions. */
 export interface ItemUsers {

@@ -4,17 +4,10 @@ import type { TrainSet } from '../../data/split';
 import type { GradScope } from '../grad-scope';
 import { Param } from '../params';
 import { DistillationExperts, type GumbelSource } from './de';
-import {
-  enrichBatch,
-  enrichFull,
-  itemUsers,
-  type ItemUsers,
-  type PhrEnrichment,
-} from './enrichment';
+import { enrichBatch, enrichFull, itemUsers, type ItemUsers } from './enrichment';
+import type { KDFlavour, PhrEnrichment } from '../../contract';
 import { concatSets, KIND_OF, mapSets, splitSets, type PerSet, type SetName } from './entity-sets';
 import { PersonalisationNet } from './phr';
-
-import type { KDFlavour } from '../../contract';
 
 /** A frozen representation to distil from: the teacher, or a trained teacher assistant. */
 export interface Guide {

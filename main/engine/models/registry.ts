@@ -8,8 +8,6 @@ import { NeuMF } from './neumf';
 import { NGCF } from './ngcf';
 import { SGL } from './sgl';
 
-export { MODEL_NAMES, type ModelName } from '../../contract';
-
 /** What a model is built from: sizes, the training graph, the init stream and its options. */
 export interface ModelContext {
   nUsers: number;

@@ -1,0 +1,223 @@
+import { Option, type Command } from 'commander';
+import {
+  BACKENDS,
+  DGKD_DROP_RULE,
+  DISTILL_DEFAULTS,
+  DISTILL_METHODS,
+  KD_REPRESENTATIONS,
+  MODEL_DEFAULTS,
+  MODEL_NAMES,
+  PHR_ENRICHMENTS,
+  presetById,
+  PRESETS,
+  TA_SOURCES,
+  TRAIN_DEFAULTS,
+  type RunPreset,
+} from '../contract';
+import { queueDistill, runDistill } from '../ops/distill';
+import { InputError } from '../errors';
+import { queueTraining, runTraining } from '../ops/train';
+import { intArg, numArg, type CliContext } from './context';
+import { distillView, runSummary, runView } from './views';
+
+const { NeuMF: NEUMF, NGCF, SGL } = MODEL_DEFAULTS;
+const D = TRAIN_DEFAULTS;
+const K = DISTILL_DEFAULTS;
+
+/** `--preset <id>`: one of the contract's named settings of this kind of run. */
+const presetOption = (kind: RunPreset['kind']) =>
+  new Option('--preset <id>', 'named settings; flags given beside it win').choices(
+    PRESETS.filter((p) => p.kind === kind).map((p) => p.id),
+  );
+
+/** Flags whose option name differs from the configuration field they set. */
+const FLAG_OF: Record<string, string> = { taSource: 'hypernet' };
+
+/**
+ * The command's configuration with its preset's fields wherever the flag was not given on the
+ * command line; the fields a run cannot do without must then be there.
+ */
+function withPreset(
+  o: Record<string, unknown>,
+  cmd: Command,
+  required: string[],
+): Record<string, unknown> {
+  const { preset, ...config } = o as { preset?: string };
+  const out: Record<string, unknown> = config;
+  for (const [k, v] of Object.entries(preset ? presetById(preset)!.config : {}))
+    if (cmd.getOptionValueSource(FLAG_OF[k] ?? k) !== 'cli') out[k] = v;
+  const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const missing = required.filter((k) => out[k] === undefined);
+  if (missing.length > 0)
+    throw new InputError(
+      `${missing.map(flag).join(', ')} ${missing.length > 1 ? 'are' : 'is'} required (or a --preset that sets ${missing.length > 1 ? 'them' : 'it'})`,
+    );
+  return out;
+}
+
+/** `hkd train` and `hkd distill`: in this process, or queued. */
+export function registerTrainCommands(program: Command, ctx: CliContext): void {
+  const { openStore, emit, withProgress } = ctx;
+  const trainingFlags = (c: Command) =>
+    c
+      .option('--lr <x>', 'Adam learning rate', numArg, D.lr)
+      .option('--reg <x>', 'coupled L2 weight decay', numArg, D.reg)
+      .option('--batch <n>', 'batch size', intArg('--batch', 1), D.batch)
+      .option('--neg <n>', 'negatives per positive', intArg('--neg', 1), D.neg)
+      .option('--max-epochs <n>', 'maximum epochs', intArg('--max-epochs', 1), D.maxEpochs)
+      .option(
+        '--patience <n>',
+        'early-stopping patience (epochs)',
+        intArg('--patience', 1),
+        D.patience,
+      )
+      .option(
+        '--candidates <n>',
+        'sampled candidates per user',
+        intArg('--candidates', 1),
+        D.candidates,
+      )
+      .addOption(
+        new Option('--ties <policy>', 'how score ties rank')
+          .choices(['against', 'list-order'])
+          .default(D.ties),
+      )
+      .option('--label <text>', 'free-text label')
+      .addOption(
+        new Option('--backend <b>', 'compute backend').choices(BACKENDS).default(D.backend),
+      )
+      .option('--json', 'print one JSON document');
+
+  trainingFlags(
+    program
+      .command('train')
+      .description('train a base model (teacher or student) with early stopping')
+      .option('--dataset <name>', 'dataset name (required)')
+      .addOption(new Option('--model <model>', 'base model (required)').choices(MODEL_NAMES))
+      .option('--dim <d>', 'embedding size (required)', intArg('--dim', 1))
+      .addOption(presetOption('train'))
+      .option('--seed <n>', 'split and training seed', intArg('--seed'), D.seed)
+      .option(
+        '--mlp-layers <n>',
+        `NeuMF: MLP layers, each halving the width (${NEUMF.mlpLayers})`,
+        intArg('--mlp-layers', 1),
+      )
+      .addOption(
+        new Option(
+          '--kd-rep <rows>',
+          `what KD distils: NeuMF ${KD_REPRESENTATIONS.NeuMF.join(' | ')} (${NEUMF.kdRep}), NGCF ${KD_REPRESENTATIONS.NGCF.join(' | ')} (${NGCF.kdRep})`,
+        ).choices(Object.values(KD_REPRESENTATIONS).flat()),
+      )
+      .option(
+        '--layers <n>',
+        `graph models: propagation layers (LightGCN ${MODEL_DEFAULTS.LightGCN.layers}, NGCF ${NGCF.layers}, SGL ${SGL.layers})`,
+        intArg('--layers', 1),
+      )
+      .option(
+        '--emb-reg <x>',
+        `LightGCN, SGL: L2 on the batch's layer-0 rows (${MODEL_DEFAULTS.LightGCN.embReg})`,
+        numArg,
+      )
+      .option(
+        '--node-dropout <p>',
+        `NGCF: dropped share of propagation entries (${NGCF.nodeDropout})`,
+        numArg,
+      )
+      .option(
+        '--message-dropout <p>',
+        `NGCF: dropout on layer outputs (${NGCF.messageDropout})`,
+        numArg,
+      )
+      .addOption(
+        new Option(
+          '--adjacency <norm>',
+          `NGCF: row D̃⁻¹(A + I) as the reference code, or the paper's symmetric L + I (${NGCF.adjacency})`,
+        ).choices(['row', 'symmetric']),
+      )
+      .option(
+        '--edge-dropout <p>',
+        `SGL: dropped share of edges per view, ρ (${SGL.edgeDropout})`,
+        numArg,
+      )
+      .option('--temperature <t>', `SGL: InfoNCE temperature τ (${SGL.temperature})`, numArg)
+      .option('--ssl <x>', `SGL: weight of the contrastive term λ_ssl (${SGL.ssl})`, numArg),
+  )
+    .option('--queue', 'queue the run for `hkd queue` or the workbench instead of training now')
+    .action(async (o: Record<string, unknown> & { json?: boolean; queue?: boolean }, cmd) => {
+      const { json, queue, ...rest } = o;
+      const config = withPreset(rest, cmd, ['dataset', 'model', 'dim']);
+      if (queue) {
+        const run = queueTraining(openStore(), config);
+        emit(!!json, { queued: [run.id] }, () => `queued run #${run.id}`);
+        return;
+      }
+      const { run, backend } = await withProgress(json, (l) => runTraining(openStore(), config, l));
+      emit(!!json, { ...runView(run), backend: backend.name }, () => runSummary(run));
+    });
+
+  trainingFlags(
+    program
+      .command('distill')
+      .description('train a student from a teacher run with a distillation method')
+      .option('--dataset <name>', 'dataset name (required)')
+      .option('--teacher <run>', 'teacher run id or label (required)')
+      .addOption(
+        new Option('--method <m>', 'distillation method (required)').choices(DISTILL_METHODS),
+      )
+      .option('--student-dim <d>', 'student embedding size (required)', intArg('--student-dim', 1))
+      .addOption(presetOption('distill'))
+      .option(
+        '--num-tas <m>',
+        'number of teacher assistants (Eq. 20 sizes)',
+        intArg('--num-tas', 1),
+        K.numTas,
+      )
+      .option('--ta-dims <list>', 'explicit TA sizes, e.g. 40,60,80', (v: string) =>
+        v.split(',').map((x) => intArg('--ta-dims', 1)(x)),
+      )
+      .option('--lambda-t <x>', 'weight of the teacher KD term', numArg, K.lambdaT)
+      .option('--lambda-ta <x>', 'weight of the TA term (HyperKDMA)', numArg, K.lambdaTa)
+      .option('--experts <n>', 'DE experts per module', intArg('--experts', 1), K.experts)
+      .option('--item-weight <x>', 'weight of item sums in the KD losses', numArg, K.itemWeight)
+      .option('--no-gate', 'ablation w/o GNet: uniform TA weights')
+      .addOption(
+        new Option(
+          '--no-hypernet <reading>',
+          'ablation w/o HNet: shared static projections or pretrained TAs',
+        ).choices(TA_SOURCES.slice(1)),
+      )
+      .addOption(
+        new Option('--phr-enrich <mode>', 'PHR teacher input')
+          .choices(PHR_ENRICHMENTS)
+          .default(K.phrEnrich),
+      )
+      .option('--dgkd-drop <rule>', `DGKD guide dropping: ${DGKD_DROP_RULE}`, K.dgkdDrop),
+  )
+    .option('--queue', 'queue the run (and any TA run it needs) instead of training now')
+    .action(
+      async (
+        o: Record<string, unknown> & { json?: boolean; queue?: boolean; hypernet: true | string },
+        cmd: Command,
+      ) => {
+        const { json, queue, hypernet, ...rest } = o;
+        const config = withPreset(
+          { ...rest, taSource: hypernet === true ? 'hypernet' : hypernet },
+          cmd,
+          ['dataset', 'teacher', 'method', 'studentDim'],
+        );
+        if (queue) {
+          const q = await queueDistill(openStore(), config);
+          const ids = [...q.prerequisites, q.run].map((r) => r.id);
+          emit(!!json, { queued: ids }, () => `queued ${ids.map((i) => `#${i}`).join(', ')}`);
+          return;
+        }
+        const r = await withProgress(json, (l) => runDistill(openStore(), config, l));
+        emit(!!json, { ...distillView(r.run, r), backend: r.backend.name }, () =>
+          [
+            runSummary(r.run),
+            `method ${r.method} from teacher run #${r.teacherRunId}; TA sizes ${r.taDims.join(', ') || '-'}`,
+          ].join('\n'),
+        );
+      },
+    );
+}
