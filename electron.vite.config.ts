@@ -32,11 +32,11 @@ export default defineConfig({
       outDir: 'out/main',
       lib: {
         entry: {
-          index: resolve(__dirname, 'main/index.ts'),
-          cli: resolve(__dirname, 'main/cli.ts'),
-          bench: resolve(__dirname, 'main/bench.ts'),
-          trainer: resolve(__dirname, 'main/trainer.ts'),
-          importer: resolve(__dirname, 'main/importer.ts'),
+          index: resolve(__dirname, 'main/entries/app.ts'),
+          cli: resolve(__dirname, 'main/entries/cli.ts'),
+          bench: resolve(__dirname, 'bench/bench.ts'),
+          trainer: resolve(__dirname, 'main/entries/trainer.ts'),
+          importer: resolve(__dirname, 'main/entries/importer.ts'),
         },
       },
     },

@@ -25,7 +25,7 @@ export default tseslint.config(
   {
     // Process boundaries: only the app shell (index.ts and shell/) knows Electron exists.
     files: ['main/**/*.ts'],
-    ignores: ['main/index.ts', 'main/shell/**'],
+    ignores: ['main/entries/app.ts', 'main/shell/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: ['electron'] }],
     },

@@ -75,19 +75,27 @@ export function findPath(entry, bad) {
   return undefined;
 }
 
+/** What the renderer may import from main/: the contract and pure functions over its types. */
+const SHARED = [join(root, 'main', 'contract'), join(root, 'main', 'shared') + '/'];
+
 const nodeModule = (m) =>
   m.startsWith('node:') || builtinModules.includes(m) || ['better-sqlite3', 'electron'].includes(m);
 
 export const RULES = [
   {
     what: 'the trainer process opens no store (only the runner, its owner, writes it)',
-    entry: join(root, 'main', 'trainer.ts'),
+    entry: join(root, 'main', 'entries', 'trainer.ts'),
     bad: (m) => m === 'better-sqlite3' || m === join(root, 'main', 'store', 'db.ts'),
   },
   {
     what: 'the renderer reaches no Node module',
     entry: join(root, 'renderer', 'src', 'main.ts'),
     bad: nodeModule,
+  },
+  {
+    what: 'of main/, the renderer reaches only the shared layer (main/contract*, main/shared/)',
+    entry: join(root, 'renderer', 'src', 'main.ts'),
+    bad: (m) => m.startsWith(join(root, 'main') + '/') && !SHARED.some((s) => m.startsWith(s)),
   },
 ];
 

@@ -9,8 +9,8 @@ import {
   type CompareRow,
   type CompareTable,
   type MetricKey,
-} from '../analysis/compare-table';
-import { commonPaperSetting, PAPER_SETTINGS, paperRows } from '../analysis/paper-results';
+} from '../shared/compare-table';
+import { commonPaperSetting, PAPER_SETTINGS, paperRows } from '../shared/paper-results';
 import { InputError } from '../errors';
 import { getDatasetById } from '../store/datasets';
 import { getRun, listRuns } from '../store/runs';

@@ -1,4 +1,4 @@
-import type { EpochReport } from '../engine/trainer';
+import type { EpochReport } from '../engine/fit';
 import type { Io } from './program';
 
 /**

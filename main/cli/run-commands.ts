@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { bestSoFar } from '../analysis/best-so-far';
-import { hitRateTrends } from '../analysis/trend';
+import { bestSoFar } from '../shared/best-so-far';
+import { hitRateTrends } from '../shared/trend';
 import { writeFileSync } from 'node:fs';
 import { BACKENDS, isUnfinished, parseSeeds, type BackendChoice } from '../contract';
 import { InputError } from '../errors';

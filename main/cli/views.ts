@@ -1,4 +1,4 @@
-import { bestSoFar } from '../analysis/best-so-far';
+import { bestSoFar } from '../shared/best-so-far';
 import {
   type DatasetInfo,
   type EpochInfo,
@@ -6,7 +6,7 @@ import {
   type Metrics,
   type RunInfo,
 } from '../contract';
-import { SHAPE_NAMES, trendAt, trendHorizons, type MetricTrend } from '../analysis/trend';
+import { SHAPE_NAMES, trendAt, trendHorizons, type MetricTrend } from '../shared/trend';
 
 /** The JSON shapes the CLI prints; stable for scripts. */
 export function datasetView(d: DatasetInfo) {

@@ -1,4 +1,4 @@
-// The desktop window's bridge: the channels between the app shell (main/index.ts) and the
+// The desktop window's bridge: the channels between the app shell (main/entries/app.ts) and the
 // preload, and the object the preload hands the page as `window.hkd`.
 import type { ApiEvent, ApiResult, Op } from './operations';
 

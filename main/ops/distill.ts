@@ -21,7 +21,7 @@ import { createRun, getRun, listRuns, reapInterrupted } from '../store/runs';
 import { parseDistillConfig } from './distill-config';
 import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
 import { makePlan } from './plan';
-import { storeSink } from './run-events';
+import { storeSink } from '../runner/run-events';
 import type { GuideFile, RunPlan } from './run-plan';
 
 export interface DistillOutcome extends TrainOutcome {

@@ -13,7 +13,7 @@ import type { Recommender } from '../engine/models/model';
 import { createModel } from '../engine/models/registry';
 import { ADAM_DEFAULTS } from '../engine/adam';
 import { restore } from '../engine/params';
-import { fit, type EpochReport } from '../engine/trainer';
+import { fit, type EpochReport } from '../engine/fit';
 import { StorageError, storageError } from '../errors';
 import { readArrayFile, type NamedArray, type TypedArray } from '../store/array-file';
 import { writeArtifact } from '../store/artifact-file';
@@ -25,7 +25,7 @@ import {
 import { readDatasetFile } from '../store/dataset-file';
 import { readSplit, writeSplit } from '../store/split-file';
 import { buildDistilledStudent } from './distilled-student';
-import type { RunSink } from './run-events';
+import type { RunSink } from '../runner/run-events';
 import type { GuideFile, RunPlan } from './run-plan';
 
 export type { RunPlan, TrainingSettings } from './run-plan';

@@ -10,7 +10,7 @@ import { getRun, listRuns, reapInterrupted, runPid } from '../store/runs';
 import { distillRequest, planStoredDistill, runDistill, trainNow } from './distill';
 import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
 import type { RunPlan } from './run-plan';
-import { storeSink } from './run-events';
+import { storeSink } from '../runner/run-events';
 import { planTraining, runTraining } from './train';
 
 /**

@@ -6,7 +6,7 @@ import { createRun, getRun } from '../store/runs';
 import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
 import { makePlan } from './plan';
 import type { RunPlan } from './run-plan';
-import { storeSink } from './run-events';
+import { storeSink } from '../runner/run-events';
 import { parseTrainConfig } from './train-config';
 
 export type { TrainListener, TrainOutcome } from './execute';

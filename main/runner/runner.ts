@@ -7,7 +7,7 @@ import {
   reopenForExtension,
   type ExtensionLimits,
 } from '../ops/resume';
-import { applyRunEvent, type RunEvent } from '../ops/run-events';
+import { applyRunEvent, type RunEvent } from './run-events';
 import { removeTempFilesOf } from '../store/array-file';
 import type { Store } from '../store/db';
 import {

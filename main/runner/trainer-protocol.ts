@@ -1,4 +1,4 @@
-import type { RunEvent } from '../ops/run-events';
+import type { RunEvent } from './run-events';
 import type { RunPlan } from '../ops/run-plan';
 import { forkWorker, type LaunchWorker, type WorkerProcess } from './worker-process';
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metrics } from '../contract';
-import type { FitState } from '../engine/trainer';
+import type { FitState } from '../engine/fit';
 import { readArrayFile, readArrayHeader, type TypedArray } from './array-file';
 import { removeFiles, writeArtifact, type ArtifactFile } from './artifact-file';
 

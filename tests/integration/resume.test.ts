@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bestSoFar } from '../../main/analysis/best-so-far';
+import { bestSoFar } from '../../main/shared/best-so-far';
 import { Rng } from '../../main/data/rng';
 import { synthDataset } from '../../main/ops/datasets';
 import { discardTrainingState, extendRun, resumeRun } from '../../main/ops/resume';

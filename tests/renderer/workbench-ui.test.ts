@@ -8,14 +8,14 @@ import {
   toCsv,
   toLatex,
   toMarkdown,
-} from '../../main/analysis/compare-table';
+} from '../../main/shared/compare-table';
 import {
   commonPaperSetting,
   PAPER_SETTINGS,
   paperRow,
   paperRows,
   paperSettingFor,
-} from '../../main/analysis/paper-results';
+} from '../../main/shared/paper-results';
 import { validateRun } from '../../renderer/src/lib/validate';
 
 const metrics = (h5: number) => ({

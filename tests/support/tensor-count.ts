@@ -4,7 +4,7 @@ import { Rng } from '../../main/data/rng';
 import type { TrainSet } from '../../main/data/split';
 import { Adam } from '../../main/engine/adam';
 import type { Recommender } from '../../main/engine/models/model';
-import { trainEpoch } from '../../main/engine/trainer';
+import { trainEpoch } from '../../main/engine/fit';
 
 /** After a warm-up epoch, three more epochs leave the number of live tensors unchanged. */
 export async function expectFlatTensorCount(m: Recommender, train: TrainSet): Promise<void> {

@@ -6,12 +6,12 @@ import {
   entropies,
   histogram,
   meanWeights,
-} from '../../main/analysis/gates';
-import { bestSoFar } from '../../main/analysis/best-so-far';
+} from '../../main/analysis/gate-stats';
+import { bestSoFar } from '../../main/shared/best-so-far';
 import { isUnfinished } from '../../main/contract';
 import { mcnemarExact, normalCdf, pairedComparison } from '../../main/analysis/paired';
-import { pairedTTest } from '../../main/analysis/t-test';
-import { fitTrend, hitRateTrends, trendAt, trendStart } from '../../main/analysis/trend';
+import { pairedTTest } from '../../main/shared/t-test';
+import { fitTrend, hitRateTrends, trendAt, trendStart } from '../../main/shared/trend';
 
 describe('best epoch so far', () => {
   const at = (epoch: number, H5: number) => ({ epoch, valid: { H5 } });

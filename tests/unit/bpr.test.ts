@@ -7,7 +7,7 @@ import { initBackend } from '../../main/engine/backend';
 import { GradScope } from '../../main/engine/grad-scope';
 import { CandidateScorer } from '../../main/engine/kernels/candidate-scorer';
 import { BPR } from '../../main/engine/models/bpr';
-import { fit } from '../../main/engine/trainer';
+import { fit } from '../../main/engine/fit';
 import { expectClose, flat, G } from '../support/golden';
 import { expectFlatTensorCount } from '../support/tensor-count';
 

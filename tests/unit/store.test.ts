@@ -23,7 +23,7 @@ import {
 } from '../../main/store/datasets';
 import { writeInteractions } from '../../main/store/dataset-file';
 import { MIGRATIONS } from '../../main/store/migrations';
-import { applyRunEvent } from '../../main/ops/run-events';
+import { applyRunEvent } from '../../main/runner/run-events';
 import { claimNextRun } from '../../main/store/queue';
 import {
   createRun,

@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import type { ApiEvent, JobInfo, Op } from './contract';
-import { listArtifacts } from './store/artifacts';
-import { getRun } from './store/runs';
-import { openWorkbench, serveWorkbench } from './workbench';
+import type { ApiEvent, JobInfo, Op } from '../main/contract';
+import { listArtifacts } from '../main/store/artifacts';
+import { getRun } from '../main/store/runs';
+import { openWorkbench, serveWorkbench } from '../main/workbench';
 
 export interface ApiBenchResult {
   idle: LatencyStats;

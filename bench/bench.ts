@@ -2,14 +2,14 @@ import { Command, Option } from 'commander';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { benchApi } from './bench-api';
-import { benchDistillation, benchModelSteps, type StepTiming } from './bench-steps';
-import { BACKENDS, type BackendChoice } from './contract';
-import { setNativeThreads } from './engine/kernels/native-blas';
-import { importDataset } from './ops/datasets';
-import { runTraining } from './ops/train';
-import { Store } from './store/db';
-import { getDataset } from './store/datasets';
+import { benchApi } from './api';
+import { benchDistillation, benchModelSteps, type StepTiming } from './steps';
+import { BACKENDS, type BackendChoice } from '../main/contract';
+import { setNativeThreads } from '../main/engine/kernels/native-blas';
+import { importDataset } from '../main/ops/datasets';
+import { runTraining } from '../main/ops/train';
+import { Store } from '../main/store/db';
+import { getDataset } from '../main/store/datasets';
 
 /**
  * `npm run bench -- [--full] [--dims 200,20] [--epochs 5] [--data users.dat]`

@@ -1,4 +1,4 @@
-import { EXIT, runCli } from './cli/program';
+import { EXIT, runCli } from '../cli/program';
 
 // Entry of the `hkd` command (see bin/hkd.cjs).
 void runCli(process.argv.slice(2), {

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { trainPlan } from './ops/execute';
-import type { RunPlan } from './ops/run-plan';
-import type { FromTrainer, ToTrainer } from './runner/trainer-protocol';
-import { workerChannel } from './runner/worker-process';
+import { trainPlan } from '../ops/execute';
+import type { RunPlan } from '../ops/run-plan';
+import type { FromTrainer, ToTrainer } from '../runner/trainer-protocol';
+import { workerChannel } from '../runner/worker-process';
 
 // Entry of a trainer process: trains one run from the plan the runner made, and reports its
 // events to the runner, which owns the store. It never opens the store (`npm run lint` checks

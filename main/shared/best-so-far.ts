@@ -1,6 +1,6 @@
 /**
  * The epoch an unfinished run would report if it stopped now. The trainer's own rule
- * (main/engine/trainer.ts): the first epoch with the highest validation H@5, so a later tie never
+ * (main/engine/fit.ts): the first epoch with the highest validation H@5, so a later tie never
  * replaces it.
  */
 export function bestSoFar<E extends { valid: { H5: number } }>(

@@ -1,19 +1,19 @@
-import { type BackendChoice, methodFacts, type ModelName, modelOptions } from './contract';
-import { filterAndRemap, DEFAULT_FILTER, type Dataset } from './data/dataset';
-import { readInteractions } from './data/read-interactions';
-import { Rng } from './data/rng';
-import { batches, sampleEpoch } from './data/sampler';
-import { buildSplit, trainSet, type Split, type TrainSet } from './data/split';
-import { Adam } from './engine/adam';
-import { initBackend, type BackendInfo } from './engine/backend';
-import { GradScope } from './engine/grad-scope';
-import { frozenGuide } from './engine/kd/guide';
-import { taSizes } from './engine/kd/ta-sizes';
-import { nativeBlas, useNativeKernels } from './engine/kernels/native-blas';
-import type { Recommender } from './engine/models/model';
-import { createModel } from './engine/models/registry';
-import { buildDistilledStudent } from './ops/distilled-student';
-import { parseDistillConfig } from './ops/distill-config';
+import { type BackendChoice, methodFacts, type ModelName, modelOptions } from '../main/contract';
+import { filterAndRemap, DEFAULT_FILTER, type Dataset } from '../main/data/dataset';
+import { readInteractions } from '../main/data/read-interactions';
+import { Rng } from '../main/data/rng';
+import { batches, sampleEpoch } from '../main/data/sampler';
+import { buildSplit, trainSet, type Split, type TrainSet } from '../main/data/split';
+import { Adam } from '../main/engine/adam';
+import { initBackend, type BackendInfo } from '../main/engine/backend';
+import { GradScope } from '../main/engine/grad-scope';
+import { frozenGuide } from '../main/engine/kd/guide';
+import { taSizes } from '../main/engine/kd/ta-sizes';
+import { nativeBlas, useNativeKernels } from '../main/engine/kernels/native-blas';
+import type { Recommender } from '../main/engine/models/model';
+import { createModel } from '../main/engine/models/registry';
+import { buildDistilledStudent } from '../main/ops/distilled-student';
+import { parseDistillConfig } from '../main/ops/distill-config';
 
 // Step timing: real training steps (forward, backward, Adam) on the dataset's batches. Epochs of
 // the paper's configurations take many minutes to hours on a CPU, so seconds per epoch are

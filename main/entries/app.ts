@@ -13,13 +13,13 @@ import {
 } from 'electron';
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { IPC } from './contract/ipc';
-import { DroppedPaths, isAppPage } from './shell/policy';
-import { utilityWorker } from './shell/utility-worker';
-import { resolveHome } from './paths';
-import type { ToImporter, FromImporter } from './runner/import-protocol';
-import type { FromTrainer, ToTrainer } from './runner/trainer-protocol';
-import { openWorkbench, workerScript, type Workbench } from './workbench';
+import { IPC } from '../contract/ipc';
+import { DroppedPaths, isAppPage } from '../shell/policy';
+import { utilityWorker } from '../shell/utility-worker';
+import { resolveHome } from '../paths';
+import type { ToImporter, FromImporter } from '../runner/import-protocol';
+import type { FromTrainer, ToTrainer } from '../runner/trainer-protocol';
+import { openWorkbench, workerScript, type Workbench } from '../workbench';
 
 // The Electron shell, and the only module that imports Electron: one secure window over the
 // renderer, the typed API bound to IPC (validated in Api.call), native dialogs and menus, and a

@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
-import { isUserError, printable, storageError } from './errors';
-import { prepareImport, prepareSynth } from './ops/datasets';
-import type { FromImporter, ToImporter } from './runner/import-protocol';
-import { workerChannel } from './runner/worker-process';
-import { writeInteractions } from './store/dataset-file';
+import { isUserError, printable, storageError } from '../errors';
+import { prepareImport, prepareSynth } from '../ops/datasets';
+import type { FromImporter, ToImporter } from '../runner/import-protocol';
+import { workerChannel } from '../runner/worker-process';
+import { writeInteractions } from '../store/dataset-file';
 
 // Entry of an importer process: parses and filters one file (or generates a synthetic dataset)
 // away from the owner's event loop, reports progress, and writes the interaction file; the owner

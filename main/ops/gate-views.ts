@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   collapseCheck,
   dominantByActivity,
@@ -7,18 +6,20 @@ import {
   histogram,
   meanWeights,
   type GateMatrix,
-} from '../analysis/gates';
-import { pairedComparison } from '../analysis/paired';
+} from '../analysis/gate-stats';
+import type { RunInfo } from '../contract';
 import { trainSet, type TrainSet } from '../data/split';
-import { InputError, NotFoundError } from '../errors';
+import { NotFoundError } from '../errors';
 import { readArrayFile } from '../store/array-file';
-import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { getDatasetById, loadDataset } from '../store/datasets';
 import { getEpochs, getRun } from '../store/runs';
-import type { RunInfo } from '../contract';
 import { findSplit } from '../store/splits';
 import { gatesFile } from './gates';
+import { ranksOf } from './paired-runs';
+
+// What the TA-weights view shows of a HyperKDMA run: the summary above its heatmap, the heatmap's
+// rows, and one user's or item's detail.
 
 type Kind = 'user' | 'item';
 
@@ -127,12 +128,6 @@ export function gatesRows(
   };
 }
 
-function ranksOf(store: Store, runId: number): Int32Array {
-  const a = findArtifact(store, { runId }, 'ranks');
-  if (!a) throw new InputError(`run #${runId} has no per-user ranks (it has not completed)`);
-  return readArrayFile(join(store.home, a.path)).get<Int32Array>('test');
-}
-
 /** One user or item: its weights, its interactions and how teacher and student rank its test items. */
 export function entityDetail(store: Store, runId: number, kind: Kind, id: number) {
   const run = getRun(store, runId);
@@ -171,50 +166,5 @@ export function entityDetail(store: Store, runId: number, kind: Kind, id: number
       student: student[u],
       teacher: teacherRanks ? teacherRanks[u] : null,
     })),
-  };
-}
-
-/** Per-user paired comparison of two runs ranked on the same split. */
-export function comparePaired(store: Store, a: number, b: number, k: number) {
-  const ra = getRun(store, a);
-  const rb = getRun(store, b);
-  if (ra.splitId === null || ra.splitId !== rb.splitId)
-    throw new InputError(`runs #${a} and #${b} were not ranked on the same split`);
-  return pairedComparison(ranksOf(store, a), ranksOf(store, b), k);
-}
-
-/** What a run was built from, and whether each source is still there as it was. */
-export function lineage(store: Store, runId: number) {
-  const run = getRun(store, runId);
-  const ids = [
-    ...(run.config.teacher !== undefined ? [['teacher', run.config.teacher]] : []),
-    // The teacher heads DGKD's guides but not TAKD's, whose only guide is its last link.
-    ...((run.config.guideRuns as number[] | undefined) ?? [])
-      .filter((g) => g !== run.config.teacher)
-      .map((g) => ['guide', g]),
-    ...((run.config.pretrainedTaRuns as number[] | undefined) ?? []).map((g) => [
-      'pretrained TA',
-      g,
-    ]),
-  ] as [string, number][];
-  let dataset: { id: number; name: string } | null = null;
-  try {
-    const d = getDatasetById(store, run.datasetId);
-    dataset = { id: d.id, name: d.name };
-  } catch {
-    dataset = null;
-  }
-  return {
-    dataset,
-    seed: run.seed,
-    sources: ids.map(([role, id]) => {
-      try {
-        const s = getRun(store, id);
-        const changed = !!(s.finishedAt && run.startedAt && s.finishedAt > run.startedAt);
-        return { role, id, exists: true, status: s.status, label: s.label, changedSince: changed };
-      } catch {
-        return { role, id, exists: false, status: null, label: null, changedSince: false };
-      }
-    }),
   };
 }

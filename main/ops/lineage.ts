@@ -1,0 +1,39 @@
+import type { Store } from '../store/db';
+import { getDatasetById } from '../store/datasets';
+import { getRun } from '../store/runs';
+
+/** What a run was built from, and whether each source is still there as it was. */
+export function lineage(store: Store, runId: number) {
+  const run = getRun(store, runId);
+  const ids = [
+    ...(run.config.teacher !== undefined ? [['teacher', run.config.teacher]] : []),
+    // The teacher heads DGKD's guides but not TAKD's, whose only guide is its last link.
+    ...((run.config.guideRuns as number[] | undefined) ?? [])
+      .filter((g) => g !== run.config.teacher)
+      .map((g) => ['guide', g]),
+    ...((run.config.pretrainedTaRuns as number[] | undefined) ?? []).map((g) => [
+      'pretrained TA',
+      g,
+    ]),
+  ] as [string, number][];
+  let dataset: { id: number; name: string } | null = null;
+  try {
+    const d = getDatasetById(store, run.datasetId);
+    dataset = { id: d.id, name: d.name };
+  } catch {
+    dataset = null;
+  }
+  return {
+    dataset,
+    seed: run.seed,
+    sources: ids.map(([role, id]) => {
+      try {
+        const s = getRun(store, id);
+        const changed = !!(s.finishedAt && run.startedAt && s.finishedAt > run.startedAt);
+        return { role, id, exists: true, status: s.status, label: s.label, changedSince: changed };
+      } catch {
+        return { role, id, exists: false, status: null, label: null, changedSince: false };
+      }
+    }),
+  };
+}
