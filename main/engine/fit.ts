@@ -105,6 +105,16 @@ export interface EpochLosses {
 }
 
 /** Trains one epoch; returns the summed loss terms and the mean diagnostics. */
+/** Training produced a non-finite loss: the run fails with the batch where it happened. */
+export class DivergedError extends Error {
+  constructor(loss: number, batch: number) {
+    super(
+      `the loss became ${loss} at batch ${batch} of the epoch: training diverged (try a smaller ` +
+        'learning rate or loss weights); the run keeps its epochs and best result so far',
+    );
+  }
+}
+
 export async function trainEpoch(
   model: Recommender,
   optimizer: Adam,
@@ -125,6 +135,8 @@ export async function trainEpoch(
     await yieldToEventLoop();
     if (shouldStop()) return { losses: sums, stopped: true };
     const v = GradScope.step((scope) => model.loss(scope, b));
+    // A non-finite loss would spread through every parameter at the next update; stop first.
+    if (!Number.isFinite(v.total)) throw new DivergedError(v.total, done + 1);
     optimizer.step();
     onBatch?.(++done, total);
     sums.total = (sums.total ?? 0) + v.total;

@@ -12,7 +12,11 @@ export interface Ranks {
   valid: Int32Array;
 }
 
-/** `scores` holds nUsers rows of [test, valid, c_1 … c_C]. */
+/**
+ * `scores` holds nUsers rows of [test, valid, c_1 … c_C]. A NaN never helps the held-out item:
+ * a NaN candidate ranks ahead of it and a NaN held-out item ranks last, so a diverged model
+ * scores H@K = 0, never 1.
+ */
 export function rankHeldOut(scores: Float32Array, nUsers: number, ties: TiePolicy): Ranks {
   const per = scores.length / nUsers;
   const test = new Int32Array(nUsers);
@@ -26,11 +30,12 @@ export function rankHeldOut(scores: Float32Array, nUsers: number, ties: TiePolic
     let rv = 1;
     for (let j = o + 2; j < o + per; j++) {
       const s = scores[j];
-      if (strict ? s > st : s >= st) rt++;
-      if (strict ? s > sv : s >= sv) rv++;
+      // s !== s: s is NaN.
+      if (s !== s || (strict ? s > st : s >= st)) rt++;
+      if (s !== s || (strict ? s > sv : s >= sv)) rv++;
     }
-    test[u] = rt;
-    valid[u] = rv;
+    test[u] = st !== st ? per - 1 : rt;
+    valid[u] = sv !== sv ? per - 1 : rv;
   }
   return { test, valid };
 }

@@ -117,4 +117,34 @@ describe('training BPR end to end', () => {
     // Random ranking among 500 items gives H@5 = 0.01.
     expect(r.best.test.H5).toBeGreaterThan(0.1);
   });
+
+  it('stops a run whose loss becomes non-finite before it updates any parameter', async () => {
+    await initBackend('wasm');
+    const data = filterAndRemap(synthesize({ users: 60, items: 600, seed: 3 }), {
+      minUser: 5,
+      minItem: 0,
+    });
+    const split = buildSplit(data, 0);
+    const m = new BPR(data.nUsers, data.nItems, 4, Rng.seeded(0, 2));
+    m.params[0].data[7] = NaN;
+    const before = Float32Array.from(m.params[0].data);
+    const run = fit(
+      m,
+      {
+        train: trainSet(data, split),
+        split,
+        scorer: new CandidateScorer(split, data.nUsers, data.nItems),
+      },
+      { ...FIT_OPTIONS, batchSize: 1 << 20, maxEpochs: 3, patience: 3 },
+      Rng.seeded(0, 3),
+    );
+    await expect(run).rejects.toThrow(/the loss became NaN at batch 1 .*diverged/);
+    expect(Array.from(m.params[0].data)).toEqual(Array.from(before));
+  });
 });
+
+const FIT_OPTIONS = {
+  negatives: 1,
+  ties: 'against' as const,
+  adam: { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 },
+};

@@ -27,6 +27,21 @@ describe('ranking against sampled candidates (METHOD.md §2)', () => {
     expect(Array.from(listOrder.valid)).toEqual([4, 1, 1]);
   });
 
+  it('never lets a NaN score help the held-out item', () => {
+    const scores = Float32Array.from(
+      [
+        [NaN, 1, 4, 3, 2], // a NaN test item ranks last; valid still ranks among numbers
+        [5, 9, NaN, 7, 1], // a NaN candidate ranks ahead of both
+        [NaN, NaN, NaN, NaN, NaN], // a model that diverged everywhere
+      ].flat(),
+    );
+    for (const ties of ['against', 'list-order'] as const) {
+      const r = rankHeldOut(scores, 3, ties);
+      expect(Array.from(r.test)).toEqual([4, 3, 4]);
+      expect(Array.from(r.valid)).toEqual([4, 2, 4]);
+    }
+  });
+
   it('computes H@K and N@K by hand', () => {
     expect(hitAt(5, 5)).toBe(1);
     expect(hitAt(6, 5)).toBe(0);
