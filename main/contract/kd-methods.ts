@@ -5,14 +5,8 @@
 export const KD_FLAVOURS = ['DE', 'PHR'] as const;
 export type KDFlavour = (typeof KD_FLAVOURS)[number];
 
-/** plain: teacher → student; HyperKDMA: generated, gated TAs; TAKD: a chain; DGKD: every TA guides. */
-export type KDFamily = 'plain' | 'HyperKDMA' | 'TAKD' | 'DGKD';
-
-export interface KDMethodFacts {
-  family: KDFamily;
-  flavour: KDFlavour;
-  /** The paper's row name: "DE", "HyperKDMA+DE", "TAKD+PHR". */
-  paperName: string;
+/** What a family of methods does, as forms and tables need to know it. */
+export interface KDFamilyFacts {
   /** Has teacher-assistant sizes (--num-tas / --ta-dims). */
   usesTas: boolean;
   /** Generates gated TAs (λ_TA, gate, TA source, the gate inspector). */
@@ -21,13 +15,27 @@ export interface KDMethodFacts {
   dropsGuides: boolean;
 }
 
+/** plain: teacher → student; HyperKDMA: generated, gated TAs; TAKD: a chain; DGKD: every TA guides. */
+export const KD_FAMILIES = {
+  plain: { usesTas: false, generatesTas: false, dropsGuides: false },
+  HyperKDMA: { usesTas: true, generatesTas: true, dropsGuides: false },
+  TAKD: { usesTas: true, generatesTas: false, dropsGuides: false },
+  DGKD: { usesTas: true, generatesTas: false, dropsGuides: true },
+} as const satisfies Record<string, KDFamilyFacts>;
+export type KDFamily = keyof typeof KD_FAMILIES;
+
+export interface KDMethodFacts extends KDFamilyFacts {
+  family: KDFamily;
+  flavour: KDFlavour;
+  /** The paper's row name: "DE", "HyperKDMA+DE", "TAKD+PHR". */
+  paperName: string;
+}
+
 const method = (family: KDFamily, flavour: KDFlavour): KDMethodFacts => ({
   family,
   flavour,
   paperName: family === 'plain' ? flavour : `${family}+${flavour}`,
-  usesTas: family !== 'plain',
-  generatesTas: family === 'HyperKDMA',
-  dropsGuides: family === 'DGKD',
+  ...KD_FAMILIES[family],
 });
 
 export const KD_METHODS = {
