@@ -56,7 +56,11 @@ export function openWorkbench(o: {
   const jobs = new Jobs(store, o.launchImporter ?? forkWorker(workerScript('importer')));
   const grants = new FileGrants();
   const api = new Api({ store, runner, jobs, grants });
-  const watcher = new StoreWatcher(store, (e) => api.broadcast(e));
+  const watcher = new StoreWatcher(store, (e) => {
+    api.broadcast(e);
+    // A run queued by another process (`hkd train --queue`, `hkd runs repeat`) starts here.
+    if (e.type === 'run' && e.run.status === 'queued') runner.schedule();
+  });
   runner.start();
   watcher.start();
   return {

@@ -15,11 +15,10 @@ import {
   claimNextRun,
   endRunAbnormally,
   failBlockedRuns,
-  getSetting,
   requeueRun,
   setLastOutput,
-  setSetting,
 } from '../store/queue';
+import { getSetting, setSetting } from '../store/settings';
 import { getRun, reapInterrupted } from '../store/runs';
 import { trainerArgs, type LaunchTrainer, type TrainerProcess } from './trainer-protocol';
 

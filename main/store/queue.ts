@@ -169,18 +169,3 @@ export function deleteRun(store: Store, id: number): void {
   });
   rmSync(join(store.home, 'runs', `${id}`), { recursive: true, force: true });
 }
-
-export function getSetting<T>(store: Store, key: string, fallback: T): T {
-  const r = store.db.prepare('SELECT value_json FROM settings WHERE key = ?').get(key) as
-    { value_json: string } | undefined;
-  return r ? (JSON.parse(r.value_json) as T) : fallback;
-}
-
-export function setSetting(store: Store, key: string, value: unknown): void {
-  store.db
-    .prepare(
-      `INSERT INTO settings (key, value_json) VALUES (?, ?)
-       ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json`,
-    )
-    .run(key, JSON.stringify(value));
-}

@@ -3,6 +3,7 @@ import type { EpochInfo, Metrics, RunInfo, RunStatus, RunSummary } from '../cont
 import { NotFoundError, StorageError } from '../errors';
 import { APP_VERSION } from '../version';
 import { now, type Store } from './db';
+import { getSetting, setSetting } from './settings';
 
 /** A run as stored and as every face sees it (the contract's wire types). */
 
@@ -76,13 +77,35 @@ export function createRun(
    */
   runningPid?: number,
 ): RunInfo {
-  const info = store.db
+  return store.write(() => {
+    // Ids are never given twice, even after the newest runs are deleted: notes and exports that
+    // cite a run by its id must keep meaning that run.
+    const newest = store.db.prepare('SELECT max(id) AS id FROM runs').get() as {
+      id: number | null;
+    };
+    const id = Math.max(newest.id ?? 0, getSetting(store, LAST_RUN_ID, 0)) + 1;
+    setSetting(store, LAST_RUN_ID, id);
+    insertRun(store, id, r, runningPid);
+    return getRun(store, id);
+  });
+}
+
+const LAST_RUN_ID = 'lastRunId';
+
+function insertRun(
+  store: Store,
+  id: number,
+  r: Parameters<typeof createRun>[1],
+  runningPid: number | undefined,
+): void {
+  store.db
     .prepare(
-      `INSERT INTO runs (label, kind, model, method, dataset_id, seed, teacher_run_id, config_json,
-         status, pid, started_at, app_version, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO runs (id, label, kind, model, method, dataset_id, seed, teacher_run_id,
+         config_json, status, pid, started_at, app_version, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
+      id,
       r.label ?? null,
       r.kind,
       r.model,
@@ -97,7 +120,6 @@ export function createRun(
       APP_VERSION,
       now(),
     );
-  return getRun(store, Number(info.lastInsertRowid));
 }
 
 export function markRunning(

@@ -5,7 +5,8 @@ import type { Api } from '../../main/api';
 import type { ApiEvent, JobInfo } from '../../main/contract';
 import { forkTrainer } from '../../main/runner/trainer-protocol';
 import { forkWorker } from '../../main/runner/worker-process';
-import type { Store } from '../../main/store/db';
+import { queueTraining } from '../../main/ops/train';
+import { Store } from '../../main/store/db';
 import { openWorkbench, type Workbench } from '../../main/workbench';
 import { tempDir, usersDat } from '../support/tmp';
 
@@ -250,6 +251,22 @@ describe('API', () => {
     const fine = await wb.api.call('ta.sizes', { teacherDim: 200, studentDim: 20, numTas: 8 });
     expect(fine).toMatchObject({ ok: true, value: { sizes: expect.any(Array) } });
   }, 60_000);
+
+  it('trains a run another process queued (hkd train --queue) without being asked', async () => {
+    const wb = workbench();
+    const terminal = new Store(wb.store.home);
+    const queued = queueTraining(terminal, { dataset: 'demo', model: 'BPR', dim: 4, maxEpochs: 1 });
+    terminal.close();
+    const done = await new Promise<ApiEvent>((resolve) => {
+      const off = wb.api.subscribe((e) => {
+        if (e.type === 'run' && e.run.id === queued.id && e.run.status === 'completed') {
+          off();
+          resolve(e);
+        }
+      });
+    });
+    expect(done).toMatchObject({ run: { id: queued.id, status: 'completed', epochsRun: 1 } });
+  });
 
   it('queues a teacher and a HyperKDMA student, reports deltas, and serves gate rows', async () => {
     const wb = workbench();

@@ -24,7 +24,7 @@ import {
 import { writeInteractions } from '../../main/store/dataset-file';
 import { MIGRATIONS } from '../../main/store/migrations';
 import { applyRunEvent } from '../../main/runner/run-events';
-import { claimNextRun } from '../../main/store/queue';
+import { claimNextRun, deleteRun } from '../../main/store/queue';
 import {
   createRun,
   getEpochs,
@@ -197,6 +197,22 @@ describe('experiment store', () => {
     expect(getEpochs(s, run.id)).toEqual([
       { epoch: 0, losses: { total: 3 }, valid: m, test: m, trainSeconds: 2, evalSeconds: 0.1 },
     ]);
+    s.close();
+  });
+
+  it('never gives a run id twice, even after the newest runs are deleted', () => {
+    const home = tempDir();
+    let s = new Store(home);
+    const ds = insert(s, 'ds');
+    const ids = [1, 2, 3].map(() => queueBprRun(s, ds.id, { dim: 4 }).id);
+    expect(ids).toEqual([1, 2, 3]);
+    deleteRun(s, 3);
+    deleteRun(s, 2);
+    expect(queueBprRun(s, ds.id, { dim: 4 }).id).toBe(4);
+    s.close();
+    s = new Store(home);
+    deleteRun(s, 4);
+    expect(queueBprRun(s, ds.id, { dim: 4 }).id).toBe(5);
     s.close();
   });
 });
