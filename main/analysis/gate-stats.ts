@@ -28,6 +28,17 @@ export function dominantTas(g: GateMatrix): Int32Array {
   return d;
 }
 
+/** The smallest and largest weight in the matrix. */
+export function weightRange(g: GateMatrix): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const w of g.weights) {
+    if (w < min) min = w;
+    if (w > max) max = w;
+  }
+  return g.weights.length > 0 ? { min, max } : { min: 0, max: 0 };
+}
+
 export function meanWeights(g: GateMatrix): number[] {
   const s = new Array<number>(g.m).fill(0);
   for (let e = 0; e < g.n; e++) for (let i = 0; i < g.m; i++) s[i] += g.weights[e * g.m + i];

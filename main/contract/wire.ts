@@ -139,6 +139,8 @@ export interface GateSummary {
   n: number;
   taDims: number[];
   meanWeights: number[];
+  /** The smallest and largest weight of any entity and TA (the heatmap's colour range). */
+  weightRange: { min: number; max: number };
   entropyHistogram: { max: number; counts: number[] };
   dominantByActivity: { from: number; to: number; counts: number[] }[];
   collapse: {

@@ -5,6 +5,7 @@ import {
   entropies,
   histogram,
   meanWeights,
+  weightRange,
   type GateMatrix,
 } from '../analysis/gate-stats';
 import type { RunInfo } from '../contract';
@@ -87,6 +88,7 @@ export function gatesSummary(store: Store, runId: number, kind: Kind) {
     n: g.n,
     taDims: g.taDims,
     meanWeights: meanWeights(g),
+    weightRange: weightRange(g),
     entropyHistogram: { max: maxEntropy, counts: histogram(h, maxEntropy, 20) },
     dominantByActivity: dominantByActivity(dominantTas(g), activity(train, kind), g.m),
     collapse: collapseCheck(g, normRatios(store, run, g.m)),

@@ -275,6 +275,29 @@ describe('workbench in a browser', () => {
     const text = await page.locator('[data-testid=entity-detail]').innerText();
     for (const w of want.weights) expect(text).toContain(w.toFixed(3));
     expect(want.weights.reduce((a, b) => a + b)).toBeCloseTo(1, 5);
+    // The heatmap's legend spans the run's weights around 1/m, its columns name the TAs, and a
+    // cell tells its weight on hover (the first row is the first of the heatmap's order).
+    const summary = (await api('gates.summary', { run: 2, kind: 'user' })) as {
+      taDims: number[];
+      weightRange: { min: number; max: number };
+    };
+    const m = summary.taDims.length;
+    const legend = await page.locator('[data-testid=heatmap-legend]').innerText();
+    expect(legend).toContain(`1/m = ${(1 / m).toFixed(3)}`);
+    const spread = Math.max(summary.weightRange.max - 1 / m, 1 / m - summary.weightRange.min);
+    expect(legend).toContain((1 / m + spread).toFixed(3));
+    const heads = await page.locator('[data-testid=heatmap-heads]').innerText();
+    for (const d of summary.taDims) expect(heads).toContain(`d = ${d}`);
+    const box = (await page.locator('[data-testid=heatmap]').boundingBox())!;
+    await page.mouse.move(box.x + 2, box.y + 1);
+    const top = (await api('gates.rows', { run: 2, kind: 'user', offset: 0, limit: 1 })) as {
+      rows: { id: number; weights: number[] }[];
+    };
+    await expect
+      .poll(() => page.locator('[data-testid=heatmap-hover]').innerText())
+      .toContain(
+        `user ${top.rows[0].id} · TA 1 (d = ${summary.taDims[0]}): weight ${top.rows[0].weights[0].toFixed(4)}`,
+      );
     await shot('ta-weights');
   }, 300_000);
 
