@@ -53,6 +53,7 @@ export function progressRunner(io: Io, onCancelled: () => void): CliContext['wit
             s.runId,
             `${s.backend.name} · ${s.backend.device}${s.label ? ` · ${s.label}` : ''}`,
             s.maxEpochs,
+            s.patience,
           ),
         onEpoch: (e) => progress.epoch(e),
       });

@@ -8,6 +8,7 @@ import type { Io } from './program';
 export class ProgressLine {
   private runId = 0;
   private maxEpochs = 0;
+  private patience = 0;
   private seconds = 0;
   /** Epochs timed by this process (a resumed run starts past zero). */
   private timed = 0;
@@ -18,9 +19,10 @@ export class ProgressLine {
     private readonly enabled: boolean,
   ) {}
 
-  start(runId: number, backend: string, maxEpochs: number): void {
+  start(runId: number, backend: string, maxEpochs: number, patience: number): void {
     this.runId = runId;
     this.maxEpochs = maxEpochs;
+    this.patience = patience;
     if (this.enabled) this.io.err(`run #${runId} on ${backend}`);
   }
 
@@ -28,11 +30,13 @@ export class ProgressLine {
     if (!this.enabled) return;
     this.seconds += e.trainSeconds + e.evalSeconds;
     const perEpoch = this.seconds / ++this.timed;
-    const left = this.maxEpochs - e.epoch - 1;
+    // Where it stops if no later epoch beats its best: patience after the best, or the limit.
+    const stop = Math.min(this.maxEpochs, e.bestEpoch + 1 + this.patience);
+    const left = stop - e.epoch - 1;
     const line =
       `run #${this.runId} epoch ${e.epoch + 1}/${this.maxEpochs}  loss ${e.losses.total.toFixed(1)}  ` +
       `valid H@5 ${e.valid.H5.toFixed(4)}  best ${e.bestValidH5.toFixed(4)} @${e.bestEpoch + 1}  ` +
-      `${perEpoch.toFixed(2)} s/epoch  ETA ≤ ${formatDuration(left * perEpoch)}`;
+      `${perEpoch.toFixed(2)} s/epoch  stops in ≈ ${formatDuration(left * perEpoch)} unless it improves`;
     if (this.io.tty) {
       this.io.err(`\r\u001b[2K${line}`);
       this.live = true;

@@ -73,6 +73,16 @@ export interface RunInfo {
   trainSecondsPerEpoch: number | null;
   evalSecondsPerEpoch: number | null;
   error: string | null;
+  /** An unfinished run with epochs: its best so far and its recent pace. */
+  live: LiveProgress | null;
+}
+
+export interface LiveProgress {
+  /** The epoch it would report if it stopped now (the first with the highest valid H@5). */
+  bestEpoch: number;
+  bestValidH5: number;
+  /** Training + evaluation seconds per epoch, averaged over its recent epochs (exponentially). */
+  secondsPerEpoch: number;
 }
 
 /** The embedding size a run produced: its own, or its student's. */

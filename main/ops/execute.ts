@@ -38,7 +38,13 @@ export interface TrainOutcome {
 export interface TrainListener {
   /** Polled before every batch; true cancels the run at that boundary. */
   shouldStop?(): boolean;
-  onStart?(info: { runId: number; backend: BackendInfo; maxEpochs: number; label: string }): void;
+  onStart?(info: {
+    runId: number;
+    backend: BackendInfo;
+    maxEpochs: number;
+    patience: number;
+    label: string;
+  }): void;
   onEpoch?(r: EpochReport): void;
   /** Where the run's events go; by default they are applied to the store at once. */
   sink?: RunSink;
@@ -141,7 +147,13 @@ export async function trainPlan(
       pid: process.pid,
       fromEpoch: checkpoint?.epochsDone ?? 0,
     });
-    listener.onStart?.({ runId, backend, maxEpochs: s.maxEpochs, label: plan.label });
+    listener.onStart?.({
+      runId,
+      backend,
+      maxEpochs: s.maxEpochs,
+      patience: s.patience,
+      label: plan.label,
+    });
     const ctx: RunContext = {
       dataset,
       split,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { EpochInfo, Metrics, RunInfo, RunStatus, RunSummary } from '../contract';
+import type { EpochInfo, LiveProgress, Metrics, RunInfo, RunStatus, RunSummary } from '../contract';
+import { nextLive } from '../shared/best-so-far';
 import { NotFoundError, StorageError } from '../errors';
 import { APP_VERSION } from '../version';
 import { now, type Store } from './db';
@@ -33,7 +34,7 @@ interface DbRun {
   error: string | null;
 }
 
-const toRun = (r: DbRun): RunInfo => ({
+const toRun = (r: DbRun, live: LiveProgress | null = null): RunInfo => ({
   id: r.id,
   label: r.label,
   kind: r.kind,
@@ -57,7 +58,31 @@ const toRun = (r: DbRun): RunInfo => ({
   trainSecondsPerEpoch: r.train_seconds_per_epoch,
   evalSecondsPerEpoch: r.eval_seconds_per_epoch,
   error: r.error,
+  live,
 });
+
+/** Best so far and pace of each unfinished run with epochs (a finished one has its summary). */
+function liveProgress(store: Store, ids?: number[]): Map<number, LiveProgress> {
+  const rows = store.db
+    .prepare(
+      `SELECT e.run_id AS runId, e.epoch, json_extract(e.valid_json, '$.H5') AS h5,
+         e.train_seconds AS trainSeconds, e.eval_seconds AS evalSeconds
+       FROM epochs e JOIN runs r ON r.id = e.run_id
+       WHERE r.status NOT IN ('completed', 'cancelled') ${ids ? `AND r.id = ?` : ''}
+       ORDER BY e.run_id, e.epoch`,
+    )
+    .all(...(ids ?? [])) as {
+    runId: number;
+    epoch: number;
+    h5: number;
+    trainSeconds: number;
+    evalSeconds: number;
+  }[];
+  const out = new Map<number, LiveProgress>();
+  for (const e of rows)
+    out.set(e.runId, nextLive(out.get(e.runId) ?? null, { ...e, valid: { H5: e.h5 } }));
+  return out;
+}
 
 export function createRun(
   store: Store,
@@ -200,11 +225,14 @@ export function failRun(store: Store, id: number, error: string): void {
 export function getRun(store: Store, id: number): RunInfo {
   const r = store.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as DbRun | undefined;
   if (!r) throw new NotFoundError(`run #${id}`);
-  return toRun(r);
+  return toRun(r, liveProgress(store, [id]).get(id) ?? null);
 }
 
 export function listRuns(store: Store): RunInfo[] {
-  return (store.db.prepare('SELECT * FROM runs ORDER BY id').all() as DbRun[]).map(toRun);
+  const live = liveProgress(store);
+  return (store.db.prepare('SELECT * FROM runs ORDER BY id').all() as DbRun[]).map((r) =>
+    toRun(r, live.get(r.id) ?? null),
+  );
 }
 
 export function getEpochs(store: Store, runId: number): EpochInfo[] {

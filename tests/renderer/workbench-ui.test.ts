@@ -57,6 +57,7 @@ function run(
     trainSecondsPerEpoch: 1,
     evalSecondsPerEpoch: 1,
     error: null,
+    live: null,
   };
 }
 

@@ -8,7 +8,7 @@ describe('CLI progress line', () => {
   it('times epochs from where a resumed run starts', () => {
     const lines: string[] = [];
     const p = new ProgressLine({ out: () => {}, err: (s) => lines.push(s), tty: false }, true);
-    p.start(7, 'wasm', 300);
+    p.start(7, 'wasm', 300, 20);
     for (const epoch of [200, 201])
       p.epoch({
         epoch,
@@ -17,9 +17,12 @@ describe('CLI progress line', () => {
         test: M,
         trainSeconds: 18,
         evalSeconds: 2,
-        bestEpoch: epoch,
+        bestEpoch: 195,
         bestValidH5: 0.5,
       });
-    expect(lines[2]).toMatch(/epoch 202\/300 .* 20\.00 s\/epoch {2}ETA ≤ 33 min$/);
+    // Best at epoch 196: patience 20 stops it after epoch 216, 14 epochs after epoch 202.
+    expect(lines[2]).toMatch(
+      /epoch 202\/300 .* 20\.00 s\/epoch {2}stops in ≈ 5 min unless it improves$/,
+    );
   });
 });

@@ -29,6 +29,7 @@ import {
   createRun,
   getEpochs,
   getRun,
+  listRuns,
   markRunning,
   reapInterrupted,
   recordEpoch,
@@ -193,7 +194,10 @@ describe('experiment store', () => {
       epochsRun: 1,
       backend: 'wasm',
       splitId,
+      // While it trains: its best so far and pace (training + evaluation seconds).
+      live: { bestEpoch: 0, bestValidH5: 0.1, secondsPerEpoch: 2.1 },
     });
+    expect(listRuns(s).find((r) => r.id === run.id)?.live).toEqual(getRun(s, run.id).live);
     expect(getEpochs(s, run.id)).toEqual([
       { epoch: 0, losses: { total: 3 }, valid: m, test: m, trainSeconds: 2, evalSeconds: 0.1 },
     ]);

@@ -1,3 +1,4 @@
+import { nextLive } from '../../../main/shared/best-so-far';
 import type {
   ApiEvent,
   ApiResult,
@@ -137,8 +138,14 @@ export class Workbench {
         const list = this.epochs[e.runId];
         if (list && !list.some((x) => x.epoch === e.record.epoch)) list.push(e.record);
         const i = this.runs.findIndex((r) => r.id === e.runId);
-        if (i >= 0)
-          this.runs = this.runs.with(i, { ...this.runs[i], epochsRun: e.record.epoch + 1 });
+        if (i >= 0) {
+          const r = this.runs[i];
+          this.runs = this.runs.with(i, {
+            ...r,
+            epochsRun: e.record.epoch + 1,
+            live: nextLive(r.live, e.record),
+          });
+        }
         return;
       }
       case 'datasets':

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { earliestStop, nextLive } from '../../main/shared/best-so-far';
+
+const epoch = (e: number, h5: number, secs = 10) => ({
+  epoch: e,
+  valid: { H5: h5 },
+  trainSeconds: secs - 1,
+  evalSeconds: 1,
+});
+
+describe('a running run’s best so far, pace and earliest stop', () => {
+  it('keeps the first epoch with the highest validation H@5, as the trainer does', () => {
+    let live = null;
+    for (const e of [epoch(0, 0.2), epoch(1, 0.3), epoch(2, 0.3), epoch(3, 0.25)])
+      live = nextLive(live, e);
+    expect(live).toMatchObject({ bestEpoch: 1, bestValidH5: 0.3, secondsPerEpoch: 10 });
+  });
+
+  it('follows the recent pace', () => {
+    let live = nextLive(null, epoch(0, 0.1, 10));
+    for (let e = 1; e < 30; e++) live = nextLive(live, epoch(e, 0.05, 20));
+    expect(live.secondsPerEpoch).toBeGreaterThan(19.9);
+    expect(live.secondsPerEpoch).toBeLessThan(20);
+  });
+
+  it('starts over when a resumed run recomputes epochs up to its best', () => {
+    const live = nextLive(nextLive(nextLive(null, epoch(0, 0.1)), epoch(1, 0.2)), epoch(1, 0.15));
+    expect(live).toMatchObject({ bestEpoch: 1, bestValidH5: 0.15 });
+  });
+
+  it('stops patience epochs after its best, or at the epoch limit, at its pace', () => {
+    const live = { bestEpoch: 4, bestValidH5: 0.3, secondsPerEpoch: 30 };
+    const run = { epochsRun: 10, config: { maxEpochs: 1000, patience: 20 }, live };
+    // Best at epoch 5 (1-based): it stops after epoch 25, 15 epochs from now.
+    expect(earliestStop(run)).toEqual({ epoch: 25, seconds: 15 * 30 });
+    expect(earliestStop({ ...run, config: { maxEpochs: 12, patience: 20 } })).toEqual({
+      epoch: 12,
+      seconds: 60,
+    });
+    expect(earliestStop({ ...run, live: null })).toEqual({ epoch: 20, seconds: null });
+  });
+});
