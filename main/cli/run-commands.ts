@@ -68,13 +68,14 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
                 r.method ? `${r.model} ${r.method}` : r.model,
                 runView(r).dim,
                 r.epochsRun,
-                ordinal(r.bestEpoch),
-                fmt(r.summary?.valid.H5),
+                // While a run trains: its best so far, marked with *.
+                r.summary ? ordinal(r.bestEpoch) : r.live ? `${r.live.bestEpoch + 1}*` : '-',
+                r.summary ? fmt(r.summary.valid.H5) : r.live ? `${fmt(r.live.bestValidH5)}*` : '-',
                 fmt(r.summary?.test.H5),
                 fmt(r.summary?.test.N5),
                 r.label ?? '',
               ]),
-            ),
+            ) + (rows.some((r) => !r.summary && r.live) ? '\n* best so far (still training)' : ''),
       );
     });
   runs

@@ -3,6 +3,7 @@ import {
   type DatasetInfo,
   type EpochInfo,
   isUnfinished,
+  runDim,
   type Metrics,
   type RunInfo,
 } from '../contract';
@@ -41,10 +42,12 @@ export function runView(r: RunInfo) {
     status: r.status,
     label: r.label,
     model: r.model,
-    dim: (r.kind === 'train' ? r.config.dim : r.config.studentDim) as number,
+    dim: runDim(r),
     method: r.method,
     teacherRunId: r.teacherRunId,
     seed: r.seed,
+    datasetId: r.datasetId,
+    createdAt: r.createdAt,
     bestEpoch: r.bestEpoch,
     epochs: r.epochsRun,
     backend: r.backend,
@@ -53,6 +56,7 @@ export function runView(r: RunInfo) {
     test: r.summary?.test ?? null,
     trainSecondsPerEpoch: r.trainSecondsPerEpoch,
     evalSecondsPerEpoch: r.evalSecondsPerEpoch,
+    live: r.live,
   };
 }
 

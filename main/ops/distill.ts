@@ -19,9 +19,8 @@ import { checkCandidatesFit, getDataset } from '../store/datasets';
 import { addDependencies } from '../store/queue';
 import { createRun, getRun, listRuns, reapInterrupted } from '../store/runs';
 import { parseDistillConfig } from './distill-config';
-import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
-import { makePlan } from './plan';
-import { storeSink } from '../runner/run-events';
+import type { TrainListener, TrainOutcome } from './execute';
+import { makePlan, trainHere } from './plan';
 import type { GuideFile, RunPlan } from './run-plan';
 
 export interface DistillOutcome extends TrainOutcome {
@@ -326,9 +325,11 @@ export async function runDistill(
       },
       process.pid,
     );
-  const plan = planResolved(store, run, r, existing !== undefined);
-  const backend = await trainPlan(plan, listener.sink ?? storeSink(store), listener);
-  const outcome = { run: getRun(store, run.id), backend };
+  const outcome = await trainHere(
+    store,
+    planResolved(store, run, r, existing !== undefined),
+    listener,
+  );
   return {
     ...outcome,
     method: cfg.method,

@@ -2,7 +2,10 @@ import type { DatasetInfo, RunInfo } from '../contract';
 import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { datasetFile } from '../store/datasets';
+import { getRun } from '../store/runs';
 import { findSplitFile } from '../store/splits';
+import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
+import { storeSink } from '../runner/run-events';
 import type { RunPlan, TrainingSettings } from './run-plan';
 
 /** What a run's plan says beyond what the store looks up. */
@@ -43,4 +46,14 @@ export function makePlan(store: Store, run: RunInfo, parts: PlanParts, resume: b
     split: findSplitFile(store, ds.id, s.seed, s.candidates),
     checkpoint: resume ? findArtifact(store, { runId: run.id }, 'resume')?.path : undefined,
   };
+}
+
+/** Trains a planned run in this process, applying its events to the store as they come. */
+export async function trainHere(
+  store: Store,
+  plan: RunPlan,
+  listener: TrainListener,
+): Promise<TrainOutcome> {
+  const backend = await trainPlan(plan, listener.sink ?? storeSink(store), listener);
+  return { run: getRun(store, plan.runId), backend };
 }

@@ -8,9 +8,9 @@ import type { Store } from '../store/db';
 import { reopenRun, runsBuiltFrom } from '../store/queue';
 import { getRun, listRuns, reapInterrupted, runPid } from '../store/runs';
 import { distillRequest, planStoredDistill, runDistill, trainNow } from './distill';
-import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
+import type { TrainListener, TrainOutcome } from './execute';
+import { trainHere } from './plan';
 import type { RunPlan } from './run-plan';
-import { storeSink } from '../runner/run-events';
 import { planTraining, runTraining } from './train';
 
 /**
@@ -26,9 +26,7 @@ export async function executeStoredRun(
   opts: { backend?: BackendChoice; prerequisitesDone?: boolean } = {},
 ): Promise<TrainOutcome> {
   if (opts.prerequisitesDone) {
-    const plan = planStoredRun(store, run, opts.backend);
-    const backend = await trainPlan(plan, listener.sink ?? storeSink(store), listener);
-    return { run: getRun(store, run.id), backend };
+    return trainHere(store, planStoredRun(store, run, opts.backend), listener);
   }
   const config = withBackend(run, opts.backend);
   if (run.kind === 'train') return runTraining(store, config, listener, run);

@@ -1,12 +1,11 @@
-import { pickModelOptions, type RunInfo } from '../contract';
+import { pickModelOptions, type RunInfo, type TrainConfig } from '../contract';
 import { initBackend } from '../engine/backend';
 import type { Store } from '../store/db';
 import { checkCandidatesFit, getDataset } from '../store/datasets';
-import { createRun, getRun } from '../store/runs';
-import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
-import { makePlan } from './plan';
+import { createRun } from '../store/runs';
+import type { TrainListener, TrainOutcome } from './execute';
+import { makePlan, trainHere } from './plan';
 import type { RunPlan } from './run-plan';
-import { storeSink } from '../runner/run-events';
 import { parseTrainConfig } from './train-config';
 
 export type { TrainListener, TrainOutcome } from './execute';
@@ -37,40 +36,20 @@ export async function runTraining(
   existing?: RunInfo,
 ): Promise<TrainOutcome> {
   const cfg = parseTrainConfig(input);
-  const ds = getDataset(store, cfg.dataset);
-  checkCandidatesFit(ds, cfg.candidates);
   // A backend that cannot start is an input error: no run row for it.
   await initBackend(cfg.backend);
-  const run =
-    existing ??
-    createRun(
-      store,
-      {
-        label: cfg.label,
-        kind: 'train',
-        model: cfg.model,
-        datasetId: ds.id,
-        seed: cfg.seed,
-        config: cfg,
-      },
-      process.pid,
-    );
-  const plan = planTraining(store, cfg, run, existing !== undefined);
-  const backend = await trainPlan(plan, listener.sink ?? storeSink(store), listener);
-  return { run: getRun(store, run.id), backend };
+  const run = existing ?? createTrainingRun(store, cfg, process.pid);
+  return trainHere(store, planTraining(store, cfg, run, existing !== undefined), listener);
 }
 
 /** Checks a training request and queues it for the runner. */
-export function queueTraining(store: Store, input: unknown): RunInfo {
-  const cfg = parseTrainConfig(input);
+export const queueTraining = (store: Store, input: unknown): RunInfo =>
+  createTrainingRun(store, parseTrainConfig(input));
+
+/** A training run's row: queued, or running under `pid` (trained by that process). */
+function createTrainingRun(store: Store, cfg: TrainConfig, pid?: number): RunInfo {
   const ds = getDataset(store, cfg.dataset);
   checkCandidatesFit(ds, cfg.candidates);
-  return createRun(store, {
-    label: cfg.label,
-    kind: 'train',
-    model: cfg.model,
-    datasetId: ds.id,
-    seed: cfg.seed,
-    config: cfg,
-  });
+  const row = { label: cfg.label, kind: 'train' as const, model: cfg.model, config: cfg };
+  return createRun(store, { ...row, datasetId: ds.id, seed: cfg.seed }, pid);
 }
