@@ -277,7 +277,7 @@ function planResolved(store: Store, run: RunInfo, r: Resolved, resume: boolean):
  */
 export function planStoredDistill(store: Store, run: RunInfo, input: unknown): RunPlan {
   const cfg = parseDistillConfig(input);
-  const teacher = getRun(store, run.teacherRunId!);
+  const teacher = resolveRun(store, cfg.teacher);
   const completed = (key: string) =>
     ((run.config[key] as number[] | undefined) ?? []).map((id) => {
       const r = getRun(store, id);
