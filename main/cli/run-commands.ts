@@ -15,7 +15,7 @@ import {
   resumeRun,
   type ExtensionLimits,
 } from '../ops/resume';
-import { deleteRun } from '../store/queue';
+import { cancelQueuedRun, deleteRun } from '../store/queue';
 import { getEpochs, getRun, listRuns } from '../store/runs';
 import { intArg, type CliContext } from './context';
 import { epochTable, fmt, ordinal, runSummary, runView, table, trendTable } from './views';
@@ -79,11 +79,19 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       );
     });
   runs
-    .command('cancel <id>')
-    .description('cancel a running run at its next batch (it keeps its best epoch so far)')
-    .action((id: string) => {
-      cancelRunningRun(openStore(), intArg('run id', 1)(id));
-      io.err(`asked run #${id} to stop at its next batch`);
+    .command('cancel <ids...>')
+    .description(
+      'cancel queued runs at once, running ones at their next batch (each keeps its best epoch)',
+    )
+    .action((ids: string[]) => {
+      const store = openStore();
+      for (const id of ids.map(intArg('run id', 1))) {
+        if (store.write(() => cancelQueuedRun(store, id))) io.err(`cancelled queued run #${id}`);
+        else {
+          cancelRunningRun(store, id);
+          io.err(`asked run #${id} to stop at its next batch`);
+        }
+      }
     });
   type ContinueFlags = { json?: boolean; backend?: BackendChoice } & ExtensionLimits;
   /** A command that trains a stored run further in this process and prints it when it ends. */
@@ -158,12 +166,14 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       );
     });
   runs
-    .command('delete <id>')
-    .description('delete a run that is not running, with its epochs and files')
-    .action((id: string) => {
-      const run = intArg('run id', 1)(id);
-      deleteRun(openStore(), run);
-      io.err(`deleted run #${run}`);
+    .command('delete <ids...>')
+    .description('delete runs that are not running, with their epochs and files')
+    .action((ids: string[]) => {
+      const store = openStore();
+      for (const run of ids.map(intArg('run id', 1))) {
+        deleteRun(store, run);
+        io.err(`deleted run #${run}`);
+      }
     });
   runs
     .command('show <id>')

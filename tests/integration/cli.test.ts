@@ -43,6 +43,29 @@ function snapshotStore(home: string) {
 }
 
 describe('hkd CLI end to end', () => {
+  it('cancels queued runs at once and deletes several runs in one command', async () => {
+    const home = tempDir();
+    await synthDemo(home, 60, 700);
+    const queue = async () =>
+      json(await hkd(home, ...words('train --dataset demo --model BPR --dim 4 --queue --json')))
+        .queued[0] as number;
+    const [a, b, c] = [await queue(), await queue(), await queue()];
+    const cancel = await hkd(home, ...words(`runs cancel ${a} ${b}`));
+    expect(cancel.code, cancel.err).toBe(0);
+    expect(cancel.err).toContain(`cancelled queued run #${a}`);
+    const status = async (id: number) =>
+      json(await hkd(home, ...words(`runs show ${id} --json`))).status as string;
+    expect([await status(a), await status(b), await status(c)]).toEqual([
+      'cancelled',
+      'cancelled',
+      'queued',
+    ]);
+    const del = await hkd(home, ...words(`runs delete ${a} ${b}`));
+    expect(del.code, del.err).toBe(0);
+    const left = json(await hkd(home, ...words('runs list --json'))) as { runId: number }[];
+    expect(left.map((r) => r.runId)).toEqual([c]);
+  });
+
   it('fills a run from a preset where no flag is given, and names what is still missing', async () => {
     const home = tempDir();
     await synthDemo(home, 60, 700);
