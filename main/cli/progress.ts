@@ -1,5 +1,6 @@
 import type { EpochReport } from '../engine/fit';
 import type { Io } from './program';
+import { formatDuration } from './views';
 
 /**
  * Training progress on stderr: a live, rewritten line on a terminal; one line per epoch
@@ -49,10 +50,4 @@ export class ProgressLine {
     if (this.live) this.io.err('');
     this.live = false;
   }
-}
-
-function formatDuration(s: number): string {
-  if (s < 60) return `${Math.round(s)} s`;
-  if (s < 3600) return `${Math.round(s / 60)} min`;
-  return `${(s / 3600).toFixed(1)} h`;
 }

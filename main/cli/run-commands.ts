@@ -2,7 +2,14 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { bestSoFar } from '../shared/best-so-far';
 import { hitRateTrends } from '../shared/trend';
 import { writeFileSync } from 'node:fs';
-import { BACKENDS, isUnfinished, parseSeeds, type BackendChoice } from '../contract';
+import {
+  BACKENDS,
+  isUnfinished,
+  parseSeeds,
+  runDim,
+  type BackendChoice,
+  type RunInfo,
+} from '../contract';
 import { InputError } from '../errors';
 import { exportGates } from '../ops/gates';
 import { repeatRun } from '../ops/repeat';
@@ -16,9 +23,19 @@ import {
   type ExtensionLimits,
 } from '../ops/resume';
 import { cancelQueuedRun, deleteRun } from '../store/queue';
+import { listDatasets } from '../store/datasets';
 import { getEpochs, getRun, listRuns } from '../store/runs';
 import { intArg, type CliContext } from './context';
-import { epochTable, fmt, ordinal, runSummary, runView, table, trendTable } from './views';
+import {
+  epochTable,
+  fmt,
+  ordinal,
+  runDuration,
+  runSummary,
+  runView,
+  table,
+  trendTable,
+} from './views';
 
 /** `hkd gates` and `hkd runs …`. */
 export function registerRunCommands(program: Command, ctx: CliContext): void {
@@ -45,37 +62,56 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .description('list runs')
     .option('--json', 'print one JSON document')
     .action((o: { json?: boolean }) => {
-      const rows = listRuns(openStore());
-      emit(!!o.json, rows.map(runView), () =>
-        rows.length === 0
-          ? 'No runs yet: try `hkd train --dataset demo --model BPR --dim 20`.'
-          : table(
-              [
-                'id',
-                'status',
-                'model',
-                'dim',
-                'epochs',
-                'best',
-                'valid H@5',
-                'test H@5',
-                'test N@5',
-                'label',
-              ],
-              rows.map((r) => [
-                r.id,
-                r.status,
-                r.method ? `${r.model} ${r.method}` : r.model,
-                runView(r).dim,
-                r.epochsRun,
-                // While a run trains: its best so far, marked with *.
-                r.summary ? ordinal(r.bestEpoch) : r.live ? `${r.live.bestEpoch + 1}*` : '-',
-                r.summary ? fmt(r.summary.valid.H5) : r.live ? `${fmt(r.live.bestValidH5)}*` : '-',
-                fmt(r.summary?.test.H5),
-                fmt(r.summary?.test.N5),
-                r.label ?? '',
-              ]),
-            ) + (rows.some((r) => !r.summary && r.live) ? '\n* best so far (still training)' : ''),
+      const store = openStore();
+      const rows = listRuns(store);
+      const names = new Map(listDatasets(store).map((d) => [d.id, d.name]));
+      const dataset = (r: RunInfo) => names.get(r.datasetId) ?? null;
+      emit(
+        !!o.json,
+        rows.map((r) => ({ ...runView(r), dataset: dataset(r) })),
+        () =>
+          rows.length === 0
+            ? 'No runs yet: try `hkd train --dataset demo --model BPR --dim 20`.'
+            : table(
+                [
+                  'id',
+                  'status',
+                  'dataset',
+                  'model',
+                  'dim',
+                  'teacher',
+                  'epochs',
+                  'best',
+                  'valid H@5',
+                  'test H@5',
+                  'test N@5',
+                  'created',
+                  'duration',
+                  'label',
+                ],
+                rows.map((r) => [
+                  r.id,
+                  r.status,
+                  dataset(r) ?? '(deleted)',
+                  r.method ? `${r.model} ${r.method}` : r.model,
+                  runDim(r),
+                  r.teacherRunId === null ? '-' : `#${r.teacherRunId}`,
+                  r.epochsRun,
+                  // While a run trains: its best so far, marked with *.
+                  r.summary ? ordinal(r.bestEpoch) : r.live ? `${r.live.bestEpoch + 1}*` : '-',
+                  r.summary
+                    ? fmt(r.summary.valid.H5)
+                    : r.live
+                      ? `${fmt(r.live.bestValidH5)}*`
+                      : '-',
+                  fmt(r.summary?.test.H5),
+                  fmt(r.summary?.test.N5),
+                  r.createdAt.slice(0, 16).replace('T', ' '),
+                  runDuration(r),
+                  r.label ?? '',
+                ]),
+              ) +
+              (rows.some((r) => !r.summary && r.live) ? '\n* best so far (still training)' : ''),
       );
     });
   runs

@@ -167,3 +167,17 @@ export function trendTable(trends: MetricTrend[], epochs: number): string {
     ),
   ].join('\n');
 }
+
+/** Seconds as the CLI shows them: "42 s", "7 min", "2.5 h". */
+export function formatDuration(s: number): string {
+  if (s < 60) return `${Math.round(s)} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+/** How long a run trained: start to end, or to now while it trains. */
+export function runDuration(r: RunInfo, now = Date.now()): string {
+  if (!r.startedAt) return '-';
+  const end = r.finishedAt ? Date.parse(r.finishedAt) : r.status === 'running' ? now : undefined;
+  return end === undefined ? '-' : formatDuration((end - Date.parse(r.startedAt)) / 1000);
+}

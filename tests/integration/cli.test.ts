@@ -141,7 +141,18 @@ describe('hkd CLI end to end', () => {
       status: 'completed',
       label: 'e2e',
       test: train.test,
+      dataset: 'demo',
+      method: null,
     });
+    const lines = (await hkd(home, 'runs', 'list')).out.split('\n');
+    expect(lines[0]).toMatch(
+      /^id +status +dataset +model +dim +teacher +epochs +best +valid H@5 +test H@5 +test N@5 +created +duration +label$/,
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${train.runId} +completed +demo +BPR +16 +- +${train.epochs} .* \\d+ (s|min) +e2e$`,
+      ),
+    );
     const shown = json(await hkd(home, 'runs', 'show', String(train.runId), '--json'));
     expect(shown.epochRecords).toHaveLength(train.epochs);
     expect(shown.config).toMatchObject({ dim: 16, model: 'BPR', seed: 0 });
