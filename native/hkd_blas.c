@@ -137,24 +137,23 @@ static napi_value infonce_lse(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// infonceGrad(memory, aOffset, zOffset, lseOffset, dAOffset, dZOffset, B, N, D, invTau, scale,
-// threads): dA = P·Z and dZ = Pᵀ·A with P = scale · the softmax rows of invTau · A·Zᵀ.
+// infonceGrad(memory, aOffset, zOffset, lseOffset, dAOffset, dZOffset, B, N, D, invTau, threads):
+// dA = P·Z and dZ = Pᵀ·A with P the softmax rows of invTau · A·Zᵀ.
 static napi_value infonce_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
+  size_t argc = 11;
+  napi_value argv[11];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void *data;
   size_t bytes;
-  double invTau, scale;
+  double invTau;
   int64_t v[9];
-  if (argc != 12 || napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok ||
-      napi_get_value_double(env, argv[9], &invTau) != napi_ok ||
-      napi_get_value_double(env, argv[10], &scale) != napi_ok) {
+  if (argc != 11 || napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok ||
+      napi_get_value_double(env, argv[9], &invTau) != napi_ok) {
     napi_throw_error(env, NULL, "hkd_blas.infonceGrad: bad arguments");
     return NULL;
   }
   if (!get_sizes(env, argv, 1, 8, v, "hkd_blas.infonceGrad: sizes must be non-negative") ||
-      !get_sizes(env, argv, 11, 1, v + 8, "hkd_blas.infonceGrad: bad thread count"))
+      !get_sizes(env, argv, 10, 1, v + 8, "hkd_blas.infonceGrad: bad thread count"))
     return NULL;
   const int64_t oa = v[0], oz = v[1], ol = v[2], oda = v[3], odz = v[4], B = v[5], N = v[6],
                 D = v[7];
@@ -167,7 +166,7 @@ static napi_value infonce_grad(napi_env env, napi_callback_info info) {
   float *base = (float *)data;
   if (v[8] > 0) set_threads((int)v[8]);
   if (hkd_infonce_grad(base + oa, base + oz, base + ol, base + oda, base + odz, (int)B, (int)N,
-                       (int)D, (float)invTau, (float)scale)) {
+                       (int)D, (float)invTau)) {
     napi_throw_error(env, NULL, "hkd_blas.infonceGrad: out of memory");
     return NULL;
   }

@@ -7,9 +7,9 @@
 int hkd_infonce_lse(const float *A, const float *Z, float *lse, int B, int N, int D,
                     float invTau);
 
-// With P_iv = scale · exp(invTau · A_i · Z_v − lse[i]): dA = P · Z, dZ = Pᵀ · A. Returns -1 when
-// scratch memory cannot be had.
+// With P_iv = exp(invTau · A_i · Z_v − lse[i]): dA = P · Z, dZ = Pᵀ · A. Returns -1 when scratch
+// memory cannot be had.
 int hkd_infonce_grad(const float *A, const float *Z, const float *lse, float *dA, float *dZ, int B,
-                     int N, int D, float invTau, float scale);
+                     int N, int D, float invTau);
 
 #endif

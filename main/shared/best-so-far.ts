@@ -1,4 +1,4 @@
-import type { LiveProgress } from '../contract';
+import { TRAIN_DEFAULTS, type LiveProgress } from '../contract';
 
 /**
  * The epoch an unfinished run would report if it stopped now. The trainer's own rule
@@ -39,8 +39,8 @@ export function earliestStop(run: {
   config: Record<string, unknown>;
   live: LiveProgress | null;
 }): { epoch: number; seconds: number | null } {
-  const maxEpochs = (run.config.maxEpochs as number | undefined) ?? 1000;
-  const patience = (run.config.patience as number | undefined) ?? 20;
+  const maxEpochs = (run.config.maxEpochs as number | undefined) ?? TRAIN_DEFAULTS.maxEpochs;
+  const patience = (run.config.patience as number | undefined) ?? TRAIN_DEFAULTS.patience;
   const best = run.live?.bestEpoch ?? -1;
   const epoch = Math.min(maxEpochs, best + 1 + patience);
   const left = Math.max(0, epoch - run.epochsRun);

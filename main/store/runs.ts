@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import type { EpochInfo, LiveProgress, Metrics, RunInfo, RunStatus, RunSummary } from '../contract';
+import {
+  isUnfinished,
+  type EpochInfo,
+  type LiveProgress,
+  type Metrics,
+  type RunInfo,
+  type RunStatus,
+  type RunSummary,
+} from '../contract';
 import { nextLive } from '../shared/best-so-far';
 import { NotFoundError, StorageError } from '../errors';
 import { APP_VERSION } from '../version';
@@ -225,7 +233,8 @@ export function failRun(store: Store, id: number, error: string): void {
 export function getRun(store: Store, id: number): RunInfo {
   const r = store.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as DbRun | undefined;
   if (!r) throw new NotFoundError(`run #${id}`);
-  return toRun(r, liveProgress(store, [id]).get(id) ?? null);
+  const live = isUnfinished(r.status) ? liveProgress(store, [id]).get(id) : undefined;
+  return toRun(r, live ?? null);
 }
 
 export function listRuns(store: Store): RunInfo[] {

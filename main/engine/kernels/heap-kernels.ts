@@ -24,6 +24,9 @@ export function heapInstance<T>(b: BackendWasm, base64: string): T {
 export const heapOffset = (b: BackendWasm, t: tf.TensorInfo): number =>
   b.dataIdMap.get(t.dataId)!.memoryOffset;
 
+/** The same in floats (the native addon's unit). */
+export const heapFloatOffset = (b: BackendWasm, t: tf.TensorInfo): number => heapOffset(b, t) / 4;
+
 /** The backend's memory as it is now (it is replaced when it grows: read it after allocating). */
 export const heapBuffer = (b: BackendWasm): ArrayBuffer =>
   (b.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer as ArrayBuffer;

@@ -33,7 +33,7 @@ export interface NativeBlas {
     invTau: number,
     threads: number,
   ): void;
-  /** dA = P·Z and dZ = Pᵀ·A for P = scale · softmax rows of invTau·A·Zᵀ, in column blocks. */
+  /** dA = P·Z and dZ = Pᵀ·A for P the softmax rows of invTau·A·Zᵀ, in column blocks. */
   infonceGrad(
     memory: ArrayBuffer,
     aOffset: number,
@@ -45,7 +45,6 @@ export interface NativeBlas {
     N: number,
     D: number,
     invTau: number,
-    scale: number,
     threads: number,
   ): void;
   info(): { core: string; threads: number; config: string };

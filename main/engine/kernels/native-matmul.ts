@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapBuffer } from './heap-kernels';
+import { heapBuffer, heapFloatOffset } from './heap-kernels';
 import { nativeKernelsOn, THREADED_MIN_MACS, type NativeBlasState } from './native-blas';
 import { wrapWasmKernel } from './wasm-kernels';
 
@@ -35,7 +35,6 @@ export function registerNativeMatMul(native: Native): void {
     const outShape = [...(batchA >= batchB ? a : bIn).shape.slice(0, -2), M, N];
     const out = b.makeOutput(outShape, 'float32');
     if (M * N * batch === 0) return out;
-    const offset = (x: Info) => b.dataIdMap.get(x.dataId)!.memoryOffset / 4;
     const threads = M * N * K * batch < THREADED_MIN_MACS ? 1 : native.threads;
     // Read the memory only now: making the output may have grown (and replaced) it.
     native.blas.sgemm(
@@ -45,9 +44,9 @@ export function registerNativeMatMul(native: Native): void {
       M,
       N,
       K,
-      offset(a),
-      offset(bIn),
-      offset(out),
+      heapFloatOffset(b, a),
+      heapFloatOffset(b, bIn),
+      heapFloatOffset(b, out),
       batch,
       batchA === 1 ? 0 : M * K,
       batchB === 1 ? 0 : K * N,
