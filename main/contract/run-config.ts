@@ -166,3 +166,56 @@ export const DistillConfigSchema = z
   })
   .strict();
 export type DistillConfig = z.infer<typeof DistillConfigSchema>;
+
+const runIds = z.array(int(1, SEED_MAX)).max(64);
+
+/**
+ * A training run's configuration as stored: its validated request. Lenient (unknown keys kept,
+ * absent settings filled) so a store written by an older version still reads.
+ */
+export const StoredTrainConfigSchema = z
+  .object({
+    dataset: z.string(),
+    model: z.enum(MODEL_NAMES),
+    dim: int(1, 4096),
+    seed: int(0, SEED_MAX).default(0),
+    ...modelOptionsShape,
+    ...settingsShape,
+  })
+  .passthrough();
+export type StoredTrainConfig = z.infer<typeof StoredTrainConfigSchema>;
+
+/**
+ * A distillation run's configuration as stored: the request with its teacher resolved to a run,
+ * the teacher's seed and model options, only its method's own settings (so they have no default
+ * here: an absent one is not part of what defines the run), and the runs it was built from.
+ */
+export const StoredDistillConfigSchema = DistillConfigSchema.extend({
+  teacher: int(1, SEED_MAX),
+  seed: int(0, SEED_MAX).default(0),
+  numTas: DistillConfigSchema.shape.numTas.removeDefault().optional(),
+  lambdaTa: DistillConfigSchema.shape.lambdaTa.removeDefault().optional(),
+  experts: DistillConfigSchema.shape.experts.removeDefault().optional(),
+  gate: DistillConfigSchema.shape.gate.removeDefault().optional(),
+  taSource: DistillConfigSchema.shape.taSource.removeDefault().optional(),
+  phrEnrich: DistillConfigSchema.shape.phrEnrich.removeDefault().optional(),
+  dgkdDrop: DistillConfigSchema.shape.dgkdDrop.removeDefault().optional(),
+  modelOptions: z.object(modelOptionsShape).optional(),
+  /** The runs whose scores it distils (the teacher, TAKD's last link, DGKD's TAs). */
+  guideRuns: runIds.optional(),
+  /** HyperKDMA with pretrained TAs: the DE runs that are its TAs. */
+  pretrainedTaRuns: runIds.optional(),
+}).passthrough();
+export type StoredDistillConfig = z.infer<typeof StoredDistillConfigSchema>;
+
+/** A stored run's configuration, discriminated by its kind. */
+export type StoredRunConfig =
+  { kind: 'train'; config: StoredTrainConfig } | { kind: 'distill'; config: StoredDistillConfig };
+
+/** Reads a stored configuration once, typed by its run's kind. */
+export function parseStoredConfig(kind: 'train' | 'distill', json: string): StoredRunConfig {
+  const raw: unknown = JSON.parse(json);
+  return kind === 'train'
+    ? { kind, config: StoredTrainConfigSchema.parse(raw) }
+    : { kind, config: StoredDistillConfigSchema.parse(raw) };
+}

@@ -1,3 +1,4 @@
+import type { StoredRunConfig } from './run-config';
 import type { RunStatus } from './vocabulary';
 
 // What the API answers with: datasets, runs, epochs, jobs, gate summaries, lineage.
@@ -49,17 +50,18 @@ export interface RunSummary {
   test: Metrics;
 }
 
-export interface RunInfo {
+/** A run; its configuration's type follows its kind. */
+export type RunInfo = RunRecord & StoredRunConfig;
+
+interface RunRecord {
   id: number;
   label: string | null;
-  kind: 'train' | 'distill';
   model: string;
   method: string | null;
   datasetId: number;
   splitId: number | null;
   seed: number;
   teacherRunId: number | null;
-  config: Record<string, unknown>;
   status: RunStatus;
   backend: string | null;
   device: string | null;
@@ -87,7 +89,7 @@ export interface LiveProgress {
 
 /** The embedding size a run produced: its own, or its student's. */
 export const runDim = (r: RunInfo): number =>
-  (r.kind === 'train' ? r.config.dim : r.config.studentDim) as number;
+  r.kind === 'train' ? r.config.dim : r.config.studentDim;
 
 export interface EpochInfo {
   epoch: number;

@@ -97,9 +97,7 @@ function modelOptionsField(teacher: RunInfo): { modelOptions?: ModelOptions } {
 
 /** The base model's own options: a student and its TAs take its teacher's. */
 export function modelOptionsOf(run: RunInfo): ModelOptions {
-  return run.kind === 'train'
-    ? pickModelOptions(run.config)
-    : ((run.config.modelOptions as ModelOptions | undefined) ?? {});
+  return run.kind === 'train' ? pickModelOptions(run.config) : (run.config.modelOptions ?? {});
 }
 
 /** Stored with a run but not part of what defines it. */
@@ -278,8 +276,9 @@ function planResolved(store: Store, run: RunInfo, r: Resolved, resume: boolean):
 export function planStoredDistill(store: Store, run: RunInfo, input: unknown): RunPlan {
   const cfg = parseDistillConfig(input);
   const teacher = resolveRun(store, cfg.teacher);
-  const completed = (key: string) =>
-    ((run.config[key] as number[] | undefined) ?? []).map((id) => {
+  if (run.kind !== 'distill') throw new Error(`run #${run.id} is not a distillation`);
+  const completed = (ids: number[] = []) =>
+    ids.map((id) => {
       const r = getRun(store, id);
       if (r.status !== 'completed')
         throw new Error(`run #${run.id} is built from run #${id}, which is ${r.status}`);
@@ -291,8 +290,8 @@ export function planStoredDistill(store: Store, run: RunInfo, input: unknown): R
     teacher,
     dT,
     taDims: resolveTaDims(cfg, dT),
-    guideRuns: completed('guideRuns'),
-    pretrainedTas: completed('pretrainedTaRuns'),
+    guideRuns: completed(run.config.guideRuns),
+    pretrainedTas: completed(run.config.pretrainedTaRuns),
   };
   return planResolved(store, run, resolved, true);
 }

@@ -31,7 +31,7 @@ function runData(
 ): { train: TrainSet; test: Int32Array; raw: string[][] } {
   const ds = getDatasetById(store, run.datasetId);
   const d = loadDataset(store, ds);
-  const split = findSplit(store, ds.id, run.seed, (run.config.candidates as number) ?? 499);
+  const split = findSplit(store, ds.id, run.seed, run.config.candidates);
   if (!split) throw new NotFoundError(`split of run #${run.id}`);
   return {
     train: trainSet(d, split.split),

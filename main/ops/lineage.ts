@@ -5,17 +5,14 @@ import { getRun } from '../store/runs';
 /** What a run was built from, and whether each source is still there as it was. */
 export function lineage(store: Store, runId: number) {
   const run = getRun(store, runId);
-  const ids = [
-    ...(run.config.teacher !== undefined ? [['teacher', run.config.teacher]] : []),
+  const ids: [string, number][] = [];
+  if (run.kind === 'distill') {
+    const { teacher, guideRuns = [], pretrainedTaRuns = [] } = run.config;
+    ids.push(['teacher', teacher]);
     // The teacher heads DGKD's guides but not TAKD's, whose only guide is its last link.
-    ...((run.config.guideRuns as number[] | undefined) ?? [])
-      .filter((g) => g !== run.config.teacher)
-      .map((g) => ['guide', g]),
-    ...((run.config.pretrainedTaRuns as number[] | undefined) ?? []).map((g) => [
-      'pretrained TA',
-      g,
-    ]),
-  ] as [string, number][];
+    for (const g of guideRuns) if (g !== teacher) ids.push(['guide', g]);
+    for (const g of pretrainedTaRuns) ids.push(['pretrained TA', g]);
+  }
   let dataset: { id: number; name: string } | null = null;
   try {
     const d = getDatasetById(store, run.datasetId);

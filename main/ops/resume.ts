@@ -74,8 +74,8 @@ export interface ExtensionLimits {
 
 /** TAKD links, DGKD TAs or pretrained TAs: runs a distillation trained with its own limits. */
 function trainedPrerequisites(run: RunInfo): number[] {
-  const guides = (run.config.guideRuns as number[] | undefined) ?? [];
-  const pretrained = (run.config.pretrainedTaRuns as number[] | undefined) ?? [];
+  if (run.kind === 'train') return [];
+  const { guideRuns: guides = [], pretrainedTaRuns: pretrained = [] } = run.config;
   return [...guides.filter((g) => g !== run.teacherRunId), ...pretrained];
 }
 
@@ -127,8 +127,8 @@ export function reopenForExtension(
           'limits instead',
       );
     const was = {
-      patience: run.config.patience as number,
-      maxEpochs: run.config.maxEpochs as number,
+      patience: run.config.patience,
+      maxEpochs: run.config.maxEpochs,
     };
     const next = {
       patience: limits.patience ?? was.patience,

@@ -1,4 +1,4 @@
-import { TRAIN_DEFAULTS, type LiveProgress } from '../contract';
+import type { LiveProgress } from '../contract';
 
 /**
  * The epoch an unfinished run would report if it stopped now. The trainer's own rule
@@ -36,11 +36,10 @@ export function nextLive(
  */
 export function earliestStop(run: {
   epochsRun: number;
-  config: Record<string, unknown>;
+  config: { maxEpochs: number; patience: number };
   live: LiveProgress | null;
 }): { epoch: number; seconds: number | null } {
-  const maxEpochs = (run.config.maxEpochs as number | undefined) ?? TRAIN_DEFAULTS.maxEpochs;
-  const patience = (run.config.patience as number | undefined) ?? TRAIN_DEFAULTS.patience;
+  const { maxEpochs, patience } = run.config;
   const best = run.live?.bestEpoch ?? -1;
   const epoch = Math.min(maxEpochs, best + 1 + patience);
   const left = Math.max(0, epoch - run.epochsRun);

@@ -173,7 +173,7 @@ export function paperRow(
     const d = run.config.dim;
     row = d === dims.teacher ? 'Teacher' : d === dims.student ? 'Student' : null;
   } else {
-    const taDims = run.config.taDims as number[] | undefined;
+    const taDims = run.config.taDims;
     if (run.config.studentDim !== dims.student || teacherDim !== dims.teacher) return null;
     if (taDims && taDims.length !== PAPER_TAS) return null;
     row = paperMethod(run);

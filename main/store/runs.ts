@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { ZodError } from 'zod';
 import {
   isUnfinished,
+  parseStoredConfig,
   type EpochInfo,
   type LiveProgress,
   type Metrics,
@@ -42,17 +44,29 @@ interface DbRun {
   error: string | null;
 }
 
+/** A run's configuration, read once here; a store no version wrote is named, not guessed at. */
+function storedConfig(r: DbRun) {
+  try {
+    return parseStoredConfig(r.kind, r.config_json);
+  } catch (e) {
+    const why =
+      e instanceof ZodError
+        ? e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+        : String(e);
+    throw new StorageError(`run #${r.id} has a configuration this version cannot read: ${why}`);
+  }
+}
+
 const toRun = (r: DbRun, live: LiveProgress | null = null): RunInfo => ({
   id: r.id,
   label: r.label,
-  kind: r.kind,
+  ...storedConfig(r),
   model: r.model,
   method: r.method,
   datasetId: r.dataset_id,
   splitId: r.split_id,
   seed: r.seed,
   teacherRunId: r.teacher_run_id,
-  config: JSON.parse(r.config_json) as Record<string, unknown>,
   status: r.status,
   backend: r.backend,
   device: r.device,

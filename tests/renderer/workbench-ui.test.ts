@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseSeeds, type RunInfo } from '../../main/contract';
+import {
+  parseSeeds,
+  StoredDistillConfigSchema,
+  StoredTrainConfigSchema,
+  type RunInfo,
+} from '../../main/contract';
 import {
   compareTable,
   configDiff,
@@ -33,17 +38,31 @@ function run(
   h5: number | null,
   config = {},
 ): RunInfo {
+  const stored = method
+    ? {
+        kind: 'distill' as const,
+        config: StoredDistillConfigSchema.parse({
+          dataset: 'demo',
+          teacher: 1,
+          method,
+          studentDim: 20,
+          ...config,
+        }),
+      }
+    : {
+        kind: 'train' as const,
+        config: StoredTrainConfigSchema.parse({ dataset: 'demo', model, dim: 20, ...config }),
+      };
   return {
     id,
     label: null,
-    kind: method ? 'distill' : 'train',
+    ...stored,
     model,
     method,
     datasetId: 1,
     splitId: 1,
     seed: 0,
     teacherRunId: null,
-    config: { dim: 20, studentDim: 20, ...config },
     status: h5 === null ? 'running' : 'completed',
     backend: 'wasm',
     device: 'cpu',
@@ -162,7 +181,10 @@ describe('comparison table and export', () => {
 
   it('diffs configurations, optionally only where they differ', () => {
     const d = configDiff(runs.slice(1, 3), true);
-    expect(d).toEqual([{ key: 'lambdaT', values: ['0.01', '0.1'], differs: true }]);
+    expect(d).toEqual([
+      { key: 'lambdaT', values: ['0.01', '0.1'], differs: true },
+      { key: 'method', values: ['"DE"', '"HyperKDMA-DE"'], differs: true },
+    ]);
     expect(configDiff(runs.slice(1, 3), false).length).toBeGreaterThan(1);
   });
 

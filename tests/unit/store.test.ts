@@ -53,7 +53,13 @@ const insert = (s: Store, name: string) => {
 
 /** A queued BPR training run on the dataset, seed 0. */
 const queueBprRun = (s: Store, datasetId: number, config: Record<string, unknown> = {}) =>
-  createRun(s, { kind: 'train', model: 'BPR', datasetId, seed: 0, config });
+  createRun(s, {
+    kind: 'train',
+    model: 'BPR',
+    datasetId,
+    seed: 0,
+    config: { dataset: 'demo', model: 'BPR', dim: 4, ...config },
+  });
 const count = (s: Store, table: string) =>
   (s.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 
@@ -217,6 +223,23 @@ describe('experiment store', () => {
     s = new Store(home);
     deleteRun(s, 4);
     expect(queueBprRun(s, ds.id, { dim: 4 }).id).toBe(5);
+    s.close();
+  });
+
+  it('reads a stored configuration once, typed by its kind; one no version wrote names its run', () => {
+    const s = new Store(tempDir());
+    const ds = insert(s, 'ds');
+    const id = queueBprRun(s, ds.id).id;
+    // An older version's row: settings added since are filled with their defaults.
+    s.db
+      .prepare('UPDATE runs SET config_json = ? WHERE id = ?')
+      .run(JSON.stringify({ dataset: 'ds', model: 'BPR', dim: 8, oldKnob: 1 }), id);
+    const run = getRun(s, id);
+    expect(run.kind === 'train' && run.config).toMatchObject({ dim: 8, patience: 20, oldKnob: 1 });
+    s.db.prepare('UPDATE runs SET config_json = ? WHERE id = ?').run('{"dim":"eight"}', id);
+    expect(() => getRun(s, id)).toThrow(
+      /run #1 has a configuration this version cannot read: .*dim: Invalid input: expected number/,
+    );
     s.close();
   });
 });
