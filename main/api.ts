@@ -16,15 +16,15 @@ import { InputError, NotFoundError, printable, StorageError } from './errors';
 import type { FileGrants } from './grants';
 import { peekFile } from './ops/datasets';
 import { distillRequest, queueDistill } from './ops/distill';
-import { entityGates } from './ops/gates';
+import { entityGates, exportGates } from './ops/gates';
 import { entityDetail, gatesRows, gatesSummary } from './ops/gate-views';
 import { lineage } from './ops/lineage';
 import { comparePaired } from './ops/paired-runs';
 import { repeatRun } from './ops/repeat';
-import { discardTrainingState } from './ops/resume';
+import { discardAllTrainingStates, discardTrainingState } from './ops/resume';
 import { queueTraining } from './ops/train';
 import type { Jobs } from './runner/jobs';
-import type { Runner } from './runner/runner';
+import type { RunQueue } from './runner/run-queue';
 import { listArtifacts } from './store/artifacts';
 import type { Store } from './store/db';
 import { getDataset, listDatasets } from './store/datasets';
@@ -34,7 +34,7 @@ import { APP_VERSION } from './version';
 
 export interface ApiContext {
   store: Store;
-  runner: Runner;
+  runner: RunQueue;
   jobs: Jobs;
   grants: FileGrants;
 }
@@ -127,6 +127,7 @@ export class Api {
       'runs.resume': (r) => runner.resume(r.id),
       'runs.extend': ({ id, ...limits }) => runner.extend(id, limits),
       'runs.discardState': (r) => ({ freedBytes: discardTrainingState(store, r.id) }),
+      'runs.discardAllStates': () => discardAllTrainingStates(store),
       'runs.rerun': (r) => requeue(getRun(store, r.id)),
       'runs.repeat': async (r) => {
         const rep = await repeatRun(store, r.id, r.seeds);
@@ -150,6 +151,7 @@ export class Api {
       'gates.summary': (r) => gatesSummary(store, r.run, r.kind),
       'gates.rows': (r) => gatesRows(store, r.run, r.kind, r.order, r.offset, r.limit),
       'gates.detail': (r) => entityDetail(store, r.run, r.kind, r.id),
+      'gates.export': (r) => ({ text: exportGates(store, r.run, r.format, r.only) }),
       'runs.lineage': (r) => lineage(store, r.id),
       'compare.paired': (r) => comparePaired(store, r.a, r.b, r.k),
     };

@@ -4,6 +4,7 @@ import { FileGrants } from './grants';
 import { ensureDemoDataset } from './ops/datasets';
 import { Jobs, type LaunchImporter } from './runner/jobs';
 import { Runner } from './runner/runner';
+import { StoreQueue } from './runner/run-queue';
 import { forkTrainer, type LaunchTrainer } from './runner/trainer-protocol';
 import { forkWorker } from './runner/worker-process';
 import { StoreWatcher } from './runner/store-watcher';
@@ -26,6 +27,15 @@ export function serveWorkbench(
     uploadDir: join(wb.store.home, 'uploads'),
     ...o,
   });
+}
+
+/**
+ * The API over a store for a face that trains nothing itself (the CLI): the same operations,
+ * validation and answers as the window's; the runs it queues train wherever the queue is drained.
+ */
+export function storeApi(store: Store): Api {
+  const jobs = new Jobs(store, forkWorker(workerScript('importer')));
+  return new Api({ store, runner: new StoreQueue(store), jobs, grants: new FileGrants() });
 }
 
 export interface Workbench {

@@ -11,9 +11,7 @@ import {
   type MetricKey,
 } from '../shared/compare-table';
 import { commonPaperSetting, PAPER_SETTINGS, paperRows } from '../shared/paper-results';
-import { InputError } from '../errors';
-import { getDatasetById } from '../store/datasets';
-import { getRun, listRuns } from '../store/runs';
+import { InputError, NotFoundError } from '../errors';
 import { intArg, type CliContext } from './context';
 import { fmt, table } from './views';
 
@@ -83,7 +81,7 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
     .addOption(new Option('--format <f>', 'output').choices(FORMATS).default('text'))
     .option('--json', 'print the table as one JSON document')
     .action(
-      (
+      async (
         ids: string[],
         o: {
           metrics: string;
@@ -94,17 +92,22 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
           json?: boolean;
         },
       ) => {
-        const store = ctx.openStore();
-        const runs = ids.map((id) => getRun(store, intArg('run id', 1)(id)));
+        const wanted = ids.map(intArg('run id', 1));
+        const { runs: all } = await ctx.call('runs.list', {});
+        const byId = new Map(all.map((r) => [r.id, r]));
+        const runs = wanted.map((id) => {
+          const r = byId.get(id);
+          if (!r) throw new NotFoundError(`run #${id}`);
+          return r;
+        });
         const metrics = o.metrics.split(',').map((m) => m.trim());
         const unknown = metrics.filter((m) => !(METRICS as readonly string[]).includes(m));
         if (unknown.length)
           throw new InputError(`unknown metric ${unknown.join(', ')}; use ${METRICS.join(', ')}`);
-        const byId = new Map(listRuns(store).map((r) => [r.id, r]));
         const runById = (id: number) => byId.get(id);
         const setting = o.paper
           ? PAPER_SETTINGS.find((p) => p.id === o.paper)
-          : commonPaperSetting(runs.map((r) => getDatasetById(store, r.datasetId).name));
+          : commonPaperSetting(runs.map((r) => r.dataset ?? ''));
         const t = compareTable(runs, metrics as MetricKey[], {
           baselineId: o.baseline,
           poolSeeds: o.pool,

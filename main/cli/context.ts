@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import type { ApiError, Op, Request, Responses } from '../contract';
 import type { TrainListener } from '../ops/execute';
 import type { Store } from '../store/db';
 import type { Io } from './program';
@@ -8,10 +9,20 @@ import { ProgressLine } from './progress';
 export interface CliContext {
   io: Io;
   openStore(): Store;
+  /** An operation through the API every face shares; a refusal is thrown as an ApiCallError. */
+  call<K extends Op>(op: K, request: Request<K>): Promise<Responses[K]>;
   /** Prints `value` as one JSON document, or the text form. */
   emit(json: boolean, value: unknown, text: () => string): void;
   /** Runs a training with a progress line and Ctrl-C cancellation. */
   withProgress<T>(json: boolean | undefined, f: (l: TrainListener) => Promise<T>): Promise<T>;
+}
+
+/** What the API refused, with its kind (`invalid`, `not-found`, …) for the exit code and `--json`. */
+export class ApiCallError extends Error {
+  constructor(readonly error: ApiError) {
+    super(error.message);
+    this.name = 'ApiCallError';
+  }
 }
 
 export function intArg(name: string, min = 0) {

@@ -1,13 +1,12 @@
 import { Option, type Command } from 'commander';
-import { FORMATS, type Format } from '../contract';
+import { FORMATS, type DegreeSummary, type Format } from '../contract';
 import { ensureDemoDataset, importDataset, synthDataset } from '../ops/datasets';
-import { getDataset, listDatasets } from '../store/datasets';
 import { intArg, type CliContext } from './context';
-import { datasetDetailView, datasetSummary, datasetView, fmt, table } from './views';
+import { datasetSummary, fmt, table } from './views';
 
 /** `hkd setup` and `hkd dataset …`. */
 export function registerDatasetCommands(program: Command, ctx: CliContext): void {
-  const { openStore, emit } = ctx;
+  const { openStore, emit, call } = ctx;
   program
     .command('setup')
     .description('create the data directory and the demo dataset if missing')
@@ -15,7 +14,7 @@ export function registerDatasetCommands(program: Command, ctx: CliContext): void
     .action((o: { json?: boolean }) => {
       const s = openStore();
       const { row, created } = ensureDemoDataset(s);
-      emit(!!o.json, { home: s.home, demo: datasetView(row), created }, () =>
+      emit(!!o.json, { home: s.home, demo: row, created }, () =>
         [
           `data directory: ${s.home}`,
           `${created ? 'created' : 'found'} ${datasetSummary(row)}`,
@@ -49,7 +48,7 @@ export function registerDatasetCommands(program: Command, ctx: CliContext): void
       ) => {
         const row = await importDataset(openStore, { file, ...o });
         for (const w of row.stats.warnings ?? []) ctx.io.err(`warning: ${w}`);
-        emit(!!o.json, datasetView(row), () => datasetSummary(row));
+        emit(!!o.json, row, () => datasetSummary(row));
       },
     );
   dataset
@@ -62,15 +61,15 @@ export function registerDatasetCommands(program: Command, ctx: CliContext): void
     .option('--json', 'print one JSON document')
     .action((o: { name: string; users: number; items: number; seed: number; json?: boolean }) => {
       const row = synthDataset(openStore(), o);
-      emit(!!o.json, datasetView(row), () => datasetSummary(row));
+      emit(!!o.json, row, () => datasetSummary(row));
     });
   dataset
     .command('list')
     .description('list datasets')
     .option('--json', 'print one JSON document')
-    .action((o: { json?: boolean }) => {
-      const rows = listDatasets(openStore());
-      emit(!!o.json, rows.map(datasetView), () =>
+    .action(async (o: { json?: boolean }) => {
+      const rows = await call('datasets.list', {});
+      emit(!!o.json, rows, () =>
         rows.length === 0
           ? 'No datasets yet: try `hkd dataset synth --name demo`.'
           : table(
@@ -89,15 +88,16 @@ export function registerDatasetCommands(program: Command, ctx: CliContext): void
     .command('show <name>')
     .description('show one dataset with its statistics')
     .option('--json', 'print one JSON document')
-    .action((name: string, o: { json?: boolean }) => {
-      const row = getDataset(openStore(), name);
-      const v = datasetDetailView(row);
-      emit(!!o.json, v, () =>
+    .action(async (name: string, o: { json?: boolean }) => {
+      const d = await call('datasets.get', { name });
+      const degrees = (k: string, g: DegreeSummary) =>
+        `${k} degree: min ${g.min}, median ${g.median}, mean ${fmt(g.mean, 2)}, max ${g.max}`;
+      emit(!!o.json, d, () =>
         [
-          datasetSummary(row),
-          `source: ${v.source} (${v.format}; min-user ${v.minUser}, min-item ${v.minItem})`,
-          `user degree: min ${v.userDegree.min}, median ${v.userDegree.median}, mean ${fmt(v.userDegree.mean, 2)}, max ${v.userDegree.max}`,
-          `item degree: min ${v.itemDegree.min}, median ${v.itemDegree.median}, mean ${fmt(v.itemDegree.mean, 2)}, max ${v.itemDegree.max}`,
+          datasetSummary(d),
+          `source: ${d.source} (${d.format}; min-user ${d.minUser}, min-item ${d.minItem})`,
+          degrees('user', d.stats.userDegree),
+          degrees('item', d.stats.itemDegree),
         ].join('\n'),
       );
     });

@@ -10,10 +10,13 @@ import {
 } from '../errors';
 import { resolveHome } from '../paths';
 import { APP_VERSION } from '../version';
+import type { Api } from '../api';
+import type { Responses } from '../contract';
 import { Store } from '../store/db';
+import { storeApi } from '../workbench';
 import { reapInterrupted } from '../store/runs';
 import { registerCompareCommand } from './compare-command';
-import { progressRunner, type CliContext } from './context';
+import { ApiCallError, progressRunner, type CliContext } from './context';
 import { registerDatasetCommands } from './dataset-commands';
 import { registerQueueCommands } from './queue-commands';
 import { registerRunCommands } from './run-commands';
@@ -44,6 +47,7 @@ export function buildProgram(io: Io): {
   run: (argv: string[]) => Promise<number>;
 } {
   let store: Store | undefined;
+  let api: Api | undefined;
   let cancelled = false;
   const program = new Command('hkd');
   const ctx: CliContext = {
@@ -55,6 +59,12 @@ export function buildProgram(io: Io): {
         reapInterrupted(store);
       }
       return store;
+    },
+    call: async (op, request) => {
+      api ??= storeApi(ctx.openStore());
+      const r = await api.call(op, request);
+      if (!r.ok) throw new ApiCallError(r.error);
+      return r.value as Responses[typeof op];
     },
     emit: (json, value, text) => io.out(json ? JSON.stringify(value) : text()),
     withProgress: progressRunner(io, () => (cancelled = true)),
@@ -85,6 +95,7 @@ export function buildProgram(io: Io): {
     } finally {
       store?.close();
       store = undefined;
+      api = undefined;
     }
   };
   return { program, run };
@@ -93,6 +104,7 @@ export function buildProgram(io: Io): {
 /** Error kinds of `--json` output, as the API names them. */
 function errorKind(e: unknown): string {
   if (e instanceof CommanderError) return 'usage';
+  if (e instanceof ApiCallError) return e.error.kind;
   if (e instanceof NotFoundError) return 'not-found';
   if (e instanceof StorageError) return 'storage';
   if (e instanceof InputError) return 'invalid';
@@ -118,7 +130,8 @@ function exitFor(e: unknown, io: Io, json: boolean): number {
     code = EXIT.usage;
     message = e.message.replace(/^error: /, '');
   } else {
-    code = isUserError(e) ? EXIT.usage : EXIT.runFailed;
+    const refused = e instanceof ApiCallError && e.error.kind !== 'internal';
+    code = isUserError(e) || refused ? EXIT.usage : EXIT.runFailed;
     message = printable(e instanceof Error ? e.message : String(e));
     io.err(`error: ${message}`);
   }

@@ -1,45 +1,16 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { bestSoFar } from '../shared/best-so-far';
 import { hitRateTrends } from '../shared/trend';
 import { writeFileSync } from 'node:fs';
-import {
-  BACKENDS,
-  isUnfinished,
-  parseSeeds,
-  runDim,
-  type BackendChoice,
-  type RunInfo,
-} from '../contract';
+import { BACKENDS, parseSeeds, runDim, type BackendChoice } from '../contract';
 import { InputError } from '../errors';
-import { exportGates } from '../ops/gates';
-import { repeatRun } from '../ops/repeat';
 import type { TrainListener, TrainOutcome } from '../ops/execute';
-import {
-  cancelRunningRun,
-  discardAllTrainingStates,
-  discardTrainingState,
-  extendRun,
-  resumeRun,
-  type ExtensionLimits,
-} from '../ops/resume';
-import { cancelQueuedRun, deleteRun } from '../store/queue';
-import { listDatasets } from '../store/datasets';
-import { getEpochs, getRun, listRuns } from '../store/runs';
+import { extendRun, resumeRun, type ExtensionLimits } from '../ops/resume';
 import { intArg, type CliContext } from './context';
-import {
-  epochTable,
-  fmt,
-  ordinal,
-  runDuration,
-  runSummary,
-  runView,
-  table,
-  trendTable,
-} from './views';
+import { epochTable, fmt, ordinal, runDuration, runSummary, table, trendTable } from './views';
 
 /** `hkd gates` and `hkd runs …`. */
 export function registerRunCommands(program: Command, ctx: CliContext): void {
-  const { io, openStore, emit, withProgress } = ctx;
+  const { io, openStore, emit, withProgress, call } = ctx;
   program
     .command('gates <run>')
     .description('export the per-user and per-item TA weights of a HyperKDMA run')
@@ -47,8 +18,15 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .addOption(new Option('--kind <k>', 'only users or only items').choices(['users', 'items']))
     .option('--out <file>', 'write to a file instead of standard output')
     .action(
-      (run: string, o: { format: 'csv' | 'json'; kind?: 'users' | 'items'; out?: string }) => {
-        const text = exportGates(openStore(), intArg('run id', 1)(run), o.format, o.kind);
+      async (
+        run: string,
+        o: { format: 'csv' | 'json'; kind?: 'users' | 'items'; out?: string },
+      ) => {
+        const { text } = await call('gates.export', {
+          run: intArg('run id', 1)(run),
+          format: o.format,
+          only: o.kind,
+        });
         if (o.out) writeFileSync(o.out, text);
         else io.out(text.trimEnd());
       },
@@ -61,57 +39,47 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .command('list')
     .description('list runs')
     .option('--json', 'print one JSON document')
-    .action((o: { json?: boolean }) => {
-      const store = openStore();
-      const rows = listRuns(store);
-      const names = new Map(listDatasets(store).map((d) => [d.id, d.name]));
-      const dataset = (r: RunInfo) => names.get(r.datasetId) ?? null;
-      emit(
-        !!o.json,
-        rows.map((r) => ({ ...runView(r), dataset: dataset(r) })),
-        () =>
-          rows.length === 0
-            ? 'No runs yet: try `hkd train --dataset demo --model BPR --dim 20`.'
-            : table(
-                [
-                  'id',
-                  'status',
-                  'dataset',
-                  'model',
-                  'dim',
-                  'teacher',
-                  'epochs',
-                  'best',
-                  'valid H@5',
-                  'test H@5',
-                  'test N@5',
-                  'created',
-                  'duration',
-                  'label',
-                ],
-                rows.map((r) => [
-                  r.id,
-                  r.status,
-                  dataset(r) ?? '(deleted)',
-                  r.method ? `${r.model} ${r.method}` : r.model,
-                  runDim(r),
-                  r.teacherRunId === null ? '-' : `#${r.teacherRunId}`,
-                  r.epochsRun,
-                  // While a run trains: its best so far, marked with *.
-                  r.summary ? ordinal(r.bestEpoch) : r.live ? `${r.live.bestEpoch + 1}*` : '-',
-                  r.summary
-                    ? fmt(r.summary.valid.H5)
-                    : r.live
-                      ? `${fmt(r.live.bestValidH5)}*`
-                      : '-',
-                  fmt(r.summary?.test.H5),
-                  fmt(r.summary?.test.N5),
-                  r.createdAt.slice(0, 16).replace('T', ' '),
-                  runDuration(r),
-                  r.label ?? '',
-                ]),
-              ) +
-              (rows.some((r) => !r.summary && r.live) ? '\n* best so far (still training)' : ''),
+    .action(async (o: { json?: boolean }) => {
+      const list = await call('runs.list', {});
+      const rows = list.runs;
+      emit(!!o.json, list, () =>
+        rows.length === 0
+          ? 'No runs yet: try `hkd train --dataset demo --model BPR --dim 20`.'
+          : table(
+              [
+                'id',
+                'status',
+                'dataset',
+                'model',
+                'dim',
+                'teacher',
+                'epochs',
+                'best',
+                'valid H@5',
+                'test H@5',
+                'test N@5',
+                'created',
+                'duration',
+                'label',
+              ],
+              rows.map((r) => [
+                r.id,
+                r.status,
+                r.dataset ?? '(deleted)',
+                r.method ? `${r.model} ${r.method}` : r.model,
+                runDim(r),
+                r.teacherRunId === null ? '-' : `#${r.teacherRunId}`,
+                r.epochsRun,
+                // While a run trains: its best so far, marked with *.
+                r.summary ? ordinal(r.bestEpoch) : r.live ? `${r.live.bestEpoch + 1}*` : '-',
+                r.summary ? fmt(r.summary.valid.H5) : r.live ? `${fmt(r.live.bestValidH5)}*` : '-',
+                fmt(r.summary?.test.H5),
+                fmt(r.summary?.test.N5),
+                r.createdAt.slice(0, 16).replace('T', ' '),
+                runDuration(r),
+                r.label ?? '',
+              ]),
+            ) + (rows.some((r) => !r.summary && r.live) ? '\n* best so far (still training)' : ''),
       );
     });
   runs
@@ -119,14 +87,14 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .description(
       'cancel queued runs at once, running ones at their next batch (each keeps its best epoch)',
     )
-    .action((ids: string[]) => {
-      const store = openStore();
+    .action(async (ids: string[]) => {
       for (const id of ids.map(intArg('run id', 1))) {
-        if (store.write(() => cancelQueuedRun(store, id))) io.err(`cancelled queued run #${id}`);
-        else {
-          cancelRunningRun(store, id);
-          io.err(`asked run #${id} to stop at its next batch`);
-        }
+        const run = await call('runs.cancel', { id });
+        io.err(
+          run.status === 'cancelled'
+            ? `cancelled queued run #${id}`
+            : `asked run #${id} to stop at its next batch`,
+        );
       }
     });
   type ContinueFlags = { json?: boolean; backend?: BackendChoice } & ExtensionLimits;
@@ -142,10 +110,8 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       .addOption(new Option('--backend <b>', 'compute backend').choices(BACKENDS))
       .option('--json', 'print one JSON document')
       .action(async (id: string, o: ContinueFlags) => {
-        const { run, backend } = await withProgress(o.json, (l) =>
-          go(intArg('run id', 1)(id), o, l),
-        );
-        emit(!!o.json, { ...runView(run), backend: backend.name }, () => runSummary(run));
+        const { run } = await withProgress(o.json, (l) => go(intArg('run id', 1)(id), o, l));
+        emit(!!o.json, run, () => runSummary(run));
       });
   continuing(
     'resume <id>',
@@ -165,15 +131,16 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .command('discard-state [id]')
     .description('delete the checkpoint a finished run keeps to be extended (~4× its parameters)')
     .option('--all', 'of every completed and cancelled run')
-    .action((id: string | undefined, o: { all?: boolean }) => {
+    .action(async (id: string | undefined, o: { all?: boolean }) => {
       if (!id === !o.all) throw new InputError('give a run id or --all');
+      const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
       if (o.all) {
-        const { runs: gone, bytes } = discardAllTrainingStates(openStore());
-        io.err(`freed ${(bytes / 1e6).toFixed(1)} MB from ${gone.length} run(s)`);
+        const { runs: gone, freedBytes } = await call('runs.discardAllStates', {});
+        io.err(`freed ${mb(freedBytes)} from ${gone.length} run(s)`);
         return;
       }
-      const freed = discardTrainingState(openStore(), intArg('run id', 1)(id!));
-      io.err(`freed ${(freed / 1e6).toFixed(1)} MB; run #${id} can no longer be extended`);
+      const { freedBytes } = await call('runs.discardState', { id: intArg('run id', 1)(id!) });
+      io.err(`freed ${mb(freedBytes)}; run #${id} can no longer be extended`);
     });
   runs
     .command('repeat <id>')
@@ -188,7 +155,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     })
     .option('--json', 'print one JSON document')
     .action(async (id: string, o: { seeds: number[]; json?: boolean }) => {
-      const rep = await repeatRun(openStore(), intArg('run id', 1)(id), o.seeds);
+      const rep = await call('runs.repeat', { id: intArg('run id', 1)(id), seeds: o.seeds });
       emit(!!o.json, rep, () =>
         [
           table(
@@ -204,11 +171,10 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
   runs
     .command('delete <ids...>')
     .description('delete runs that are not running, with their epochs and files')
-    .action((ids: string[]) => {
-      const store = openStore();
-      for (const run of ids.map(intArg('run id', 1))) {
-        deleteRun(store, run);
-        io.err(`deleted run #${run}`);
+    .action(async (ids: string[]) => {
+      for (const id of ids.map(intArg('run id', 1))) {
+        await call('runs.delete', { id });
+        io.err(`deleted run #${id}`);
       }
     });
   runs
@@ -221,30 +187,19 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         'after the steepest rise of validation H@5, and not in the first fifth) and extrapolate them',
     )
     .option('--json', 'print one JSON document')
-    .action((id: string, o: { json?: boolean; epochs?: boolean; trend?: true | string }) => {
-      const s = openStore();
-      const run = getRun(s, intArg('run id', 1)(id));
-      const epochs = getEpochs(s, run.id);
+    .action(async (id: string, o: { json?: boolean; epochs?: boolean; trend?: true | string }) => {
       const from = typeof o.trend === 'string' ? intArg('--trend', 1)(o.trend) : undefined;
+      const detail = await call('runs.get', { id: intArg('run id', 1)(id) });
+      const { run, epochs } = detail;
       const trends = o.trend ? hitRateTrends(epochs, from) : undefined;
-      emit(
-        !!o.json,
-        {
-          ...runView(run),
-          config: run.config,
-          error: run.error,
-          ...(isUnfinished(run.status) ? { bestSoFar: bestSoFar(epochs) ?? null } : {}),
-          epochRecords: epochs,
-          trends,
-        },
-        () =>
-          [
-            runSummary(run, epochs),
-            `config: ${JSON.stringify(run.config)}`,
-            ...(run.error ? [`error: ${run.error.split('\n')[0]}`] : []),
-            ...(o.epochs ? ['', epochTable(epochs)] : []),
-            ...(trends ? ['', trendTable(trends, epochs.length)] : []),
-          ].join('\n'),
+      emit(!!o.json, { ...detail, ...(trends ? { trends } : {}) }, () =>
+        [
+          runSummary(run, epochs),
+          `config: ${JSON.stringify(run.config)}`,
+          ...(run.error ? [`error: ${run.error.split('\n')[0]}`] : []),
+          ...(o.epochs ? ['', epochTable(epochs)] : []),
+          ...(trends ? ['', trendTable(trends, epochs.length)] : []),
+        ].join('\n'),
       );
     });
 }

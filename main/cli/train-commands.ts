@@ -12,13 +12,14 @@ import {
   PRESETS,
   TA_SOURCES,
   TRAIN_DEFAULTS,
+  type Request,
   type RunPreset,
 } from '../contract';
-import { queueDistill, runDistill } from '../ops/distill';
+import { runDistill } from '../ops/distill';
 import { InputError } from '../errors';
-import { queueTraining, runTraining } from '../ops/train';
+import { runTraining } from '../ops/train';
 import { intArg, numArg, type CliContext } from './context';
-import { distillView, runSummary, runView } from './views';
+import { runSummary } from './views';
 
 const { NeuMF: NEUMF, NGCF, SGL } = MODEL_DEFAULTS;
 const D = TRAIN_DEFAULTS;
@@ -57,7 +58,7 @@ function withPreset(
 
 /** `hkd train` and `hkd distill`: in this process, or queued. */
 export function registerTrainCommands(program: Command, ctx: CliContext): void {
-  const { openStore, emit, withProgress } = ctx;
+  const { openStore, emit, withProgress, call } = ctx;
   const trainingFlags = (c: Command) =>
     c
       .option('--lr <x>', 'Adam learning rate', numArg, D.lr)
@@ -147,12 +148,12 @@ export function registerTrainCommands(program: Command, ctx: CliContext): void {
       const { json, queue, ...rest } = o;
       const config = withPreset(rest, cmd, ['dataset', 'model', 'dim']);
       if (queue) {
-        const run = queueTraining(openStore(), config);
-        emit(!!json, { queued: [run.id] }, () => `queued run #${run.id}`);
+        const { queued } = await call('runs.train', config as Request<'runs.train'>);
+        emit(!!json, { queued }, () => `queued run #${queued[0]}`);
         return;
       }
-      const { run, backend } = await withProgress(json, (l) => runTraining(openStore(), config, l));
-      emit(!!json, { ...runView(run), backend: backend.name }, () => runSummary(run));
+      const { run } = await withProgress(json, (l) => runTraining(openStore(), config, l));
+      emit(!!json, run, () => runSummary(run));
     });
 
   trainingFlags(
@@ -206,13 +207,12 @@ export function registerTrainCommands(program: Command, ctx: CliContext): void {
           ['dataset', 'teacher', 'method', 'studentDim'],
         );
         if (queue) {
-          const q = await queueDistill(openStore(), config);
-          const ids = [...q.prerequisites, q.run].map((r) => r.id);
-          emit(!!json, { queued: ids }, () => `queued ${ids.map((i) => `#${i}`).join(', ')}`);
+          const { queued } = await call('runs.distill', config as Request<'runs.distill'>);
+          emit(!!json, { queued }, () => `queued ${queued.map((i) => `#${i}`).join(', ')}`);
           return;
         }
         const r = await withProgress(json, (l) => runDistill(openStore(), config, l));
-        emit(!!json, { ...distillView(r.run, r), backend: r.backend.name }, () =>
+        emit(!!json, r.run, () =>
           [
             runSummary(r.run),
             `method ${r.method} from teacher run #${r.teacherRunId}; TA sizes ${r.taDims.join(', ') || '-'}`,

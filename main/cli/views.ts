@@ -9,57 +9,6 @@ import {
 } from '../contract';
 import { SHAPE_NAMES, trendAt, trendHorizons, type MetricTrend } from '../shared/trend';
 
-/** The JSON shapes the CLI prints; stable for scripts. */
-export function datasetView(d: DatasetInfo) {
-  return {
-    name: d.name,
-    users: d.stats.users,
-    items: d.stats.items,
-    interactions: d.stats.interactions,
-    trainInteractions: d.stats.trainInteractions,
-    density: d.stats.density,
-    warnings: d.stats.warnings ?? [],
-  };
-}
-
-export function datasetDetailView(d: DatasetInfo) {
-  return {
-    ...datasetView(d),
-    id: d.id,
-    source: d.source,
-    format: d.format,
-    minUser: d.minUser,
-    minItem: d.minItem,
-    userDegree: d.stats.userDegree,
-    itemDegree: d.stats.itemDegree,
-    createdAt: d.createdAt,
-  };
-}
-
-export function runView(r: RunInfo) {
-  return {
-    runId: r.id,
-    status: r.status,
-    label: r.label,
-    model: r.model,
-    dim: runDim(r),
-    method: r.method,
-    teacherRunId: r.teacherRunId,
-    seed: r.seed,
-    datasetId: r.datasetId,
-    createdAt: r.createdAt,
-    bestEpoch: r.bestEpoch,
-    epochs: r.epochsRun,
-    backend: r.backend,
-    device: r.device,
-    valid: r.summary?.valid ?? null,
-    test: r.summary?.test ?? null,
-    trainSecondsPerEpoch: r.trainSecondsPerEpoch,
-    evalSecondsPerEpoch: r.evalSecondsPerEpoch,
-    live: r.live,
-  };
-}
-
 export const fmt = (x: number | null | undefined, digits = 4): string =>
   x === null || x === undefined ? '-' : x.toFixed(digits);
 
@@ -80,13 +29,6 @@ export function table(headers: string[], rows: (string | number)[][]): string {
         .trimEnd(),
     )
     .join('\n');
-}
-
-export function distillView(
-  r: RunInfo,
-  d: { method: string; teacherRunId: number; taDims: number[] },
-) {
-  return { ...runView(r), method: d.method, teacherRunId: d.teacherRunId, taDims: d.taDims };
 }
 
 export function datasetSummary(d: DatasetInfo): string {
@@ -113,7 +55,7 @@ export function runSummary(r: RunInfo, epochs: EpochInfo[] = []): string {
     ? [mean('trainSeconds'), mean('evalSeconds')]
     : [r.trainSecondsPerEpoch, r.evalSecondsPerEpoch];
   return [
-    `run #${r.id} ${r.status}: ${r.model}${r.method ? ` ${r.method}` : ''} dim ${runView(r).dim} on ${r.backend ?? '?'} (${r.device ?? '?'})`,
+    `run #${r.id} ${r.status}: ${r.model}${r.method ? ` ${r.method}` : ''} dim ${runDim(r)} on ${r.backend ?? '?'} (${r.device ?? '?'})`,
     `epochs ${r.epochsRun}, best ${best}; ${fmt(train, 2)} s/epoch training, ${fmt(evaluation, 3)} s evaluation`,
     `valid ${metricsLine(result?.valid ?? null)}`,
     `test  ${metricsLine(result?.test ?? null)}`,

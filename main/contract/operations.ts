@@ -109,6 +109,8 @@ export const REQUESTS = {
     })
     .strict(),
   'runs.discardState': z.object({ id: runId }).strict(),
+  /** Of every completed and cancelled run. */
+  'runs.discardAllStates': none,
   'runs.rerun': z.object({ id: runId }).strict(),
   'runs.repeat': z
     .object({ id: runId, seeds: z.array(int(0, SEED_MAX)).min(1).max(MAX_SEEDS) })
@@ -133,6 +135,14 @@ export const REQUESTS = {
     .strict(),
   'gates.detail': z
     .object({ run: runId, kind: z.enum(['user', 'item']), id: int(0, SEED_MAX) })
+    .strict(),
+  /** Every entity's TA weights as a file: `kind,id,w1..wm` rows, or `{runId, taDims, rows}`. */
+  'gates.export': z
+    .object({
+      run: runId,
+      format: z.enum(['csv', 'json']).default('csv'),
+      only: z.enum(['users', 'items']).optional(),
+    })
     .strict(),
   'runs.lineage': z.object({ id: runId }).strict(),
   'compare.paired': z
@@ -164,6 +174,7 @@ export interface Responses {
   'runs.resume': RunInfo;
   'runs.extend': RunInfo;
   'runs.discardState': { freedBytes: number };
+  'runs.discardAllStates': { runs: number[]; freedBytes: number };
   'runs.rerun': { queued: number[] };
   'runs.repeat': Repetition;
   'runs.delete': { deleted: number };
@@ -173,6 +184,7 @@ export interface Responses {
   'gates.summary': GateSummary;
   'gates.rows': { total: number; m: number; rows: GateRow[] };
   'gates.detail': EntityDetail;
+  'gates.export': { text: string };
   'runs.lineage': Lineage;
   'compare.paired': PairedComparison;
 }

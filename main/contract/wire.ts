@@ -59,6 +59,8 @@ interface RunRecord {
   model: string;
   method: string | null;
   datasetId: number;
+  /** The dataset's name; null once the dataset is deleted. */
+  dataset: string | null;
   splitId: number | null;
   seed: number;
   teacherRunId: number | null;

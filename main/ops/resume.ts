@@ -190,12 +190,12 @@ export function discardTrainingState(store: Store, runId: number): number {
 }
 
 /** Discards every completed or cancelled run's kept state; returns how many and the bytes freed. */
-export function discardAllTrainingStates(store: Store): { runs: number[]; bytes: number } {
+export function discardAllTrainingStates(store: Store): { runs: number[]; freedBytes: number } {
   const finished = listRuns(store).filter(
     (r) => !isUnfinished(r.status) && findArtifact(store, { runId: r.id }, 'resume'),
   );
-  const bytes = finished.reduce((sum, r) => sum + discardTrainingState(store, r.id), 0);
-  return { runs: finished.map((r) => r.id), bytes };
+  const freedBytes = finished.reduce((sum, r) => sum + discardTrainingState(store, r.id), 0);
+  return { runs: finished.map((r) => r.id), freedBytes };
 }
 
 /**

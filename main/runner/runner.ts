@@ -8,6 +8,7 @@ import {
   type ExtensionLimits,
 } from '../ops/resume';
 import { applyRunEvent, type RunEvent } from './run-events';
+import { setStoredConcurrency, storedConcurrency, type RunQueue } from './run-queue';
 import { removeTempFilesOf } from '../store/array-file';
 import type { Store } from '../store/db';
 import {
@@ -18,7 +19,6 @@ import {
   requeueRun,
   setLastOutput,
 } from '../store/queue';
-import { getSetting, setSetting } from '../store/settings';
 import { getRun, reapInterrupted } from '../store/runs';
 import { trainerArgs, type LaunchTrainer, type TrainerProcess } from './trainer-protocol';
 
@@ -49,14 +49,12 @@ interface Active {
 /** How often writes the store refused are tried again. */
 const STORAGE_RETRY_MS = 5_000;
 
-const CONCURRENCY_KEY = 'queue.concurrency';
-
 /**
  * The queue: starts queued runs whose dependencies have completed, up to the configured number at
  * once, each in its own trainer process, and is the single writer of what the trainers report.
  * The queue lives in the store, so a new runner continues where the last one stopped.
  */
-export class Runner {
+export class Runner implements RunQueue {
   private readonly active = new Map<number, Active>();
   private readonly listeners = new Set<(e: RunnerEvent) => void>();
   private readonly graceMs: number;
@@ -90,11 +88,11 @@ export class Runner {
   }
 
   get concurrency(): number {
-    return getSetting(this.store, CONCURRENCY_KEY, 1);
+    return storedConcurrency(this.store);
   }
 
   setConcurrency(n: number): void {
-    setSetting(this.store, CONCURRENCY_KEY, n);
+    setStoredConcurrency(this.store, n);
     this.schedule();
   }
 
@@ -191,7 +189,7 @@ export class Runner {
       a.cancelRequested = true;
       a.proc.send({ type: 'cancel' });
       a.killTimer = setTimeout(() => a.proc.kill(), this.graceMs);
-    } else if (!a && getRun(this.store, id).status === 'running') {
+    } else if (!a) {
       // Trained by another process (`hkd train` in a terminal): ask it as Ctrl-C would.
       cancelRunningRun(this.store, id);
     }

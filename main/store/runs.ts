@@ -25,6 +25,7 @@ interface DbRun {
   model: string;
   method: string | null;
   dataset_id: number;
+  dataset_name: string | null;
   split_id: number | null;
   seed: number;
   teacher_run_id: number | null;
@@ -64,6 +65,7 @@ const toRun = (r: DbRun, live: LiveProgress | null = null): RunInfo => ({
   model: r.model,
   method: r.method,
   datasetId: r.dataset_id,
+  dataset: r.dataset_name,
   splitId: r.split_id,
   seed: r.seed,
   teacherRunId: r.teacher_run_id,
@@ -244,8 +246,12 @@ export function failRun(store: Store, id: number, error: string): void {
     .run(error, now(), id);
 }
 
+/** Runs with their dataset's name (null once the dataset is deleted). */
+const SELECT_RUNS =
+  'SELECT r.*, d.name AS dataset_name FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id';
+
 export function getRun(store: Store, id: number): RunInfo {
-  const r = store.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as DbRun | undefined;
+  const r = store.db.prepare(`${SELECT_RUNS} WHERE r.id = ?`).get(id) as DbRun | undefined;
   if (!r) throw new NotFoundError(`run #${id}`);
   const live = isUnfinished(r.status) ? liveProgress(store, [id]).get(id) : undefined;
   return toRun(r, live ?? null);
@@ -253,7 +259,7 @@ export function getRun(store: Store, id: number): RunInfo {
 
 export function listRuns(store: Store): RunInfo[] {
   const live = liveProgress(store);
-  return (store.db.prepare('SELECT * FROM runs ORDER BY id').all() as DbRun[]).map((r) =>
+  return (store.db.prepare(`${SELECT_RUNS} ORDER BY r.id`).all() as DbRun[]).map((r) =>
     toRun(r, live.get(r.id) ?? null),
   );
 }

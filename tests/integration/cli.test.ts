@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RunInfo } from '../../main/contract';
 import { hkd, type Captured } from '../support/cli';
 import { tempDir, tempFile, usersDat } from '../support/tmp';
 
@@ -54,7 +55,7 @@ describe('hkd CLI end to end', () => {
     expect(cancel.code, cancel.err).toBe(0);
     expect(cancel.err).toContain(`cancelled queued run #${a}`);
     const status = async (id: number) =>
-      json(await hkd(home, ...words(`runs show ${id} --json`))).status as string;
+      json(await hkd(home, ...words(`runs show ${id} --json`))).run.status as string;
     expect([await status(a), await status(b), await status(c)]).toEqual([
       'cancelled',
       'cancelled',
@@ -62,8 +63,8 @@ describe('hkd CLI end to end', () => {
     ]);
     const del = await hkd(home, ...words(`runs delete ${a} ${b}`));
     expect(del.code, del.err).toBe(0);
-    const left = json(await hkd(home, ...words('runs list --json'))) as { runId: number }[];
-    expect(left.map((r) => r.runId)).toEqual([c]);
+    const left = json(await hkd(home, ...words('runs list --json'))).runs as RunInfo[];
+    expect(left.map((r) => r.id)).toEqual([c]);
   });
 
   it('fills a run from a preset where no flag is given, and names what is still missing', async () => {
@@ -73,9 +74,9 @@ describe('hkd CLI end to end', () => {
       await hkd(home, ...words('train --preset demo-teacher --dim 8 --max-epochs 1 --json')),
     );
     // The preset's model, batch and learning rate; the flags' size and epoch limit.
-    expect(run).toMatchObject({ model: 'BPR', dim: 8, epochs: 1 });
-    const shown = json(await hkd(home, ...words(`runs show ${run.runId} --json`)));
-    expect(shown.config).toMatchObject({ batch: 256, lr: 1e-2, maxEpochs: 1, dim: 8 });
+    expect(run).toMatchObject({ model: 'BPR', config: { dim: 8 }, epochsRun: 1 });
+    const shown = json(await hkd(home, ...words(`runs show ${run.id} --json`)));
+    expect(shown.run.config).toMatchObject({ batch: 256, lr: 1e-2, maxEpochs: 1, dim: 8 });
     const missing = await hkd(home, ...words('train --model BPR --dataset demo'));
     expect(missing.code).not.toBe(0);
     expect(missing.err).toMatch(/--dim is required \(or a --preset that sets it\)/);
@@ -86,25 +87,25 @@ describe('hkd CLI end to end', () => {
   it('imports, trains BPR well above random, and lists the run', async () => {
     const home = tempDir();
     const synth = await synthDemo(home, 300, 700);
+    // The API's DatasetInfo, as the window receives it.
     expect(Object.keys(synth).sort()).toEqual([
-      'density',
-      'interactions',
-      'items',
+      'createdAt',
+      'format',
+      'id',
+      'minItem',
+      'minUser',
       'name',
-      'trainInteractions',
-      'users',
-      'warnings',
+      'source',
+      'stats',
     ]);
-    expect(synth).toMatchObject({ name: 'demo', users: 300, items: 700, warnings: [] });
-    expect(synth.trainInteractions).toBe(synth.interactions - 600);
+    expect(synth).toMatchObject({ name: 'demo', stats: { users: 300, items: 700 } });
+    expect(synth.stats.trainInteractions).toBe(synth.stats.interactions - 600);
 
     const file = tempFile('users.dat', usersDat(30, 600, 8));
     const imported = json(await hkd(home, 'dataset', 'import', file, '--name', 'small', '--json'));
     expect(imported).toMatchObject({
       name: 'small',
-      users: 30,
-      interactions: 240,
-      trainInteractions: 180,
+      stats: { users: 30, interactions: 240, trainInteractions: 180 },
     });
 
     const train = json(
@@ -115,32 +116,35 @@ describe('hkd CLI end to end', () => {
         ),
       ),
     );
+    // The API's RunInfo, as the window receives it.
     expect(Object.keys(train)).toEqual(
       expect.arrayContaining([
-        'runId',
+        'id',
         'status',
+        'dataset',
         'bestEpoch',
-        'epochs',
+        'epochsRun',
         'backend',
-        'valid',
-        'test',
+        'summary',
         'trainSecondsPerEpoch',
         'evalSecondsPerEpoch',
       ]),
     );
     expect(train.status).toBe('completed');
-    expect(Object.keys(train.test).sort()).toEqual(['H10', 'H20', 'H5', 'N10', 'N20', 'N5']);
+    expect(train.backend).toMatch(/\w/);
+    const test = train.summary.test;
+    expect(Object.keys(test).sort()).toEqual(['H10', 'H20', 'H5', 'N10', 'N20', 'N5']);
     // Random ranking among the test item and 499 candidates gives H@5 = 0.01.
-    expect(train.test.H5).toBeGreaterThan(0.1);
-    expect(train.epochs).toBeGreaterThan(train.bestEpoch);
+    expect(test.H5).toBeGreaterThan(0.1);
+    expect(train.epochsRun).toBeGreaterThan(train.bestEpoch);
 
-    const runs = json(await hkd(home, 'runs', 'list', '--json'));
+    const { runs } = json(await hkd(home, 'runs', 'list', '--json'));
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({
-      runId: train.runId,
+      id: train.id,
       status: 'completed',
       label: 'e2e',
-      test: train.test,
+      summary: { test },
       dataset: 'demo',
       method: null,
     });
@@ -150,34 +154,32 @@ describe('hkd CLI end to end', () => {
     );
     expect(lines[1]).toMatch(
       new RegExp(
-        `^${train.runId} +completed +demo +BPR +16 +- +${train.epochs} .* \\d+ (s|min) +e2e$`,
+        `^${train.id} +completed +demo +BPR +16 +- +${train.epochsRun} .* \\d+ (s|min) +e2e$`,
       ),
     );
-    const shown = json(await hkd(home, 'runs', 'show', String(train.runId), '--json'));
-    expect(shown.epochRecords).toHaveLength(train.epochs);
-    expect(shown.config).toMatchObject({ dim: 16, model: 'BPR', seed: 0 });
-    const trend = json(
-      await hkd(home, 'runs', 'show', String(train.runId), '--trend', '3', '--json'),
-    );
+    const shown = json(await hkd(home, 'runs', 'show', String(train.id), '--json'));
+    expect(shown.epochs).toHaveLength(train.epochsRun);
+    expect(shown.run.config).toMatchObject({ dim: 16, model: 'BPR', seed: 0 });
+    const trend = json(await hkd(home, 'runs', 'show', String(train.id), '--trend', '3', '--json'));
     expect(trend.trends.map((t: { metric: string }) => t.metric)).toEqual([
       'valid H@5',
       'test H@5',
     ]);
     for (const t of trend.trends)
-      if (t.trend) expect([t.trend.from, t.trend.to]).toEqual([3, train.epochs]);
-    const trendText = await hkd(home, 'runs', 'show', String(train.runId), '--trend');
+      if (t.trend) expect([t.trend.from, t.trend.to]).toEqual([3, train.epochsRun]);
+    const trendText = await hkd(home, 'runs', 'show', String(train.id), '--trend');
     expect(trendText.out).toMatch(
       /trend \(extrapolation\) of curves fitted on epochs|no curve fits from epoch/,
     );
-    expect((await hkd(home, 'runs', 'show', String(train.runId), '--trend', '0')).code).toBe(2);
-    const late = await hkd(home, 'runs', 'show', String(train.runId), '--trend', '999');
+    expect((await hkd(home, 'runs', 'show', String(train.id), '--trend', '0')).code).toBe(2);
+    const late = await hkd(home, 'runs', 'show', String(train.id), '--trend', '999');
     expect(late.out).toMatch(/trend: no curve fits from epoch 999 on/);
-    expect(readdirSync(join(home, 'runs', String(train.runId))).sort()).toEqual([
+    expect(readdirSync(join(home, 'runs', String(train.id))).sort()).toEqual([
       'best.hkda',
       'embeddings.hkda',
       'ranks.hkda',
       // The state after its last epoch, to extend it from; earlier checkpoints are gone.
-      `resume-${train.epochs}.hkda`,
+      `resume-${train.epochsRun}.hkda`,
     ]);
 
     const listed = json(await hkd(home, 'dataset', 'list', '--json'));
@@ -240,7 +242,7 @@ describe('hkd CLI end to end', () => {
     }
     expect(snapshotStore(home)).toEqual(before);
     expect(json(await hkd(home, 'dataset', 'list', '--json'))).toHaveLength(1);
-    expect(json(await hkd(home, 'runs', 'list', '--json'))).toEqual([]);
+    expect(json(await hkd(home, 'runs', 'list', '--json'))).toEqual({ runs: [], progress: {} });
   });
 
   it('distils a student from a teacher and exports its gate weights', async () => {
@@ -266,18 +268,17 @@ describe('hkd CLI end to end', () => {
     expect(student).toMatchObject({
       status: 'completed',
       method: 'HyperKDMA-DE',
-      teacherRunId: teacher.runId,
-      taDims: [8, 12],
-      dim: 4,
+      teacherRunId: teacher.id,
+      config: { taDims: [8, 12], studentDim: 4 },
     });
-    const table = await hkd(home, 'runs', 'show', String(student.runId), '--epochs');
+    const table = await hkd(home, 'runs', 'show', String(student.id), '--epochs');
     expect(table.out).toMatch(
       /epoch +loss +valid H@5 +test H@5 +train s +teacher\.norm +gate\.entropy +ta0\.norm +ta1\.norm/,
     );
     // Counted from 1, as the progress line and the workbench count epochs.
     expect(table.out.trim().split('\n').slice(-2)[0]).toMatch(/^1 /);
     const out = join(tempDir(), 'gates.csv');
-    const gates = await hkd(home, 'gates', String(student.runId), '--kind', 'users', '--out', out);
+    const gates = await hkd(home, 'gates', String(student.id), '--kind', 'users', '--out', out);
     expect(gates.code, gates.err).toBe(0);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('kind,id,w1,w2');
@@ -289,7 +290,7 @@ describe('hkd CLI end to end', () => {
         '--dataset',
         'demo',
         '--teacher',
-        String(teacher.runId),
+        String(teacher.id),
         '--method',
         'HyperKDMA-PHR',
         '--student-dim',
@@ -302,8 +303,8 @@ describe('hkd CLI end to end', () => {
         ...fast,
       ),
     );
-    const shown = json(await hkd(home, 'runs', 'show', String(shared.runId), '--json'));
-    expect(shown.config).toMatchObject({
+    const shown = json(await hkd(home, 'runs', 'show', String(shared.id), '--json'));
+    expect(shown.run.config).toMatchObject({
       gate: false,
       taSource: 'shared',
       taDims: [10],
@@ -315,14 +316,14 @@ describe('hkd CLI end to end', () => {
     );
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/unknown option '--seed'/);
-    const noGates = await hkd(home, 'gates', String(teacher.runId));
+    const noGates = await hkd(home, 'gates', String(teacher.id));
     expect(noGates.code).toBe(2);
     expect(noGates.err).toMatch(/has no gate weights/);
     const cmp = await hkd(
       home,
       'compare',
-      String(teacher.runId),
-      String(student.runId),
+      String(teacher.id),
+      String(student.id),
       '--format',
       'md',
       '--metrics',
@@ -332,23 +333,25 @@ describe('hkd CLI end to end', () => {
     expect(cmp.out.split('\n').slice(0, 2)).toEqual(['| Method | BPR H@5 |', '|---|---:|']);
     // Bold where it is the column's best.
     expect(cmp.out).toMatch(
-      new RegExp(`\\| HyperKDMA-DE \\| (\\*\\*)?${student.test.H5.toFixed(4)}(\\*\\*)? \\|`),
+      new RegExp(
+        `\\| HyperKDMA-DE \\| (\\*\\*)?${student.summary.test.H5.toFixed(4)}(\\*\\*)? \\|`,
+      ),
     );
     const cmpText = await hkd(
       home,
       'compare',
-      String(teacher.runId),
-      String(student.runId),
+      String(teacher.id),
+      String(student.id),
       '--baseline',
-      String(teacher.runId),
+      String(teacher.id),
     );
     expect(cmpText.out).toMatch(/^method +runs +BPR H@5 +BPR N@5 +BPR H@10 +BPR N@10/);
     expect(cmpText.out).toMatch(/HyperKDMA-DE +#\d+ +\*?0\.\d{4}/);
-    const badMetric = await hkd(home, 'compare', String(teacher.runId), '--metrics', 'H7');
+    const badMetric = await hkd(home, 'compare', String(teacher.id), '--metrics', 'H7');
     expect(badMetric.code).toBe(2);
     expect(badMetric.err).toMatch(/unknown metric H7/);
     const rep = json(
-      await hkd(home, 'runs', 'repeat', String(teacher.runId), '--seeds', '0-2', '--json'),
+      await hkd(home, 'runs', 'repeat', String(teacher.id), '--seeds', '0-2', '--json'),
     );
     expect(rep.runs.map((r: { seed: number; queued: boolean }) => [r.seed, r.queued])).toEqual([
       [0, false],
@@ -356,23 +359,21 @@ describe('hkd CLI end to end', () => {
       [2, true],
     ]);
     expect(rep.queued).toHaveLength(2);
-    const again = await hkd(home, 'runs', 'repeat', String(teacher.runId), '--seeds', '2,1');
+    const again = await hkd(home, 'runs', 'repeat', String(teacher.id), '--seeds', '2,1');
     expect(again.out).toMatch(/every seed has its run already/);
-    const backwards = await hkd(home, 'runs', 'repeat', String(teacher.runId), '--seeds', '3-1');
+    const backwards = await hkd(home, 'runs', 'repeat', String(teacher.id), '--seeds', '3-1');
     expect(backwards.code).toBe(2);
     expect(backwards.err).toMatch(/runs backwards/);
     for (const id of rep.queued)
       expect((await hkd(home, 'runs', 'delete', String(id))).code).toBe(0);
-    const gone = await hkd(home, 'runs', 'delete', String(shared.runId));
+    const gone = await hkd(home, 'runs', 'delete', String(shared.id));
     expect(gone.code, gone.err).toBe(0);
-    expect(existsSync(join(home, 'runs', String(shared.runId)))).toBe(false);
-    const left = json(await hkd(home, 'runs', 'list', '--json')).map(
-      (r: { runId: number }) => r.runId,
-    );
-    expect(left).toEqual([teacher.runId, student.runId]);
-    const twice = await hkd(home, 'runs', 'delete', String(shared.runId));
+    expect(existsSync(join(home, 'runs', String(shared.id)))).toBe(false);
+    const left = json(await hkd(home, 'runs', 'list', '--json')).runs.map((r: RunInfo) => r.id);
+    expect(left).toEqual([teacher.id, student.id]);
+    const twice = await hkd(home, 'runs', 'delete', String(shared.id));
     expect(twice.code).toBe(2);
-    expect(twice.err).toMatch(new RegExp(`run #${shared.runId}`));
+    expect(twice.err).toMatch(new RegExp(`run #${shared.id}`));
 
     // Every finished run's kept state at once.
     const resumeFiles = () =>
@@ -428,7 +429,7 @@ describe('hkd CLI end to end', () => {
       '--json',
     );
     expect(made.status, made.stderr).toBe(0);
-    expect(JSON.parse(made.stdout)).toMatchObject({ name: 'demo', users: 40 });
+    expect(JSON.parse(made.stdout)).toMatchObject({ name: 'demo', stats: { users: 40 } });
     const trained = run(
       'train',
       '--dataset',
@@ -445,7 +446,7 @@ describe('hkd CLI end to end', () => {
     expect(trained.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(trained.stdout)).toMatchObject({
       status: 'completed',
-      epochs: 2,
+      epochsRun: 2,
       backend: 'wasm',
     });
     const missing = run('runs', 'show', '7');

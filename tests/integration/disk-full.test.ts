@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RunInfo } from '../../main/contract';
 import { hkd } from '../support/cli';
 import { tempFile, usersDat } from '../support/tmp';
 
@@ -76,10 +77,7 @@ function expectIntact(home: string): void {
 }
 
 const runOf = async (home: string, id: number) =>
-  JSON.parse((await hkd(home, 'runs', 'show', String(id), '--json')).out) as {
-    status: string;
-    error: string | null;
-  };
+  (JSON.parse((await hkd(home, 'runs', 'show', String(id), '--json')).out) as { run: RunInfo }).run;
 
 describe('a full disk', () => {
   it('refuses an import with the path it could not write, leaving no files and the store as it was', async (ctx) => {

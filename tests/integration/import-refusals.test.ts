@@ -97,14 +97,14 @@ describe('refused imports', () => {
     const r = await hkd(home, 'dataset', 'import', f, '--name', 'c', '--json');
     const warning = `1 line declare an item count that differs from the ids listed (first: ${f}:4: declares 99 items, lists 8); the listed ids were imported`;
     expect(r.err).toBe(`warning: ${warning}`);
-    expect(JSON.parse(r.out).warnings).toEqual([warning]);
+    expect(JSON.parse(r.out).stats.warnings).toEqual([warning]);
   });
 
   it('refuses a run on a catalogue too small for 499 candidates, with the number that fits', async () => {
     const home = tempDir();
     const f = tempFile('users.dat', usersDat(40, 300, 8));
     expect((await hkd(home, 'dataset', 'import', f, '--name', 'small')).code).toBe(0);
-    const { items } = JSON.parse((await hkd(home, 'dataset', 'show', 'small', '--json')).out);
+    const { items } = JSON.parse((await hkd(home, 'dataset', 'show', 'small', '--json')).out).stats;
     const fit = items - 8;
     const before = await hkd(home, 'runs', 'list', '--json');
     const train = ['train', '--dataset', 'small', '--model', 'BPR', '--dim', '4'];

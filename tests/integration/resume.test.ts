@@ -97,7 +97,10 @@ describe('crash-safe runs', () => {
         0,
       );
       const soFar = bestSoFar(wantEpochs.slice(0, killed.epochsRun))!;
-      expect(JSON.parse(shown.join('')).bestSoFar).toMatchObject(soFar);
+      expect(JSON.parse(shown.join('')).run.live).toMatchObject({
+        bestEpoch: soFar.epoch,
+        bestValidH5: soFar.valid.H5,
+      });
       shown.length = 0;
       await runCli(['--home', store.home, 'runs', 'show', String(id)], io);
       expect(shown.join('')).toContain(
@@ -134,7 +137,7 @@ describe('crash-safe runs', () => {
     const once = await interruptAfter(2);
     expect(once.code).toBe(130);
     const result = JSON.parse(once.stdout);
-    expect(result).toMatchObject({ runId: once.id, status: 'cancelled' });
+    expect(result).toMatchObject({ id: once.id, status: 'cancelled' });
     expect(result.bestEpoch).toBeGreaterThanOrEqual(0);
     expect(getRun(store, once.id)).toMatchObject({ status: 'cancelled' });
     await expect(resumeRun(store, once.id)).rejects.toThrow(/cancelled/);
@@ -214,7 +217,7 @@ describe('extending a finished run', () => {
     const io = { out: (t: string) => out.push(t), err: () => {}, tty: false };
     const argvExtend = ['runs', 'extend', String(short.id), '--patience', '4', '--json'];
     expect(await runCli(['--home', store.home, ...argvExtend, '--max-epochs', '14'], io)).toBe(0);
-    expect(JSON.parse(out.join(''))).toMatchObject({ runId: short.id, status: 'completed' });
+    expect(JSON.parse(out.join(''))).toMatchObject({ id: short.id, status: 'completed' });
     const extended = getRun(store, short.id);
     expect(extended.config).toMatchObject({ patience: 4, maxEpochs: 14 });
     expect(strip(getEpochs(store, short.id))).toEqual(strip(getEpochs(baseline, want.id)));

@@ -60,6 +60,7 @@ function run(
     model,
     method,
     datasetId: 1,
+    dataset: 'demo',
     splitId: 1,
     seed: 0,
     teacherRunId: null,
