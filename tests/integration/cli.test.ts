@@ -61,6 +61,9 @@ describe('hkd CLI end to end', () => {
       'cancelled',
       'queued',
     ]);
+    const again = await hkd(home, ...words(`runs cancel ${a}`));
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(`run #${a} is cancelled; only running runs can be cancelled`);
     const del = await hkd(home, ...words(`runs delete ${a} ${b}`));
     expect(del.code, del.err).toBe(0);
     const left = json(await hkd(home, ...words('runs list --json'))).runs as RunInfo[];
