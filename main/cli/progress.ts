@@ -1,6 +1,6 @@
 import type { EpochReport } from '../engine/fit';
 import type { Io } from './program';
-import { formatDuration } from './views';
+import { duration } from '../shared/run-outcome';
 
 /**
  * Training progress on stderr: a live, rewritten line on a terminal; one line per epoch
@@ -37,7 +37,7 @@ export class ProgressLine {
     const line =
       `run #${this.runId} epoch ${e.epoch + 1}/${this.maxEpochs}  loss ${e.losses.total.toFixed(1)}  ` +
       `valid H@5 ${e.valid.H5.toFixed(4)}  best ${e.bestValidH5.toFixed(4)} @${e.bestEpoch + 1}  ` +
-      `${perEpoch.toFixed(2)} s/epoch  stops in ≈ ${formatDuration(left * perEpoch)} unless it improves`;
+      `${perEpoch.toFixed(2)} s/epoch  stops in ≈ ${duration(left * perEpoch)} unless it improves`;
     if (this.io.tty) {
       this.io.err(`\r\u001b[2K${line}`);
       this.live = true;

@@ -1,7 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { hitRateTrends } from '../shared/trend';
 import { writeFileSync } from 'node:fs';
-import { BACKENDS, parseSeeds, runDim, type BackendChoice } from '../contract';
+import { BACKENDS, parseSeeds, type BackendChoice } from '../contract';
+import { sizes } from '../shared/run-outcome';
 import { InputError } from '../errors';
 import type { TrainListener, TrainOutcome } from '../ops/execute';
 import { extendRun, resumeRun, type ExtensionLimits } from '../ops/resume';
@@ -51,7 +52,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
                 'status',
                 'dataset',
                 'model',
-                'dim',
+                'sizes',
                 'teacher',
                 'epochs',
                 'best',
@@ -61,13 +62,17 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
                 'created',
                 'duration',
                 'label',
+                'stopped',
               ],
               rows.map((r) => [
                 r.id,
                 r.status,
                 r.dataset ?? '(deleted)',
                 r.method ? `${r.model} ${r.method}` : r.model,
-                runDim(r),
+                sizes(
+                  r,
+                  rows.find((t) => t.id === r.teacherRunId),
+                ),
                 r.teacherRunId === null ? '-' : `#${r.teacherRunId}`,
                 r.epochsRun,
                 // While a run trains: its best so far, marked with *.
@@ -78,6 +83,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
                 r.createdAt.slice(0, 16).replace('T', ' '),
                 runDuration(r),
                 r.label ?? '',
+                r.stopReason ?? '',
               ]),
             ) + (rows.some((r) => !r.summary && r.live) ? '\n* best so far (still training)' : ''),
       );

@@ -1,4 +1,5 @@
 import { bestSoFar } from '../shared/best-so-far';
+import { duration, runSeconds } from '../shared/run-outcome';
 import {
   type DatasetInfo,
   type EpochInfo,
@@ -57,6 +58,7 @@ export function runSummary(r: RunInfo, epochs: EpochInfo[] = []): string {
   return [
     `run #${r.id} ${r.status}: ${r.model}${r.method ? ` ${r.method}` : ''} dim ${runDim(r)} on ${r.backend ?? '?'} (${r.device ?? '?'})`,
     `epochs ${r.epochsRun}, best ${best}; ${fmt(train, 2)} s/epoch training, ${fmt(evaluation, 3)} s evaluation`,
+    ...(r.stopReason && r.status !== 'failed' ? [`stopped: ${r.stopReason}`] : []),
     `valid ${metricsLine(result?.valid ?? null)}`,
     `test  ${metricsLine(result?.test ?? null)}`,
   ].join('\n');
@@ -110,16 +112,8 @@ export function trendTable(trends: MetricTrend[], epochs: number): string {
   ].join('\n');
 }
 
-/** Seconds as the CLI shows them: "42 s", "7 min", "2.5 h". */
-export function formatDuration(s: number): string {
-  if (s < 60) return `${Math.round(s)} s`;
-  if (s < 3600) return `${Math.round(s / 60)} min`;
-  return `${(s / 3600).toFixed(1)} h`;
-}
-
-/** How long a run trained: start to end, or to now while it trains. */
+/** How long a run trained, or '-' before it starts. */
 export function runDuration(r: RunInfo, now = Date.now()): string {
-  if (!r.startedAt) return '-';
-  const end = r.finishedAt ? Date.parse(r.finishedAt) : r.status === 'running' ? now : undefined;
-  return end === undefined ? '-' : formatDuration((end - Date.parse(r.startedAt)) / 1000);
+  const s = runSeconds(r, now);
+  return s === null ? '-' : duration(s);
 }

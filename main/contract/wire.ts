@@ -77,6 +77,8 @@ interface RunRecord {
   trainSecondsPerEpoch: number | null;
   evalSecondsPerEpoch: number | null;
   error: string | null;
+  /** Why it ended (early stop, epoch limit, cancelled, failed, interrupted); null until then. */
+  stopReason: string | null;
   /** An unfinished run with epochs: its best so far and its recent pace. */
   live: LiveProgress | null;
 }

@@ -11,6 +11,7 @@ import {
   type RunSummary,
 } from '../contract';
 import { nextLive } from '../shared/best-so-far';
+import { stopReason } from '../shared/run-outcome';
 import { NotFoundError, StorageError } from '../errors';
 import { APP_VERSION } from '../version';
 import { now, type Store } from './db';
@@ -58,32 +59,42 @@ function storedConfig(r: DbRun) {
   }
 }
 
-const toRun = (r: DbRun, live: LiveProgress | null = null): RunInfo => ({
-  id: r.id,
-  label: r.label,
-  ...storedConfig(r),
-  model: r.model,
-  method: r.method,
-  datasetId: r.dataset_id,
-  dataset: r.dataset_name,
-  splitId: r.split_id,
-  seed: r.seed,
-  teacherRunId: r.teacher_run_id,
-  status: r.status,
-  backend: r.backend,
-  device: r.device,
-  appVersion: r.app_version,
-  createdAt: r.created_at,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at,
-  epochsRun: r.epochs_run,
-  bestEpoch: r.best_epoch,
-  summary: r.summary_json ? (JSON.parse(r.summary_json) as RunSummary) : null,
-  trainSecondsPerEpoch: r.train_seconds_per_epoch,
-  evalSecondsPerEpoch: r.eval_seconds_per_epoch,
-  error: r.error,
-  live,
-});
+function toRun(r: DbRun, live: LiveProgress | null = null): RunInfo {
+  const stored = storedConfig(r);
+  return {
+    id: r.id,
+    label: r.label,
+    ...stored,
+    model: r.model,
+    method: r.method,
+    datasetId: r.dataset_id,
+    dataset: r.dataset_name,
+    splitId: r.split_id,
+    seed: r.seed,
+    teacherRunId: r.teacher_run_id,
+    status: r.status,
+    backend: r.backend,
+    device: r.device,
+    appVersion: r.app_version,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    epochsRun: r.epochs_run,
+    bestEpoch: r.best_epoch,
+    summary: r.summary_json ? (JSON.parse(r.summary_json) as RunSummary) : null,
+    trainSecondsPerEpoch: r.train_seconds_per_epoch,
+    evalSecondsPerEpoch: r.eval_seconds_per_epoch,
+    error: r.error,
+    stopReason: stopReason({
+      status: r.status,
+      epochsRun: r.epochs_run,
+      bestEpoch: r.best_epoch,
+      error: r.error,
+      config: stored.config,
+    }),
+    live,
+  };
+}
 
 /** Best so far and pace of each unfinished run with epochs (a finished one has its summary). */
 function liveProgress(store: Store, ids?: number[]): Map<number, LiveProgress> {

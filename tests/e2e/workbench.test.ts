@@ -178,12 +178,20 @@ describe('workbench in a browser', () => {
     await expect
       .poll(() => page.locator('h2 [data-testid=status]').innerText(), { timeout: 120_000 })
       .toBe('completed');
+    // One small chart per loss term (total, BPR, KD, TA), linear; log and smoothing on demand.
+    const losses = page.locator('section[aria-label="Loss terms"]');
+    await expect.poll(() => losses.locator('canvas').count()).toBeGreaterThanOrEqual(4);
+    expect(await losses.locator('[aria-label="total loss per epoch"]').count()).toBe(1);
+    await page.check('input[name=lossLog]');
+    await page.locator('input[name=lossSmoothing]').fill('0.6');
+    await expect.poll(() => losses.innerText()).toContain('0.60');
+    await shot('run-student-losses');
     await shot('run-student');
 
     // Runs list, then Compare with CSV export.
     await page.click('nav a[href="#/runs"]');
-    await page.check('input[aria-label="compare run 1"]');
-    await page.check('input[aria-label="compare run 2"]');
+    await page.check('input[aria-label="select run 1"]');
+    await page.check('input[aria-label="select run 2"]');
     await shot('runs');
     await page.click('nav a[href="#/compare"]');
     await expect.poll(() => page.locator('[data-testid=compare-table] tbody tr').count()).toBe(2);
@@ -354,6 +362,88 @@ describe('workbench in a browser', () => {
       'resume',
     );
   }, 60_000);
+
+  it('says in the runs table why each run stopped, shows sizes, hides columns, and acts on a selection', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
+    for (const label of ['bulk-a', 'bulk-b'])
+      expect(
+        spawnSync(process.execPath, [
+          bin,
+          ...['--home', home, 'train', '--dataset', 'tiny', '--model', 'BPR', '--dim', '4'],
+          ...['--max-epochs', '1', '--label', label],
+        ]).status,
+      ).toBe(0);
+    await page.click('nav a[href="#/runs"]');
+    const table = page.locator('[data-testid=runs]');
+    await expect.poll(() => table.innerText()).toContain('bulk-b');
+    const { runs } = (await api('runs.list', {})) as {
+      runs: { id: number; label: string | null; stopReason: string | null }[];
+    };
+    const byLabel = (l: string) => runs.find((r) => r.label === l)!.id;
+    expect(await page.locator(`[data-testid=stop-${byLabel('from-cli')}]`).innerText()).toBe(
+      'epoch limit (4)',
+    );
+    // The student: its teacher's size, its own and how many TAs.
+    expect(await page.locator('[data-testid=sizes-2]').innerText()).toBe('32 → 4 · 2 TAs');
+    expect(await page.locator('[data-testid=stop-1]').innerText()).toMatch(
+      /^early stop at epoch \d+ \(best \d+, patience \d+\)$|^epoch limit \(40\)$/,
+    );
+
+    // Columns can be hidden, and stay hidden after a reload.
+    await page.click('summary:has-text("Columns")');
+    await page.locator('.columns label', { hasText: 'created' }).locator('input').uncheck();
+    expect(await table.locator('thead').innerText()).not.toContain('created');
+    await page.reload();
+    await expect.poll(() => table.locator('thead').innerText()).toContain('duration');
+    expect(await table.locator('thead').innerText()).not.toContain('created');
+    await page.click('summary:has-text("Columns")');
+    await page.locator('.columns label', { hasText: 'created' }).locator('input').check();
+    await page.click('summary:has-text("Columns")');
+    await shot('runs');
+
+    // Two runs selected and deleted in one go; the others stay.
+    const [a, b] = [byLabel('bulk-a'), byLabel('bulk-b')];
+    await page.evaluate("localStorage.setItem('hkd.compare', '[]')");
+    await page.reload();
+    await page.getByLabel(`select run ${a}`, { exact: true }).check();
+    await page.getByLabel(`select run ${b}`, { exact: true }).check();
+    const bar = page.getByRole('toolbar', { name: 'selected runs' });
+    expect(await bar.innerText()).toContain('2 selected');
+    await bar.getByRole('button', { name: 'Delete 2…' }).click();
+    await bar.getByRole('button', { name: `Really delete #${a}, #${b}` }).click();
+    await expect
+      .poll(async () => ((await api('runs.list', {})) as { runs: { id: number }[] }).runs.length)
+      .toBe(runs.length - 2);
+    expect(await table.innerText()).not.toContain('bulk-a');
+    expect(await bar.count()).toBe(0);
+  }, 60_000);
+
+  it('fits every view at 1440×900 and 1024×700 in both themes, without horizontal overflow', async () => {
+    const views = ['datasets', 'new-run', 'runs', 'run/2', 'compare', 'gates/2'];
+    const overflow: string[] = [];
+    for (const [width, height] of [
+      [1440, 900],
+      [1024, 700],
+    ])
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.setViewportSize({ width, height });
+        await page.emulateMedia({ colorScheme: scheme });
+        for (const view of views) {
+          await page.goto(`${server.url.split('?')[0]}#/${view}`);
+          await page.waitForSelector('main h2');
+          await page.waitForTimeout(150);
+          const [scroll, inner] = (await page.evaluate(
+            '[document.documentElement.scrollWidth, innerWidth]',
+          )) as [number, number];
+          if (scroll > inner) overflow.push(`${view} at ${width}×${height} ${scheme}: ${scroll}px`);
+          await shot(`${width}x${height}-${scheme}-${view.replace('/', '-')}`);
+        }
+      }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1360, height: 900 });
+    expect(overflow).toEqual([]);
+  }, 120_000);
 
   it('needed nothing its strict content security policy refuses', () => {
     // No 'unsafe-inline' styles: every view above rendered without one refusal.

@@ -143,6 +143,7 @@ describe('hkd CLI end to end', () => {
 
     const { runs } = json(await hkd(home, 'runs', 'list', '--json'));
     expect(runs).toHaveLength(1);
+    expect(runs[0].stopReason).toMatch(/^early stop at epoch \d+|^epoch limit/);
     expect(runs[0]).toMatchObject({
       id: train.id,
       status: 'completed',
@@ -153,11 +154,11 @@ describe('hkd CLI end to end', () => {
     });
     const lines = (await hkd(home, 'runs', 'list')).out.split('\n');
     expect(lines[0]).toMatch(
-      /^id +status +dataset +model +dim +teacher +epochs +best +valid H@5 +test H@5 +test N@5 +created +duration +label$/,
+      /^id +status +dataset +model +sizes +teacher +epochs +best +valid H@5 +test H@5 +test N@5 +created +duration +label +stopped$/,
     );
     expect(lines[1]).toMatch(
       new RegExp(
-        `^${train.id} +completed +demo +BPR +16 +- +${train.epochsRun} .* \\d+ (s|min) +e2e$`,
+        `^${train.id} +completed +demo +BPR +16 +- +${train.epochsRun} .* \\d+ (s|min) +e2e +(early stop at epoch ${train.epochsRun} \\(best \\d+, patience 5\\)|epoch limit \\(60\\))$`,
       ),
     );
     const shown = json(await hkd(home, 'runs', 'show', String(train.id), '--json'));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { earliestStop, nextLive } from '../../main/shared/best-so-far';
+import { duration, runSeconds, stopReason } from '../../main/shared/run-outcome';
 
 const epoch = (e: number, h5: number, secs = 10) => ({
   epoch: e,
@@ -38,5 +39,35 @@ describe('a running run’s best so far, pace and earliest stop', () => {
       seconds: 60,
     });
     expect(earliestStop({ ...run, live: null })).toEqual({ epoch: 20, seconds: null });
+  });
+});
+
+describe('how a run ended and how long it took', () => {
+  const config = { maxEpochs: 50, patience: 5 };
+  const run = { epochsRun: 17, bestEpoch: 11, error: null, config };
+  it('tells early stopping from the epoch limit, a cancel, a failure and an interruption', () => {
+    expect(stopReason({ ...run, status: 'completed' })).toBe(
+      'early stop at epoch 17 (best 12, patience 5)',
+    );
+    expect(stopReason({ ...run, status: 'completed', epochsRun: 50 })).toBe('epoch limit (50)');
+    expect(stopReason({ ...run, status: 'cancelled' })).toBe('cancelled at epoch 17');
+    expect(stopReason({ ...run, status: 'failed', error: 'loss is NaN\n  at fit' })).toBe(
+      'failed: loss is NaN',
+    );
+    expect(stopReason({ ...run, status: 'interrupted' })).toBe(
+      'interrupted at epoch 17 (resumable)',
+    );
+    expect(stopReason({ ...run, status: 'running' })).toBeNull();
+    expect(stopReason({ ...run, status: 'queued' })).toBeNull();
+  });
+
+  it('counts a running run to now and a finished one to its end', () => {
+    const startedAt = '2026-12-01T10:00:00.000Z';
+    const now = Date.parse('2026-12-01T10:02:00.000Z');
+    expect(runSeconds({ startedAt, finishedAt: null, status: 'running' }, now)).toBe(120);
+    const finishedAt = '2026-12-01T11:30:00.000Z';
+    expect(runSeconds({ startedAt, finishedAt, status: 'completed' }, now)).toBe(5400);
+    expect(runSeconds({ startedAt: null, finishedAt: null, status: 'queued' }, now)).toBeNull();
+    expect([duration(42), duration(420), duration(5400)]).toEqual(['42 s', '7 min', '1.5 h']);
   });
 });

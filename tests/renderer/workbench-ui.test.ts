@@ -77,6 +77,7 @@ function run(
     trainSecondsPerEpoch: 1,
     evalSecondsPerEpoch: 1,
     error: null,
+    stopReason: null,
     live: null,
   };
 }

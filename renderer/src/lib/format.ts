@@ -3,12 +3,7 @@ export const fmt = (x: number | null | undefined, digits = 4): string =>
 
 export const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
-export function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '–';
-  if (seconds < 60) return `${seconds.toFixed(0)} s`;
-  if (seconds < 3600) return `${(seconds / 60).toFixed(0)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
-}
+export { duration } from '../../../main/shared/run-outcome';
 
 export const bytes = (n: number): string =>
   n < 1024
@@ -16,3 +11,7 @@ export const bytes = (n: number): string =>
     : n < 1024 ** 2
       ? `${(n / 1024).toFixed(0)} kB`
       : `${(n / 1024 ** 2).toFixed(1)} MB`;
+
+/** A stored UTC time as local "YYYY-MM-DD hh:mm" (seconds too when asked). */
+export const localTime = (iso: string, seconds = false): string =>
+  new Date(iso).toLocaleString('sv-SE').slice(0, seconds ? 19 : 16);

@@ -7,5 +7,5 @@ export const COLORS = [
   '#8a4fd1',
   '#2a9db0',
   '#a08a1c',
-  '#666',
+  '#7a7f8c',
 ];

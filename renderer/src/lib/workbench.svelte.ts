@@ -114,10 +114,17 @@ export class Workbench {
   }
 
   toggleCompare(id: number): void {
-    this.compareIds = this.compareIds.includes(id)
-      ? this.compareIds.filter((x) => x !== id)
-      : [...this.compareIds, id];
-    localStorage.setItem(COMPARE_KEY, JSON.stringify(this.compareIds));
+    this.setCompare(
+      this.compareIds.includes(id)
+        ? this.compareIds.filter((x) => x !== id)
+        : [...this.compareIds, id],
+    );
+  }
+
+  /** The selected runs: Compare's columns, and what the runs table's bulk actions act on. */
+  setCompare(ids: number[]): void {
+    this.compareIds = ids;
+    localStorage.setItem(COMPARE_KEY, JSON.stringify(ids));
   }
 
   private onEvent(e: ApiEvent): void {

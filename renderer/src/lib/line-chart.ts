@@ -1,0 +1,94 @@
+import type { ChartConfiguration } from 'chart.js';
+import { COLORS } from './palette';
+
+export interface Series {
+  label: string;
+  data: (number | null)[];
+  /** A reference line (a bound, a limit): dashed, no markers. */
+  reference?: boolean;
+  /** Drawn faint behind a smoothed copy of itself. */
+  faint?: boolean;
+  /** Index into COLORS, when it must match another series' colour. */
+  color?: number;
+}
+
+export interface LineOptions {
+  title: string;
+  /** x labels (epochs counted from 1). */
+  labels: number[];
+  /** The best epoch's index, marked on every series. */
+  best?: number;
+  log?: boolean;
+  /** A fixed y range (e.g. 0 … ln m for an entropy). */
+  yMin?: number;
+  yMax?: number;
+}
+
+/** Tick text that stays short: 6.75k, 0.0123, 1.2e-5. */
+export function tickLabel(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a < 1e-3) return v.toExponential(1);
+  if (a < 1) return String(Number(v.toPrecision(3)));
+  return new Intl.NumberFormat('en', { notation: 'compact', maximumSignificantDigits: 3 }).format(
+    v,
+  );
+}
+
+/** A line chart over epochs: hover shows every series at that epoch; ticks stay readable. */
+export function lineChart(series: Series[], o: LineOptions): ChartConfiguration {
+  return {
+    type: 'line',
+    data: {
+      labels: o.labels,
+      datasets: series.map((s, k) => {
+        const color = COLORS[(s.color ?? k) % COLORS.length];
+        return {
+          label: s.label,
+          data: s.data,
+          borderColor: s.faint ? `${color}55` : color,
+          backgroundColor: color,
+          borderDash: s.reference ? [6, 4] : [],
+          pointRadius: s.reference || s.faint ? 0 : o.labels.map((_, i) => (i === o.best ? 5 : 0)),
+          borderWidth: s.faint ? 1 : 1.5,
+        };
+      }),
+    },
+    options: {
+      interaction: { mode: 'index', intersect: false },
+      plugins: {
+        title: { display: true, text: o.title },
+        tooltip: {
+          callbacks: {
+            label: (c) => `${c.dataset.label}: ${Number(c.parsed.y).toPrecision(4)}`,
+          },
+        },
+      },
+      scales: {
+        x: { title: { display: true, text: 'epoch' } },
+        y: {
+          type: o.log ? 'logarithmic' : 'linear',
+          min: o.yMin,
+          max: o.yMax,
+          ticks: { callback: (v) => tickLabel(Number(v)), maxTicksLimit: 6 },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * TensorBoard's smoothing: an exponential moving average with weight `w` in [0, 1), debiased so
+ * the first points are not pulled towards zero; gaps stay gaps.
+ */
+export function smoothed(data: (number | null)[], w: number): (number | null)[] {
+  if (w <= 0) return data;
+  let avg = 0;
+  let n = 0;
+  return data.map((x) => {
+    if (x === null || !Number.isFinite(x)) return null;
+    avg = w * avg + (1 - w) * x;
+    n++;
+    return avg / (1 - w ** n);
+  });
+}
