@@ -14,7 +14,7 @@ import {
 import { taSizes } from './engine/kd/ta-sizes';
 import { InputError, NotFoundError, printable, StorageError } from './errors';
 import type { FileGrants } from './grants';
-import { peekFile } from './ops/datasets';
+import { bundledDatasets, bundledImport, peekFile } from './ops/datasets';
 import { distillRequest, queueDistill } from './ops/distill';
 import { entityGates, exportGates } from './ops/gates';
 import { entityDetail, gatesRows, gatesSummary } from './ops/gate-views';
@@ -67,6 +67,7 @@ export class Api {
         models: MODEL_NAMES,
         methods: DISTILL_METHODS,
         storageProblem: runner.storageProblem ?? null,
+        bundledDatasets: bundledDatasets(),
       }),
       'datasets.list': () => listDatasets(store),
       'datasets.get': (r) => getDataset(store, r.name),
@@ -84,6 +85,7 @@ export class Api {
           },
           r.preview,
         ),
+      'datasets.importBundled': (r) => jobs.start(bundledImport(r.name), false),
       'datasets.synth': (r) => jobs.synth(r),
       'jobs.get': (r) => {
         const j = jobs.get(r.id);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FORMATS } from './vocabulary';
+import { BUNDLED_NAMES, FORMATS } from './vocabulary';
 import {
   DistillConfigSchema,
   int,
@@ -80,6 +80,8 @@ export const REQUESTS = {
       preview: z.boolean().default(false),
     })
     .strict(),
+  /** Imports a shipped dataset (its file, format and the ≥ 5 rule) under its own name. */
+  'datasets.importBundled': z.object({ name: z.enum(BUNDLED_NAMES) }).strict(),
   'datasets.synth': z
     .object({
       name: datasetName,
@@ -162,6 +164,7 @@ export interface Responses {
   'datasets.get': DatasetInfo;
   'datasets.peek': { format: string; lines: string[] };
   'datasets.import': JobInfo;
+  'datasets.importBundled': JobInfo;
   'datasets.synth': JobInfo;
   'jobs.get': JobInfo;
   'jobs.cancel': JobInfo;

@@ -10,6 +10,21 @@ export const PHR_ENRICHMENTS = ['none', 'full', 'batch'] as const;
 export type PhrEnrichment = (typeof PHR_ENRICHMENTS)[number];
 export const FORMATS = ['auto', 'usersdat', 'csv', 'movielens'] as const;
 export type Format = (typeof FORMATS)[number];
+
+/** Datasets shipped in the repository's `datasets/` folder, offered for import with one click. */
+export const BUNDLED_DATASETS = {
+  citeulike: {
+    file: 'citeulike/users.dat',
+    format: 'usersdat',
+    description:
+      "CiteULike (citeulike-t), the paper's first dataset: 5,219 users, 25,181 items, 125,580 interactions after the ≥ 5 rule",
+  },
+} as const satisfies Record<string, { file: string; format: Format; description: string }>;
+export type BundledDataset = keyof typeof BUNDLED_DATASETS;
+export const BUNDLED_NAMES = Object.keys(BUNDLED_DATASETS) as [
+  BundledDataset,
+  ...BundledDataset[],
+];
 export const RUN_STATUSES = [
   'queued',
   'running',

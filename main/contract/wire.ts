@@ -1,5 +1,5 @@
 import type { StoredRunConfig } from './run-config';
-import type { RunStatus } from './vocabulary';
+import type { BundledDataset, RunStatus } from './vocabulary';
 
 // What the API answers with: datasets, runs, epochs, jobs, gate summaries, lineage.
 
@@ -146,6 +146,8 @@ export interface SystemInfo {
   methods: readonly string[];
   /** Why the store cannot be written right now (disk full, read-only), if it cannot. */
   storageProblem: string | null;
+  /** The shipped datasets this install has (see BUNDLED_DATASETS). */
+  bundledDatasets: BundledDataset[];
 }
 
 export const GATE_ORDERS = ['id', 'dominant', 'entropy', 'activity'] as const;

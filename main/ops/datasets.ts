@@ -1,12 +1,19 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { DEFAULT_FILTER, filterAndRemap, type Dataset, type FilterOptions } from '../data/dataset';
 import { readLines, type OnBytes } from '../data/read-lines';
 import { detectFormat, readInteractions } from '../data/read-interactions';
-import type { DatasetInfo, Format } from '../contract';
+import {
+  BUNDLED_DATASETS,
+  BUNDLED_NAMES,
+  type BundledDataset,
+  type DatasetInfo,
+  type Format,
+} from '../contract';
 import type { RawInteractions } from '../data/raw';
 import { datasetStats } from '../data/stats';
 import { DEFAULT_SYNTH, synthesize, type OnFraction } from '../data/synth';
-import { InputError } from '../errors';
+import { InputError, NotFoundError } from '../errors';
 import type { Store } from '../store/db';
 import { checkDatasetName, insertDataset, listDatasets, type DatasetMeta } from '../store/datasets';
 
@@ -115,6 +122,21 @@ export function ensureDemoDataset(s: Store): { row: DatasetInfo; created: boolea
   const existing = listDatasets(s).find((d) => d.name === DEMO_DATASET);
   if (existing) return { row: existing, created: false };
   return { row: synthDataset(s, { name: DEMO_DATASET }), created: true };
+}
+
+/** Where the repository's shipped datasets are: two folders up from this module and its bundle. */
+const BUNDLED_DIR = resolve(__dirname, '..', '..', 'datasets');
+
+/** The shipped datasets present in this install. */
+export const bundledDatasets = (): BundledDataset[] =>
+  BUNDLED_NAMES.filter((n) => existsSync(join(BUNDLED_DIR, BUNDLED_DATASETS[n].file)));
+
+/** What importing a shipped dataset takes: its file, format and the paper's ≥ 5 rule. */
+export function bundledImport(name: BundledDataset) {
+  const d = BUNDLED_DATASETS[name];
+  const file = join(BUNDLED_DIR, d.file);
+  if (!existsSync(file)) throw new NotFoundError(`the shipped dataset file ${file}`);
+  return { file, name, format: d.format, minUser: 5, minItem: 0 };
 }
 
 /** The first lines of a file and its detected format, for the import form. */

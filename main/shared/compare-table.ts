@@ -23,9 +23,16 @@ function ablation(r: RunInfo): string {
   );
 }
 
-/** The row name of the paper's table: the method, or the base model's role by size. */
-export const rowLabel = (r: RunInfo): string =>
-  r.method ? r.method + ablation(r) : `${r.model} d=${runDim(r)} (no KD)`;
+/**
+ * The row name of the paper's table: the method with its student's size, or a base model as the
+ * teacher (of a run in the table) or a student trained without KD.
+ */
+export function rowLabel(r: RunInfo, teachers: ReadonlySet<number> = new Set()): string {
+  if (r.method) return `${r.method}${ablation(r)} d=${runDim(r)}`;
+  return teachers.has(r.id)
+    ? `Teacher ${r.model} d=${runDim(r)}`
+    : `${r.model} d=${runDim(r)} (no KD)`;
+}
 
 export const runTitle = (r: RunInfo): string =>
   `#${r.id} ${r.label ?? `${r.method ?? r.model} d=${runDim(r)}`}`;
@@ -119,6 +126,7 @@ export function compareTable(
     const key = o.poolSeeds ? seedPoolKey(r, o.runById) : String(r.id);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
+  const teachers = new Set(runs.flatMap((r) => (r.teacherRunId === null ? [] : [r.teacherRunId])));
   const stats = (g: RunInfo[], model: string, metric: keyof Metrics) =>
     meanSd(g.flatMap((r) => (r.model === model && r.summary ? [r.summary.test[metric]] : [])));
   const pooled = [...groups.values()].map((g) => {
@@ -142,7 +150,7 @@ export function compareTable(
     );
     const against = row === baseline ? undefined : baseline;
     return {
-      label: rowLabel(g[0]) + pooledCount(g),
+      label: rowLabel(g[0], teachers) + pooledCount(g),
       runIds: g.map((r) => r.id),
       cells,
       sd: row.sd,
@@ -184,10 +192,17 @@ export function configDiff(
   runs: RunInfo[],
   onlyDifferent: boolean,
 ): { key: string; values: string[]; differs: boolean }[] {
-  const keys = [...new Set(runs.flatMap((r) => Object.keys(r.config)))].sort();
+  // A base model's `dim` and a student's `studentDim` are one thing here: the run's size.
+  const configs = runs.map((r) => {
+    const c: Record<string, unknown> = { size: runDim(r), ...r.config };
+    delete c.dim;
+    delete c.studentDim;
+    return c;
+  });
+  const keys = [...new Set(configs.flatMap((c) => Object.keys(c)))].sort();
   return keys
     .map((key) => {
-      const values = runs.map((r) => (key in r.config ? JSON.stringify(r.config[key]) : '–'));
+      const values = configs.map((c) => (key in c ? JSON.stringify(c[key]) : '–'));
       return { key, values, differs: new Set(values).size > 1 };
     })
     .filter((row) => !onlyDifferent || row.differs);
@@ -269,4 +284,20 @@ export function toLatex(t: CompareTable): string {
     '\\end{tabular}',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The recovered gap's ends a selection holds: the teacher its distilled runs learned from, and a
+ * base model of their students' size trained without KD.
+ */
+export function gapEnds(runs: RunInfo[]): { teacher?: number; student?: number } {
+  const distilled = runs.filter((r) => r.kind === 'distill');
+  const teacher = runs.find((r) => distilled.some((d) => d.teacherRunId === r.id))?.id;
+  const student = runs.find(
+    (r) =>
+      r.kind === 'train' &&
+      r.id !== teacher &&
+      distilled.some((d) => d.model === r.model && runDim(d) === runDim(r)),
+  )?.id;
+  return { teacher, student };
 }

@@ -18,8 +18,8 @@ let home: string;
 /** What the page's content security policy refused (inline styles, foreign sources …). */
 const refused: string[] = [];
 
-async function shot(name: string) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+async function shot(name: string, fullPage = true) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }
 
 /** The same API the page uses, to check what it shows. */
@@ -80,6 +80,10 @@ describe('workbench in a browser', () => {
     await expect.poll(() => page.url()).not.toContain('token=');
     // The demo dataset is there on first launch.
     await expect.poll(() => page.locator('[data-testid=datasets]').innerText()).toContain('demo');
+    // CiteULike ships with the workbench: offered with one click.
+    expect(await page.locator('[data-testid=bundled-citeulike]').innerText()).toMatch(
+      /CiteULike .* 5,219 users.*Import citeulike/s,
+    );
     await shot('datasets');
 
     // Import a small file through the file chooser (uploaded to the server, then granted).
@@ -98,6 +102,9 @@ describe('workbench in a browser', () => {
     await expect.poll(() => page.locator('[data-testid=job]').innerText()).toContain('import done');
     await expect.poll(() => page.locator('[data-testid=datasets]').innerText()).toContain('tiny');
     await shot('import');
+    // "Train on tiny →" opens the form on it.
+    await page.click('a:has-text("Train on tiny")');
+    await expect.poll(() => page.locator('select[name=dataset]').inputValue()).toBe('tiny');
 
     // Each model offers its own hyperparameters, checked inline.
     await page.click('nav a[href="#/new-run"]');
@@ -205,10 +212,11 @@ describe('workbench in a browser', () => {
     };
     expect(csv[0]).toBe('method,run,BPR H@5,BPR N@5,BPR H@10,BPR N@10');
     expect(csv[1]).toBe(
-      `BPR d=32 (no KD),1,${runs.runs[0].summary.test.H5.toFixed(4)},` +
+      // Run 1 taught run 2: the paper's "Teacher" row; the student's size is in its name.
+      `Teacher BPR d=32,1,${runs.runs[0].summary.test.H5.toFixed(4)},` +
         csv[1].split(',').slice(3).join(','),
     );
-    expect(csv[2].startsWith(`HyperKDMA-DE,2,${runs.runs[1].summary.test.H5.toFixed(4)},`)).toBe(
+    expect(csv[2].startsWith(`HyperKDMA-DE d=4,2,${runs.runs[1].summary.test.H5.toFixed(4)},`)).toBe(
       true,
     );
     await shot('compare');
@@ -438,6 +446,8 @@ describe('workbench in a browser', () => {
           )) as [number, number];
           if (scroll > inner) overflow.push(`${view} at ${width}×${height} ${scheme}: ${scroll}px`);
           await shot(`${width}x${height}-${scheme}-${view.replace('/', '-')}`);
+          // What the README shows (docs/images/tour.png is a copy of it).
+          if (view === 'run/2' && width === 1440 && scheme === 'light') await shot('tour', false);
         }
       }
     await page.emulateMedia({ colorScheme: 'light' });

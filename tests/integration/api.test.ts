@@ -89,6 +89,24 @@ describe('API', () => {
     expect(again).toMatchObject({ error: "dataset 'small' already exists" });
   }, 60_000);
 
+  it("offers the shipped CiteULike and imports it with one call, under the paper's rule", async () => {
+    const wb = workbench();
+    const info = await wb.api.call('system.info', {});
+    expect(info.ok && (info.value as { bundledDatasets: string[] }).bundledDatasets).toEqual([
+      'citeulike',
+    ]);
+    const r = await wb.api.call('datasets.importBundled', { name: 'citeulike' });
+    const job = (r as { value: JobInfo }).value;
+    const done = job.status === 'running' ? await jobEnd(wb.api, job.id) : job;
+    // METHOD.md §1: 5,219 users, 25,181 items, 125,580 interactions after the ≥ 5 rule.
+    expect(done).toMatchObject({
+      status: 'done',
+      dataset: { name: 'citeulike', stats: { users: 5219, items: 25181, interactions: 125580 } },
+    });
+    const unknown = await wb.api.call('datasets.importBundled', { name: '../etc' });
+    expect(unknown).toMatchObject({ ok: false, error: { kind: 'invalid' } });
+  }, 60_000);
+
   it('cancels a background import midway and leaves nothing behind', async () => {
     const wb = workbench();
     const file = join(tempDir(), 'big.dat');

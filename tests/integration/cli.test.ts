@@ -338,7 +338,7 @@ describe('hkd CLI end to end', () => {
     // Bold where it is the column's best.
     expect(cmp.out).toMatch(
       new RegExp(
-        `\\| HyperKDMA-DE \\| (\\*\\*)?${student.summary.test.H5.toFixed(4)}(\\*\\*)? \\|`,
+        `\\| HyperKDMA-DE d=4 \\| (\\*\\*)?${student.summary.test.H5.toFixed(4)}(\\*\\*)? \\|`,
       ),
     );
     const cmpText = await hkd(
@@ -350,7 +350,8 @@ describe('hkd CLI end to end', () => {
       String(teacher.id),
     );
     expect(cmpText.out).toMatch(/^method +runs +BPR H@5 +BPR N@5 +BPR H@10 +BPR N@10/);
-    expect(cmpText.out).toMatch(/HyperKDMA-DE +#\d+ +\*?0\.\d{4}/);
+    expect(cmpText.out).toMatch(/Teacher BPR d=16 +#\d+ /);
+    expect(cmpText.out).toMatch(/HyperKDMA-DE d=4 +#\d+ +\*?0\.\d{4}/);
     const badMetric = await hkd(home, 'compare', String(teacher.id), '--metrics', 'H7');
     expect(badMetric.code).toBe(2);
     expect(badMetric.err).toMatch(/unknown metric H7/);

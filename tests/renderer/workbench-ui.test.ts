@@ -8,6 +8,7 @@ import {
 import {
   compareTable,
   configDiff,
+  gapEnds,
   recoveredGap,
   rowLabel,
   toCsv,
@@ -96,7 +97,12 @@ describe('comparison table and export', () => {
       { model: 'BPR', metric: 'H5' },
       { model: 'BPR', metric: 'N5' },
     ]);
-    expect(t.rows.map((r) => r.label)).toEqual(['BPR d=20 (no KD)', 'DE', 'HyperKDMA-DE', 'PHR']);
+    expect(t.rows.map((r) => r.label)).toEqual([
+      'BPR d=20 (no KD)',
+      'DE d=20',
+      'HyperKDMA-DE d=20',
+      'PHR d=20',
+    ]);
     expect(t.rows[2].best).toEqual([true, true]);
     expect(t.rows[1].best).toEqual([false, false]);
     expect(t.rows[1].delta[0]).toBeCloseTo(0.125, 10);
@@ -127,9 +133,9 @@ describe('comparison table and export', () => {
     const byId = (id: number) => [...teachers, other].find((r) => r.id === id);
     const p = compareTable(pool, ['H5'], { poolSeeds: true, runById: byId, baselineId: 14 });
     expect(p.rows.map((r) => [r.label, r.runIds])).toEqual([
-      ['DE (3 seeds)', [11, 12, 13]],
-      ['DE', [14]],
-      ['DE', [15]],
+      ['DE d=20 (3 seeds)', [11, 12, 13]],
+      ['DE d=20', [14]],
+      ['DE d=20', [15]],
     ]);
     expect(p.rows[0].cells[0]).toBeCloseTo(0.45, 12);
     expect(p.rows[0].sd[0]).toBeCloseTo(0.05, 12);
@@ -148,14 +154,14 @@ describe('comparison table and export', () => {
     expect(
       compareTable([seeded(11, 0, 0.4), rerun], ['H5'], { poolSeeds: true, runById: byId }).rows[0]
         .label,
-    ).toBe('DE (2 runs, 1 seed)');
+    ).toBe('DE d=20 (2 runs, 1 seed)');
     expect(toCsv(p).split('\n').slice(0, 3)).toEqual([
       'method,run,BPR H@5,BPR H@5 sd',
-      'DE (3 seeds),11 12 13,0.4500,0.0500',
-      'DE,14,0.3000,',
+      'DE d=20 (3 seeds),11 12 13,0.4500,0.0500',
+      'DE d=20,14,0.3000,',
     ]);
-    expect(toMarkdown(p).split('\n')[2]).toBe('| DE (3 seeds) | 0.4500 ± 0.0500 |');
-    expect(toLatex(p)).toContain('DE (3 seeds) & 0.4500 $\\pm$ 0.0500 \\\\');
+    expect(toMarkdown(p).split('\n')[2]).toBe('| DE d=20 (3 seeds) | 0.4500 ± 0.0500 |');
+    expect(toLatex(p)).toContain('DE d=20 (3 seeds) & 0.4500 $\\pm$ 0.0500 \\\\');
   });
 
   it("tests each pooled row against the baseline's over the seeds both hold", () => {
@@ -168,7 +174,7 @@ describe('comparison table and export', () => {
       seed,
     }));
     const t = compareTable([...de, ...phr], ['H5', 'N5'], { poolSeeds: true, baselineId: 31 });
-    expect(t.rows.map((r) => r.label)).toEqual(['DE (4 seeds)', 'PHR (5 seeds)']);
+    expect(t.rows.map((r) => r.label)).toEqual(['DE d=20 (4 seeds)', 'PHR d=20 (5 seeds)']);
     // Seeds 0–3 pair up (seed 4 has no DE run): scipy.stats.ttest_rel gives p = 0.01822.
     expect(t.rows[0].p[0]).toBeCloseTo(0.018219854743222408, 6);
     // N@5 is H@5 / 2 here: the same t, the same p.
@@ -181,8 +187,24 @@ describe('comparison table and export', () => {
     expect(recoveredGap(0.45, 0.4, 0.4)).toBeNull();
   });
 
+  it("finds the recovered gap's teacher and no-KD student in the selection", () => {
+    const teacher = {
+      ...run(7, 'BPR', null, 0.6),
+      config: { ...run(7, 'BPR', null, 0.6).config, dim: 200 },
+    } as RunInfo;
+    const student = run(8, 'BPR', 'DE', 0.5);
+    expect(gapEnds([teacher, { ...student, teacherRunId: 7 } as RunInfo, runs[0]])).toEqual({
+      teacher: 7,
+      student: 1,
+    });
+    expect(gapEnds([runs[0]])).toEqual({ teacher: undefined, student: undefined });
+  });
+
   it('diffs configurations, optionally only where they differ', () => {
     const d = configDiff(runs.slice(1, 3), true);
+    expect(configDiff([runs[0], runs[1]], false).filter((r) => r.key === 'size')).toEqual([
+      { key: 'size', values: ['20', '20'], differs: false },
+    ]);
     expect(d).toEqual([
       { key: 'lambdaT', values: ['0.01', '0.1'], differs: true },
       { key: 'method', values: ['"DE"', '"HyperKDMA-DE"'], differs: true },
@@ -192,15 +214,15 @@ describe('comparison table and export', () => {
 
   it('exports CSV, Markdown (best in bold) and booktabs LaTeX', () => {
     expect(toCsv(t)).toBe(
-      'method,run,BPR H@5,BPR N@5\nBPR d=20 (no KD),1,0.4000,0.2000\nDE,2,0.4500,0.2250\nHyperKDMA-DE,3,0.5000,0.2500\nPHR,4,,\n',
+      'method,run,BPR H@5,BPR N@5\nBPR d=20 (no KD),1,0.4000,0.2000\nDE d=20,2,0.4500,0.2250\nHyperKDMA-DE d=20,3,0.5000,0.2500\nPHR d=20,4,,\n',
     );
     const md = toMarkdown(t).split('\n');
     expect(md[0]).toBe('| Method | BPR H@5 | BPR N@5 |');
-    expect(md[4]).toBe('| HyperKDMA-DE | **0.5000** | **0.2500** |');
+    expect(md[4]).toBe('| HyperKDMA-DE d=20 | **0.5000** | **0.2500** |');
     const tex = toLatex(t);
     expect(tex).toContain('\\toprule');
     expect(tex).toContain('\\multicolumn{2}{c}{BPR}');
-    expect(tex).toContain('HyperKDMA-DE & \\textbf{0.5000} & \\textbf{0.2500} \\\\');
+    expect(tex).toContain('HyperKDMA-DE d=20 & \\textbf{0.5000} & \\textbf{0.2500} \\\\');
     expect(tex).toContain('\\bottomrule');
   });
 });
@@ -290,9 +312,10 @@ describe("the paper's results beside the runs", () => {
   });
 
   it('names the ablations in the row label', () => {
-    expect(rowLabel(hk({ gate: false }))).toBe('HyperKDMA-DE w/o GNet');
-    expect(rowLabel(hk({ taSource: 'shared' }))).toBe('HyperKDMA-DE w/o HNet (shared)');
-    expect(rowLabel(run(2, 'BPR', 'DE', 0.5, { gate: false }))).toBe('DE');
+    expect(rowLabel(hk({ gate: false }))).toBe('HyperKDMA-DE w/o GNet d=20');
+    expect(rowLabel(hk({ taSource: 'shared' }))).toBe('HyperKDMA-DE w/o HNet (shared) d=20');
+    expect(rowLabel(run(2, 'BPR', 'DE', 0.5, { gate: false }))).toBe('DE d=20');
+    expect(rowLabel(run(1, 'BPR', null, 0.5), new Set([1]))).toBe('Teacher BPR d=20');
   });
 });
 

@@ -18,14 +18,18 @@ export type View = 'datasets' | 'new-run' | 'runs' | 'run' | 'compare' | 'gates'
 export interface Route {
   view: View;
   id?: number;
+  /** `#/new-run?dataset=citeulike`: what the view opens on. */
+  params: Record<string, string>;
 }
 
 const VIEWS: View[] = ['datasets', 'new-run', 'runs', 'run', 'compare', 'gates'];
 
 function parseHash(hash: string): Route {
-  const [view, id] = hash.replace(/^#\/?/, '').split('/');
+  const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
+  const [view, id] = path.split('/');
   const v = VIEWS.includes(view as View) ? (view as View) : 'datasets';
-  return { view: v, ...(id && /^\d+$/.test(id) ? { id: Number(id) } : {}) };
+  const params = Object.fromEntries(new URLSearchParams(query));
+  return { view: v, ...(id && /^\d+$/.test(id) ? { id: Number(id) } : {}), params };
 }
 
 /** Thrown by `Workbench.call`: the API's error, ready to show. */
