@@ -216,9 +216,9 @@ describe('workbench in a browser', () => {
       `Teacher BPR d=32,1,${runs.runs[0].summary.test.H5.toFixed(4)},` +
         csv[1].split(',').slice(3).join(','),
     );
-    expect(csv[2].startsWith(`HyperKDMA-DE d=4,2,${runs.runs[1].summary.test.H5.toFixed(4)},`)).toBe(
-      true,
-    );
+    expect(
+      csv[2].startsWith(`HyperKDMA-DE d=4,2,${runs.runs[1].summary.test.H5.toFixed(4)},`),
+    ).toBe(true);
     await shot('compare');
 
     // A run at the paper's sizes (BPR d = 20 is Table 2's student), repeated with another seed
