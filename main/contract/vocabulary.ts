@@ -21,10 +21,7 @@ export const BUNDLED_DATASETS = {
   },
 } as const satisfies Record<string, { file: string; format: Format; description: string }>;
 export type BundledDataset = keyof typeof BUNDLED_DATASETS;
-export const BUNDLED_NAMES = Object.keys(BUNDLED_DATASETS) as [
-  BundledDataset,
-  ...BundledDataset[],
-];
+export const BUNDLED_NAMES = Object.keys(BUNDLED_DATASETS) as [BundledDataset, ...BundledDataset[]];
 export const RUN_STATUSES = [
   'queued',
   'running',
