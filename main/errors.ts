@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein';
 /**
  * Errors a user can act on. Faces map them to exit code 2 (CLI) or a validation message (UI);
  * anything else is a bug or a failed run.
@@ -16,10 +17,24 @@ export class InputError extends Error {
 }
 
 export class NotFoundError extends Error {
-  constructor(what: string) {
-    super(`${what} not found`);
+  /** `known`: the names that do exist, to suggest the nearest (a typo) or list them. */
+  constructor(what: string, known?: readonly string[]) {
+    super(`${what} not found${known ? hint(what, known) : ''}`);
     this.name = 'NotFoundError';
   }
+}
+
+/** "; did you mean 'demo'?" for a typo, else the names there are (a few). */
+function hint(what: string, known: readonly string[]): string {
+  const asked = /'([^']*)'/.exec(what)?.[1] ?? what;
+  const near = known
+    .map((k) => ({ k, d: distance(asked.toLowerCase(), k.toLowerCase()) }))
+    .filter(({ k, d }) => d <= Math.max(2, Math.floor(k.length / 3)))
+    .sort((a, b) => a.d - b.d);
+  if (near.length > 0) return `; did you mean '${near[0].k}'?`;
+  if (known.length === 0) return '';
+  const some = known.slice(0, 5).map((k) => `'${k}'`);
+  return `; there are ${some.join(', ')}${known.length > 5 ? ', …' : ''}`;
 }
 
 /**

@@ -201,7 +201,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         !originOk ||
         !authorised(req, target.query)
       ) {
-        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+        socket.end(
+          'HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\na valid token is required',
+        );
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, o.api));

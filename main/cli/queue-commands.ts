@@ -26,12 +26,18 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
         graceMs: o.grace * 1000,
       });
       if (o.concurrency !== undefined) runner.setConcurrency(o.concurrency);
+      // A run row is sent on every change; say each status once, and where the run trains.
+      const said = new Map<number, { status: string; device: string | null }>();
       runner.subscribe((e) => {
-        if (e.type === 'run')
-          io.err(
-            `run #${e.run.id} ${e.run.status}${e.run.error ? `: ${e.run.error.split('\n')[0]}` : ''}`,
-          );
-        else if (e.type === 'epoch')
+        if (e.type === 'run') {
+          const { id, status, backend, device, error } = e.run;
+          const before = said.get(id);
+          said.set(id, { status, device });
+          if (before?.status !== status)
+            io.err(`run #${id} ${status}${error ? `: ${error.split('\n')[0]}` : ''}`);
+          if (status === 'running' && device && before?.device !== device)
+            io.err(`run #${id} on ${backend} · ${device}`);
+        } else if (e.type === 'epoch')
           io.err(
             `run #${e.runId} epoch ${e.record.epoch + 1}  valid H@5 ${fmt(e.record.valid.H5)}`,
           );

@@ -34,7 +34,12 @@ export function resolveRun(store: Store, ref: number | string): RunInfo {
   const id = typeof ref === 'number' ? ref : /^\d+$/.test(ref) ? Number(ref) : undefined;
   if (id !== undefined) return getRun(store, id);
   const byLabel = listRuns(store).filter((r) => r.label === ref && r.status === 'completed');
-  if (byLabel.length === 0) throw new NotFoundError(`completed run labelled '${ref}'`);
+  if (byLabel.length === 0)
+    throw new NotFoundError(`completed run labelled '${ref}'`, [
+      ...new Set(
+        listRuns(store).flatMap((r) => (r.status === 'completed' && r.label ? [r.label] : [])),
+      ),
+    ]);
   return byLabel[byLabel.length - 1];
 }
 

@@ -215,6 +215,21 @@ const pooled = (t: CompareTable) => t.rows.some((r) => r.sd.some((x) => x !== nu
 const withSd = (v: string, sd: number | null, pm: string) =>
   sd === null ? v : `${v}${pm}${num(sd)}`;
 
+/**
+ * The rows as a file lists them: the paper's row once, under the first run that reproduces it
+ * (several runs of one setting would repeat it).
+ */
+function fileRows(t: CompareTable): CompareRow[] {
+  const seen = new Set<string>();
+  return t.rows.map((r) => {
+    if (!r.paper || !seen.has(r.paper.label)) {
+      if (r.paper) seen.add(r.paper.label);
+      return r;
+    }
+    return { ...r, paper: null };
+  });
+}
+
 export function toCsv(t: CompareTable): string {
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   // Pooled seeds add one sd column per metric column.
@@ -225,7 +240,7 @@ export function toCsv(t: CompareTable): string {
       .map(q)
       .join(','),
   ];
-  for (const r of t.rows) {
+  for (const r of fileRows(t)) {
     const sds = sd ? r.sd.map(num) : [];
     lines.push([q(r.label), r.runIds.join(' '), ...r.cells.map(num), ...sds].join(','));
     if (r.paper) lines.push([q(r.paper.label), '', ...r.paper.cells.map(num), ...none].join(','));
@@ -238,7 +253,7 @@ export function toMarkdown(t: CompareTable): string {
     `| Method | ${header(t).join(' | ')} |`,
     `|---|${t.columns.map(() => '---:').join('|')}|`,
   ];
-  for (const r of t.rows) {
+  for (const r of fileRows(t)) {
     const cells = r.cells.map((v, j) =>
       v === null ? '–' : withSd(r.best[j] ? `**${num(v)}**` : num(v), r.sd[j], ' ± '),
     );
@@ -264,7 +279,7 @@ export function toLatex(t: CompareTable): string {
     models.map((_, k) => `\\cmidrule(lr){${2 + k * per}-${1 + (k + 1) * per}}`).join(' '),
     `Method & ${t.columns.map((c) => METRIC_LABEL[c.metric].replace('@', '@')).join(' & ')} \\\\`,
     '\\midrule',
-    ...t.rows.flatMap((r) => [
+    ...fileRows(t).flatMap((r) => [
       `${tex(r.label)} & ${r.cells
         .map((v, j) =>
           v === null

@@ -121,7 +121,11 @@ export function getDatasetById(store: Store, id: number): DatasetInfo {
 export function getDataset(store: Store, name: string): DatasetInfo {
   const r = store.db.prepare('SELECT * FROM datasets WHERE name = ?').get(name) as
     DbRow | undefined;
-  if (!r) throw new NotFoundError(`dataset '${name}'`);
+  if (!r)
+    throw new NotFoundError(
+      `dataset '${name}'`,
+      listDatasets(store).map((d) => d.name),
+    );
   return toRow(r);
 }
 

@@ -17,6 +17,8 @@ let page: Page;
 let home: string;
 /** What the page's content security policy refused (inline styles, foreign sources …). */
 const refused: string[] = [];
+/** Requests the server refused (a favicon it does not have, …) while the page was used. */
+const failed: string[] = [];
 
 async function shot(name: string, fullPage = true) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
@@ -48,6 +50,9 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
   page.on('pageerror', (e) => {
     throw e;
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
   });
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to/.test(m.text())) refused.push(m.text());
@@ -458,5 +463,7 @@ describe('workbench in a browser', () => {
   it('needed nothing its strict content security policy refuses', () => {
     // No 'unsafe-inline' styles: every view above rendered without one refusal.
     expect(refused).toEqual([]);
+    // And nothing it asked for was missing (the favicon is inline).
+    expect(failed).toEqual([]);
   });
 });

@@ -68,6 +68,20 @@ describe('hkd CLI end to end', () => {
     expect(del.code, del.err).toBe(0);
     const left = json(await hkd(home, ...words('runs list --json'))).runs as RunInfo[];
     expect(left.map((r) => r.id)).toEqual([c]);
+    // The headless queue says each status once, and where the run trains.
+    // (Through the installed binary: its trainer process is the built one.)
+    const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
+    const drained = spawnSync(process.execPath, [bin, '--home', home, 'queue'], {
+      encoding: 'utf8',
+    });
+    expect(drained.status, drained.stderr).toBe(0);
+    expect(
+      drained.stderr.split('\n').filter((l) => /^run #\d+ (running|completed|on )/.test(l)),
+    ).toEqual([
+      `run #${c} running`,
+      expect.stringMatching(new RegExp(`^run #${c} on \\w+ · `)),
+      `run #${c} completed`,
+    ]);
   });
 
   it('fills a run from a preset where no flag is given, and names what is still missing', async () => {
@@ -235,7 +249,11 @@ describe('hkd CLI end to end', () => {
         /nodeDropout: Too big/,
       ],
       [['runs', 'show', '99'], /run #99 not found/],
-      [['dataset', 'show', 'nope'], /dataset 'nope' not found/],
+      [['dataset', 'show', 'nope'], /dataset 'nope' not found; there are 'demo'$/m],
+      [
+        ['train', '--dataset', 'dmeo', '--model', 'BPR', '--dim', '8'],
+        /dataset 'dmeo' not found; did you mean 'demo'\?/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await hkd(home, ...args);
@@ -245,6 +263,8 @@ describe('hkd CLI end to end', () => {
       expect(r.out).toBe('');
     }
     expect(snapshotStore(home)).toEqual(before);
+    const typo = await hkd(home, 'train', '--datset', 'demo');
+    expect([typo.code, typo.err]).toEqual([2, expect.stringMatching(/Did you mean --dataset\?/)]);
     expect(json(await hkd(home, 'dataset', 'list', '--json'))).toHaveLength(1);
     expect(json(await hkd(home, 'runs', 'list', '--json'))).toEqual({ runs: [], progress: {} });
   });
@@ -413,7 +433,7 @@ describe('hkd CLI end to end', () => {
     expect(codes).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
-  it('the installed binary prints exactly one JSON document on stdout', () => {
+  it('the installed binary prints exactly one JSON document on stdout', async () => {
     const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
     expect(
       existsSync(join(__dirname, '..', '..', 'out', 'main', 'cli.js')),
@@ -454,6 +474,15 @@ describe('hkd CLI end to end', () => {
       epochsRun: 2,
       backend: 'wasm',
     });
+    // A reader that closes early (`hkd gates 2 | head`): a quiet exit, not an EPIPE trace.
+    const child = spawn(process.execPath, [bin, '--home', home, 'dataset', 'list'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect([code, stderr]).toEqual([0, '']);
     const missing = run('runs', 'show', '7');
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/^error: run #7 not found\n$/);

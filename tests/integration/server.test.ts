@@ -91,7 +91,12 @@ describe('browser mode', () => {
     const { server, base } = await serve();
     expect(new URL(server.url).hostname).toBe('127.0.0.1');
     expect((await get(`${base}/`)).status).toBe(401);
-    expect((await get(`${base}/?token=wrong`)).status).toBe(401);
+    const wrong = await get(`${base}/?token=wrong`);
+    // Says what to do, not an empty page.
+    expect([wrong.status, wrong.body]).toEqual([
+      401,
+      'a valid token is required: open the URL hkd serve printed',
+    ]);
     const ok = await get(server.url);
     expect(ok.status).toBe(200);
     expect(ok.headers['content-security-policy']).toMatch(/default-src 'self'/);

@@ -309,6 +309,16 @@ describe("the paper's results beside the runs", () => {
     expect(toCsv(t).split('\n')[2]).toBe('paper: Teacher (Table 2),,0.5273,');
     expect(toMarkdown(t).split('\n')[3]).toBe('| *paper: Teacher (Table 2)* | *0.5273* | – |');
     expect(toLatex(t)).toContain('\\textit{paper: Teacher (Table 2)} & \\textit{0.5273} & -- \\\\');
+    // Two runs of the paper's teacher (seeds not pooled): its row once in a file.
+    const twice = compareTable([runs[0], { ...runs[0], id: 3, seed: 1 } as RunInfo], ['H5'], {
+      paper: (r) => paperRow(citeulike, r, null),
+    });
+    expect(twice.rows.map((r) => r.paper?.label)).toEqual([
+      'paper: Teacher (Table 2)',
+      'paper: Teacher (Table 2)',
+    ]);
+    for (const file of [toCsv(twice), toMarkdown(twice), toLatex(twice)])
+      expect(file.split('paper: Teacher').length - 1).toBe(1);
   });
 
   it('names the ablations in the row label', () => {
