@@ -27,7 +27,7 @@ import type { Jobs } from './runner/jobs';
 import type { RunQueue } from './runner/run-queue';
 import { listArtifacts } from './store/artifacts';
 import type { Store } from './store/db';
-import { getDataset, listDatasets } from './store/datasets';
+import { deleteDataset, getDataset, listDatasets } from './store/datasets';
 import { deleteRun, dependenciesOf, lastOutput } from './store/queue';
 import { getEpochs, getRun, listRuns } from './store/runs';
 import { APP_VERSION } from './version';
@@ -76,6 +76,7 @@ export class Api {
         jobs.start(
           {
             file: grants.path(r.file),
+            shownAs: grants.shownAs(r.file),
             name: r.name,
             format: r.format,
             minUser: r.minUser,
@@ -87,6 +88,10 @@ export class Api {
         ),
       'datasets.importBundled': (r) => jobs.start(bundledImport(r.name), false),
       'datasets.synth': (r) => jobs.synth(r),
+      'datasets.delete': (r) => {
+        deleteDataset(store, r.name);
+        return { deleted: r.name };
+      },
       'jobs.get': (r) => {
         const j = jobs.get(r.id);
         if (!j) throw new NotFoundError(`job ${r.id}`);

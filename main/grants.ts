@@ -7,12 +7,23 @@ import { InputError } from './errors';
  * uploaded in browser mode. The page only ever holds an opaque id, so it cannot name a path.
  */
 export class FileGrants {
-  private readonly grants = new Map<string, { path: string; usedAt: number }>();
+  private readonly grants = new Map<string, { path: string; shownAs: string; usedAt: number }>();
 
-  grant(path: string): string {
+  /** `shownAs`: how the user knows the file (an upload's own name), else its path. */
+  grant(path: string, shownAs?: string): string {
     const id = randomUUID();
-    this.grants.set(id, { path: resolve(path), usedAt: Date.now() });
+    this.grants.set(id, {
+      path: resolve(path),
+      shownAs: shownAs ?? resolve(path),
+      usedAt: Date.now(),
+    });
     return id;
+  }
+
+  /** The file as the user knows it, for messages and a dataset's recorded source. */
+  shownAs(id: string): string {
+    this.path(id);
+    return this.grants.get(id)!.shownAs;
   }
 
   path(id: string): string {

@@ -68,7 +68,7 @@ export class Uploads {
     mkdirSync(this.dir, { recursive: true });
     const path = join(this.dir, `${randomBytes(8).toString('hex')}-${name}`);
     // Reserve the space before the bytes arrive, so two uploads at once cannot pass the quota.
-    const id = this.grants.grant(path);
+    const id = this.grants.grant(path, name);
     this.files.set(id, { path, bytes: length });
     try {
       let received = 0;

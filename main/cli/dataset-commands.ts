@@ -85,6 +85,13 @@ export function registerDatasetCommands(program: Command, ctx: CliContext): void
       );
     });
   dataset
+    .command('delete <name>')
+    .description('delete a dataset no run uses, with its splits')
+    .action(async (name: string) => {
+      await call('datasets.delete', { name });
+      ctx.io.err(`deleted dataset '${name}'`);
+    });
+  dataset
     .command('show <name>')
     .description('show one dataset with its statistics')
     .option('--json', 'print one JSON document')

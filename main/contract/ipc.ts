@@ -17,6 +17,8 @@ export const IPC = {
 export interface PickedFile {
   file: string;
   name: string;
+  /** The folder it is in, where the face knows it (the desktop window): it may name the data. */
+  folder?: string;
 }
 
 /** `window.hkd` in the desktop window. */

@@ -82,6 +82,8 @@ export const REQUESTS = {
     .strict(),
   /** Imports a shipped dataset (its file, format and the ≥ 5 rule) under its own name. */
   'datasets.importBundled': z.object({ name: z.enum(BUNDLED_NAMES) }).strict(),
+  /** Refused while runs use it. */
+  'datasets.delete': z.object({ name: z.string().min(1).max(64) }).strict(),
   'datasets.synth': z
     .object({
       name: datasetName,
@@ -166,6 +168,7 @@ export interface Responses {
   'datasets.import': JobInfo;
   'datasets.importBundled': JobInfo;
   'datasets.synth': JobInfo;
+  'datasets.delete': { deleted: string };
   'jobs.get': JobInfo;
   'jobs.cancel': JobInfo;
   'runs.list': { runs: RunInfo[]; progress: Record<number, Progress> };

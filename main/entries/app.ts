@@ -12,7 +12,7 @@ import {
   type MenuItemConstructorOptions,
 } from 'electron';
 import { writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { IPC } from '../contract/ipc';
 import { DroppedPaths, isAppPage } from '../shell/policy';
 import { utilityWorker } from '../shell/utility-worker';
@@ -61,7 +61,12 @@ function bindApi(w: Workbench): void {
       ],
     });
     if (r.canceled || r.filePaths.length === 0) return null;
-    return { file: w.grants.grant(r.filePaths[0]), name: basename(r.filePaths[0]) };
+    return picked(r.filePaths[0]);
+  });
+  const picked = (path: string) => ({
+    file: w.grants.grant(path),
+    name: basename(path),
+    folder: basename(dirname(path)),
   });
   // The preload reports the paths of files really dropped on the window (a trusted drop event);
   // only those can be granted, once each, whatever path the page asks for.
@@ -70,7 +75,7 @@ function bindApi(w: Workbench): void {
   });
   handle(IPC.grantDropped, (_e, path) => {
     if (!dropped.take(path)) return null;
-    return { file: w.grants.grant(path), name: basename(path) };
+    return picked(path);
   });
   handle(IPC.saveFile, async (_e, suggested, content) => {
     if (typeof suggested !== 'string' || typeof content !== 'string') return false;

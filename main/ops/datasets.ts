@@ -26,6 +26,8 @@ export interface ImportRequest {
   /** CSV/TSV: the user and item columns, by header name or 1-based position. */
   userCol?: string;
   itemCol?: string;
+  /** How the user knows the file (an upload's own name): recorded as the source. */
+  shownAs?: string;
 }
 
 function checkFilter(f: FilterOptions): FilterOptions {
@@ -62,7 +64,8 @@ export async function prepareImport(
   });
   try {
     const dataset = filterAndRemap(raw, filter);
-    const meta = { name: req.name, source: file, format, filter, stats: statsOf(dataset, raw) };
+    const source = req.shownAs ?? file;
+    const meta = { name: req.name, source, format, filter, stats: statsOf(dataset, raw) };
     return { meta, dataset };
   } catch (e) {
     // Filtering errors concern the file as a whole; name it.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ImportRequest, SynthRequest } from '../ops/datasets';
 import type { Store } from '../store/db';
 import type { JobInfo } from '../contract';
@@ -50,12 +50,16 @@ export class Jobs {
 
   private launchJob(kind: JobInfo['kind'], name: string, source: ImportTask['source']): JobInfo {
     const preview = kind === 'preview';
+    // Errors name the file as the user knows it, not an upload's folder.
+    const request = source.kind === 'file' ? source.request : undefined;
+    const shown = (message: string) =>
+      request?.shownAs ? message.split(resolve(request.file)).join(request.shownAs) : message;
     if (!preview) checkDatasetName(this.store, name);
     const dir = preview ? undefined : newDatasetDir();
     const state: JobInfo = {
       id: randomUUID(),
       kind,
-      ...(source.kind === 'file' ? { file: source.request.file } : {}),
+      ...(request ? { file: request.shownAs ?? request.file } : {}),
       status: 'running',
       fraction: 0,
     };
@@ -66,7 +70,7 @@ export class Jobs {
     proc.onMessage((m) => {
       if (state.status !== 'running') return;
       if (m.type === 'progress') state.fraction = m.fraction;
-      else if (m.type === 'error') this.end(state, 'failed', m.message);
+      else if (m.type === 'error') this.end(state, 'failed', shown(m.message));
       else if (preview) {
         state.preview = { name: m.meta.name, format: m.meta.format, stats: m.meta.stats };
         this.end(state, 'done');

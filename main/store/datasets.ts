@@ -143,3 +143,37 @@ export function datasetFile(store: Store, row: DatasetInfo): string {
   if (!a) throw new NotFoundError(`interaction file of dataset '${row.name}'`);
   return a.path;
 }
+
+/**
+ * Deletes a dataset no run uses, with its splits and their files; a dataset with runs is refused
+ * (they need it to be resumed, extended or inspected), naming them.
+ */
+export function deleteDataset(store: Store, name: string): void {
+  const row = getDataset(store, name);
+  const interactions = datasetFile(store, row);
+  const splitFiles = store.write(() => {
+    const runs = store.db
+      .prepare('SELECT id FROM runs WHERE dataset_id = ? ORDER BY id')
+      .all(row.id) as { id: number }[];
+    if (runs.length > 0) {
+      const ids = runs.slice(0, 8).map((r) => `#${r.id}`);
+      throw new InputError(
+        `dataset '${name}' has ${runs.length} run(s) (${ids.join(', ')}${runs.length > 8 ? ', …' : ''}): delete them first`,
+      );
+    }
+    const files = store.db
+      .prepare(
+        'SELECT path FROM artifacts WHERE split_id IN (SELECT id FROM splits WHERE dataset_id = ?)',
+      )
+      .all(row.id) as { path: string }[];
+    store.db.prepare('DELETE FROM datasets WHERE id = ?').run(row.id);
+    return files.map((f) => f.path);
+  });
+  // The rows go first, the files after: a crash in between leaves stray files, never a row
+  // without its file. The interaction file has a folder of its own; splits share theirs.
+  for (const p of splitFiles) rmSync(join(store.home, p), { force: true });
+  const folder = dirname(interactions);
+  if (folder.startsWith('datasets'))
+    rmSync(join(store.home, folder), { recursive: true, force: true });
+  else rmSync(join(store.home, interactions), { force: true });
+}

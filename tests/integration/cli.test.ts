@@ -204,6 +204,21 @@ describe('hkd CLI end to end', () => {
     expect(listed.map((d: { name: string }) => d.name)).toEqual(['demo', 'small']);
     const text = await hkd(home, 'dataset', 'show', 'demo');
     expect(text.out).toMatch(/demo: 300 users, 700 items/);
+
+    // A dataset a run uses stays; an unused one goes with its files.
+    const used = await hkd(home, 'dataset', 'delete', 'demo');
+    expect([used.code, used.err]).toEqual([
+      2,
+      `error: dataset 'demo' has 1 run(s) (#${train.id}): delete them first`,
+    ]);
+    const folders = () => readdirSync(join(home, 'datasets')).length;
+    expect(folders()).toBe(2);
+    const gone = await hkd(home, 'dataset', 'delete', 'small');
+    expect(gone.code, gone.err).toBe(0);
+    expect(folders()).toBe(1);
+    expect(
+      json(await hkd(home, 'dataset', 'list', '--json')).map((d: { name: string }) => d.name),
+    ).toEqual(['demo']);
   });
 
   it('answers bad input with one clear line, exit code 2, and an unchanged store', async () => {

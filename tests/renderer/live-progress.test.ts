@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { earliestStop, nextLive } from '../../main/shared/best-so-far';
 import { duration, runSeconds, stopReason } from '../../main/shared/run-outcome';
+import { progressText } from '../../renderer/src/lib/format';
 
 const epoch = (e: number, h5: number, secs = 10) => ({
   epoch: e,
@@ -69,5 +70,18 @@ describe('how a run ended and how long it took', () => {
     expect(runSeconds({ startedAt, finishedAt, status: 'completed' }, now)).toBe(5400);
     expect(runSeconds({ startedAt: null, finishedAt: null, status: 'queued' }, now)).toBeNull();
     expect([duration(42), duration(420), duration(5400)]).toEqual(['42 s', '7 min', '1.5 h']);
+  });
+});
+
+describe('the progress line', () => {
+  it('counts batches within the epoch, then says it evaluates, never the next epoch early', () => {
+    const run = { epochsRun: 5 };
+    expect(progressText(run, { epoch: 5, batch: 3, batches: 10 }, 30)).toBe('epoch 6 · batch 3/10');
+    expect(progressText(run, { epoch: 5, batch: 10, batches: 10 }, 30)).toBe(
+      'epoch 6 · evaluating',
+    );
+    // Progress of an epoch already recorded is stale.
+    expect(progressText(run, { epoch: 4, batch: 10, batches: 10 }, 30)).toBe('epoch 6');
+    expect(progressText(run, undefined, 5)).toBe('epoch 5');
   });
 });

@@ -14,6 +14,7 @@ import {
 } from '../../main/store/array-file';
 import { schemaVersion, Store } from '../../main/store/db';
 import {
+  deleteDataset,
   getDataset,
   insertDataset,
   listDatasets,
@@ -131,6 +132,24 @@ describe('experiment store', () => {
     expect(b.split.candidates).toEqual(a.split.candidates);
     expect(b.split.test).toEqual(a.split.test);
     expect(count(s, 'splits')).toBe(1);
+    s.close();
+  });
+
+  it('deletes a dataset no run uses with its splits and files, and refuses one a run uses', () => {
+    const s = new Store(tempDir());
+    const row = insert(s, 'ds');
+    getOrCreateSplit(s, row.id, loadDataset(s, row), 3, 499);
+    const files = () => [
+      ...readdirSync(join(s.home, 'datasets')),
+      ...readdirSync(join(s.home, 'splits')),
+    ];
+    expect(files()).toHaveLength(2);
+    const used = insert(s, 'used');
+    queueBprRun(s, used.id);
+    expect(() => deleteDataset(s, 'used')).toThrow(/dataset 'used' has 1 run\(s\) \(#1\)/);
+    deleteDataset(s, 'ds');
+    expect([count(s, 'splits'), count(s, 'artifacts'), files().length]).toEqual([0, 1, 1]);
+    expect(() => deleteDataset(s, 'ds')).toThrow(/dataset 'ds' not found; there are 'used'/);
     s.close();
   });
 

@@ -19,6 +19,8 @@ export interface Client extends ApiClient {
   onMenu(f: (what: string) => void): () => void;
   /** Called after a reconnect, when events may have been missed. */
   onReconnect(f: () => void): () => void;
+  /** Called when the connection to the workbench drops (browser mode: the server stopped). */
+  onDisconnect(f: () => void): () => void;
 }
 
 declare global {
@@ -40,6 +42,7 @@ function electronClient(b: ElectronBridge): Client {
     },
     onMenu: (f) => b.onMenu(f),
     onReconnect: () => () => {},
+    onDisconnect: () => () => {},
   };
 }
 
@@ -62,6 +65,7 @@ export function browserClient(): Client {
   }
   const listeners = new Set<(e: ApiEvent) => void>();
   const reconnects = new Set<() => void>();
+  const disconnects = new Set<() => void>();
   const waiting = new Map<number, (r: ApiResult<Op>) => void>();
   const queue: string[] = [];
   let next = 1;
@@ -92,6 +96,7 @@ export function browserClient(): Client {
       }
     };
     s.onclose = (e) => {
+      if (ws) for (const f of disconnects) f();
       ws = undefined;
       const message =
         e.code === 1009
@@ -147,6 +152,10 @@ export function browserClient(): Client {
     onReconnect: (f) => {
       reconnects.add(f);
       return () => reconnects.delete(f);
+    },
+    onDisconnect: (f) => {
+      disconnects.add(f);
+      return () => disconnects.delete(f);
     },
   };
 }

@@ -68,6 +68,7 @@ export class Workbench {
     this.client = connect();
     this.client.subscribe((e) => this.onEvent(e));
     this.client.onReconnect(() => void this.refresh());
+    this.client.onDisconnect(() => (this.connected = false));
     this.client.onMenu((what) => {
       if (what === 'import') this.go('datasets');
       else if (VIEWS.includes(what as View)) this.go(what as View);
