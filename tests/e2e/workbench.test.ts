@@ -106,6 +106,8 @@ describe('workbench in a browser', () => {
     await page.click('[data-testid=import]');
     await expect.poll(() => page.locator('[data-testid=job]').innerText()).toContain('import done');
     await expect.poll(() => page.locator('[data-testid=datasets]').innerText()).toContain('tiny');
+    // Recorded under the uploaded file's own name, not the server's upload folder.
+    expect(await page.locator('main h3:has-text("tiny") small').innerText()).toBe('tiny-users.dat');
     await shot('import');
     // "Train on tiny →" opens the form on it.
     await page.click('a:has-text("Train on tiny")');
@@ -466,4 +468,13 @@ describe('workbench in a browser', () => {
     // And nothing it asked for was missing (the favicon is inline).
     expect(failed).toEqual([]);
   });
+
+  it('says on the page when the connection to the workbench is lost', async () => {
+    await page.click('nav a[href="#/runs"]');
+    expect(await page.locator('[data-testid=connection-lost]').count()).toBe(0);
+    server.proc.kill('SIGINT');
+    await expect
+      .poll(() => page.locator('[data-testid=connection-lost]').innerText(), { timeout: 10_000 })
+      .toMatch(/connection to the workbench is lost; reconnecting/);
+  }, 30_000);
 });
