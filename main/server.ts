@@ -26,6 +26,8 @@ export interface ServerOptions {
   port?: number;
   token?: string;
   uploads?: Partial<UploadLimits>;
+  /** Where a run's artifact of a kind is, if it has one (downloads at /artifacts/<run>/<kind>). */
+  artifactFile?: (runId: number, kind: string) => string | undefined;
 }
 
 export interface RunningServer {
@@ -131,6 +133,19 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (req.method === 'POST' && target.path === '/upload')
       return upload(req, res, target.query, headers);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
+    const artifact = /^\/artifacts\/(\d{1,10})\/([a-z-]{1,40})$/.exec(target.path);
+    if (artifact) {
+      const [runId, kind] = [Number(artifact[1]), artifact[2]];
+      const path = o.artifactFile?.(runId, kind);
+      if (!path || !isFile(path)) return send(res, 404, `run #${runId} has no ${kind} file`);
+      res.writeHead(200, {
+        ...headers,
+        'content-type': 'application/octet-stream',
+        'content-disposition': `attachment; filename="run-${runId}-${kind}${extname(path)}"`,
+      });
+      if (req.method === 'HEAD') return res.end();
+      return void pipeline(createReadStream(path), res).catch(() => res.destroy());
+    }
     const rel = target.path === '/' ? 'index.html' : target.path.slice(1);
     const file = normalize(join(o.rendererDir, rel));
     if (!file.startsWith(o.rendererDir + sep) || !isFile(file)) return send(res, 404, 'not found');

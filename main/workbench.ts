@@ -9,6 +9,7 @@ import { forkTrainer, type LaunchTrainer } from './runner/trainer-protocol';
 import { forkWorker } from './runner/worker-process';
 import { StoreWatcher } from './runner/store-watcher';
 import { startServer, type RunningServer } from './server';
+import { artifactPath } from './store/artifacts';
 import { Store } from './store/db';
 
 /** The worker entries built next to this bundle (out/main). */
@@ -25,6 +26,7 @@ export function serveWorkbench(
     grants: wb.grants,
     rendererDir: resolve(__dirname, '..', 'renderer'),
     uploadDir: join(wb.store.home, 'uploads'),
+    artifactFile: (runId, kind) => artifactPath(wb.store, runId, kind),
     ...o,
   });
 }

@@ -26,6 +26,8 @@ const client: ElectronBridge = {
   grantDroppedFile: (file: File) =>
     ipcRenderer.invoke(IPC.grantDropped, webUtils.getPathForFile(file)),
   saveFile: (name: string, content: string) => ipcRenderer.invoke(IPC.saveFile, name, content),
+  revealArtifact: (runId: number, kind: string) =>
+    ipcRenderer.invoke(IPC.revealArtifact, runId, kind),
 };
 
 // A real drop (not a synthetic event the page dispatches) tells the shell which paths the user

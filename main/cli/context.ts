@@ -67,6 +67,7 @@ export function progressRunner(io: Io, onCancelled: () => void): CliContext['wit
             s.patience,
           ),
         onEpoch: (e) => progress.epoch(e),
+        onBatch: (epoch, batch, batches) => progress.batch(epoch, batch, batches),
       });
     } finally {
       unsubscribe?.();

@@ -14,6 +14,9 @@ export class ProgressLine {
   /** Epochs timed by this process (a resumed run starts past zero). */
   private timed = 0;
   private live = false;
+  /** The last epoch's line, which the batch counter is appended to. */
+  private last = '';
+  private shownAt = 0;
 
   constructor(
     private readonly io: Io,
@@ -38,12 +41,22 @@ export class ProgressLine {
       `run #${this.runId} epoch ${e.epoch + 1}/${this.maxEpochs}  loss ${e.losses.total.toFixed(1)}  ` +
       `valid H@5 ${e.valid.H5.toFixed(4)}  best ${e.bestValidH5.toFixed(4)} @${e.bestEpoch + 1}  ` +
       `${perEpoch.toFixed(2)} s/epoch  stops in ≈ ${duration(left * perEpoch)} unless it improves`;
+    this.last = `best ${e.bestValidH5.toFixed(4)} @${e.bestEpoch + 1}, stops in ≈ ${duration(left * perEpoch)} unless it improves`;
     if (this.io.tty) {
       this.io.err(`\r\u001b[2K${line}`);
       this.live = true;
     } else {
       this.io.err(line);
     }
+  }
+
+  /** On a terminal, where the run is within the epoch (a slow epoch is minutes), 4× a second. */
+  batch(epoch: number, batch: number, batches: number, now = Date.now()): void {
+    if (!this.enabled || !this.io.tty || now - this.shownAt < 250) return;
+    this.shownAt = now;
+    const where = `run #${this.runId} epoch ${epoch + 1}/${this.maxEpochs} · batch ${batch}/${batches}`;
+    this.io.err(`\r\u001b[2K${where}${this.last ? `  ${this.last}` : ''}`);
+    this.live = true;
   }
 
   done(): void {

@@ -1,13 +1,21 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { hitRateTrends } from '../shared/trend';
 import { writeFileSync } from 'node:fs';
-import { BACKENDS, parseSeeds, type BackendChoice } from '../contract';
-import { sizes } from '../shared/run-outcome';
+import { BACKENDS, parseSeeds, type BackendChoice, type RunInfo } from '../contract';
+import { earliestStop } from '../shared/best-so-far';
+import { duration, sizes } from '../shared/run-outcome';
 import { InputError } from '../errors';
 import type { TrainListener, TrainOutcome } from '../ops/execute';
 import { extendRun, resumeRun, type ExtensionLimits } from '../ops/resume';
 import { intArg, type CliContext } from './context';
 import { epochTable, fmt, ordinal, runDuration, runSummary, table, trendTable } from './views';
+
+/** A running run's earliest stop: "by epoch 37, ≈ 4 min unless it improves". */
+function stopsIn(r: RunInfo): string {
+  if (r.status !== 'running') return '';
+  const { epoch, seconds } = earliestStop(r);
+  return `by epoch ${epoch}${seconds === null ? '' : `, ≈ ${duration(seconds)}`} unless it improves`;
+}
 
 /** `hkd gates` and `hkd runs …`. */
 export function registerRunCommands(program: Command, ctx: CliContext): void {
@@ -62,7 +70,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
                 'created',
                 'duration',
                 'label',
-                'stopped',
+                'stop',
               ],
               rows.map((r) => [
                 r.id,
@@ -83,7 +91,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
                 r.createdAt.slice(0, 16).replace('T', ' '),
                 runDuration(r),
                 r.label ?? '',
-                r.stopReason ?? '',
+                r.stopReason ?? stopsIn(r),
               ]),
             ) + (rows.some((r) => !r.summary && r.live) ? '\n* best so far (still training)' : ''),
       );

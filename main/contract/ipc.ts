@@ -11,6 +11,7 @@ export const IPC = {
   dropped: 'hkd:dropped',
   grantDropped: 'hkd:grant-dropped',
   saveFile: 'hkd:save-file',
+  revealArtifact: 'hkd:reveal-artifact',
 } as const;
 
 /** A file the user chose, known to the core by an opaque id. */
@@ -30,4 +31,6 @@ export interface ElectronBridge {
   pickFile(): Promise<PickedFile | null>;
   grantDroppedFile(file: File): Promise<PickedFile | null>;
   saveFile(name: string, content: string): Promise<boolean>;
+  /** Shows a run's artifact file in the system's file manager. */
+  revealArtifact(runId: number, kind: string): Promise<boolean>;
 }

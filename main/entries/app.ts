@@ -6,6 +6,7 @@ import {
   Menu,
   powerSaveBlocker,
   session,
+  shell,
   type IpcMainEvent,
   type IpcMainInvokeEvent,
   type WebContents,
@@ -17,6 +18,7 @@ import { IPC } from '../contract/ipc';
 import { DroppedPaths, isAppPage } from '../shell/policy';
 import { utilityWorker } from '../shell/utility-worker';
 import { resolveHome } from '../paths';
+import { artifactPath } from '../store/artifacts';
 import type { ToImporter, FromImporter } from '../runner/import-protocol';
 import type { FromTrainer, ToTrainer } from '../runner/trainer-protocol';
 import { openWorkbench, workerScript, type Workbench } from '../workbench';
@@ -83,6 +85,12 @@ function bindApi(w: Workbench): void {
     if (r.canceled || !r.filePath) return false;
     writeFileSync(r.filePath, content);
     return true;
+  });
+  handle(IPC.revealArtifact, (_e, runId, kind) => {
+    if (typeof runId !== 'number' || typeof kind !== 'string') return false;
+    const path = artifactPath(w.store, runId, kind);
+    if (path) shell.showItemInFolder(path);
+    return path !== undefined;
   });
   w.api.subscribe((e) => win?.webContents.send(IPC.event, e));
   let blocker: number | undefined;

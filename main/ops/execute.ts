@@ -46,6 +46,8 @@ export interface TrainListener {
     label: string;
   }): void;
   onEpoch?(r: EpochReport): void;
+  /** After each batch: where the run is within its epoch. */
+  onBatch?(epoch: number, batch: number, batches: number): void;
   /** Where the run's events go; by default they are applied to the store at once. */
   sink?: RunSink;
 }
@@ -182,8 +184,10 @@ export async function trainPlan(
           sink({ type: 'epoch', runId, record: r });
           listener.onEpoch?.(r);
         },
-        onBatch: (epoch, batch, batches) =>
-          sink({ type: 'progress', runId, epoch, batch, batches }),
+        onBatch: (epoch, batch, batches) => {
+          sink({ type: 'progress', runId, epoch, batch, batches });
+          listener.onBatch?.(epoch, batch, batches);
+        },
         shouldStop: () => listener.shouldStop?.() ?? false,
         onCheckpoint: (state, isBest, isLast) => {
           const start = performance.now();

@@ -59,7 +59,7 @@ export class Jobs {
     const state: JobInfo = {
       id: randomUUID(),
       kind,
-      ...(request ? { file: request.shownAs ?? request.file } : {}),
+      ...(request ? { file: request.file } : {}),
       status: 'running',
       fraction: 0,
     };

@@ -71,3 +71,9 @@ export function unrecordArtifact(
   store.db.prepare('DELETE FROM artifacts WHERE id = ?').run(a.id);
   return join(store.home, a.path);
 }
+
+/** The absolute path of a run's artifact of a kind, if it has one. */
+export function artifactPath(store: Store, runId: number, kind: string): string | undefined {
+  const a = findArtifact(store, { runId }, kind);
+  return a && join(store.home, a.path);
+}

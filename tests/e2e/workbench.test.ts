@@ -200,6 +200,10 @@ describe('workbench in a browser', () => {
     await page.locator('input[name=lossSmoothing]').fill('0.6');
     await expect.poll(() => losses.innerText()).toContain('0.60');
     await shot('run-student-losses');
+    // Its files download from the page (the desktop window shows them in the file manager).
+    const artifact = page.waitForEvent('download');
+    await page.click('[data-testid=artifact-gates]');
+    expect((await artifact).suggestedFilename()).toBe('run-2-gates.hkda');
     await shot('run-student');
 
     // Runs list, then Compare with CSV export.

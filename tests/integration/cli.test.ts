@@ -168,7 +168,7 @@ describe('hkd CLI end to end', () => {
     });
     const lines = (await hkd(home, 'runs', 'list')).out.split('\n');
     expect(lines[0]).toMatch(
-      /^id +status +dataset +model +sizes +teacher +epochs +best +valid H@5 +test H@5 +test N@5 +created +duration +label +stopped$/,
+      /^id +status +dataset +model +sizes +teacher +epochs +best +valid H@5 +test H@5 +test N@5 +created +duration +label +stop$/,
     );
     expect(lines[1]).toMatch(
       new RegExp(

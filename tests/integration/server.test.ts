@@ -8,7 +8,7 @@ import { forkWorker } from '../../main/runner/worker-process';
 import { sameToken, startServer, type RunningServer } from '../../main/server';
 import { openWorkbench, type Workbench } from '../../main/workbench';
 import type { UploadLimits } from '../../main/uploads';
-import { tempDir, usersDat } from '../support/tmp';
+import { tempDir, tempFile, usersDat } from '../support/tmp';
 
 const ROOT = join(__dirname, '..', '..');
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -18,6 +18,7 @@ afterEach(async () => {
 
 async function serve(
   uploads?: Partial<UploadLimits>,
+  artifactFile?: (runId: number, kind: string) => string | undefined,
 ): Promise<{ wb: Workbench; server: RunningServer; base: string; home: string }> {
   const home = tempDir();
   const wb = openWorkbench({
@@ -31,6 +32,7 @@ async function serve(
     rendererDir: join(ROOT, 'out', 'renderer'),
     uploadDir: join(home, 'uploads'),
     uploads,
+    artifactFile,
   });
   cleanup.push(
     () => wb.close(),
@@ -106,6 +108,25 @@ describe('browser mode', () => {
     expect((await get(`${base}/`, { cookie })).status).toBe(200);
     expect((await get(server.url, { host: 'attacker.example:80' })).status).toBe(421);
     expect((await get(`${base}/../../etc/passwd?token=${server.token}`)).status).toBe(404);
+  });
+
+  it("downloads a run's artifact files by run and kind, and nothing else", async () => {
+    const file = tempFile('gates.hkda', 'HKDA…');
+    const { server, base } = await serve(undefined, (run, kind) =>
+      run === 2 && kind === 'gates' ? file : undefined,
+    );
+    const got = await get(`${base}/artifacts/2/gates?token=${server.token}`);
+    expect([got.status, got.body, got.headers['content-disposition']]).toEqual([
+      200,
+      'HKDA…',
+      'attachment; filename="run-2-gates.hkda"',
+    ]);
+    expect((await get(`${base}/artifacts/2/gates`)).status).toBe(401);
+    const none = await get(`${base}/artifacts/3/gates?token=${server.token}`);
+    expect([none.status, none.body]).toEqual([404, 'run #3 has no gates file']);
+    expect(
+      (await get(`${base}/artifacts/2/..%2F..%2Fhkd.sqlite?token=${server.token}`)).status,
+    ).toBe(404);
   });
 
   it('serves the API over a WebSocket only with the token and from its own origin', async () => {

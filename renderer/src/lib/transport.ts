@@ -16,6 +16,8 @@ export interface Client extends ApiClient {
   pickFile(): Promise<PickedFile | null>;
   dropFile(file: File): Promise<PickedFile | null>;
   saveFile(name: string, content: string): Promise<void>;
+  /** A run's artifact: downloaded (browser) or shown in the file manager (desktop). */
+  openArtifact(runId: number, kind: string): void;
   onMenu(f: (what: string) => void): () => void;
   /** Called after a reconnect, when events may have been missed. */
   onReconnect(f: () => void): () => void;
@@ -41,6 +43,7 @@ function electronClient(b: ElectronBridge): Client {
       await b.saveFile(name, content);
     },
     onMenu: (f) => b.onMenu(f),
+    openArtifact: (runId, kind) => void b.revealArtifact(runId, kind),
     onReconnect: () => () => {},
     onDisconnect: () => () => {},
   };
@@ -149,6 +152,12 @@ export function browserClient(): Client {
       URL.revokeObjectURL(a.href);
     },
     onMenu: () => () => {},
+    openArtifact: (runId, kind) => {
+      const a = document.createElement('a');
+      a.href = `/artifacts/${runId}/${kind}`;
+      a.download = '';
+      a.click();
+    },
     onReconnect: (f) => {
       reconnects.add(f);
       return () => reconnects.delete(f);
