@@ -436,6 +436,14 @@ describe('workbench in a browser', () => {
       .toBe(runs.length - 2);
     expect(await table.innerText()).not.toContain('bulk-a');
     expect(await bar.count()).toBe(0);
+    // Ids are never given twice: the next run comes after the deleted ones.
+    const next = spawnSync(process.execPath, [
+      bin,
+      ...['--home', home, 'train', '--dataset', 'tiny', '--model', 'BPR', '--dim', '4'],
+      ...['--queue', '--json'],
+    ]);
+    expect(JSON.parse(String(next.stdout)).queued).toEqual([b + 1]);
+    await expect.poll(() => table.innerText()).toContain(String(b + 1));
   }, 60_000);
 
   it('fits every view at 1440×900 and 1024×700 in both themes, without horizontal overflow', async () => {
