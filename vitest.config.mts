@@ -16,5 +16,8 @@ export default defineConfig({
     // tfjs-core's gradient registrations exist only as extensionless ESM; let vite transform it.
     server: { deps: { inline: ['@tensorflow/tfjs-core'] } },
     hookTimeout: 60_000,
+    // A poll returns as soon as it holds; waiting longer only matters on a busy machine, where
+    // a worker process (import, trainer) takes seconds to start.
+    expect: { poll: { timeout: 15_000 } },
   },
 });

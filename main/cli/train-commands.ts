@@ -4,6 +4,7 @@ import {
   DGKD_DROP_RULE,
   DISTILL_DEFAULTS,
   DISTILL_METHODS,
+  EARLY_STOP_RULES,
   KD_REPRESENTATIONS,
   MODEL_DEFAULTS,
   MODEL_NAMES,
@@ -82,6 +83,14 @@ export function registerTrainCommands(program: Command, ctx: CliContext): void {
         new Option('--ties <policy>', 'how score ties rank')
           .choices(['against', 'list-order'])
           .default(D.ties),
+      )
+      .addOption(
+        new Option(
+          '--early-stop <rule>',
+          "h5: the paper's (validation H@5); any: the authors' code (H@5, H@10 or H@20 resets patience; each K reported at its best epoch)",
+        )
+          .choices(EARLY_STOP_RULES)
+          .default(D.earlyStop),
       )
       .option('--label <text>', 'free-text label')
       .addOption(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DISTILL_METHODS } from './kd-methods';
-import { BACKENDS, MODEL_NAMES, PHR_ENRICHMENTS, TA_SOURCES } from './vocabulary';
+import { BACKENDS, EARLY_STOP_RULES, MODEL_NAMES, PHR_ENRICHMENTS, TA_SOURCES } from './vocabulary';
 import type { ModelName } from './vocabulary';
 
 // What defines a run: training settings, model options and their defaults, the training and
@@ -22,6 +22,8 @@ export const settingsShape = {
   patience: stoppingLimits.patience.default(20),
   candidates: int(1, 100_000).default(499),
   ties: z.enum(['against', 'list-order']).default('against'),
+  /** `h5` (the paper) or `any` (the authors' code: H@5/10/20, per-K results; METHOD.md §2.3). */
+  earlyStop: z.enum(EARLY_STOP_RULES).default('h5'),
   label: z.string().max(200).optional(),
   backend: z.enum(BACKENDS).default('auto'),
 };

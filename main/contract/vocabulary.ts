@@ -9,6 +9,10 @@ export const TA_SOURCES = ['hypernet', 'shared', 'pretrained'] as const;
 export const PHR_ENRICHMENTS = ['none', 'full', 'batch'] as const;
 export type PhrEnrichment = (typeof PHR_ENRICHMENTS)[number];
 export const FORMATS = ['auto', 'usersdat', 'csv', 'movielens'] as const;
+
+/** `h5`: the paper's early stopping; `any`: the authors' code's (METHOD.md §2.3). */
+export const EARLY_STOP_RULES = ['h5', 'any'] as const;
+export type EarlyStopRule = (typeof EARLY_STOP_RULES)[number];
 export type Format = (typeof FORMATS)[number];
 
 /** Datasets shipped in the repository's `datasets/` folder, offered for import with one click. */

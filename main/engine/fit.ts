@@ -5,7 +5,7 @@ import { Adam, type AdamOptions, type AdamState } from './adam';
 import { GradScope } from './grad-scope';
 import type { CandidateScorer } from './kernels/candidate-scorer';
 import { metricsFromRanks, rankHeldOut, type Ranks, type TiePolicy } from './metrics';
-import type { Metrics } from '../contract';
+import type { EarlyStopRule, Metrics } from '../contract';
 import type { Recommender } from './models/model';
 import { restore, snapshot, type ParamSnapshot } from './params';
 
@@ -13,10 +13,56 @@ export interface FitOptions {
   batchSize: number;
   negatives: number;
   maxEpochs: number;
-  /** Stop after this many epochs without a strictly better validation H@5. */
+  /** Stop after this many epochs without a strictly better validation H@5 (or any K: earlyStop). */
   patience: number;
+  /**
+   * `h5` (the paper): a strictly better validation H@5 resets patience and selects the epoch.
+   * `any` (the authors' code, METHOD.md §2.3): a better H@5, H@10 or H@20 resets it; each K's
+   * result comes from that K's best epoch, and the parameters kept are the last improvement's.
+   */
+  earlyStop?: EarlyStopRule;
   ties: TiePolicy;
   adam: AdamOptions;
+}
+
+const KS = ['5', '10', '20'] as const;
+type K = (typeof KS)[number];
+
+/** Each K's best epoch so far and its metrics (code-compatible early stopping). */
+export type BestByK = Record<K, { epoch: number; valid: Metrics; test: Metrics }>;
+
+/**
+ * One epoch's effect on model selection. Returns whether it improved (patience resets and its
+ * parameters are kept), each K's best (for `any`), and the result to report: the epoch itself
+ * (`h5`) or H/N@K of each K's best epoch.
+ */
+export function selectEpoch(
+  rule: EarlyStopRule,
+  epoch: number,
+  ev: { valid: Metrics; test: Metrics },
+  best: { valid: Metrics } | undefined,
+  byK: BestByK | undefined,
+): { improved: boolean; byK?: BestByK; report?: { valid: Metrics; test: Metrics } } {
+  if (rule === 'h5') return { improved: !best || ev.valid.H5 > best.valid.H5 };
+  const next = { ...byK } as Partial<BestByK>;
+  let improved = false;
+  for (const k of KS) {
+    const hit = `H${k}` as const;
+    if (!byK || ev.valid[hit] > byK[k].valid[hit]) {
+      next[k] = { epoch, valid: ev.valid, test: ev.test };
+      improved = true;
+    }
+  }
+  const all = next as BestByK;
+  const pick = (m: 'valid' | 'test'): Metrics => ({
+    H5: all['5'][m].H5,
+    N5: all['5'][m].N5,
+    H10: all['10'][m].H10,
+    N10: all['10'][m].N10,
+    H20: all['20'][m].H20,
+    N20: all['20'][m].N20,
+  });
+  return { improved, byK: all, report: { valid: pick('valid'), test: pick('test') } };
 }
 
 export interface EpochReport {
@@ -68,6 +114,8 @@ export interface FitState {
   rngs: number[][];
   trainSeconds: number[];
   evalSeconds: number[];
+  /** Code-compatible early stopping: each K's best so far (absent in older checkpoints). */
+  byK?: BestByK;
 }
 
 export interface FitHooks {
@@ -173,6 +221,8 @@ export async function fit(
   let bestEpoch = resume?.bestEpoch ?? -1;
   let bestParams: ParamSnapshot = resume?.bestParams ?? snapshot(model.params);
   let sinceBest = resume?.sinceBest ?? 0;
+  const rule = opts.earlyStop ?? 'h5';
+  let byK = resume?.byK;
   const trainSeconds: number[] = resume ? [...resume.trainSeconds] : [];
   const evalSeconds: number[] = resume ? [...resume.evalSeconds] : [];
   const rngs = [rng, ...extraRngs];
@@ -192,6 +242,7 @@ export async function fit(
     rngs: rngs.map((r) => r.state()),
     trainSeconds: [...trainSeconds],
     evalSeconds: [...evalSeconds],
+    ...(byK ? { byK } : {}),
   });
   let stoppedBy: FitResult['stoppedBy'] = 'max-epochs';
   for (let epoch = resume?.epochsDone ?? 0; epoch < opts.maxEpochs; epoch++) {
@@ -219,8 +270,10 @@ export async function fit(
     const t2 = performance.now();
     trainSeconds.push((t1 - t0) / 1000);
     evalSeconds.push((t2 - t1) / 1000);
-    if (!best || ev.valid.H5 > best.valid.H5) {
-      best = ev;
+    const sel = selectEpoch(rule, epoch, ev, best, byK);
+    byK = sel.byK;
+    if (sel.improved) {
+      best = sel.report ? { ...sel.report, ranks: ev.ranks } : ev;
       bestEpoch = epoch;
       bestParams = snapshot(model.params);
       sinceBest = 0;

@@ -87,6 +87,7 @@ function normalizedConfig(
     neg: cfg.neg,
     maxEpochs: cfg.maxEpochs,
     patience: cfg.patience,
+    earlyStop: cfg.earlyStop,
     candidates: cfg.candidates,
     ties: cfg.ties,
     ...(flavour === 'DE' ? { experts: cfg.experts } : { phrEnrich: cfg.phrEnrich }),

@@ -175,6 +175,7 @@ export async function trainPlan(
         negatives: s.neg,
         maxEpochs: s.maxEpochs,
         patience: s.patience,
+        earlyStop: s.earlyStop,
         ties: s.ties,
         adam: { ...ADAM_DEFAULTS, lr: s.lr, weightDecay: s.reg },
       },

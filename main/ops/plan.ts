@@ -36,6 +36,7 @@ export function makePlan(store: Store, run: RunInfo, parts: PlanParts, resume: b
       patience: s.patience,
       candidates: s.candidates,
       ties: s.ties,
+      earlyStop: s.earlyStop,
       backend: s.backend,
     },
     dataset: {

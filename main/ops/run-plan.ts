@@ -1,4 +1,10 @@
-import type { BackendChoice, DistillConfig, ModelName, ModelOptions } from '../contract';
+import type {
+  BackendChoice,
+  DistillConfig,
+  EarlyStopRule,
+  ModelName,
+  ModelOptions,
+} from '../contract';
 import type { TiePolicy } from '../engine/metrics';
 
 // A run's plan: everything its training needs that only the store's owner can look up (settings,
@@ -17,6 +23,7 @@ export interface TrainingSettings {
   patience: number;
   candidates: number;
   ties: TiePolicy;
+  earlyStop: EarlyStopRule;
   backend: BackendChoice;
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metrics } from '../contract';
-import type { FitState } from '../engine/fit';
+import type { BestByK, FitState } from '../engine/fit';
 import { readArrayFile, readArrayHeader, type TypedArray } from './array-file';
 import { removeFiles, writeArtifact, type ArtifactFile } from './artifact-file';
 
@@ -18,6 +18,8 @@ export interface CheckpointMeta {
   rngs: number[][];
   trainSeconds: number[];
   evalSeconds: number[];
+  /** Code-compatible early stopping's best epoch per K (absent otherwise, and in older files). */
+  byK?: BestByK;
 }
 
 const prefixed = (prefix: string, x: Record<string, Float32Array>) =>
@@ -59,6 +61,7 @@ export function writeCheckpoint(home: string, runId: number, s: FitState): Artif
     rngs: s.rngs,
     trainSeconds: s.trainSeconds,
     evalSeconds: s.evalSeconds,
+    ...(s.byK ? { byK: s.byK } : {}),
   };
   const rel = join('runs', `${runId}`, `resume-${s.epochsDone}.hkda`);
   return writeArtifact(home, 'resume', rel, arrays, { ...meta }, { hash: false });
@@ -96,6 +99,7 @@ export function readCheckpoint(home: string, rel: string): FitState {
     rngs: m.rngs,
     trainSeconds: m.trainSeconds,
     evalSeconds: m.evalSeconds,
+    ...(m.byK ? { byK: m.byK } : {}),
   };
 }
 

@@ -100,11 +100,15 @@ describe('workbench in a browser', () => {
     await expect.poll(() => page.locator('[data-testid=peek]').innerText()).toContain('8 ');
     await page.fill('[data-testid=import-name]', 'tiny');
     await page.getByRole('button', { name: 'Preview statistics' }).click();
+    // Background jobs start a process of their own: on a busy machine that takes seconds.
+    const slow = { timeout: 30_000 };
     await expect
-      .poll(() => page.locator('[data-testid=job]').innerText())
+      .poll(() => page.locator('[data-testid=job]').innerText(), slow)
       .toContain('preview done');
     await page.click('[data-testid=import]');
-    await expect.poll(() => page.locator('[data-testid=job]').innerText()).toContain('import done');
+    await expect
+      .poll(() => page.locator('[data-testid=job]').innerText(), slow)
+      .toContain('import done');
     await expect.poll(() => page.locator('[data-testid=datasets]').innerText()).toContain('tiny');
     // Recorded under the uploaded file's own name, not the server's upload folder.
     expect(await page.locator('main h3:has-text("tiny") small').innerText()).toBe('tiny-users.dat');
@@ -444,7 +448,32 @@ describe('workbench in a browser', () => {
     ]);
     expect(JSON.parse(String(next.stdout)).queued).toEqual([b + 1]);
     await expect.poll(() => table.innerText()).toContain(String(b + 1));
-  }, 60_000);
+
+    // A longer run while it trains: its best so far and earliest stop in its row; then cancelled.
+    const live = JSON.parse(
+      String(
+        spawnSync(process.execPath, [
+          bin,
+          ...['--home', home, 'train', '--dataset', 'demo', '--model', 'BPR', '--dim', '64'],
+          ...['--max-epochs', '400', '--patience', '400', '--queue', '--json'],
+        ]).stdout,
+      ),
+    ).queued[0] as number;
+    await expect
+      .poll(() => page.locator(`[data-testid=valid-h5-${live}]`).innerText(), { timeout: 60_000 })
+      .toMatch(/^0\.\d{4}\s?so far$/);
+    expect(await page.locator(`[data-testid=stop-${live}]`).innerText()).toMatch(
+      /epoch \d+.*stops in ≈ \d+ (s|min) unless it improves/s,
+    );
+    await shot('runs-live');
+    await page
+      .locator(`[data-testid=run-row-${live}]`)
+      .getByRole('button', { name: 'Cancel' })
+      .click();
+    await expect
+      .poll(() => page.locator(`[data-testid=stop-${live}]`).innerText(), { timeout: 30_000 })
+      .toMatch(/^cancelled at epoch \d+$/);
+  }, 150_000);
 
   it('fits every view at 1440×900 and 1024×700 in both themes, without horizontal overflow', async () => {
     const views = ['datasets', 'new-run', 'runs', 'run/2', 'compare', 'gates/2'];
