@@ -425,6 +425,13 @@ describe('workbench in a browser', () => {
     await page.click('summary:has-text("Columns")');
     await shot('runs');
 
+    // A distillation's teacher defaults to the newest base model larger than the student (the
+    // paper-size d = 20 students are newer, and #2 is itself a student).
+    await page.goto(`${server.url.split('?')[0]}#/new-run?dataset=demo`);
+    await page.check('input[type=radio][value=distill]');
+    await expect.poll(() => page.locator('select[name=teacher]').inputValue()).toBe('1');
+    await page.click('nav a[href="#/runs"]');
+
     // Two runs selected and deleted in one go; the others stay.
     const [a, b] = [byLabel('bulk-a'), byLabel('bulk-b')];
     await page.evaluate("localStorage.setItem('hkd.compare', '[]')");
