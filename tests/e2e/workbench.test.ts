@@ -517,6 +517,19 @@ describe('workbench in a browser', () => {
     expect(failed).toEqual([]);
   });
 
+  it('deletes a dataset from its page, refusing one that runs use', async () => {
+    await page.click('nav a[href="#/datasets"]');
+    await page.click('[data-testid=datasets] button:has-text("tiny")');
+    await page.getByRole('button', { name: 'Delete dataset…' }).click();
+    await page.getByRole('button', { name: 'Really delete tiny' }).click();
+    await expect
+      .poll(() => page.locator('main [role=alert]').allInnerTexts())
+      .toContainEqual(
+        expect.stringMatching(/^dataset 'tiny' has \d+ run\(s\) \(#5, .*delete them first$/),
+      );
+    expect(await page.locator('[data-testid=datasets]').innerText()).toContain('tiny');
+  }, 30_000);
+
   it('says on the page when the connection to the workbench is lost', async () => {
     await page.click('nav a[href="#/runs"]');
     expect(await page.locator('[data-testid=connection-lost]').count()).toBe(0);
