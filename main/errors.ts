@@ -1,4 +1,5 @@
 import { distance } from 'fastest-levenshtein';
+
 /**
  * Errors a user can act on. Faces map them to exit code 2 (CLI) or a validation message (UI);
  * anything else is a bug or a failed run.
