@@ -37,11 +37,12 @@ export class ProgressLine {
     // Where it stops if no later epoch beats its best: patience after the best, or the limit.
     const stop = Math.min(this.maxEpochs, e.bestEpoch + 1 + this.patience);
     const left = stop - e.epoch - 1;
+    const best = `best ${e.bestValidH5.toFixed(4)} @${e.bestEpoch + 1}`;
+    const stops = `stops in ≈ ${duration(left * perEpoch)} unless it improves`;
     const line =
       `run #${this.runId} epoch ${e.epoch + 1}/${this.maxEpochs}  loss ${e.losses.total.toFixed(1)}  ` +
-      `valid H@5 ${e.valid.H5.toFixed(4)}  best ${e.bestValidH5.toFixed(4)} @${e.bestEpoch + 1}  ` +
-      `${perEpoch.toFixed(2)} s/epoch  stops in ≈ ${duration(left * perEpoch)} unless it improves`;
-    this.last = `best ${e.bestValidH5.toFixed(4)} @${e.bestEpoch + 1}, stops in ≈ ${duration(left * perEpoch)} unless it improves`;
+      `valid H@5 ${e.valid.H5.toFixed(4)}  ${best}  ${perEpoch.toFixed(2)} s/epoch  ${stops}`;
+    this.last = `${best}, ${stops}`;
     if (this.io.tty) {
       this.io.err(`\r\u001b[2K${line}`);
       this.live = true;
