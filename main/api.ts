@@ -23,6 +23,8 @@ import { comparePaired } from './ops/paired-runs';
 import { repeatRun } from './ops/repeat';
 import { discardAllTrainingStates, discardTrainingState } from './ops/resume';
 import { queueTraining } from './ops/train';
+import { createSweep, queueSweep, sweepList, sweepView } from './ops/sweeps';
+import { deleteSweep } from './store/sweeps';
 import type { Jobs } from './runner/jobs';
 import type { RunQueue } from './runner/run-queue';
 import { listArtifacts } from './store/artifacts';
@@ -160,6 +162,22 @@ export class Api {
       'gates.detail': (r) => entityDetail(store, r.run, r.kind, r.id),
       'gates.export': (r) => ({ text: exportGates(store, r.run, r.format, r.only) }),
       'runs.lineage': (r) => lineage(store, r.id),
+      'sweeps.create': async (r) => {
+        const out = await createSweep(store, r.spec, r.queue);
+        runner.schedule();
+        return out;
+      },
+      'sweeps.list': () => sweepList(store),
+      'sweeps.get': (r) => sweepView(store, r.id),
+      'sweeps.queue': async (r) => {
+        const out = await queueSweep(store, r.id);
+        runner.schedule();
+        return out;
+      },
+      'sweeps.delete': (r) => {
+        deleteSweep(store, r.id);
+        return { deleted: r.id };
+      },
       'compare.paired': (r) => comparePaired(store, r.a, r.b, r.k),
     };
   }

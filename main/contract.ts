@@ -11,3 +11,4 @@ export * from './contract/presets';
 export * from './contract/wire';
 export * from './contract/operations';
 export * from './contract/ipc';
+export * from './contract/sweeps';

@@ -57,47 +57,72 @@ function withPreset(
   return out;
 }
 
+/** The optimisation and protocol flags every training command takes. */
+export const trainingFlags = (c: Command): Command =>
+  c
+    .option('--lr <x>', 'Adam learning rate', numArg, D.lr)
+    .option('--reg <x>', 'coupled L2 weight decay', numArg, D.reg)
+    .option('--batch <n>', 'batch size', intArg('--batch', 1), D.batch)
+    .option('--neg <n>', 'negatives per positive', intArg('--neg', 1), D.neg)
+    .option('--max-epochs <n>', 'maximum epochs', intArg('--max-epochs', 1), D.maxEpochs)
+    .option(
+      '--patience <n>',
+      'early-stopping patience (epochs)',
+      intArg('--patience', 1),
+      D.patience,
+    )
+    .option(
+      '--candidates <n>',
+      'sampled candidates per user',
+      intArg('--candidates', 1),
+      D.candidates,
+    )
+    .addOption(
+      new Option('--ties <policy>', 'how score ties rank')
+        .choices(['against', 'list-order'])
+        .default(D.ties),
+    )
+    .addOption(
+      new Option(
+        '--early-stop <rule>',
+        "h5: the paper's (validation H@5); any: the authors' code (H@5, H@10 or H@20 resets patience; each K reported at its best epoch)",
+      )
+        .choices(EARLY_STOP_RULES)
+        .default(D.earlyStop),
+    )
+    .addOption(new Option('--backend <b>', 'compute backend').choices(BACKENDS).default(D.backend))
+    .option('--json', 'print one JSON document');
+
+/** The flags of a distillation's method settings (TAs, loss weights, ablations). */
+export const distillFlags = (c: Command): Command =>
+  c
+    .option(
+      '--num-tas <m>',
+      'number of teacher assistants (Eq. 20 sizes)',
+      intArg('--num-tas', 1),
+      K.numTas,
+    )
+    .option('--lambda-t <x>', 'weight of the teacher KD term', numArg, K.lambdaT)
+    .option('--lambda-ta <x>', 'weight of the TA term (HyperKDMA)', numArg, K.lambdaTa)
+    .option('--experts <n>', 'DE experts per module', intArg('--experts', 1), K.experts)
+    .option('--item-weight <x>', 'weight of item sums in the KD losses', numArg, K.itemWeight)
+    .option('--no-gate', 'ablation w/o GNet: uniform TA weights')
+    .addOption(
+      new Option(
+        '--no-hypernet <reading>',
+        'ablation w/o HNet: shared static projections or pretrained TAs',
+      ).choices(TA_SOURCES.slice(1)),
+    )
+    .addOption(
+      new Option('--phr-enrich <mode>', 'PHR teacher input')
+        .choices(PHR_ENRICHMENTS)
+        .default(K.phrEnrich),
+    )
+    .option('--dgkd-drop <rule>', `DGKD guide dropping: ${DGKD_DROP_RULE}`, K.dgkdDrop);
+
 /** `hkd train` and `hkd distill`: in this process, or queued. */
 export function registerTrainCommands(program: Command, ctx: CliContext): void {
   const { openStore, emit, withProgress, call } = ctx;
-  const trainingFlags = (c: Command) =>
-    c
-      .option('--lr <x>', 'Adam learning rate', numArg, D.lr)
-      .option('--reg <x>', 'coupled L2 weight decay', numArg, D.reg)
-      .option('--batch <n>', 'batch size', intArg('--batch', 1), D.batch)
-      .option('--neg <n>', 'negatives per positive', intArg('--neg', 1), D.neg)
-      .option('--max-epochs <n>', 'maximum epochs', intArg('--max-epochs', 1), D.maxEpochs)
-      .option(
-        '--patience <n>',
-        'early-stopping patience (epochs)',
-        intArg('--patience', 1),
-        D.patience,
-      )
-      .option(
-        '--candidates <n>',
-        'sampled candidates per user',
-        intArg('--candidates', 1),
-        D.candidates,
-      )
-      .addOption(
-        new Option('--ties <policy>', 'how score ties rank')
-          .choices(['against', 'list-order'])
-          .default(D.ties),
-      )
-      .addOption(
-        new Option(
-          '--early-stop <rule>',
-          "h5: the paper's (validation H@5); any: the authors' code (H@5, H@10 or H@20 resets patience; each K reported at its best epoch)",
-        )
-          .choices(EARLY_STOP_RULES)
-          .default(D.earlyStop),
-      )
-      .option('--label <text>', 'free-text label')
-      .addOption(
-        new Option('--backend <b>', 'compute backend').choices(BACKENDS).default(D.backend),
-      )
-      .option('--json', 'print one JSON document');
-
   trainingFlags(
     program
       .command('train')
@@ -105,6 +130,7 @@ export function registerTrainCommands(program: Command, ctx: CliContext): void {
       .option('--dataset <name>', 'dataset name (required)')
       .addOption(new Option('--model <model>', 'base model (required)').choices(MODEL_NAMES))
       .option('--dim <d>', 'embedding size (required)', intArg('--dim', 1))
+      .option('--label <text>', 'free-text label')
       .addOption(presetOption('train'))
       .option('--seed <n>', 'split and training seed', intArg('--seed'), D.seed)
       .option(
@@ -166,42 +192,22 @@ export function registerTrainCommands(program: Command, ctx: CliContext): void {
     });
 
   trainingFlags(
-    program
-      .command('distill')
-      .description('train a student from a teacher run with a distillation method')
-      .option('--dataset <name>', 'dataset name (required)')
-      .option('--teacher <run>', 'teacher run id or label (required)')
-      .addOption(
-        new Option('--method <m>', 'distillation method (required)').choices(DISTILL_METHODS),
-      )
-      .option('--student-dim <d>', 'student embedding size (required)', intArg('--student-dim', 1))
-      .addOption(presetOption('distill'))
-      .option(
-        '--num-tas <m>',
-        'number of teacher assistants (Eq. 20 sizes)',
-        intArg('--num-tas', 1),
-        K.numTas,
-      )
-      .option('--ta-dims <list>', 'explicit TA sizes, e.g. 40,60,80', (v: string) =>
-        v.split(',').map((x) => intArg('--ta-dims', 1)(x)),
-      )
-      .option('--lambda-t <x>', 'weight of the teacher KD term', numArg, K.lambdaT)
-      .option('--lambda-ta <x>', 'weight of the TA term (HyperKDMA)', numArg, K.lambdaTa)
-      .option('--experts <n>', 'DE experts per module', intArg('--experts', 1), K.experts)
-      .option('--item-weight <x>', 'weight of item sums in the KD losses', numArg, K.itemWeight)
-      .option('--no-gate', 'ablation w/o GNet: uniform TA weights')
-      .addOption(
-        new Option(
-          '--no-hypernet <reading>',
-          'ablation w/o HNet: shared static projections or pretrained TAs',
-        ).choices(TA_SOURCES.slice(1)),
-      )
-      .addOption(
-        new Option('--phr-enrich <mode>', 'PHR teacher input')
-          .choices(PHR_ENRICHMENTS)
-          .default(K.phrEnrich),
-      )
-      .option('--dgkd-drop <rule>', `DGKD guide dropping: ${DGKD_DROP_RULE}`, K.dgkdDrop),
+    distillFlags(
+      program
+        .command('distill')
+        .description('train a student from a teacher run with a distillation method')
+        .option('--dataset <name>', 'dataset name (required)')
+        .option('--teacher <run>', 'teacher run id or label (required)')
+        .addOption(
+          new Option('--method <m>', 'distillation method (required)').choices(DISTILL_METHODS),
+        )
+        .option(
+          '--student-dim <d>',
+          'student embedding size (required)',
+          intArg('--student-dim', 1),
+        )
+        .addOption(presetOption('distill')),
+    ),
   )
     .option('--queue', 'queue the run (and any TA run it needs) instead of training now')
     .action(

@@ -8,6 +8,7 @@ import {
   TrainConfigSchema,
 } from './run-config';
 import { GATE_ORDERS } from './wire';
+import { SweepSpecSchema, type SweepInfo, type SweepView } from './sweeps';
 import type {
   DatasetInfo,
   EntityDetail,
@@ -149,6 +150,14 @@ export const REQUESTS = {
     })
     .strict(),
   'runs.lineage': z.object({ id: runId }).strict(),
+  /** Records a sweep; `queue`: also queues every run of its grid not there yet. */
+  'sweeps.create': z.object({ spec: SweepSpecSchema, queue: z.boolean().default(false) }).strict(),
+  'sweeps.list': none,
+  'sweeps.get': z.object({ id: runId }).strict(),
+  /** Queues the runs of its grid that are missing (never queued, deleted, failed). */
+  'sweeps.queue': z.object({ id: runId }).strict(),
+  /** Forgets the sweep; its runs stay. */
+  'sweeps.delete': z.object({ id: runId }).strict(),
   'compare.paired': z
     .object({ a: runId, b: runId, k: z.union([z.literal(5), z.literal(10), z.literal(20)]) })
     .strict(),
@@ -192,6 +201,11 @@ export interface Responses {
   'gates.detail': EntityDetail;
   'gates.export': { text: string };
   'runs.lineage': Lineage;
+  'sweeps.create': { sweepId: number; runs: number[]; queued: number[] };
+  'sweeps.list': SweepInfo[];
+  'sweeps.get': SweepView;
+  'sweeps.queue': { runs: number[]; queued: number[] };
+  'sweeps.delete': { deleted: number };
   'compare.paired': PairedComparison;
 }
 

@@ -55,6 +55,8 @@ export type RunInfo = RunRecord & StoredRunConfig;
 
 interface RunRecord {
   id: number;
+  /** The same in every home the run is exported to (bundles link runs by it). */
+  uid: string;
   label: string | null;
   model: string;
   method: string | null;

@@ -19,6 +19,7 @@ import { checkCandidatesFit, getDataset } from '../store/datasets';
 import { addDependencies } from '../store/queue';
 import { createRun, getRun, listRuns, reapInterrupted } from '../store/runs';
 import { parseDistillConfig } from './distill-config';
+import { bestPlaced, canonical } from './run-identity';
 import type { TrainListener, TrainOutcome } from './execute';
 import { makePlan, trainHere } from './plan';
 import type { GuideFile, RunPlan } from './run-plan';
@@ -106,17 +107,6 @@ export function modelOptionsOf(run: RunInfo): ModelOptions {
   return run.kind === 'train' ? pickModelOptions(run.config) : (run.config.modelOptions ?? {});
 }
 
-/** Stored with a run but not part of what defines it. */
-const NOT_IDENTITY = new Set(['label', 'backend', 'guideRuns', 'pretrainedTaRuns']);
-
-const canonical = (c: Record<string, unknown>): string =>
-  JSON.stringify(
-    Object.keys(c)
-      .filter((k) => !NOT_IDENTITY.has(k))
-      .sort()
-      .map((k) => [k, c[k]]),
-  );
-
 /** Stored with a distillation run but derived from its request: the teacher's seed, its guides. */
 const DERIVED = ['seed', 'guideRuns', 'pretrainedTaRuns'];
 
@@ -131,12 +121,15 @@ export function distillRequest(config: Record<string, unknown>): Record<string, 
  */
 export type Prerequisite = (cfg: DistillConfig) => Promise<RunInfo>;
 
-/** Runs with exactly this configuration (same teacher, same identity fields). */
-function sameRuns(store: Store, cfg: DistillConfig): RunInfo[] {
+/**
+ * Runs with exactly this configuration (same teacher, same identity fields), among `runs` if
+ * given (one listing serves many lookups).
+ */
+export function sameDistillRuns(store: Store, cfg: DistillConfig, runs?: RunInfo[]): RunInfo[] {
   const teacher = resolveRun(store, cfg.teacher);
   const key = canonical(normalizedConfig(cfg, teacher, resolveTaDims(cfg, runDim(teacher))));
-  reapInterrupted(store);
-  return listRuns(store).filter(
+  if (!runs) reapInterrupted(store);
+  return (runs ?? listRuns(store)).filter(
     (r) => r.kind === 'distill' && r.teacherRunId === teacher.id && canonical(r.config) === key,
   );
 }
@@ -145,7 +138,7 @@ function sameRuns(store: Store, cfg: DistillConfig): RunInfo[] {
 export const trainNow =
   (store: Store, listener: TrainListener): Prerequisite =>
   async (cfg) => {
-    const same = sameRuns(store, cfg);
+    const same = sameDistillRuns(store, cfg);
     const done = same.find((r) => r.status === 'completed');
     if (done) return done;
     const broken = same.find((r) => r.status === 'interrupted');
@@ -156,11 +149,7 @@ export const trainNow =
 export const queueMissing =
   (store: Store, queued: RunInfo[]): Prerequisite =>
   async (cfg) => {
-    const same = sameRuns(store, cfg);
-    const rank = ['completed', 'running', 'queued', 'interrupted'];
-    const found = same
-      .filter((r) => rank.includes(r.status))
-      .sort((x, y) => rank.indexOf(x.status) - rank.indexOf(y.status))[0];
+    const found = bestPlaced(sameDistillRuns(store, cfg));
     if (found) return found;
     const { run } = await queueDistill(store, cfg);
     queued.push(run);

@@ -1,4 +1,5 @@
 import { methodFacts, runDim, type Metrics, type RunInfo } from '../contract';
+import { meanSd } from './mean-sd';
 import { pairedTTest } from './t-test';
 import type { PaperRow, PaperValues } from './paper-results';
 
@@ -99,14 +100,6 @@ function bySeed(g: RunInfo[], model: string, metric: keyof Metrics): Map<number,
   for (const r of g)
     if (r.model === model && r.summary && !out.has(r.seed)) out.set(r.seed, r.summary.test[metric]);
   return out;
-}
-
-function meanSd(xs: number[]): { mean: number | null; sd: number | null } {
-  if (xs.length === 0) return { mean: null, sd: null };
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  if (xs.length < 2) return { mean, sd: null };
-  const ss = xs.reduce((a, x) => a + (x - mean) ** 2, 0);
-  return { mean, sd: Math.sqrt(ss / (xs.length - 1)) };
 }
 
 /**

@@ -105,4 +105,23 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX runs_status ON runs(status);
     `,
   },
+  {
+    version: 4,
+    name: 'sweeps and portable run ids',
+    // A sweep is its definition (its runs are found by what defines them). Every run gets an id
+    // that stays the same in every home it is exported to, so importing a bundle twice, or a
+    // student whose teacher is already here, links to the run already present.
+    sql: `
+      CREATE TABLE sweeps (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        spec_json TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      ALTER TABLE runs ADD COLUMN uid TEXT;
+      UPDATE runs SET uid = lower(hex(randomblob(16)));
+      CREATE UNIQUE INDEX runs_uid ON runs(uid);
+    `,
+  },
 ];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ZodError } from 'zod';
 import {
@@ -21,6 +22,7 @@ import { getSetting, setSetting } from './settings';
 
 interface DbRun {
   id: number;
+  uid: string;
   label: string | null;
   kind: 'train' | 'distill';
   model: string;
@@ -63,6 +65,7 @@ function toRun(r: DbRun, live: LiveProgress | null = null): RunInfo {
   const stored = storedConfig(r);
   return {
     id: r.id,
+    uid: r.uid,
     label: r.label,
     ...stored,
     model: r.model,
@@ -160,12 +163,13 @@ function insertRun(
 ): void {
   store.db
     .prepare(
-      `INSERT INTO runs (id, label, kind, model, method, dataset_id, seed, teacher_run_id,
+      `INSERT INTO runs (id, uid, label, kind, model, method, dataset_id, seed, teacher_run_id,
          config_json, status, pid, started_at, app_version, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       id,
+      randomUUID(),
       r.label ?? null,
       r.kind,
       r.model,
