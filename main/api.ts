@@ -24,6 +24,8 @@ import { repeatRun } from './ops/repeat';
 import { discardAllTrainingStates, discardTrainingState } from './ops/resume';
 import { queueTraining } from './ops/train';
 import { createSweep, queueSweep, sweepList, sweepView } from './ops/sweeps';
+import { sweepPlan } from './ops/sweep-plan';
+import { analyzeClusters } from './ops/cluster-analysis';
 import { deleteSweep } from './store/sweeps';
 import type { Jobs } from './runner/jobs';
 import type { RunQueue } from './runner/run-queue';
@@ -174,6 +176,8 @@ export class Api {
         runner.schedule();
         return out;
       },
+      'sweeps.plan': (r) => sweepPlan(store, r.id, r.format),
+      'analysis.clusters': (r) => analyzeClusters(store, r),
       'sweeps.delete': (r) => {
         deleteSweep(store, r.id);
         return { deleted: r.id };

@@ -12,3 +12,4 @@ export * from './contract/wire';
 export * from './contract/operations';
 export * from './contract/ipc';
 export * from './contract/sweeps';
+export * from './contract/analyses';

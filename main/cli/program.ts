@@ -24,6 +24,7 @@ import { registerTrainCommands } from './train-commands';
 import { registerDoctorCommand } from './doctor-command';
 import { registerServeCommand } from './serve-command';
 import { registerSweepCommands } from './sweep-commands';
+import { registerAnalyzeCommands } from './analyze-commands';
 
 /** Exit codes; a run cancelled with Ctrl-C ends like any interrupted command (128 + SIGINT). */
 export const EXIT = { ok: 0, runFailed: 1, usage: 2, cancelled: 130 } as const;
@@ -81,6 +82,7 @@ export function buildProgram(io: Io): {
   registerDatasetCommands(program, ctx);
   registerTrainCommands(program, ctx);
   registerSweepCommands(program, ctx);
+  registerAnalyzeCommands(program, ctx);
   registerRunCommands(program, ctx);
   registerCompareCommand(program, ctx);
   registerQueueCommands(program, ctx);

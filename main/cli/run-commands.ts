@@ -6,6 +6,7 @@ import { earliestStop } from '../shared/best-so-far';
 import { duration, sizes } from '../shared/run-outcome';
 import { InputError } from '../errors';
 import type { TrainListener, TrainOutcome } from '../ops/execute';
+import { exportBundle, importBundle } from '../ops/bundles';
 import { extendRun, resumeRun, type ExtensionLimits } from '../ops/resume';
 import { intArg, type CliContext } from './context';
 import { epochTable, fmt, ordinal, runDuration, runSummary, table, trendTable } from './views';
@@ -214,6 +215,51 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
           ...(o.epochs ? ['', epochTable(epochs)] : []),
           ...(trends ? ['', trendTable(trends, epochs.length)] : []),
         ].join('\n'),
+      );
+    });
+  // Bundles are files of this machine's own: the terminal names them, so these two work on the
+  // store directly (a page never names a path).
+  runs
+    .command('export <runs...>')
+    .description(
+      'write finished runs, and every run they are built from, as one portable bundle (runs by id, label or uid)',
+    )
+    .requiredOption('--out <file>', 'the bundle to write')
+    .option('--checkpoints', 'also their training states (large; needed to extend them there)')
+    .option('--with-dataset', 'also the dataset, for a home that does not have it')
+    .option('--json', 'print one JSON document')
+    .action(
+      (
+        refs: string[],
+        o: { out: string; checkpoints?: boolean; withDataset?: boolean; json?: boolean },
+      ) => {
+        const r = exportBundle(openStore(), refs, o.out, {
+          checkpoints: o.checkpoints,
+          dataset: o.withDataset,
+        });
+        emit(
+          !!o.json,
+          { file: o.out, ...r },
+          () =>
+            `wrote ${o.out}: runs ${r.runs.map((i) => `#${i}`).join(', ')} (${(r.bytes / 1e6).toFixed(1)} MB)`,
+        );
+      },
+    );
+  runs
+    .command('import <files...>')
+    .description(
+      "read run bundles into this home (runs already here are linked, not doubled; another dataset's runs are refused)",
+    )
+    .option('--json', 'print one JSON document')
+    .action((files: string[], o: { json?: boolean }) => {
+      const results = files.map((f) => importBundle(openStore(), f));
+      emit(!!o.json, results, () =>
+        results
+          .map((r, i) => {
+            const added = r.runs.filter((x) => x.added).map((x) => `#${x.id}`);
+            return `${files[i]}: ${added.length ? `added ${added.join(', ')}` : 'nothing new'}${added.length < r.runs.length ? ` (${r.runs.length - added.length} already here)` : ''} on '${r.dataset}'`;
+          })
+          .join('\n'),
       );
     });
 }

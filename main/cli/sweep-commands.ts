@@ -1,18 +1,24 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   MODEL_NAMES,
+  PLAN_FORMATS,
   parseSeeds,
   SWEEP_METHODS,
   SWEEP_PARAMS,
   sweepFlag,
   SweepSettingsSchema,
   type MeanSd,
+  type PlanFormat,
   type SweepAxis,
   type SweepMethod,
   type SweepParam,
   type SweepSpecInput,
   type SweepView,
 } from '../contract';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportBundle } from '../ops/bundles';
+import { getSweep } from '../store/sweeps';
 import { intArg, type CliContext } from './context';
 import { distillFlags, trainingFlags } from './train-commands';
 import { fmt, table } from './views';
@@ -141,7 +147,7 @@ export function registerSweepCommands(program: Command, ctx: CliContext): void {
     const r = await call('sweeps.create', { spec: specFrom(o), queue: !!o.queue });
     emit(!!o.json, r, () =>
       [
-        `sweep #${r.sweepId}: ${r.runs.length} of its runs exist${r.queued.length ? `, ${r.queued.length} just queued` : ''}`,
+        `sweep #${r.sweepId}: ${r.runs.length} runs in its grid so far${r.queued.length ? ` (${r.queued.length} runs queued now)` : ''}`,
         r.queued.length ? 'train them with `hkd queue` or the workbench' : '',
       ]
         .filter(Boolean)
@@ -192,6 +198,37 @@ export function registerSweepCommands(program: Command, ctx: CliContext): void {
       const r = await call('sweeps.queue', { id: intArg('sweep id', 1)(id) });
       emit(!!o.json, r, () =>
         r.queued.length ? `queued ${r.queued.map((i) => `#${i}`).join(', ')}` : 'nothing missing',
+      );
+    });
+
+  sweep
+    .command('plan <id>')
+    .description(
+      "its unfinished runs as `hkd` commands for another machine: a shell script, or a Slurm array job (one task per teacher's group)",
+    )
+    .addOption(new Option('--format <f>', 'script kind').choices(PLAN_FORMATS).default('shell'))
+    .option(
+      '--out <dir>',
+      'write the script and base.hkdb (the dataset and the finished runs it builds on) into this folder',
+    )
+    .action(async (id: string, o: { format: PlanFormat; out?: string }) => {
+      const plan = await call('sweeps.plan', { id: intArg('sweep id', 1)(id), format: o.format });
+      if (!o.out) {
+        ctx.io.out(plan.text.trimEnd());
+        ctx.io.err(
+          `the script needs base.hkdb beside it: \`hkd sweep plan ${id} --out <dir>\` writes both`,
+        );
+        return;
+      }
+      mkdirSync(o.out, { recursive: true });
+      const script = join(o.out, `sweep-${id}.${o.format === 'slurm' ? 'sbatch' : 'sh'}`);
+      writeFileSync(script, plan.text, { mode: 0o755 });
+      const store = ctx.openStore();
+      exportBundle(store, plan.baseRuns, join(o.out, 'base.hkdb'), {
+        dataset: getSweep(store, Number(id)).dataset ?? undefined,
+      });
+      ctx.io.err(
+        `wrote ${script} (${plan.runs} run(s) in ${plan.groups} group(s)) and ${join(o.out, 'base.hkdb')} (the dataset${plan.baseRuns.length ? ` and run(s) ${plan.baseRuns.map((r) => `#${r}`).join(', ')}` : ''})`,
       );
     });
 

@@ -197,7 +197,7 @@ export function registerTrainCommands(program: Command, ctx: CliContext): void {
         .command('distill')
         .description('train a student from a teacher run with a distillation method')
         .option('--dataset <name>', 'dataset name (required)')
-        .option('--teacher <run>', 'teacher run id or label (required)')
+        .option('--teacher <run>', 'teacher run id, label or uid (required)')
         .addOption(
           new Option('--method <m>', 'distillation method (required)').choices(DISTILL_METHODS),
         )
@@ -205,6 +205,10 @@ export function registerTrainCommands(program: Command, ctx: CliContext): void {
           '--student-dim <d>',
           'student embedding size (required)',
           intArg('--student-dim', 1),
+        )
+        .option('--label <text>', 'free-text label')
+        .option('--ta-dims <list>', 'explicit TA sizes, e.g. 40,60,80', (v: string) =>
+          v.split(',').map((x) => intArg('--ta-dims', 1)(x)),
         )
         .addOption(presetOption('distill')),
     ),

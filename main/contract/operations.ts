@@ -8,7 +8,14 @@ import {
   TrainConfigSchema,
 } from './run-config';
 import { GATE_ORDERS } from './wire';
-import { SweepSpecSchema, type SweepInfo, type SweepView } from './sweeps';
+import { ClusterRequestSchema, type ClusterAnalysis } from './analyses';
+import {
+  PLAN_FORMATS,
+  SweepSpecSchema,
+  type SweepInfo,
+  type SweepPlan,
+  type SweepView,
+} from './sweeps';
 import type {
   DatasetInfo,
   EntityDetail,
@@ -156,6 +163,10 @@ export const REQUESTS = {
   'sweeps.get': z.object({ id: runId }).strict(),
   /** Queues the runs of its grid that are missing (never queued, deleted, failed). */
   'sweeps.queue': z.object({ id: runId }).strict(),
+  /** Its unfinished runs as a script for another machine (`shell`) or a Slurm array job. */
+  'sweeps.plan': z.object({ id: runId, format: z.enum(PLAN_FORMATS).default('shell') }).strict(),
+  /** The teacher's user clusters carried into each run (and a 2-D projection, if asked). */
+  'analysis.clusters': ClusterRequestSchema,
   /** Forgets the sweep; its runs stay. */
   'sweeps.delete': z.object({ id: runId }).strict(),
   'compare.paired': z
@@ -205,7 +216,9 @@ export interface Responses {
   'sweeps.list': SweepInfo[];
   'sweeps.get': SweepView;
   'sweeps.queue': { runs: number[]; queued: number[] };
+  'sweeps.plan': SweepPlan;
   'sweeps.delete': { deleted: number };
+  'analysis.clusters': ClusterAnalysis;
   'compare.paired': PairedComparison;
 }
 

@@ -172,3 +172,15 @@ export interface SweepView extends SweepInfo {
   methods: SweepMethod[];
   cells: SweepCell[];
 }
+
+export const PLAN_FORMATS = ['shell', 'slurm'] as const;
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
+
+export interface SweepPlan {
+  text: string;
+  /** Runs to train elsewhere. */
+  runs: number;
+  groups: number;
+  /** Completed runs here that the plan builds on: they travel in its base bundle. */
+  baseRuns: number[];
+}

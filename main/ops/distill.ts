@@ -17,7 +17,7 @@ import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { checkCandidatesFit, getDataset } from '../store/datasets';
 import { addDependencies } from '../store/queue';
-import { createRun, getRun, listRuns, reapInterrupted } from '../store/runs';
+import { createRun, getRun, listRuns, reapInterrupted, runIdByUid } from '../store/runs';
 import { parseDistillConfig } from './distill-config';
 import { bestPlaced, canonical } from './run-identity';
 import type { TrainListener, TrainOutcome } from './execute';
@@ -30,9 +30,13 @@ export interface DistillOutcome extends TrainOutcome {
   taDims: number[];
 }
 
-/** A run id, or the label of the latest completed run carrying it. */
+/**
+ * A run id, its portable uid (a bundle's commands name runs by it), or the label of the latest
+ * completed run carrying it.
+ */
 export function resolveRun(store: Store, ref: number | string): RunInfo {
-  const id = typeof ref === 'number' ? ref : /^\d+$/.test(ref) ? Number(ref) : undefined;
+  const id =
+    typeof ref === 'number' ? ref : /^\d+$/.test(ref) ? Number(ref) : runIdByUid(store, ref);
   if (id !== undefined) return getRun(store, id);
   const byLabel = listRuns(store).filter((r) => r.label === ref && r.status === 'completed');
   if (byLabel.length === 0)

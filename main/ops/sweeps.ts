@@ -24,7 +24,7 @@ import { listRuns, reapInterrupted } from '../store/runs';
 import { getSweep, insertSweep, listSweeps, type SweepRow } from '../store/sweeps';
 import { parseDistillConfig } from './distill-config';
 import { queueDistill, resolveRun, sameDistillRuns } from './distill';
-import { bestPlaced, canonical, sameTrainingRuns } from './run-identity';
+import { bestPlaced, sameTrainingRuns } from './run-identity';
 import { queueTraining } from './train';
 import { parseConfig, parseTrainConfig } from './train-config';
 
@@ -66,10 +66,11 @@ export interface PlannedRun {
 function paramsText(method: SweepMethod, params: Params): string {
   const facts = methodFacts(method);
   const unused = (p: SweepParam) =>
-    (method === 'Student' && DISTILL_ONLY_PARAMS.includes(p)) ||
+    (method === 'Student' && (p === 'teacherDim' || DISTILL_ONLY_PARAMS.includes(p))) ||
     (method === 'Teacher' && p !== 'teacherDim') ||
     (p === 'numTas' && facts && !facts.usesTas) ||
-    (p === 'lambdaTa' && facts && !facts.generatesTas);
+    (p === 'lambdaTa' && facts && !facts.generatesTas) ||
+    (p === 'experts' && facts?.flavour === 'PHR');
   return Object.entries(params)
     .filter(([p]) => !unused(p as SweepParam))
     .map(([p, v]) => `${sweepFlag(p as SweepParam)}=${v}`)
@@ -322,10 +323,10 @@ export async function unfinishedRuns(store: Store, id: number): Promise<PlannedR
   const { planned } = await resolveGrid(store, row.spec, false);
   const seen = new Set<string>();
   const out: PlannedRun[] = [];
-  const key = (p: PlannedRun) => {
-    const { label: _, ...rest } = p.request;
-    return `${p.kind} ${p.teacher.dim} ${p.teacher.seed} ${canonical(rest)}`;
-  };
+  // A run's label names what defines it (the parameters its method takes), so cells that
+  // describe one run share it.
+  const key = (p: PlannedRun) =>
+    `${p.kind} ${p.teacher.dim} ${p.teacher.seed} ${String(p.request.label)}`;
   for (const p of planned) {
     if (p.run?.status === 'completed' || seen.has(key(p))) continue;
     seen.add(key(p));

@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { getDatasetById, loadDataset } from '../store/datasets';
+import { getRun } from '../store/runs';
+import { intArg, type CliContext } from './context';
+import { fmt, table } from './views';
+
+/** `hkd analyze …`: how students represent the teacher's user clusters. */
+export function registerAnalyzeCommands(program: Command, ctx: CliContext): void {
+  const { call, emit, io } = ctx;
+  const analyze = program
+    .command('analyze')
+    .description("analyses of finished runs: the teacher's user clusters in each student");
+  const common = (c: Command) =>
+    c
+      .option('--k <n>', 'clusters (default ⌊users / 500⌋)', intArg('--k', 2))
+      .option(
+        '--reference <run>',
+        "the run whose users are clustered (default: the students' teacher)",
+        intArg('--reference', 1),
+      )
+      .option('--seed <n>', 'K-means and projection seed', intArg('--seed'), 0);
+
+  common(
+    analyze
+      .command('clusters <runs...>')
+      .description(
+        "K-means on the teacher's users; per run: mis-clustered share, kNN agreement in a 2-D UMAP, per-cluster test H@5/N@5 and their std (Table 3)",
+      )
+      .option('--no-projection', 'skip the projection (and kNN agreement): much faster')
+      .option('--json', 'print one JSON document'),
+  ).action(
+    async (
+      ids: string[],
+      o: { k?: number; reference?: number; seed: number; projection: boolean; json?: boolean },
+    ) => {
+      const a = await call('analysis.clusters', {
+        runs: ids.map(intArg('run id', 1)),
+        k: o.k,
+        reference: o.reference,
+        seed: o.seed,
+        projection: o.projection,
+      });
+      const { labels: _, ...summary } = a;
+      const doc = { ...summary, runs: a.runs.map(({ points: __, ...r }) => r) };
+      emit(!!o.json, doc, () =>
+        [
+          `${a.k} clusters of run #${a.reference}'s users`,
+          table(
+            [
+              'run',
+              'mis-clustered',
+              'kNN agreement',
+              'std H@5',
+              'std N@5',
+              'cluster H@5 (min–max)',
+            ],
+            a.runs.map((r) => {
+              const h = r.clusters.flatMap((c) => (c.H5 === null ? [] : [c.H5]));
+              return [
+                `#${r.run}`,
+                fmt(r.misclustered),
+                r.knnAgreement === null ? '-' : fmt(r.knnAgreement),
+                fmt(r.std.H5),
+                fmt(r.std.N5),
+                `${fmt(Math.min(...h))}–${fmt(Math.max(...h))}`,
+              ];
+            }),
+          ),
+        ].join('\n'),
+      );
+    },
+  );
+
+  common(
+    analyze
+      .command('projection <runs...>')
+      .description("a 2-D UMAP of each run's users with their teacher cluster, as CSV")
+      .requiredOption('--out <file>', 'the CSV to write: run,user,raw_user_id,cluster,x,y'),
+  ).action(
+    async (ids: string[], o: { k?: number; reference?: number; seed: number; out: string }) => {
+      const a = await call('analysis.clusters', {
+        runs: ids.map(intArg('run id', 1)),
+        k: o.k,
+        reference: o.reference,
+        seed: o.seed,
+        projection: true,
+      });
+      const store = ctx.openStore();
+      const raw = loadDataset(
+        store,
+        getDatasetById(store, getRun(store, a.reference).datasetId),
+      ).rawUserIds;
+      const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+      const lines = ['run,user,raw_user_id,cluster,x,y'];
+      for (const r of a.runs)
+        r.points!.x.forEach((x, u) =>
+          lines.push(`${r.run},${u},${quote(raw[u])},${a.labels[u]},${x},${r.points!.y[u]}`),
+        );
+      writeFileSync(o.out, `${lines.join('\n')}\n`);
+      io.err(
+        `wrote ${o.out}: ${a.runs.length} run(s) × ${a.labels.length} users, ${a.k} clusters of run #${a.reference}`,
+      );
+    },
+  );
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { clusterScores, populationSd } from '../../main/analysis/clusters';
+import { analyzeClusters } from '../../main/ops/cluster-analysis';
+import { synthDataset } from '../../main/ops/datasets';
+import { runDistill } from '../../main/ops/distill';
+import { ranksOf } from '../../main/ops/paired-runs';
+import { runTraining } from '../../main/ops/train';
+import { Store } from '../../main/store/db';
+import { hkd } from '../support/cli';
+import { tempDir } from '../support/tmp';
+
+const FAST = { lr: 0.01, reg: 1e-4, batch: 128, maxEpochs: 3, patience: 100 };
+
+describe('cluster analysis of runs', () => {
+  it("clusters the teacher's users and carries them into a student, with Table 3's spread", async () => {
+    const s = new Store(tempDir());
+    synthDataset(s, { name: 'demo', users: 300, items: 650, seed: 3 });
+    const t = (await runTraining(s, { dataset: 'demo', model: 'BPR', dim: 16, ...FAST })).run;
+    const d = (
+      await runDistill(s, {
+        dataset: 'demo',
+        teacher: t.id,
+        method: 'DE',
+        studentDim: 4,
+        experts: 3,
+        ...FAST,
+      })
+    ).run;
+    const a = await analyzeClusters(s, { runs: [t.id, d.id], k: 4, projection: true });
+    // The student's teacher is the reference; K-means converged, so in the teacher's own space
+    // every user is nearest its own centroid.
+    expect(a.reference).toBe(t.id);
+    expect(a.labels).toHaveLength(300);
+    const [teacher, student] = a.runs;
+    expect(teacher.misclustered).toBe(0);
+    expect(student.misclustered).toBeGreaterThan(0);
+    expect(student.misclustered).toBeLessThan(1);
+    for (const r of a.runs) {
+      expect(r.clusters.reduce((n, c) => n + c.size, 0)).toBe(300);
+      const again = clusterScores(a.labels, ranksOf(s, r.run), 4);
+      expect(r.clusters).toEqual(again);
+      expect(r.std.H5).toBeCloseTo(populationSd(again.map((c) => c.H5!)), 12);
+      expect(r.knnAgreement).toBeGreaterThan(0);
+      expect(r.knnAgreement).toBeLessThanOrEqual(1);
+      expect(r.points!.x).toHaveLength(300);
+    }
+    // Seeded: the same request gives the same answer.
+    const again = await analyzeClusters(s, {
+      runs: [d.id],
+      k: 4,
+      reference: t.id,
+      projection: true,
+    });
+    expect(again.runs[0]).toEqual(student);
+
+    const cli = await hkd(
+      s.home,
+      'analyze',
+      'clusters',
+      String(t.id),
+      String(d.id),
+      '--k',
+      '4',
+      '--no-projection',
+      '--json',
+    );
+    expect(cli.code).toBe(0);
+    const doc = JSON.parse(cli.out) as typeof a;
+    expect(doc.runs.map((r) => [r.misclustered, r.knnAgreement])).toEqual([
+      [0, null],
+      [student.misclustered, null],
+    ]);
+    const csv = join(tempDir(), 'p.csv');
+    const p = await hkd(s.home, 'analyze', 'projection', String(d.id), '--k', '4', '--out', csv);
+    expect(p.code).toBe(0);
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('run,user,raw_user_id,cluster,x,y');
+    expect(lines).toHaveLength(301);
+    expect(lines[1].split(',').slice(0, 2)).toEqual([String(d.id), '0']);
+  }, 120_000);
+});
