@@ -41,8 +41,17 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
         seed: o.seed,
         projection: o.projection,
       });
-      const { labels: _, ...summary } = a;
-      const doc = { ...summary, runs: a.runs.map(({ points: __, ...r }) => r) };
+      const doc = {
+        k: a.k,
+        reference: a.reference,
+        runs: a.runs.map((r) => ({
+          run: r.run,
+          misclustered: r.misclustered,
+          knnAgreement: r.knnAgreement,
+          clusters: r.clusters,
+          std: r.std,
+        })),
+      };
       emit(!!o.json, doc, () =>
         [
           `${a.k} clusters of run #${a.reference}'s users`,

@@ -484,8 +484,69 @@ describe('workbench in a browser', () => {
       .toMatch(/^cancelled at epoch \d+$/);
   }, 150_000);
 
+  it('creates a small sweep from the Sweeps view, watches it fill, exports its figure, and analyses two runs by teacher cluster', async () => {
+    await page.goto(`${server.url.split('?')[0]}#/sweeps`);
+    await page.getByRole('button', { name: 'Fig. 4: number of TAs' }).click();
+    await page.fill('[data-testid=sweep-name]', 'e2e sweep');
+    await page.selectOption('[data-testid=sweep-teacher]', '1');
+    await page.fill('[data-testid=sweep-student-dim]', '4');
+    await page.fill('[data-testid=sweep-values-0]', '1,2');
+    await page.fill('[data-testid=sweep-max-epochs]', '2');
+    await page.click('[data-testid=sweep-create]');
+    await expect.poll(() => page.url()).toMatch(/#\/sweeps\/\d+$/);
+    const id = Number(/(\d+)$/.exec(page.url())![1]);
+    // Two TA counts × DE and HyperKDMA+DE: DE does not take a TA count, so three runs fill four
+    // cells; the page follows them to the end.
+    await expect
+      .poll(() => page.locator('[data-testid=sweep-progress]').innerText(), { timeout: 120_000 })
+      .toContain('4 of 4 runs completed');
+    const grid = await page.locator('[data-testid=sweep-grid]').innerText();
+    expect(grid.match(/0\.\d{4}/g)).toHaveLength(4);
+    await expect.poll(() => page.locator('[data-testid=sweep-figure] canvas').count()).toBe(1);
+    await shot('sweep');
+    const saved = async (button: string) => {
+      const download = page.waitForEvent('download');
+      await page.click(`[data-testid=${button}]`);
+      const d = await download;
+      return { name: d.suggestedFilename(), text: readFileSync((await d.path())!, 'utf8') };
+    };
+    expect((await saved('sweep-png')).name).toBe(`sweep-${id}-H5.png`);
+    const svg = await saved('sweep-svg');
+    expect(svg.text).toMatch(/^<svg [^>]*>.*HyperKDMA-DE.*<\/svg>$/s);
+    const csv = await saved('sweep-csv');
+    expect(csv.text.split('\n')[0]).toBe(
+      'num-tas,method,n,H@5 mean,H@5 sd,N@5 mean,N@5 sd,H@10 mean,H@10 sd,N@10 mean,N@10 sd,runs',
+    );
+    expect(csv.text.trim().split('\n')).toHaveLength(5);
+
+    // The teacher and its HyperKDMA student by teacher cluster, side by side.
+    await page.click('nav a[href="#/analysis"]');
+    await page.locator('input[type=checkbox][value="1"]').check();
+    await page.locator('input[type=checkbox][value="2"]').check();
+    await page.fill('input[placeholder=auto]', '3');
+    await page.click('[data-testid=analyse]');
+    await expect
+      .poll(() => page.locator('[data-testid=cluster-table] tbody tr').count(), { timeout: 60_000 })
+      .toBe(2);
+    expect(await page.locator('[data-testid=cluster-table]').innerText()).toMatch(
+      /0\.0000\s+0\.\d{4}/,
+    );
+    expect(await page.locator('[data-testid=cluster-scatter]').count()).toBe(2);
+    await shot('clusters');
+  }, 240_000);
+
   it('fits every view at 1440×900 and 1024×700 in both themes, without horizontal overflow', async () => {
-    const views = ['datasets', 'new-run', 'runs', 'run/2', 'compare', 'gates/2'];
+    const views = [
+      'datasets',
+      'new-run',
+      'runs',
+      'run/2',
+      'compare',
+      'gates/2',
+      'sweeps',
+      'sweeps/1',
+      'analysis',
+    ];
     const overflow: string[] = [];
     for (const [width, height] of [
       [1440, 900],

@@ -56,6 +56,7 @@ function run(
       };
   return {
     id,
+    uid: `uid-${id}`,
     label: null,
     ...stored,
     model,

@@ -14,7 +14,8 @@ import type {
 } from '../../../main/contract';
 import { connect, type Client } from './transport';
 
-export type View = 'datasets' | 'new-run' | 'runs' | 'run' | 'compare' | 'gates';
+export type View =
+  'datasets' | 'new-run' | 'runs' | 'run' | 'compare' | 'gates' | 'sweeps' | 'analysis';
 export interface Route {
   view: View;
   id?: number;
@@ -22,7 +23,16 @@ export interface Route {
   params: Record<string, string>;
 }
 
-const VIEWS: View[] = ['datasets', 'new-run', 'runs', 'run', 'compare', 'gates'];
+const VIEWS: View[] = [
+  'datasets',
+  'new-run',
+  'runs',
+  'run',
+  'compare',
+  'gates',
+  'sweeps',
+  'analysis',
+];
 
 function parseHash(hash: string): Route {
   const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');

@@ -1,0 +1,216 @@
+import type { ChartConfiguration } from 'chart.js';
+import { sweepFlag, type SweepCell, type SweepView } from '../../../main/contract';
+import { COLORS } from './palette';
+
+// A sweep's figure, as the paper draws them: a metric against the varied parameter, one line per
+// method with a ± sd band over seeds (Figs. 1, 3, 4); for two parameters, a heat-map per method
+// (Fig. 6). The same data gives the chart, a standalone SVG and the CSV.
+
+export const SWEEP_METRICS = ['H5', 'N5', 'H10', 'N10'] as const;
+export type SweepMetric = (typeof SWEEP_METRICS)[number];
+export const METRIC_NAME: Record<SweepMetric, string> = {
+  H5: 'H@5',
+  N5: 'N@5',
+  H10: 'H@10',
+  N10: 'N@10',
+};
+
+export interface Line {
+  method: string;
+  mean: (number | null)[];
+  sd: (number | null)[];
+}
+
+/** One line per method over the first axis's values (a sweep with no axis: one point). */
+export function sweepLines(v: SweepView, metric: SweepMetric): { xs: number[]; lines: Line[] } {
+  const axis = v.axes[0];
+  const xs = axis ? axis.values : [0];
+  const lines = v.methods.map((method) => {
+    const cells = xs.map((x) =>
+      v.cells.find((c) => c.method === method && (!axis || c.params[axis.param] === x)),
+    );
+    return {
+      method,
+      mean: cells.map((c) => c?.[metric].mean ?? null),
+      sd: cells.map((c) => c?.[metric].sd ?? null),
+    };
+  });
+  return { xs, lines };
+}
+
+const band = (l: Line, sign: 1 | -1) =>
+  l.mean.map((m, i) => (m === null ? null : m + sign * (l.sd[i] ?? 0)));
+
+/** The Chart.js figure of a one-parameter sweep: lines with their ± sd bands. */
+export function sweepChart(v: SweepView, metric: SweepMetric): ChartConfiguration {
+  const { xs, lines } = sweepLines(v, metric);
+  const axis = v.axes[0];
+  return {
+    type: 'line',
+    data: {
+      labels: xs,
+      datasets: lines.flatMap((l, k) => {
+        const color = COLORS[k % COLORS.length];
+        const edge = { pointRadius: 0, borderWidth: 0, spanGaps: true };
+        return [
+          // The band: the upper edge filled down to the lower one, both invisible lines.
+          {
+            ...edge,
+            label: `${l.method} +sd`,
+            data: band(l, 1),
+            fill: '+1',
+            backgroundColor: `${color}2a`,
+          },
+          { ...edge, label: `${l.method} −sd`, data: band(l, -1), fill: false },
+          {
+            label: l.method,
+            data: l.mean,
+            borderColor: color,
+            backgroundColor: color,
+            pointRadius: 3,
+            spanGaps: true,
+            fill: false,
+          },
+        ];
+      }),
+    },
+    options: {
+      interaction: { mode: 'index', intersect: false },
+      plugins: {
+        legend: { labels: { filter: (item) => !/[+−]sd$/.test(item.text) } },
+        tooltip: { filter: (item) => !/[+−]sd$/.test(item.dataset.label ?? '') },
+      },
+      scales: {
+        x: { title: { display: !!axis, text: axis ? sweepFlag(axis.param) : '' } },
+        y: { title: { display: true, text: `test ${METRIC_NAME[metric]}` } },
+      },
+    },
+  };
+}
+
+/** The cell of a two-parameter sweep at (a, b) for a method. */
+export function gridCell(
+  v: SweepView,
+  method: string,
+  a: number,
+  b: number,
+): SweepCell | undefined {
+  const [pa, pb] = v.axes;
+  return v.cells.find(
+    (c) => c.method === method && c.params[pa.param] === a && c.params[pb.param] === b,
+  );
+}
+
+/** Shade of a value between the grid's smallest and largest (light → the accent). */
+export function heatColor(x: number | null, lo: number, hi: number): string {
+  if (x === null) return 'transparent';
+  const t = hi > lo ? (x - lo) / (hi - lo) : 1;
+  const c = [239, 243, 255].map((from, i) => Math.round(from + ([48, 86, 211][i] - from) * t));
+  return `rgb(${c.join(',')})`;
+}
+
+const fmt = (x: number | null) => (x === null ? '' : x.toFixed(4));
+const esc = (s: string) => s.replace(/[<&>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A standalone SVG of the figure (lines with bands; for two axes, the first method's heat-map). */
+export function sweepSvg(v: SweepView, metric: SweepMetric): string {
+  const W = 640;
+  const H = 400;
+  const m = { l: 64, r: 150, t: 30, b: 50 };
+  const parts: string[] = [];
+  const text = (x: number, y: number, s: string, anchor = 'middle', extra = '') =>
+    parts.push(`<text x="${x}" y="${y}" text-anchor="${anchor}" ${extra}>${esc(s)}</text>`);
+  text(W / 2, 18, `${v.name} — test ${METRIC_NAME[metric]}`, 'middle', 'font-weight="bold"');
+  if (v.axes.length === 2) {
+    const [pa, pb] = v.axes;
+    const method = v.methods.find((x) => x !== 'Teacher' && x !== 'Student') ?? v.methods[0];
+    const vals = pa.values.flatMap((a) =>
+      pb.values.map((b) => gridCell(v, method, a, b)?.[metric].mean ?? null),
+    );
+    const got = vals.filter((x): x is number => x !== null);
+    const [lo, hi] = [Math.min(...got), Math.max(...got)];
+    const cw = (W - m.l - m.r) / pb.values.length;
+    const ch = (H - m.t - m.b) / pa.values.length;
+    pa.values.forEach((a, i) => {
+      text(m.l - 6, m.t + (i + 0.6) * ch, String(a), 'end');
+      pb.values.forEach((b, j) => {
+        const x = gridCell(v, method, a, b)?.[metric].mean ?? null;
+        parts.push(
+          `<rect x="${m.l + j * cw}" y="${m.t + i * ch}" width="${cw}" height="${ch}" fill="${heatColor(x, lo, hi)}" stroke="#fff"/>`,
+        );
+        text(m.l + (j + 0.5) * cw, m.t + (i + 0.6) * ch, fmt(x));
+      });
+    });
+    pb.values.forEach((b, j) => text(m.l + (j + 0.5) * cw, H - m.b + 18, String(b)));
+    text((m.l + W - m.r) / 2, H - 10, sweepFlag(pb.param));
+    text(
+      16,
+      (m.t + H - m.b) / 2,
+      sweepFlag(pa.param),
+      'middle',
+      `transform="rotate(-90 16 ${(m.t + H - m.b) / 2})"`,
+    );
+    text(W - m.r + 10, m.t + 12, method, 'start');
+  } else {
+    const { xs, lines } = sweepLines(v, metric);
+    const all = lines
+      .flatMap((l) => [...band(l, 1), ...band(l, -1)])
+      .filter((x): x is number => x !== null);
+    const lo = all.length ? Math.min(...all) : 0;
+    const hi = all.length ? Math.max(...all) : 1;
+    const pad = (hi - lo || 0.01) * 0.08;
+    const [y0, y1] = [lo - pad, hi + pad];
+    const px = (i: number) => m.l + (xs.length === 1 ? 0.5 : i / (xs.length - 1)) * (W - m.l - m.r);
+    const py = (y: number) => m.t + (1 - (y - y0) / (y1 - y0)) * (H - m.t - m.b);
+    parts.push(`<path d="M${m.l},${m.t}V${H - m.b}H${W - m.r}" fill="none" stroke="#888"/>`);
+    for (let t = 0; t <= 4; t++) {
+      const y = y0 + ((y1 - y0) * t) / 4;
+      text(m.l - 6, py(y) + 4, y.toFixed(3), 'end');
+    }
+    xs.forEach((x, i) => text(px(i), H - m.b + 18, String(x)));
+    if (v.axes[0]) text((m.l + W - m.r) / 2, H - 10, sweepFlag(v.axes[0].param));
+    lines.forEach((l, k) => {
+      const color = COLORS[k % COLORS.length];
+      const pts = (ys: (number | null)[]) =>
+        ys.flatMap((y, i) => (y === null ? [] : [`${px(i).toFixed(1)},${py(y).toFixed(1)}`]));
+      const upper = pts(band(l, 1));
+      const lower = pts(band(l, -1)).reverse();
+      if (upper.length > 1)
+        parts.push(
+          `<polygon points="${[...upper, ...lower].join(' ')}" fill="${color}" fill-opacity="0.16"/>`,
+        );
+      parts.push(
+        `<polyline points="${pts(l.mean).join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`,
+      );
+      for (const p of pts(l.mean)) {
+        const [cx, cy] = p.split(',');
+        parts.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${color}"/>`);
+      }
+      parts.push(
+        `<rect x="${W - m.r + 10}" y="${m.t + k * 18}" width="12" height="12" fill="${color}"/>`,
+      );
+      text(W - m.r + 28, m.t + k * 18 + 10, l.method, 'start');
+    });
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="#fff"/>${parts.join('')}</svg>`;
+}
+
+/** The grid as CSV: one row per cell, its parameters, method, seeds and each metric's mean/sd. */
+export function sweepCsv(v: SweepView): string {
+  const params = v.axes.map((a) => a.param);
+  const head = [
+    ...params.map(sweepFlag),
+    'method',
+    'n',
+    ...SWEEP_METRICS.flatMap((k) => [`${METRIC_NAME[k]} mean`, `${METRIC_NAME[k]} sd`]),
+    'runs',
+  ];
+  const rows = v.cells.map((c) => [
+    ...params.map((p) => String(c.params[p])),
+    c.method,
+    String(c.H5.n),
+    ...SWEEP_METRICS.flatMap((k) => [fmt(c[k].mean), fmt(c[k].sd)]),
+    c.runs.map((r) => r.id).join(' '),
+  ]);
+  return [head, ...rows].map((r) => r.join(',')).join('\n') + '\n';
+}
