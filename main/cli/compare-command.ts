@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import {
+  clusterSpreadColumns,
   compareTable,
   METRIC_LABEL,
   METRICS,
@@ -32,7 +33,12 @@ function cellText(row: CompareRow, j: number): string {
 
 function textTable(t: CompareTable): string {
   const rows = t.rows.flatMap((r) => [
-    [r.label, r.runIds.map((id) => `#${id}`).join(' '), ...r.cells.map((_, j) => cellText(r, j))],
+    [
+      r.label,
+      r.runIds.map((id) => `#${id}`).join(' '),
+      ...r.cells.map((_, j) => cellText(r, j)),
+      ...r.extra.map((v) => (v === null ? '–' : fmt(v))),
+    ],
     ...(r.paper
       ? [
           [
@@ -50,7 +56,12 @@ function textTable(t: CompareTable): string {
   ]);
   return [
     table(
-      ['method', 'runs', ...t.columns.map((c) => `${c.model} ${METRIC_LABEL[c.metric]}`)],
+      [
+        'method',
+        'runs',
+        ...t.columns.map((c) => `${c.model} ${METRIC_LABEL[c.metric]}`),
+        ...t.extras,
+      ],
       rows,
     ),
     '* best of its column; ± sample sd over pooled seeds; % change and paired t-test p against the baseline',
@@ -78,6 +89,10 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
         "the paper's results to set beside the runs (default: the one the runs' dataset names)",
       ).choices(['none', ...PAPER_SETTINGS.map((p) => p.id)]),
     )
+    .option(
+      '--cluster-spread',
+      "add Table 3's columns: the std over the teacher's user clusters of per-cluster test H@5 and N@5",
+    )
     .addOption(new Option('--format <f>', 'output').choices(FORMATS).default('text'))
     .option('--json', 'print the table as one JSON document')
     .action(
@@ -90,6 +105,7 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
           paper?: string;
           format: (typeof FORMATS)[number];
           json?: boolean;
+          clusterSpread?: boolean;
         },
       ) => {
         const wanted = ids.map(intArg('run id', 1));
@@ -113,6 +129,11 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
           poolSeeds: o.pool,
           runById,
           paper: setting && paperRows(setting, runById),
+          extras: o.clusterSpread
+            ? clusterSpreadColumns(
+                await ctx.call('analysis.clusters', { runs: wanted, projection: false }),
+              )
+            : [],
         });
         ctx.emit(!!o.json, t, () =>
           o.format === 'text' ? textTable(t) : exporters[o.format](t).trimEnd(),

@@ -1,4 +1,4 @@
-import { methodFacts, runDim, type Metrics, type RunInfo } from '../contract';
+import { methodFacts, runDim, type ClusterAnalysis, type Metrics, type RunInfo } from '../contract';
 import { meanSd } from './mean-sd';
 import { pairedTTest } from './t-test';
 import type { PaperRow, PaperValues } from './paper-results';
@@ -55,11 +55,30 @@ export interface CompareRow {
   p: (number | null)[];
   /** The paper's values for the row this run reproduces, and the run's difference from them. */
   paper: { label: string; cells: (number | null)[]; gap: (number | null)[] } | null;
+  /** The extra columns' values (mean over the pooled runs that have one). */
+  extra: (number | null)[];
 }
 
 export interface CompareTable {
   columns: { model: string; metric: MetricKey }[];
   rows: CompareRow[];
+  /** Names of the extra columns after the metrics (e.g. Table 3's cluster spread). */
+  extras: string[];
+}
+
+/** A column computed elsewhere (an analysis), by run. */
+export interface ExtraColumn {
+  name: string;
+  value(r: RunInfo): number | undefined;
+}
+
+/** Table 3's columns from a cluster analysis of the runs. */
+export function clusterSpreadColumns(a: ClusterAnalysis): ExtraColumn[] {
+  const of = (r: RunInfo) => a.runs.find((x) => x.run === r.id);
+  return [
+    { name: 'cluster std H@5', value: (r) => of(r)?.std.H5 },
+    { name: 'cluster std N@5', value: (r) => of(r)?.std.N5 },
+  ];
 }
 
 export interface CompareOptions {
@@ -70,6 +89,7 @@ export interface CompareOptions {
   poolSeeds?: boolean;
   /** Looks up a distilled run's teacher, so that students of different teachers stay apart. */
   runById?: (id: number) => RunInfo | undefined;
+  extras?: ExtraColumn[];
 }
 
 /** What does not make two runs different experiments: the seed and the runs it picked. */
@@ -170,9 +190,12 @@ export function compareTable(
             gap: cells.map((v, j) => (v === null || refCells[j] === null ? null : v - refCells[j])),
           }
         : null,
+      extra: (o.extras ?? []).map(
+        (x) => meanSd(g.flatMap((r) => (x.value(r) === undefined ? [] : [x.value(r)!]))).mean,
+      ),
     };
   });
-  return { columns, rows };
+  return { columns, rows, extras: (o.extras ?? []).map((x) => x.name) };
 }
 
 /** Share of the teacher–student gap a distilled student closes: (d − s) / (t − s). */
@@ -202,6 +225,8 @@ export function configDiff(
 }
 
 const header = (t: CompareTable) => t.columns.map((c) => `${c.model} ${METRIC_LABEL[c.metric]}`);
+/** A paper row has no value in the extra columns. */
+const noExtras = (t: CompareTable) => t.extras.map(() => null);
 const num = (v: number | null) => (v === null ? '' : v.toFixed(4));
 const pooled = (t: CompareTable) => t.rows.some((r) => r.sd.some((x) => x !== null));
 /** A mean with its spread where seeds were pooled. */
@@ -229,31 +254,38 @@ export function toCsv(t: CompareTable): string {
   const sd = pooled(t);
   const none = sd ? t.columns.map(() => '') : [];
   const lines = [
-    ['method', 'run', ...header(t), ...(sd ? header(t).map((h) => `${h} sd`) : [])]
+    ['method', 'run', ...header(t), ...(sd ? header(t).map((h) => `${h} sd`) : []), ...t.extras]
       .map(q)
       .join(','),
   ];
   for (const r of fileRows(t)) {
     const sds = sd ? r.sd.map(num) : [];
-    lines.push([q(r.label), r.runIds.join(' '), ...r.cells.map(num), ...sds].join(','));
-    if (r.paper) lines.push([q(r.paper.label), '', ...r.paper.cells.map(num), ...none].join(','));
+    const extra = r.extra.map(num);
+    lines.push([q(r.label), r.runIds.join(' '), ...r.cells.map(num), ...sds, ...extra].join(','));
+    if (r.paper)
+      lines.push(
+        [q(r.paper.label), '', ...r.paper.cells.map(num), ...none, ...noExtras(t).map(num)].join(
+          ',',
+        ),
+      );
   }
   return `${lines.join('\n')}\n`;
 }
 
 export function toMarkdown(t: CompareTable): string {
   const lines = [
-    `| Method | ${header(t).join(' | ')} |`,
-    `|---|${t.columns.map(() => '---:').join('|')}|`,
+    `| Method | ${[...header(t), ...t.extras].join(' | ')} |`,
+    `|---|${[...t.columns, ...t.extras].map(() => '---:').join('|')}|`,
   ];
+  const plain = (v: number | null) => (v === null ? '–' : num(v));
   for (const r of fileRows(t)) {
     const cells = r.cells.map((v, j) =>
       v === null ? '–' : withSd(r.best[j] ? `**${num(v)}**` : num(v), r.sd[j], ' ± '),
     );
-    lines.push(`| ${r.label} | ${cells.join(' | ')} |`);
+    lines.push(`| ${r.label} | ${[...cells, ...r.extra.map(plain)].join(' | ')} |`);
     if (r.paper)
       lines.push(
-        `| *${r.paper.label}* | ${r.paper.cells.map((v) => (v === null ? '–' : `*${num(v)}*`)).join(' | ')} |`,
+        `| *${r.paper.label}* | ${[...r.paper.cells.map((v) => (v === null ? '–' : `*${num(v)}*`)), ...noExtras(t).map(plain)].join(' | ')} |`,
       );
   }
   return `${lines.join('\n')}\n`;
@@ -266,11 +298,11 @@ export function toLatex(t: CompareTable): string {
   const models = [...new Set(t.columns.map((c) => c.model))];
   const per = t.columns.length / Math.max(1, models.length);
   const lines = [
-    `\\begin{tabular}{l${'r'.repeat(t.columns.length)}}`,
+    `\\begin{tabular}{l${'r'.repeat(t.columns.length + t.extras.length)}}`,
     '\\toprule',
-    ` & ${models.map((m) => `\\multicolumn{${per}}{c}{${tex(m)}}`).join(' & ')} \\\\`,
+    ` & ${[...models.map((m) => `\\multicolumn{${per}}{c}{${tex(m)}}`), ...t.extras.map(() => '')].join(' & ')} \\\\`,
     models.map((_, k) => `\\cmidrule(lr){${2 + k * per}-${1 + (k + 1) * per}}`).join(' '),
-    `Method & ${t.columns.map((c) => METRIC_LABEL[c.metric].replace('@', '@')).join(' & ')} \\\\`,
+    `Method & ${[...t.columns.map((c) => METRIC_LABEL[c.metric]), ...t.extras.map(tex)].join(' & ')} \\\\`,
     '\\midrule',
     ...fileRows(t).flatMap((r) => [
       `${tex(r.label)} & ${r.cells
@@ -279,11 +311,13 @@ export function toLatex(t: CompareTable): string {
             ? '--'
             : withSd(r.best[j] ? `\\textbf{${num(v)}}` : num(v), r.sd[j], ' $\\pm$ '),
         )
+        .concat(r.extra.map((v) => (v === null ? '--' : num(v))))
         .join(' & ')} \\\\`,
       ...(r.paper
         ? [
             `\\textit{${tex(r.paper.label)}} & ${r.paper.cells
               .map((v) => (v === null ? '--' : `\\textit{${num(v)}}`))
+              .concat(t.extras.map(() => '--'))
               .join(' & ')} \\\\`,
           ]
         : []),

@@ -72,6 +72,25 @@ describe('cluster analysis of runs', () => {
       [0, null],
       [student.misclustered, null],
     ]);
+    // Table 3's columns in Compare's table and its exports.
+    const cmp = await hkd(
+      s.home,
+      'compare',
+      String(t.id),
+      String(d.id),
+      '--cluster-spread',
+      '--format',
+      'csv',
+    );
+    expect(cmp.code).toBe(0);
+    const [head, ...body] = cmp.out.trim().split('\n');
+    expect(head.split(',').slice(-2)).toEqual(['cluster std H@5', 'cluster std N@5']);
+    // k defaults to ⌊300 / 500⌋ → 2 clusters: other numbers than above, recomputed here.
+    const k2 = await analyzeClusters(s, { runs: [t.id, d.id], projection: false });
+    expect(k2.k).toBe(2);
+    expect(body.map((l) => l.split(',').slice(-2).map(Number))).toEqual(
+      k2.runs.map((r) => [Number(r.std.H5.toFixed(4)), Number(r.std.N5.toFixed(4))]),
+    );
     const csv = join(tempDir(), 'p.csv');
     const p = await hkd(s.home, 'analyze', 'projection', String(d.id), '--k', '4', '--out', csv);
     expect(p.code).toBe(0);
