@@ -26,6 +26,7 @@ import { queueTraining } from './ops/train';
 import { createSweep, queueSweep, sweepList, sweepView } from './ops/sweeps';
 import { sweepPlan } from './ops/sweep-plan';
 import { analyzeClusters } from './ops/cluster-analysis';
+import { userAnalysis } from './ops/user-analysis';
 import { deleteSweep } from './store/sweeps';
 import type { Jobs } from './runner/jobs';
 import type { RunQueue } from './runner/run-queue';
@@ -178,6 +179,7 @@ export class Api {
       },
       'sweeps.plan': (r) => sweepPlan(store, r.id, r.format),
       'analysis.clusters': (r) => analyzeClusters(store, r),
+      'analysis.users': (r) => userAnalysis(store, r),
       'sweeps.delete': (r) => {
         deleteSweep(store, r.id);
         return { deleted: r.id };

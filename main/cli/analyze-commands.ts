@@ -95,16 +95,11 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
         seed: o.seed,
         projection: true,
       });
-      const store = ctx.openStore();
-      const raw = loadDataset(
-        store,
-        getDatasetById(store, getRun(store, a.reference).datasetId),
-      ).rawUserIds;
-      const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+      const raw = rawUserIds(ctx, a.reference);
       const lines = ['run,user,raw_user_id,cluster,x,y'];
       for (const r of a.runs)
         r.points!.x.forEach((x, u) =>
-          lines.push(`${r.run},${u},${quote(raw[u])},${a.labels[u]},${x},${r.points!.y[u]}`),
+          lines.push(`${r.run},${u},${csvField(raw[u])},${a.labels[u]},${x},${r.points!.y[u]}`),
         );
       writeFileSync(o.out, `${lines.join('\n')}\n`);
       io.err(
@@ -112,4 +107,40 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
       );
     },
   );
+
+  analyze
+    .command('users <runs...>')
+    .description(
+      "per user: test H@5 by activity (interactions, in powers of two) for each run; --out: each user's test rank under each run",
+    )
+    .option('--out <file>', 'also write user,raw_user_id,activity,rank_<run>… as CSV')
+    .option('--json', 'print one JSON document')
+    .action(async (ids: string[], o: { out?: string; json?: boolean }) => {
+      const a = await call('analysis.users', { runs: ids.map(intArg('run id', 1)) });
+      if (o.out) {
+        const raw = rawUserIds(ctx, a.ranks[0].run);
+        const lines = [
+          ['user', 'raw_user_id', 'activity', ...a.ranks.map((r) => `rank_${r.run}`)].join(','),
+        ];
+        a.activity.forEach((act, u) =>
+          lines.push([u, csvField(raw[u]), act, ...a.ranks.map((r) => r.ranks[u])].join(',')),
+        );
+        writeFileSync(o.out, `${lines.join('\n')}\n`);
+        io.err(`wrote ${o.out}: ${a.activity.length} users × ${a.ranks.length} run(s)`);
+      }
+      emit(!!o.json, { bins: a.bins, runs: a.ranks.map((r) => r.run) }, () =>
+        table(
+          ['interactions', 'users', ...a.ranks.map((r) => `#${r.run} H@5`)],
+          a.bins.map((b) => [`${b.from}–${b.to - 1}`, b.users, ...b.H5.map((h) => fmt(h))]),
+        ),
+      );
+    });
 }
+
+/** The dataset's own user ids, as the files a run was trained on name them. */
+function rawUserIds(ctx: CliContext, runId: number): string[] {
+  const store = ctx.openStore();
+  return loadDataset(store, getDatasetById(store, getRun(store, runId).datasetId)).rawUserIds;
+}
+
+const csvField = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);

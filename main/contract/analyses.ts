@@ -40,3 +40,14 @@ export interface ClusterAnalysis {
   labels: number[];
   runs: RunClusters[];
 }
+
+export const UserRequestSchema = z.object({ runs: runIds }).strict();
+
+export interface UserAnalysis {
+  /** Interactions of each user in the dataset (index = user). */
+  activity: number[];
+  /** Each run's 1-based rank of each user's held-out test item (index = user). */
+  ranks: { run: number; splitId: number | null; ranks: number[] }[];
+  /** Users binned by activity, [from, to): how many, and each run's test H@5 over them. */
+  bins: { from: number; to: number; users: number; H5: number[] }[];
+}

@@ -8,7 +8,12 @@ import {
   TrainConfigSchema,
 } from './run-config';
 import { GATE_ORDERS } from './wire';
-import { ClusterRequestSchema, type ClusterAnalysis } from './analyses';
+import {
+  ClusterRequestSchema,
+  UserRequestSchema,
+  type ClusterAnalysis,
+  type UserAnalysis,
+} from './analyses';
 import {
   PLAN_FORMATS,
   SweepSpecSchema,
@@ -167,6 +172,8 @@ export const REQUESTS = {
   'sweeps.plan': z.object({ id: runId, format: z.enum(PLAN_FORMATS).default('shell') }).strict(),
   /** The teacher's user clusters carried into each run (and a 2-D projection, if asked). */
   'analysis.clusters': ClusterRequestSchema,
+  /** Each user's test rank under each run, and test H@5 by user activity. */
+  'analysis.users': UserRequestSchema,
   /** Forgets the sweep; its runs stay. */
   'sweeps.delete': z.object({ id: runId }).strict(),
   'compare.paired': z
@@ -219,6 +226,7 @@ export interface Responses {
   'sweeps.plan': SweepPlan;
   'sweeps.delete': { deleted: number };
   'analysis.clusters': ClusterAnalysis;
+  'analysis.users': UserAnalysis;
   'compare.paired': PairedComparison;
 }
 

@@ -532,7 +532,10 @@ describe('workbench in a browser', () => {
       /0\.0000\s+0\.\d{4}/,
     );
     expect(await page.locator('[data-testid=cluster-scatter]').count()).toBe(2);
-    await shot('clusters');
+    // Per user: the student's test ranks against the teacher's, and H@5 by activity.
+    await page.click('[data-testid=user-views]');
+    await expect.poll(() => page.locator('[data-testid=activity-bins] canvas').count()).toBe(1);
+    await shot('analyses');
   }, 240_000);
 
   it('fits every view at 1440×900 and 1024×700 in both themes, without horizontal overflow', async () => {

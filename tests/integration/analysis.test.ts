@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clusterScores, populationSd } from '../../main/analysis/clusters';
 import { analyzeClusters } from '../../main/ops/cluster-analysis';
+import { userAnalysis } from '../../main/ops/user-analysis';
 import { synthDataset } from '../../main/ops/datasets';
 import { runDistill } from '../../main/ops/distill';
 import { ranksOf } from '../../main/ops/paired-runs';
@@ -91,6 +92,25 @@ describe('cluster analysis of runs', () => {
     expect(body.map((l) => l.split(',').slice(-2).map(Number))).toEqual(
       k2.runs.map((r) => [Number(r.std.H5.toFixed(4)), Number(r.std.N5.toFixed(4))]),
     );
+    // Per user: activity bins in powers of two, each run's H@5 over the bin's users.
+    const users = userAnalysis(s, { runs: [t.id, d.id] });
+    expect(users.bins.reduce((n, b) => n + b.users, 0)).toBe(300);
+    for (const b of users.bins) {
+      const inBin = users.activity.flatMap((x, u) => (x >= b.from && x < b.to ? [u] : []));
+      expect(b.to).toBe(2 * b.from);
+      expect(b.users).toBe(inBin.length);
+      users.ranks.forEach((r, k) =>
+        expect(b.H5[k]).toBe(inBin.filter((u) => r.ranks[u] <= 5).length / inBin.length),
+      );
+    }
+    expect(users.ranks[1].ranks).toEqual(Array.from(ranksOf(s, d.id)));
+    const perUser = join(tempDir(), 'u.csv');
+    const u = await hkd(s.home, 'analyze', 'users', String(t.id), String(d.id), '--out', perUser);
+    expect(u.code).toBe(0);
+    expect(u.out).toMatch(/^interactions\s+users\s+#1 H@5\s+#2 H@5/);
+    const rows = readFileSync(perUser, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe(`user,raw_user_id,activity,rank_${t.id},rank_${d.id}`);
+    expect(rows).toHaveLength(301);
     const csv = join(tempDir(), 'p.csv');
     const p = await hkd(s.home, 'analyze', 'projection', String(d.id), '--k', '4', '--out', csv);
     expect(p.code).toBe(0);
