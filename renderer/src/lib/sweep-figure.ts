@@ -1,19 +1,15 @@
 import type { ChartConfiguration } from 'chart.js';
 import { sweepFlag, type SweepCell, type SweepView } from '../../../main/contract';
+import { METRIC_LABEL } from '../../../main/shared/compare-table';
 import { COLORS } from './palette';
 
 // A sweep's figure, as the paper draws them: a metric against the varied parameter, one line per
 // method with a ± sd band over seeds (Figs. 1, 3, 4); for two parameters, a heat-map per method
 // (Fig. 6). The same data gives the chart, a standalone SVG and the CSV.
 
+/** The metrics a sweep's cells hold (contract: SweepCell). */
 export const SWEEP_METRICS = ['H5', 'N5', 'H10', 'N10'] as const;
 export type SweepMetric = (typeof SWEEP_METRICS)[number];
-export const METRIC_NAME: Record<SweepMetric, string> = {
-  H5: 'H@5',
-  N5: 'N@5',
-  H10: 'H@10',
-  N10: 'N@10',
-};
 
 export interface Line {
   method: string;
@@ -82,7 +78,7 @@ export function sweepChart(v: SweepView, metric: SweepMetric): ChartConfiguratio
       },
       scales: {
         x: { title: { display: !!axis, text: axis ? sweepFlag(axis.param) : '' } },
-        y: { title: { display: true, text: `test ${METRIC_NAME[metric]}` } },
+        y: { title: { display: true, text: `test ${METRIC_LABEL[metric]}` } },
       },
     },
   };
@@ -112,18 +108,22 @@ export function heatColor(x: number | null, lo: number, hi: number): string {
 const fmt = (x: number | null) => (x === null ? '' : x.toFixed(4));
 const esc = (s: string) => s.replace(/[<&>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A standalone SVG of the figure (lines with bands; for two axes, the first method's heat-map). */
-export function sweepSvg(v: SweepView, metric: SweepMetric): string {
+/**
+ * A standalone SVG of the figure: lines with bands, or for two axes the heat-map of `method`
+ * (default: the first distillation method).
+ */
+export function sweepSvg(v: SweepView, metric: SweepMetric, heatMethod?: string): string {
   const W = 640;
   const H = 400;
   const m = { l: 64, r: 150, t: 30, b: 50 };
   const parts: string[] = [];
   const text = (x: number, y: number, s: string, anchor = 'middle', extra = '') =>
     parts.push(`<text x="${x}" y="${y}" text-anchor="${anchor}" ${extra}>${esc(s)}</text>`);
-  text(W / 2, 18, `${v.name} — test ${METRIC_NAME[metric]}`, 'middle', 'font-weight="bold"');
+  text(W / 2, 18, `${v.name} — test ${METRIC_LABEL[metric]}`, 'middle', 'font-weight="bold"');
   if (v.axes.length === 2) {
     const [pa, pb] = v.axes;
-    const method = v.methods.find((x) => x !== 'Teacher' && x !== 'Student') ?? v.methods[0];
+    const method =
+      heatMethod ?? v.methods.find((x) => x !== 'Teacher' && x !== 'Student') ?? v.methods[0];
     const vals = pa.values.flatMap((a) =>
       pb.values.map((b) => gridCell(v, method, a, b)?.[metric].mean ?? null),
     );
@@ -202,7 +202,7 @@ export function sweepCsv(v: SweepView): string {
     ...params.map(sweepFlag),
     'method',
     'n',
-    ...SWEEP_METRICS.flatMap((k) => [`${METRIC_NAME[k]} mean`, `${METRIC_NAME[k]} sd`]),
+    ...SWEEP_METRICS.flatMap((k) => [`${METRIC_LABEL[k]} mean`, `${METRIC_LABEL[k]} sd`]),
     'runs',
   ];
   const rows = v.cells.map((c) => [

@@ -1,4 +1,5 @@
 import { nextLive } from '../../../main/shared/best-so-far';
+import { runTitle } from '../../../main/shared/compare-table';
 import type {
   ApiEvent,
   ApiResult,
@@ -126,6 +127,12 @@ export class Workbench {
 
   run(id: number): RunInfo | undefined {
     return this.runs.find((r) => r.id === id);
+  }
+
+  /** "#12 teacher-200", or "#12" for a run this window does not know (deleted). */
+  title(id: number): string {
+    const r = this.run(id);
+    return r ? runTitle(r) : `#${id}`;
   }
 
   toggleCompare(id: number): void {
