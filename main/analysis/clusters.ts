@@ -8,6 +8,20 @@ export interface Rows {
   d: number;
 }
 
+/**
+ * Seeded K-means (k-means++ start, squared Euclidean) of the rows: each row's cluster. ml-kmeans
+ * ships as an ES module: loaded when an analysis runs.
+ */
+export async function kmeansLabels(x: Rows, k: number, seed: number): Promise<number[]> {
+  const { kmeans } = await import('ml-kmeans');
+  return kmeans(toArrays(x), k, { seed, initialization: 'kmeans++', maxIterations: 300 }).clusters;
+}
+
+/** The rows as arrays of numbers (what the libraries take). */
+export function toArrays(x: Rows): number[][] {
+  return Array.from({ length: x.n }, (_, i) => Array.from(x.data.subarray(i * x.d, (i + 1) * x.d)));
+}
+
 /** Centroid of each label's rows (a label with no rows gets NaN, which is never nearest). */
 export function centroids(x: Rows, labels: ArrayLike<number>, k: number): Float64Array {
   const c = new Float64Array(k * x.d);

@@ -19,6 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportBundle } from '../ops/bundles';
 import { getSweep } from '../store/sweeps';
+import { SWEEP_METRICS, sweepCsv, sweepSvg, type SweepMetric } from '../shared/sweep-figure';
 import { intArg, type CliContext } from './context';
 import { distillFlags, trainingFlags } from './train-commands';
 import { fmt, table } from './views';
@@ -184,11 +185,24 @@ export function registerSweepCommands(program: Command, ctx: CliContext): void {
   sweep
     .command('show <id>')
     .description("a sweep's grid: each cell's runs and test metrics (mean ± sd over seeds)")
+    .option('--svg <file>', 'also write its figure (lines with ± sd bands, or a heat-map)')
+    .addOption(
+      new Option('--metric <m>', "the figure's metric").choices(SWEEP_METRICS).default('H5'),
+    )
+    .option('--method <m>', "a two-parameter figure's method (default: the first distilled)")
+    .option('--csv <file>', 'also write the grid as CSV')
     .option('--json', 'print one JSON document')
-    .action(async (id: string, o: { json?: boolean }) => {
-      const v = await call('sweeps.get', { id: intArg('sweep id', 1)(id) });
-      emit(!!o.json, v, () => sweepTable(v));
-    });
+    .action(
+      async (
+        id: string,
+        o: { json?: boolean; svg?: string; csv?: string; metric: SweepMetric; method?: string },
+      ) => {
+        const v = await call('sweeps.get', { id: intArg('sweep id', 1)(id) });
+        if (o.svg) writeFileSync(o.svg, sweepSvg(v, o.metric, o.method));
+        if (o.csv) writeFileSync(o.csv, sweepCsv(v));
+        emit(!!o.json, v, () => sweepTable(v));
+      },
+    );
 
   sweep
     .command('queue <id>')

@@ -7,9 +7,11 @@ import {
 } from '../contract';
 import {
   clusterScores,
+  kmeansLabels,
   knnAgreement,
   misclusteredShare,
   populationSd,
+  toArrays,
   type Rows,
 } from '../analysis/clusters';
 import { Rng } from '../data/rng';
@@ -39,10 +41,6 @@ function referenceOf(store: Store, runs: RunInfo[], asked?: number): RunInfo {
   return runs[0];
 }
 
-function rowsOfNumbers(x: Rows): number[][] {
-  return Array.from({ length: x.n }, (_, i) => Array.from(x.data.subarray(i * x.d, (i + 1) * x.d)));
-}
-
 /**
  * K-means on the reference run's user embeddings, then for each run: the share of users it
  * places nearer another teacher cluster, each cluster's test accuracy and their spread, and
@@ -64,13 +62,7 @@ export async function analyzeClusters(
   const ref = userRows(store, reference);
   const k = req.k ?? Math.max(2, Math.floor(ref.n / 500));
   if (k > ref.n) throw new InputError(`${k} clusters for ${ref.n} users`);
-  // ml-kmeans and umap-js ship as ES modules: loaded when an analysis runs.
-  const { kmeans } = await import('ml-kmeans');
-  const labels = kmeans(rowsOfNumbers(ref), k, {
-    seed: req.seed,
-    initialization: 'kmeans++',
-    maxIterations: 300,
-  }).clusters;
+  const labels = await kmeansLabels(ref, k, req.seed);
   const out: ClusterAnalysis = { k, reference: reference.id, labels, runs: [] };
   for (const r of runs) {
     const x = userRows(store, r);
@@ -101,6 +93,7 @@ export async function analyzeClusters(
 
 /** A seeded 2-D UMAP of a run's user rows. */
 async function project(x: Rows, seed: number): Promise<{ x: number[]; y: number[] }> {
+  // umap-js ships as an ES module: loaded when a projection is asked for.
   const { UMAP } = await import('umap-js');
   const rng = Rng.seeded(seed, 7);
   const umap = new UMAP({
@@ -110,6 +103,6 @@ async function project(x: Rows, seed: number): Promise<{ x: number[]; y: number[
     nEpochs: 200,
     random: () => rng.float(),
   });
-  const xy = umap.fit(rowsOfNumbers(x));
+  const xy = umap.fit(toArrays(x));
   return { x: xy.map((p) => p[0]), y: xy.map((p) => p[1]) };
 }

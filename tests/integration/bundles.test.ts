@@ -135,6 +135,12 @@ describe('run bundles', () => {
     const view = await sweepView(a, sweepId);
     expect(view.completed).toBe(view.total);
     expect(view.cells.every((c) => c.H5.n === 1)).toBe(true);
+    // Its figure and grid as files, from the terminal.
+    const [svg, csv] = [join(dir, 'fig.svg'), join(dir, 'grid.csv')];
+    const shown = await hkd(a.home, 'sweep', 'show', String(sweepId), '--svg', svg, '--csv', csv);
+    expect(shown.out).toMatch(/: 6\/6 runs completed/);
+    expect(readFileSync(svg, 'utf8')).toMatch(/^<svg .*lambda-t.*<\/svg>$/s);
+    expect(readFileSync(csv, 'utf8').split('\n')[0]).toMatch(/^lambda-t,method,n,H@5 mean/);
     // Nothing is left to plan.
     expect((await hkd(a.home, 'sweep', 'plan', String(sweepId))).out).toMatch(/nothing to plan/);
   }, 240_000);

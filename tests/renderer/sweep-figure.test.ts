@@ -7,7 +7,7 @@ import {
   sweepCsv,
   sweepLines,
   sweepSvg,
-} from '../../renderer/src/lib/sweep-figure';
+} from '../../main/shared/sweep-figure';
 
 const ms = (mean: number | null, sd: number | null = null): MeanSd => ({
   mean,

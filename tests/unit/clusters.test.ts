@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   centroids,
   clusterScores,
+  kmeansLabels,
   knnAgreement,
   misclusteredShare,
   populationSd,
@@ -15,6 +16,28 @@ const rows = (pts: number[][]): Rows => ({
 });
 
 describe('cluster analysis', () => {
+  it('K-means finds the two groups of a tiny embedding, whatever the seed', async () => {
+    const x = rows([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [9, 9],
+      [9, 10],
+      [10, 9],
+      [10, 10],
+    ]);
+    for (const seed of [0, 1, 2]) {
+      const l = await kmeansLabels(x, 2, seed);
+      expect(new Set(l.slice(0, 3)).size).toBe(1);
+      expect(new Set(l.slice(3)).size).toBe(1);
+      expect(l[0]).not.toBe(l[3]);
+      // Its centroids are the groups' means, worked by hand: (1/3, 1/3) and (9.5, 9.5).
+      const c = Array.from(centroids(x, l, 2));
+      expect(c.slice(l[0] * 2, l[0] * 2 + 2)).toEqual([1 / 3, 1 / 3]);
+      expect(c.slice(l[3] * 2, l[3] * 2 + 2)).toEqual([9.5, 9.5]);
+    }
+  });
+
   it('centroids are the mean row of each label', () => {
     const c = centroids(
       rows([

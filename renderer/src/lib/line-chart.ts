@@ -1,5 +1,5 @@
 import type { ChartConfiguration } from 'chart.js';
-import { COLORS } from './palette';
+import { COLORS } from '../../../main/shared/palette';
 
 export interface Series {
   label: string;

@@ -1,11 +1,11 @@
-import type { ChartConfiguration } from 'chart.js';
-import { sweepFlag, type SweepCell, type SweepView } from '../../../main/contract';
-import { METRIC_LABEL } from '../../../main/shared/compare-table';
+import { sweepFlag, type SweepCell, type SweepView } from '../contract';
+import { METRIC_LABEL } from './compare-table';
 import { COLORS } from './palette';
 
 // A sweep's figure, as the paper draws them: a metric against the varied parameter, one line per
 // method with a ± sd band over seeds (Figs. 1, 3, 4); for two parameters, a heat-map per method
-// (Fig. 6). The same data gives the chart, a standalone SVG and the CSV.
+// (Fig. 6). The same data gives the workbench's chart (renderer/src/lib/sweep-chart.ts), a
+// standalone SVG and the CSV, in the window and from `hkd sweep show`.
 
 /** The metrics a sweep's cells hold (contract: SweepCell). */
 export const SWEEP_METRICS = ['H5', 'N5', 'H10', 'N10'] as const;
@@ -34,55 +34,9 @@ export function sweepLines(v: SweepView, metric: SweepMetric): { xs: number[]; l
   return { xs, lines };
 }
 
-const band = (l: Line, sign: 1 | -1) =>
+/** A line's mean plus (1) or minus (−1) its sd: the band's edges. */
+export const band = (l: Line, sign: 1 | -1) =>
   l.mean.map((m, i) => (m === null ? null : m + sign * (l.sd[i] ?? 0)));
-
-/** The Chart.js figure of a one-parameter sweep: lines with their ± sd bands. */
-export function sweepChart(v: SweepView, metric: SweepMetric): ChartConfiguration {
-  const { xs, lines } = sweepLines(v, metric);
-  const axis = v.axes[0];
-  return {
-    type: 'line',
-    data: {
-      labels: xs,
-      datasets: lines.flatMap((l, k) => {
-        const color = COLORS[k % COLORS.length];
-        const edge = { pointRadius: 0, borderWidth: 0, spanGaps: true };
-        return [
-          // The band: the upper edge filled down to the lower one, both invisible lines.
-          {
-            ...edge,
-            label: `${l.method} +sd`,
-            data: band(l, 1),
-            fill: '+1',
-            backgroundColor: `${color}2a`,
-          },
-          { ...edge, label: `${l.method} −sd`, data: band(l, -1), fill: false },
-          {
-            label: l.method,
-            data: l.mean,
-            borderColor: color,
-            backgroundColor: color,
-            pointRadius: 3,
-            spanGaps: true,
-            fill: false,
-          },
-        ];
-      }),
-    },
-    options: {
-      interaction: { mode: 'index', intersect: false },
-      plugins: {
-        legend: { labels: { filter: (item) => !/[+−]sd$/.test(item.text) } },
-        tooltip: { filter: (item) => !/[+−]sd$/.test(item.dataset.label ?? '') },
-      },
-      scales: {
-        x: { title: { display: !!axis, text: axis ? sweepFlag(axis.param) : '' } },
-        y: { title: { display: true, text: `test ${METRIC_LABEL[metric]}` } },
-      },
-    },
-  };
-}
 
 /** The cell of a two-parameter sweep at (a, b) for a method. */
 export function gridCell(
