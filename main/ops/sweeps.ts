@@ -253,7 +253,12 @@ export async function createSweep(
   input: SweepSpecInput,
   queue: boolean,
 ): Promise<{ sweepId: number; runs: number[]; queued: number[] }> {
-  const spec = parseConfig(SweepSpecSchema, input, 'sweep');
+  const parsed = parseConfig(SweepSpecSchema, input, 'sweep');
+  // A label or uid names a run now; the sweep keeps meaning that run when another takes the label.
+  const spec =
+    parsed.teacher === undefined
+      ? parsed
+      : { ...parsed, teacher: resolveRun(store, parsed.teacher).id };
   const dataset = getDataset(store, spec.dataset);
   await resolveGrid(store, spec, false);
   const row = insertSweep(store, dataset.id, spec);

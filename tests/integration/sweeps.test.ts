@@ -100,6 +100,8 @@ describe('sweeps', () => {
 
     const view = await sweepView(s, made.sweepId);
     expect(view.completed).toBe(view.total);
+    // Its teacher, given by label, is kept as the run it named.
+    expect(view.spec.teacher).toBe(teacher.id);
     expect(view.cells.map((c) => [c.params.lambdaT, c.method])).toEqual([
       [0.01, 'DE'],
       [0.01, 'Student'],
