@@ -536,6 +536,11 @@ describe('workbench in a browser', () => {
     await page.click('[data-testid=user-views]');
     await expect.poll(() => page.locator('[data-testid=activity-bins] canvas').count()).toBe(1);
     await shot('analyses');
+    // A user's panel links to its lookup among the student's TA weights.
+    await page.goto(`${server.url.split('?')[0]}#/gates/2?user=3`);
+    await expect
+      .poll(() => page.locator('[data-testid=entity-detail] h4').first().innerText())
+      .toMatch(/^user 3 /);
   }, 240_000);
 
   it('fits every view at 1440×900 and 1024×700 in both themes, without horizontal overflow', async () => {
