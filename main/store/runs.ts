@@ -160,29 +160,31 @@ function nextRunId(store: Store): number {
 }
 
 /** A finished run brought from another home: its record as it was there, under a new id. */
-export interface ImportedRun {
-  uid: string;
-  label: string | null;
-  kind: 'train' | 'distill';
-  model: string;
-  method: string | null;
-  datasetId: number;
-  seed: number;
-  teacherRunId: number | null;
+export type ImportedRun = Pick<
+  RunInfo,
+  | 'uid'
+  | 'label'
+  | 'kind'
+  | 'model'
+  | 'method'
+  | 'datasetId'
+  | 'seed'
+  | 'teacherRunId'
+  | 'backend'
+  | 'device'
+  | 'appVersion'
+  | 'createdAt'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'bestEpoch'
+  | 'summary'
+  | 'trainSecondsPerEpoch'
+  | 'evalSecondsPerEpoch'
+> & {
   config: Record<string, unknown>;
   status: Extract<RunStatus, 'completed' | 'cancelled'>;
-  backend: string | null;
-  device: string | null;
-  appVersion: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  bestEpoch: number | null;
-  summary: RunSummary | null;
-  trainSecondsPerEpoch: number | null;
-  evalSecondsPerEpoch: number | null;
   epochs: EpochInfo[];
-}
+};
 
 /** Inserts an imported run and its epochs (inside the caller's write transaction); its new id. */
 export function insertImportedRun(store: Store, r: ImportedRun): number {
