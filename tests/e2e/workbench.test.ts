@@ -510,7 +510,9 @@ describe('workbench in a browser', () => {
       const d = await download;
       return { name: d.suggestedFilename(), text: readFileSync((await d.path())!, 'utf8') };
     };
-    expect((await saved('sweep-png')).name).toBe(`sweep-${id}-H5.png`);
+    const png = await saved('sweep-png');
+    expect(png.name).toBe(`sweep-${id}-H5.png`);
+    expect(png.text.slice(1, 4)).toBe('PNG');
     const svg = await saved('sweep-svg');
     expect(svg.text).toMatch(/^<svg [^>]*>.*HyperKDMA-DE.*<\/svg>$/s);
     const csv = await saved('sweep-csv');
