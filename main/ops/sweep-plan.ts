@@ -103,11 +103,16 @@ export async function sweepPlan(store: Store, id: number, format: PlanFormat): P
     `# Sweep #${id} '${row.name}' on '${row.dataset}': ${runs} run(s) not completed in the home`,
     `# that wrote this (hkd ${APP_VERSION}), in ${gs.length} group(s). Run it where the project is`,
     '# installed (HKD: the hkd command, e.g. "node /opt/hkd/bin/hkd.cjs"; default hkd), beside',
-    '# base.hkdb; then, back there:',
+    format === 'slurm'
+      ? `# base.hkdb (submit from its folder: cd <dir> && sbatch sweep-${id}.sbatch); then, back there:`
+      : '# base.hkdb; then, back there:',
     `#   hkd runs import <OUT>/sweep-${id}-group-*.hkdb && hkd sweep show ${id}`,
     'set -eu',
     'HKD="${HKD:-hkd}"',
-    'HERE="$(cd "$(dirname "$0")" && pwd)"',
+    // sbatch runs a copy of the script from its spool: the plan's folder is where it was submitted.
+    format === 'slurm'
+      ? 'HERE="${SLURM_SUBMIT_DIR:-$(cd "$(dirname "$0")" && pwd)}"'
+      : 'HERE="$(cd "$(dirname "$0")" && pwd)"',
     'OUT="${OUT:-$HERE/bundles}"',
     'mkdir -p "$OUT"',
   ];

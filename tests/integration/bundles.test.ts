@@ -122,6 +122,7 @@ describe('run bundles', () => {
     // The Slurm form: one array task per group, valid bash.
     const slurm = await hkd(a.home, 'sweep', 'plan', String(sweepId), '--format', 'slurm');
     expect(slurm.out).toMatch(/#SBATCH --array=1-2\n/);
+    expect(slurm.out).toContain('HERE="${SLURM_SUBMIT_DIR:-');
     execFileSync('bash', ['-n'], { input: slurm.out });
     const out = join(dir, 'bundles');
     execFileSync('sh', [join(dir, `sweep-${sweepId}.sh`)], {
