@@ -229,9 +229,10 @@ export function registerSweepCommands(program: Command, ctx: CliContext): void {
       const plan = await call('sweeps.plan', { id: intArg('sweep id', 1)(id), format: o.format });
       if (!o.out) {
         ctx.io.out(plan.text.trimEnd());
-        ctx.io.err(
-          `the script needs base.hkdb beside it: \`hkd sweep plan ${id} --out <dir>\` writes both`,
-        );
+        if (plan.runs > 0)
+          ctx.io.err(
+            `the script needs base.hkdb beside it: \`hkd sweep plan ${id} --out <dir>\` writes both`,
+          );
         return;
       }
       mkdirSync(o.out, { recursive: true });
