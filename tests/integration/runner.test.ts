@@ -170,10 +170,16 @@ describe('runner', () => {
     const home = s.home;
     s.close();
     let interrupted = 0;
+    // Watches the epochs land, so each kill falls inside the training however fast this machine
+    // is: a random moment after one to three more epochs have been recorded.
+    const watch = new Store(home);
     for (let round = 0; round < 3; round++) {
       const owner = spawn(process.execPath, [BIN, '--home', home, 'queue'], { stdio: 'ignore' });
       const exited = new Promise<void>((r) => owner.on('exit', () => r()));
-      await new Promise((r) => setTimeout(r, 1200 + Math.random() * 1500));
+      const target = getRun(watch, id).epochsRun + 1 + Math.floor(Math.random() * 3);
+      for (let t = 0; t < 1200 && getRun(watch, id).epochsRun < target; t++)
+        await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, Math.random() * 150));
       owner.kill('SIGKILL');
       await exited;
       // Its trainer notices the lost runner and stops; the run is interrupted, not corrupt.
@@ -194,6 +200,7 @@ describe('runner', () => {
       requeueRun(again, id);
       again.close();
     }
+    watch.close();
     expect(interrupted).toBeGreaterThan(0);
     const last = new Store(home);
     const runner = new Runner(last, { launch: forkTrainer(TRAINER) });
