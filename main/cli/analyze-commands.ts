@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { getDatasetById, loadDataset } from '../store/datasets';
 import { getRun } from '../store/runs';
 import { intArg, type CliContext } from './context';
+import { csvField } from '../shared/compare-table';
 import { fmt, table } from './views';
 
 /** `hkd analyze …`: how students represent the teacher's user clusters. */
@@ -142,5 +143,3 @@ function rawUserIds(ctx: CliContext, runId: number): string[] {
   const store = ctx.openStore();
   return loadDataset(store, getDatasetById(store, getRun(store, runId).datasetId)).rawUserIds;
 }
-
-const csvField = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);

@@ -17,7 +17,7 @@ import {
 } from '../contract';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportBundle } from '../ops/bundles';
+import { exportBundle } from '../ops/bundle-export';
 import { getSweep } from '../store/sweeps';
 import { SWEEP_METRICS, sweepCsv, sweepSvg, type SweepMetric } from '../shared/sweep-figure';
 import { intArg, type CliContext } from './context';

@@ -6,6 +6,7 @@ import {
   DISTILL_METHODS,
   EARLY_STOP_RULES,
   KD_REPRESENTATIONS,
+  kebab,
   MODEL_DEFAULTS,
   MODEL_NAMES,
   PHR_ENRICHMENTS,
@@ -48,7 +49,7 @@ function withPreset(
   const out: Record<string, unknown> = config;
   for (const [k, v] of Object.entries(preset ? presetById(preset)!.config : {}))
     if (cmd.getOptionValueSource(FLAG_OF[k] ?? k) !== 'cli') out[k] = v;
-  const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const flag = (k: string) => `--${kebab(k)}`;
   const missing = required.filter((k) => out[k] === undefined);
   if (missing.length > 0)
     throw new InputError(

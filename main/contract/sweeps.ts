@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DISTILL_METHODS } from './kd-methods';
 import { DistillConfigSchema, int, SEED_MAX } from './run-config';
-import { MODEL_NAMES, type RunStatus } from './vocabulary';
+import { kebab, MODEL_NAMES, type RunStatus } from './vocabulary';
 
 // A sweep: the paper's figures as one definition — runs over a grid of one or two parameters ×
 // methods × seeds (METHOD.md §7.1 items 2–4). Its runs are ordinary runs, found by what defines
@@ -36,8 +36,7 @@ export const DISTILL_ONLY_PARAMS: readonly SweepParam[] = [
 ];
 
 /** How a parameter is typed on the command line: `num-tas`, `lambda-t`. */
-export const sweepFlag = (p: SweepParam): string =>
-  p.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+export const sweepFlag = (p: SweepParam): string => kebab(p);
 
 /** The teacher and the plain student, plotted beside the methods (Figs. 1 and 3). */
 export const SWEEP_BASELINES = ['Teacher', 'Student'] as const;

@@ -43,3 +43,7 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
  */
 export const isUnfinished = (status: RunStatus): boolean =>
   status !== 'completed' && status !== 'cancelled';
+
+/** A configuration field as the command line spells it: `maxEpochs` → `max-epochs`. */
+export const kebab = (field: string): string =>
+  field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -65,7 +65,7 @@ export async function analyzeClusters(
   const labels = await kmeansLabels(ref, k, req.seed);
   const out: ClusterAnalysis = { k, reference: reference.id, labels, runs: [] };
   for (const r of runs) {
-    const x = userRows(store, r);
+    const x = r.id === reference.id ? ref : userRows(store, r);
     if (x.n !== ref.n)
       throw new InputError(`run #${r.id} has ${x.n} users, run #${reference.id} ${ref.n}`);
     const clusters = clusterScores(labels, ranksOf(store, r.id), k);

@@ -1,4 +1,4 @@
-import type { PlanFormat, SweepPlan } from '../contract';
+import { kebab, type PlanFormat, type SweepPlan } from '../contract';
 import type { Store } from '../store/db';
 import { getSweep } from '../store/sweeps';
 import { APP_VERSION } from '../version';
@@ -10,7 +10,7 @@ import { unfinishedRuns, type PlannedRun, type TeacherSlot } from './sweeps';
 // here completes the sweep. No scheduler of our own: the cluster's is the scheduler.
 
 const quote = (v: string) => `'${v.replaceAll("'", `'\\''`)}'`;
-const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+const flag = (k: string) => `--${kebab(k)}`;
 
 /** Fields the commands take positionally or not at all. */
 const NOT_FLAGS = new Set(['guideRuns', 'pretrainedTaRuns', 'modelOptions']);

@@ -198,6 +198,10 @@ export function compareTable(
   return { columns, rows, extras: (o.extras ?? []).map((x) => x.name) };
 }
 
+/** A CSV field: quoted when it holds a quote, comma or line break. */
+export const csvField = (s: string): string =>
+  /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+
 /** Share of the teacher–student gap a distilled student closes: (d − s) / (t − s). */
 export function recoveredGap(distilled: number, student: number, teacher: number): number | null {
   return teacher === student ? null : (distilled - student) / (teacher - student);
@@ -249,24 +253,29 @@ function fileRows(t: CompareTable): CompareRow[] {
 }
 
 export function toCsv(t: CompareTable): string {
-  const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   // Pooled seeds add one sd column per metric column.
   const sd = pooled(t);
   const none = sd ? t.columns.map(() => '') : [];
   const lines = [
     ['method', 'run', ...header(t), ...(sd ? header(t).map((h) => `${h} sd`) : []), ...t.extras]
-      .map(q)
+      .map(csvField)
       .join(','),
   ];
   for (const r of fileRows(t)) {
     const sds = sd ? r.sd.map(num) : [];
     const extra = r.extra.map(num);
-    lines.push([q(r.label), r.runIds.join(' '), ...r.cells.map(num), ...sds, ...extra].join(','));
+    lines.push(
+      [csvField(r.label), r.runIds.join(' '), ...r.cells.map(num), ...sds, ...extra].join(','),
+    );
     if (r.paper)
       lines.push(
-        [q(r.paper.label), '', ...r.paper.cells.map(num), ...none, ...noExtras(t).map(num)].join(
-          ',',
-        ),
+        [
+          csvField(r.paper.label),
+          '',
+          ...r.paper.cells.map(num),
+          ...none,
+          ...noExtras(t).map(num),
+        ].join(','),
       );
   }
   return `${lines.join('\n')}\n`;

@@ -148,7 +148,7 @@ export function createRun(
 }
 
 /** A new run's id (inside a write transaction). */
-function nextRunId(store: Store): number {
+export function nextRunId(store: Store): number {
   // Ids are never given twice, even after the newest runs are deleted: notes and exports that
   // cite a run by its id must keep meaning that run.
   const newest = store.db.prepare('SELECT max(id) AS id FROM runs').get() as {
@@ -157,78 +157,6 @@ function nextRunId(store: Store): number {
   const id = Math.max(newest.id ?? 0, getSetting(store, LAST_RUN_ID, 0)) + 1;
   setSetting(store, LAST_RUN_ID, id);
   return id;
-}
-
-/** A finished run brought from another home: its record as it was there, under a new id. */
-export type ImportedRun = Pick<
-  RunInfo,
-  | 'uid'
-  | 'label'
-  | 'kind'
-  | 'model'
-  | 'method'
-  | 'datasetId'
-  | 'seed'
-  | 'teacherRunId'
-  | 'backend'
-  | 'device'
-  | 'appVersion'
-  | 'createdAt'
-  | 'startedAt'
-  | 'finishedAt'
-  | 'bestEpoch'
-  | 'summary'
-  | 'trainSecondsPerEpoch'
-  | 'evalSecondsPerEpoch'
-> & {
-  config: Record<string, unknown>;
-  status: Extract<RunStatus, 'completed' | 'cancelled'>;
-  epochs: EpochInfo[];
-};
-
-/** Inserts an imported run and its epochs (inside the caller's write transaction); its new id. */
-export function insertImportedRun(store: Store, r: ImportedRun): number {
-  const id = nextRunId(store);
-  store.db
-    .prepare(
-      `INSERT INTO runs (id, uid, label, kind, model, method, dataset_id, seed, teacher_run_id,
-         config_json, status, backend, device, app_version, created_at, started_at, finished_at,
-         epochs_run, best_epoch, summary_json, train_seconds_per_epoch, eval_seconds_per_epoch)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      id,
-      r.uid,
-      r.label,
-      r.kind,
-      r.model,
-      r.method,
-      r.datasetId,
-      r.seed,
-      r.teacherRunId,
-      JSON.stringify(r.config),
-      r.status,
-      r.backend,
-      r.device,
-      r.appVersion,
-      r.createdAt,
-      r.startedAt,
-      r.finishedAt,
-      r.epochs.length,
-      r.bestEpoch,
-      r.summary ? JSON.stringify(r.summary) : null,
-      r.trainSecondsPerEpoch,
-      r.evalSecondsPerEpoch,
-    );
-  for (const e of r.epochs) recordEpoch(store, id, e);
-  return id;
-}
-
-/** The run with this portable id, if this home has it. */
-export function runIdByUid(store: Store, uid: string): number | undefined {
-  const r = store.db.prepare('SELECT id FROM runs WHERE uid = ?').get(uid) as
-    { id: number } | undefined;
-  return r?.id;
 }
 
 const LAST_RUN_ID = 'lastRunId';

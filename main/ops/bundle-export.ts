@@ -1,0 +1,175 @@
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import * as tar from 'tar';
+import { isUnfinished, type RunInfo } from '../contract';
+import { InputError } from '../errors';
+import { listArtifacts } from '../store/artifacts';
+import type { Store } from '../store/db';
+import { datasetFile, getDataset, getDatasetById } from '../store/datasets';
+import { dependenciesOf } from '../store/queue';
+import { getEpochs, getRun } from '../store/runs';
+import { APP_VERSION } from '../version';
+import {
+  datasetFingerprint,
+  FORMAT,
+  mapSources,
+  sha256,
+  VERSION,
+  type Manifest,
+} from './bundle-format';
+import { resolveRun } from './distill';
+
+// Writing a run bundle (the format: bundle-format.ts).
+
+/** Files a run keeps that a bundle carries always; `checkpoints` adds the rest. */
+const RESULT_KINDS = ['embeddings', 'ranks', 'gates'];
+const CHECKPOINT_KINDS = ['checkpoint', 'resume'];
+
+/** The runs a run is built from: its teacher, its guides, its pretrained TAs. */
+function sourcesOf(store: Store, r: RunInfo): number[] {
+  if (r.kind !== 'distill') return [];
+  const ids = [
+    r.config.teacher,
+    ...(r.config.guideRuns ?? []),
+    ...(r.config.pretrainedTaRuns ?? []),
+  ];
+  return [...new Set([...ids, ...dependenciesOf(store, r.id).map((d) => d.id)])];
+}
+
+/** `runs` and every run they are built from, sources first. */
+function withSources(store: Store, runs: RunInfo[]): RunInfo[] {
+  const out = new Map<number, RunInfo>();
+  const visit = (r: RunInfo, path: number[]) => {
+    if (out.has(r.id)) return;
+    for (const id of sourcesOf(store, r)) {
+      let src: RunInfo;
+      try {
+        src = getRun(store, id);
+      } catch {
+        throw new InputError(`run #${r.id} is built from run #${id}, which was deleted`);
+      }
+      if (!path.includes(id)) visit(src, [...path, id]);
+    }
+    out.set(r.id, r);
+  };
+  for (const r of runs) visit(r, [r.id]);
+  return [...out.values()];
+}
+
+export interface ExportOptions {
+  /** Also the training states (best and resume checkpoints): large, needed to extend a run. */
+  checkpoints?: boolean;
+  /**
+   * Also the dataset's interaction file, so a home without it can import the runs; a name
+   * exports that dataset (with no run, or runs of it).
+   */
+  dataset?: boolean | string;
+}
+
+/**
+ * Writes finished runs (and every run they are built from) as a bundle at `out`. Returns the
+ * runs it holds.
+ */
+export function exportBundle(
+  store: Store,
+  refs: (number | string)[],
+  out: string,
+  opts: ExportOptions = {},
+): { runs: number[]; bytes: number } {
+  if (refs.length === 0 && opts.dataset === undefined)
+    throw new InputError('name at least one run to export');
+  const runs = withSources(
+    store,
+    refs.map((ref) => resolveRun(store, ref)),
+  );
+  for (const r of runs)
+    if (isUnfinished(r.status))
+      throw new InputError(`run #${r.id} is ${r.status}: only finished runs can be exported`);
+  const datasetIds = new Set(runs.map((r) => r.datasetId));
+  if (datasetIds.size > 1) throw new InputError('a bundle holds runs of one dataset');
+  const ds =
+    typeof opts.dataset === 'string'
+      ? getDataset(store, opts.dataset)
+      : getDatasetById(store, runs[0].datasetId);
+  if (runs.some((r) => r.datasetId !== ds.id))
+    throw new InputError(`runs of another dataset than '${ds.name}' cannot join its bundle`);
+  const uidOf = new Map(runs.map((r) => [r.id, r.uid]));
+  const stage = mkdtempSync(join(tmpdir(), 'hkd-bundle-'));
+  try {
+    const kinds = new Set([...RESULT_KINDS, ...(opts.checkpoints ? CHECKPOINT_KINDS : [])]);
+    const stageFile = (src: string, rel: string, kind: string) => {
+      mkdirSync(dirname(join(stage, rel)), { recursive: true });
+      copyFileSync(join(store.home, src), join(stage, rel));
+      return {
+        kind,
+        name: basename(rel),
+        bytes: statSync(join(stage, rel)).size,
+        sha256: sha256(join(stage, rel)),
+      };
+    };
+    const manifest: Manifest = {
+      format: FORMAT,
+      version: VERSION,
+      appVersion: APP_VERSION,
+      exportedAt: new Date().toISOString(),
+      dataset: {
+        name: ds.name,
+        fingerprint: datasetFingerprint(store, ds),
+        source: ds.source,
+        format: ds.format,
+        minUser: ds.minUser,
+        minItem: ds.minItem,
+        stats: { ...ds.stats },
+        ...(opts.dataset
+          ? { file: stageFile(datasetFile(store, ds), 'dataset/interactions.hkda', 'interactions') }
+          : {}),
+      },
+      runs: runs.map((r) => ({
+        uid: r.uid,
+        label: r.label,
+        kind: r.kind,
+        model: r.model,
+        method: r.method,
+        seed: r.seed,
+        teacher: r.teacherRunId === null ? null : uidOf.get(r.teacherRunId)!,
+        dependsOn: dependenciesOf(store, r.id).map((d) => uidOf.get(d.id)!),
+        config: mapSources(r.config, (id) => uidOf.get(Number(id))!),
+        status: r.status as 'completed' | 'cancelled',
+        backend: r.backend,
+        device: r.device,
+        appVersion: r.appVersion,
+        createdAt: r.createdAt,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+        bestEpoch: r.bestEpoch,
+        summary: r.summary,
+        trainSecondsPerEpoch: r.trainSecondsPerEpoch,
+        evalSecondsPerEpoch: r.evalSecondsPerEpoch,
+        epochs: getEpochs(store, r.id),
+        files: listArtifacts(store, r.id)
+          .filter((a) => kinds.has(a.kind))
+          .map((a) => stageFile(a.path, join('runs', r.uid, basename(a.path)), a.kind)),
+      })),
+    };
+    writeFileSync(join(stage, 'bundle.json'), JSON.stringify(manifest));
+    const part = `${out}.part`;
+    tar.create({ gzip: true, file: part, cwd: stage, sync: true, portable: true }, [
+      'bundle.json',
+      ...['runs', 'dataset'].filter((d) => existsSync(join(stage, d))),
+    ]);
+    renameSync(part, out);
+    return { runs: runs.map((r) => r.id), bytes: statSync(out).size };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,77 @@
+import type { EpochInfo, RunInfo, RunStatus } from '../contract';
+import type { Store } from './db';
+import { nextRunId, recordEpoch } from './runs';
+
+// Runs brought from another home (a run bundle): their records as they were there, under new ids.
+
+/** A finished run brought from another home: its record as it was there, under a new id. */
+export type ImportedRun = Pick<
+  RunInfo,
+  | 'uid'
+  | 'label'
+  | 'kind'
+  | 'model'
+  | 'method'
+  | 'datasetId'
+  | 'seed'
+  | 'teacherRunId'
+  | 'backend'
+  | 'device'
+  | 'appVersion'
+  | 'createdAt'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'bestEpoch'
+  | 'summary'
+  | 'trainSecondsPerEpoch'
+  | 'evalSecondsPerEpoch'
+> & {
+  config: Record<string, unknown>;
+  status: Extract<RunStatus, 'completed' | 'cancelled'>;
+  epochs: EpochInfo[];
+};
+
+/** Inserts an imported run and its epochs (inside the caller's write transaction); its new id. */
+export function insertImportedRun(store: Store, r: ImportedRun): number {
+  const id = nextRunId(store);
+  store.db
+    .prepare(
+      `INSERT INTO runs (id, uid, label, kind, model, method, dataset_id, seed, teacher_run_id,
+         config_json, status, backend, device, app_version, created_at, started_at, finished_at,
+         epochs_run, best_epoch, summary_json, train_seconds_per_epoch, eval_seconds_per_epoch)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      id,
+      r.uid,
+      r.label,
+      r.kind,
+      r.model,
+      r.method,
+      r.datasetId,
+      r.seed,
+      r.teacherRunId,
+      JSON.stringify(r.config),
+      r.status,
+      r.backend,
+      r.device,
+      r.appVersion,
+      r.createdAt,
+      r.startedAt,
+      r.finishedAt,
+      r.epochs.length,
+      r.bestEpoch,
+      r.summary ? JSON.stringify(r.summary) : null,
+      r.trainSecondsPerEpoch,
+      r.evalSecondsPerEpoch,
+    );
+  for (const e of r.epochs) recordEpoch(store, id, e);
+  return id;
+}
+
+/** The run with this portable id, if this home has it. */
+export function runIdByUid(store: Store, uid: string): number | undefined {
+  const r = store.db.prepare('SELECT id FROM runs WHERE uid = ?').get(uid) as
+    { id: number } | undefined;
+  return r?.id;
+}
