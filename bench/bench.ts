@@ -67,6 +67,11 @@ async function main(): Promise<void> {
       '--compare-wasm',
       'with --kd or --steps: time each configuration on the plain wasm path too',
     )
+    .option(
+      '--epoch <n>',
+      'with --kd or --steps: the epoch the steps belong to (sets the DE Gumbel temperature)',
+      '1',
+    )
     .option('--json', 'print one JSON document')
     .parse()
     .opts<{
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
       backend: BackendChoice;
       threads?: string;
       compareWasm?: boolean;
+      epoch: string;
       json?: boolean;
     }>();
   if (o.threads !== undefined) setNativeThreads(Number(o.threads));
@@ -106,6 +112,7 @@ async function main(): Promise<void> {
     batches: Number(o.batches),
     backend: o.backend,
     compareWasm: o.compareWasm,
+    epoch: Number(o.epoch),
   };
   if (o.kd || o.steps) {
     const rows = o.kd

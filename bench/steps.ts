@@ -26,6 +26,8 @@ export interface StepOptions {
   backend: BackendChoice;
   /** Time every configuration on the plain wasm path too, in this process. */
   compareWasm?: boolean;
+  /** The epoch the steps belong to (its Gumbel temperature for DE modules); default 1. */
+  epoch?: number;
 }
 
 export interface KdBenchOptions extends StepOptions {
@@ -95,7 +97,7 @@ function timeSteps(
   log: (s: string) => void,
 ): StepTiming[] {
   const opt = new Adam(model.params);
-  model.startEpoch?.(1);
+  model.startEpoch?.(o.epoch ?? 1);
   const perEpoch = Math.ceil(d.train.items.length / 1024);
   const out: StepTiming[] = [];
   for (const path of d.paths) {

@@ -19,6 +19,7 @@ import { distillRequest, queueDistill } from './ops/distill';
 import { entityGates, exportGates } from './ops/gates';
 import { entityDetail, gatesRows, gatesSummary } from './ops/gate-views';
 import { lineage } from './ops/lineage';
+import { shippedDoc } from './ops/docs';
 import { comparePaired } from './ops/paired-runs';
 import { repeatRun } from './ops/repeat';
 import { discardAllTrainingStates, discardTrainingState } from './ops/resume';
@@ -165,6 +166,7 @@ export class Api {
       'gates.detail': (r) => entityDetail(store, r.run, r.kind, r.id),
       'gates.export': (r) => ({ text: exportGates(store, r.run, r.format, r.only) }),
       'runs.lineage': (r) => lineage(store, r.id),
+      'docs.get': (r) => shippedDoc(r.name),
       'sweeps.create': async (r) => {
         const out = await createSweep(store, r.spec, r.queue);
         runner.schedule();

@@ -13,3 +13,4 @@ export * from './contract/operations';
 export * from './contract/ipc';
 export * from './contract/sweeps';
 export * from './contract/analyses';
+export * from './contract/variants';

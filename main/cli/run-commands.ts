@@ -10,6 +10,8 @@ import { exportBundle } from '../ops/bundle-export';
 import { importBundle } from '../ops/bundle-import';
 import { extendRun, resumeRun, type ExtensionLimits } from '../ops/resume';
 import { intArg, type CliContext } from './context';
+import { collapseAlarm, collapseText, taModeOf } from '../shared/collapse';
+import { variantOf } from '../shared/run-variant';
 import { epochTable, fmt, ordinal, runDuration, runSummary, table, trendTable } from './views';
 
 /** A running run's earliest stop: "by epoch 37, ≈ 4 min unless it improves". */
@@ -78,7 +80,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
                 r.id,
                 r.status,
                 r.dataset ?? '(deleted)',
-                r.method ? `${r.model} ${r.method}` : r.model,
+                r.method ? `${r.model} ${r.method}${variantOf(r)}` : r.model,
                 sizes(
                   r,
                   rows.find((t) => t.id === r.teacherRunId),
@@ -208,9 +210,12 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       const detail = await call('runs.get', { id: intArg('run id', 1)(id) });
       const { run, epochs } = detail;
       const trends = o.trend ? hitRateTrends(epochs, from) : undefined;
-      emit(!!o.json, { ...detail, ...(trends ? { trends } : {}) }, () =>
+      const collapse = collapseAlarm(epochs, taModeOf(run));
+      const extra = { ...(trends ? { trends } : {}), ...(collapse ? { collapse } : {}) };
+      emit(!!o.json, { ...detail, ...extra }, () =>
         [
           runSummary(run, epochs),
+          ...(collapse ? [`warning: ${collapseText(collapse)}`] : []),
           `config: ${JSON.stringify(run.config)}`,
           ...(run.error ? [`error: ${run.error.split('\n')[0]}`] : []),
           ...(o.epochs ? ['', epochTable(epochs)] : []),

@@ -12,6 +12,8 @@ import {
   PHR_ENRICHMENTS,
   presetById,
   PRESETS,
+  TA_MODE_HELP,
+  TA_MODES,
   TA_SOURCES,
   TRAIN_DEFAULTS,
   type Request,
@@ -119,7 +121,32 @@ export const distillFlags = (c: Command): Command =>
         .choices(PHR_ENRICHMENTS)
         .default(K.phrEnrich),
     )
-    .option('--dgkd-drop <rule>', `DGKD guide dropping: ${DGKD_DROP_RULE}`, K.dgkdDrop);
+    .option('--dgkd-drop <rule>', `DGKD guide dropping: ${DGKD_DROP_RULE}`, K.dgkdDrop)
+    .addOption(
+      new Option(
+        '--ta-mode <mode>',
+        `HyperKDMA: how the TA term trains — ${TA_MODES.map((m) => `${m}: ${TA_MODE_HELP[m]}`).join('; ')}`,
+      )
+        .choices(TA_MODES)
+        .default(K.taMode),
+    )
+    .option('--ta-anchor <x>', 'HyperKDMA --ta-mode anchored: weight of the reconstruction', numArg)
+    .option(
+      '--hyper-lr <x>',
+      'HyperKDMA: learning rate of the hypernet and gate (default --lr)',
+      numArg,
+    )
+    .option(
+      '--hyper-decay <x>',
+      'HyperKDMA: weight decay of the hypernet and gate (default --reg)',
+      numArg,
+    )
+    .option(
+      '--anneal-epochs <n>',
+      "DE modules: epochs over which the Gumbel temperature anneals (DE-RRD's 1000; the authors' code: its epoch limit)",
+      intArg('--anneal-epochs', 1),
+      K.annealEpochs,
+    );
 
 /** `hkd train` and `hkd distill`: in this process, or queued. */
 export function registerTrainCommands(program: Command, ctx: CliContext): void {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BUNDLED_NAMES, FORMATS } from './vocabulary';
+import { BUNDLED_NAMES, FORMATS, SHIPPED_DOCS, type ShippedDoc } from './vocabulary';
 import {
   DistillConfigSchema,
   int,
@@ -162,6 +162,8 @@ export const REQUESTS = {
     })
     .strict(),
   'runs.lineage': z.object({ id: runId }).strict(),
+  /** One of the documents shipped with the app, as Markdown with its figures inlined. */
+  'docs.get': z.object({ name: z.enum(SHIPPED_DOCS) }).strict(),
   /** Records a sweep; `queue`: also queues every run of its grid not there yet. */
   'sweeps.create': z.object({ spec: SweepSpecSchema, queue: z.boolean().default(false) }).strict(),
   'sweeps.list': none,
@@ -219,6 +221,7 @@ export interface Responses {
   'gates.detail': EntityDetail;
   'gates.export': { text: string };
   'runs.lineage': Lineage;
+  'docs.get': { name: ShippedDoc; markdown: string };
   'sweeps.create': { sweepId: number; runs: number[]; queued: number[] };
   'sweeps.list': SweepInfo[];
   'sweeps.get': SweepView;

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { DISTILL_METHODS } from './kd-methods';
-import { BACKENDS, EARLY_STOP_RULES, MODEL_NAMES, PHR_ENRICHMENTS, TA_SOURCES } from './vocabulary';
+import {
+  BACKENDS,
+  EARLY_STOP_RULES,
+  MODEL_NAMES,
+  PHR_ENRICHMENTS,
+  TA_MODES,
+  TA_SOURCES,
+} from './vocabulary';
 import type { ModelName } from './vocabulary';
 
 // What defines a run: training settings, model options and their defaults, the training and
@@ -163,6 +170,19 @@ export const DistillConfigSchema = z
     gate: z.boolean().default(true),
     taSource: z.enum(TA_SOURCES).default('hypernet'),
     phrEnrich: z.enum(PHR_ENRICHMENTS).default('full'),
+    /** HyperKDMA: how the TA term trains (TA_MODE_HELP); variants besides `paper`. */
+    taMode: z.enum(TA_MODES).default('paper'),
+    /** HyperKDMA `anchored`: weight of each TA's teacher reconstruction. */
+    taAnchor: z.number().positive().max(1e6).optional(),
+    /** HyperKDMA: learning rate of the hypernet (or static projections) and gate; default lr. */
+    hyperLr: z.number().positive().max(10).optional(),
+    /** HyperKDMA: coupled weight decay of the hypernet (or static projections) and gate; default reg. */
+    hyperDecay: z.number().min(0).max(10).optional(),
+    /**
+     * DE modules: epochs over which the Gumbel temperature anneals from 1 to 1e-10 (DE-RRD's 1000;
+     * the authors' code uses its epoch limit). Explicit, so extending a run keeps its schedule.
+     */
+    annealEpochs: int(1, 1_000_000).default(1000),
     dgkdDrop: z.string().regex(DGKD_DROP, `expected ${DGKD_DROP_RULE}`).default('fixed:1'),
     ...settingsShape,
   })
@@ -201,6 +221,8 @@ export const StoredDistillConfigSchema = DistillConfigSchema.extend({
   gate: DistillConfigSchema.shape.gate.removeDefault().optional(),
   taSource: DistillConfigSchema.shape.taSource.removeDefault().optional(),
   phrEnrich: DistillConfigSchema.shape.phrEnrich.removeDefault().optional(),
+  taMode: DistillConfigSchema.shape.taMode.removeDefault().optional(),
+  annealEpochs: DistillConfigSchema.shape.annealEpochs.removeDefault().optional(),
   dgkdDrop: DistillConfigSchema.shape.dgkdDrop.removeDefault().optional(),
   modelOptions: z.object(modelOptionsShape).optional(),
   /** The runs whose scores it distils (the teacher, TAKD's last link, DGKD's TAs). */

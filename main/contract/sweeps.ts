@@ -23,6 +23,10 @@ export const SWEEP_PARAMS = [
   'reg',
   'batch',
   'neg',
+  'hyperLr',
+  'hyperDecay',
+  'taAnchor',
+  'annealEpochs',
 ] as const;
 export type SweepParam = (typeof SWEEP_PARAMS)[number];
 
@@ -33,7 +37,14 @@ export const DISTILL_ONLY_PARAMS: readonly SweepParam[] = [
   'lambdaTa',
   'experts',
   'itemWeight',
+  'hyperLr',
+  'hyperDecay',
+  'taAnchor',
+  'annealEpochs',
 ];
+
+/** Settings only HyperKDMA reads (its TA modes and the hypernet's optimiser group). */
+export const HYPERKDMA_ONLY_SETTINGS = ['taMode', 'taAnchor', 'hyperLr', 'hyperDecay'] as const;
 
 /** How a parameter is typed on the command line: `num-tas`, `lambda-t`. */
 export const sweepFlag = (p: SweepParam): string => kebab(p);
@@ -55,6 +66,11 @@ export const SweepSettingsSchema = DistillConfigSchema.pick({
   taSource: true,
   phrEnrich: true,
   dgkdDrop: true,
+  taMode: true,
+  taAnchor: true,
+  hyperLr: true,
+  hyperDecay: true,
+  annealEpochs: true,
   lr: true,
   reg: true,
   batch: true,

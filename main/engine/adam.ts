@@ -56,7 +56,7 @@ interface Slot {
 const PAGE = 65536;
 
 /**
- * Adam with coupled L2 weight decay. Every element of every trainable tensor is updated each
+ * Adam with coupled L2 weight decay (per tensor when its Param sets its own). Every element of every trainable tensor is updated each
  * step (dense semantics: untouched embedding rows still decay and move), so the update is one
  * fused SIMD pass per tensor. Parameters, gradients and both moments live in one shared
  * WebAssembly memory that the Params are relocated into; shared memory never detaches the
@@ -105,11 +105,12 @@ export class Adam {
   /** Applies one update from each Param's accumulated gradient, then clears the gradients. */
   step(): void {
     this.t++;
-    const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd } = this.opts;
-    const stepSize = lr / (1 - b1 ** this.t);
+    const { beta1: b1, beta2: b2, eps } = this.opts;
+    const bc1 = 1 - b1 ** this.t;
     const invBc2 = 1 / Math.sqrt(1 - b2 ** this.t);
     for (const s of this.slots) {
-      this.kernel.adam(s.th, s.g, s.m, s.v, s.n, b1, b2, wd, stepSize, invBc2, eps);
+      const { lr = this.opts.lr, weightDecay: wd = this.opts.weightDecay } = s.param.optimiser;
+      this.kernel.adam(s.th, s.g, s.m, s.v, s.n, b1, b2, wd, lr / bc1, invBc2, eps);
       s.param.clearGrad();
     }
   }

@@ -10,18 +10,33 @@ export class Param {
   readonly size: number;
   /** Rows whose gradient is non-zero since the last clear; `all` after a dense accumulation. */
   private touched: Set<number> | 'all' = new Set();
+  /** This tensor's own optimiser settings (a parameter group), overriding the run's. */
+  optimiser: { lr?: number; weightDecay?: number } = {};
 
   constructor(
     readonly name: string,
     readonly shape: number[],
     public data: Float32Array,
-    readonly trainable = true,
+    private isTrainable = true,
   ) {
     this.size = shape.reduce((a, b) => a * b, 1);
     if (data.length !== this.size) {
       throw new Error(`param ${name}: ${data.length} values for shape [${shape.join(', ')}]`);
     }
-    this.grad = new Float32Array(trainable ? this.size : 0);
+    this.grad = new Float32Array(isTrainable ? this.size : 0);
+  }
+
+  get trainable(): boolean {
+    return this.isTrainable;
+  }
+
+  /**
+   * Keeps the tensor at its current values: no gradient reaches it and the optimiser (built
+   * afterwards) leaves it out, so not even weight decay moves it.
+   */
+  freeze(): void {
+    this.isTrainable = false;
+    this.grad = new Float32Array(0);
   }
 
   /**

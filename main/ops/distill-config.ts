@@ -1,5 +1,10 @@
-import { DistillConfigSchema, type DistillConfig } from '../contract';
+import { DistillConfigSchema, variantProblem, type DistillConfig } from '../contract';
+import { InputError } from '../errors';
 import { parseConfig } from './train-config';
 
-export const parseDistillConfig = (input: unknown): DistillConfig =>
-  parseConfig(DistillConfigSchema, input, 'distillation');
+export function parseDistillConfig(input: unknown): DistillConfig {
+  const cfg = parseConfig(DistillConfigSchema, input, 'distillation');
+  const problem = variantProblem(cfg);
+  if (problem) throw new InputError(`invalid distillation config: ${problem.message}`);
+  return cfg;
+}

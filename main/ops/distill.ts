@@ -1,5 +1,6 @@
 import { initBackend } from '../engine/backend';
 import { familySpec } from '../engine/kd/methods/registry';
+import { unlessDefault } from '../engine/kd/methods/family';
 import { taSizes } from '../engine/kd/ta-sizes';
 import {
   type DistillConfig,
@@ -96,7 +97,9 @@ function normalizedConfig(
     earlyStop: cfg.earlyStop,
     candidates: cfg.candidates,
     ties: cfg.ties,
-    ...(flavour === 'DE' ? { experts: cfg.experts } : { phrEnrich: cfg.phrEnrich }),
+    ...(flavour === 'DE'
+      ? { experts: cfg.experts, ...unlessDefault(cfg, ['annealEpochs']) }
+      : { phrEnrich: cfg.phrEnrich }),
     ...familySpec(cfg.method).identity(cfg, taDims),
     ...modelOptionsField(teacher),
   };

@@ -5,7 +5,7 @@ import {
   type ModelOptions,
   representationWidth,
 } from '../contract';
-import { gumbelFrom } from '../engine/kd/de';
+import { deTemperature, gumbelFrom } from '../engine/kd/de';
 import { DistilledStudent } from '../engine/kd/distilled-student';
 import { GuideKD, type Guide } from '../engine/kd/guide';
 import { familySpec } from '../engine/kd/methods/registry';
@@ -62,5 +62,7 @@ export function buildDistilledStudent(plan: DistillPlan, ctx: RunContext): Disti
     initRng: ctx.initRng,
     noiseRng: ctx.noiseRng,
   });
-  return new DistilledStudent(student, distiller, gumbelFrom(ctx.noiseRng));
+  return new DistilledStudent(student, distiller, gumbelFrom(ctx.noiseRng), (epoch) =>
+    deTemperature(epoch, cfg.annealEpochs),
+  );
 }

@@ -1,5 +1,6 @@
 import { methodFacts, runDim, type ClusterAnalysis, type Metrics, type RunInfo } from '../contract';
 import { meanSd } from './mean-sd';
+import { variantOf } from './run-variant';
 import { pairedTTest } from './t-test';
 import type { PaperRow, PaperValues } from './paper-results';
 
@@ -29,7 +30,7 @@ function ablation(r: RunInfo): string {
  * teacher (of a run in the table) or a student trained without KD.
  */
 export function rowLabel(r: RunInfo, teachers: ReadonlySet<number> = new Set()): string {
-  if (r.method) return `${r.method}${ablation(r)} d=${runDim(r)}`;
+  if (r.method) return `${r.method}${ablation(r)}${variantOf(r)} d=${runDim(r)}`;
   return teachers.has(r.id)
     ? `Teacher ${r.model} d=${runDim(r)}`
     : `${r.model} d=${runDim(r)} (no KD)`;

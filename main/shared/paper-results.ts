@@ -1,4 +1,5 @@
 import { methodFacts, type Metrics, type RunInfo } from '../contract';
+import { variantOf } from './run-variant';
 
 /**
  * The paper's published results (5-seed means), transcribed from METHOD.md §7.2 as printed: each
@@ -141,7 +142,8 @@ export function paperSettingFor(datasetName: string): PaperSetting | undefined {
 /** The paper's name of a distillation run's row: "TAKD+DE", "HyperKDMA+DE w/o GNet", … */
 function paperMethod(run: RunInfo): string | null {
   const facts = methodFacts(run.method);
-  if (!facts) return null;
+  // A variant is not what the paper ran.
+  if (!facts || variantOf(run) !== '') return null;
   const name = facts.paperName;
   if (!facts.generatesTas) return name;
   const gate = run.config.gate !== false;

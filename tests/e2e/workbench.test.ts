@@ -193,6 +193,14 @@ describe('workbench in a browser', () => {
       .poll(() => page.locator('[data-testid=ta-sizes]').innerText())
       .toMatch(/TA sizes: \d+, \d+, \d+/);
     await page.fill('input[name=numTas]', '2');
+    // A variant is opened on purpose, explained, and checked before it can be queued.
+    await page.click('[data-testid=variants] summary');
+    await page.selectOption('select[name=taMode]', 'anchored');
+    await expect
+      .poll(() => page.locator('[data-testid=variants]').innerText())
+      .toMatch(/must also reconstruct the teacher[\s\S]*needs taAnchor/);
+    expect(await page.locator('[data-testid=submit-run]').isDisabled()).toBe(true);
+    await page.selectOption('select[name=taMode]', 'paper');
     await page.click('[data-testid=submit-run]');
     await page.waitForURL(/#\/run\/2$/);
     await expect
@@ -543,6 +551,15 @@ describe('workbench in a browser', () => {
     await expect
       .poll(() => page.locator('[data-testid=entity-detail] h4').first().innerText())
       .toMatch(/^user 3 /);
+
+    // The collapse warning's link opens its section of the shipped account, figures included.
+    await page.goto(`${server.url.split('?')[0]}#/docs?name=FIDELITY&section=the-collapse`);
+    const section = page.locator('[data-testid=doc] h2#the-collapse');
+    await expect.poll(() => section.isVisible()).toBe(true);
+    await expect.poll(async () => (await section.boundingBox())?.y ?? -1).toBeLessThan(200);
+    expect(
+      await page.locator('[data-testid=doc] img[src^="data:image/svg+xml"]').count(),
+    ).toBeGreaterThan(0);
   }, 240_000);
 
   it('fits every view at 1440×900 and 1024×700 in both themes, without horizontal overflow', async () => {
@@ -556,6 +573,7 @@ describe('workbench in a browser', () => {
       'sweeps',
       'sweeps/1',
       'analysis',
+      'docs?name=FIDELITY',
     ];
     const overflow: string[] = [];
     for (const [width, height] of [
@@ -573,7 +591,7 @@ describe('workbench in a browser', () => {
             '[document.documentElement.scrollWidth, innerWidth]',
           )) as [number, number];
           if (scroll > inner) overflow.push(`${view} at ${width}×${height} ${scheme}: ${scroll}px`);
-          await shot(`${width}x${height}-${scheme}-${view.replace('/', '-')}`);
+          await shot(`${width}x${height}-${scheme}-${view.replace(/[/?=]/g, '-')}`);
           // What the README shows (docs/images/tour.png is a copy of it).
           if (view === 'run/2' && width === 1440 && scheme === 'light') await shot('tour', false);
         }

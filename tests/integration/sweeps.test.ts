@@ -65,6 +65,33 @@ describe('sweeps', () => {
     expect(await sweepList(s)).toEqual([]);
   });
 
+  it('sweeps a HyperKDMA variant setting and leaves the other methods as they are', async () => {
+    const s = freshStore();
+    await runTraining(s, { dataset: 'demo', model: 'BPR', dim: 16, label: 'teacher', ...FAST });
+    const spec: SweepSpecInput = {
+      ...SPEC,
+      name: 'decay',
+      methods: ['DE', 'PHR', 'HyperKDMA-DE'],
+      axes: [{ param: 'hyperDecay', values: [0, 0.01] }],
+      seeds: [0],
+      settings: { ...FAST, experts: 3, numTas: 1, taMode: 'normalised', annealEpochs: 50 },
+    };
+    const made = await createSweep(s, spec, true);
+    // DE and PHR once each (the decay is not theirs), HyperKDMA+DE at both decays.
+    expect(made.queued).toHaveLength(4);
+    const configs = made.queued.map((id) => getRun(s, id).config as Record<string, unknown>);
+    const of = (m: string) => configs.filter((c) => c.method === m);
+    expect(of('DE')).toEqual([expect.objectContaining({ annealEpochs: 50 })]);
+    expect(of('DE')[0]).not.toHaveProperty('taMode');
+    expect(of('PHR')[0]).not.toHaveProperty('annealEpochs');
+    expect(of('HyperKDMA-DE').map((c) => [c.taMode, c.hyperDecay, c.annealEpochs])).toEqual([
+      ['normalised', 0, 50],
+      ['normalised', 0.01, 50],
+    ]);
+    expect(getRun(s, made.queued[0]).label).toMatch(/^decay: DE \(seed 0\)$/);
+    s.close();
+  });
+
   it('a 2 × 2 sweep over two seeds queues what is missing, reuses an identical run, and pools seeds', async () => {
     const s = freshStore();
     const teacher = (

@@ -256,6 +256,14 @@ describe("the paper's results beside the runs", () => {
     expect(at(hk({ gate: false }), 200)).toBe('HyperKDMA+DE w/o GNet');
     expect(at(hk({ taSource: 'pretrained' }), 200)).toBe('HyperKDMA+DE w/o HNet');
     expect(at(hk({ taSource: 'shared', gate: false }), 200)).toBeNull();
+    // A variant is not what the paper ran, and its row says which it is.
+    expect(at(hk({ taMode: 'normalised' }), 200)).toBeNull();
+    expect(at(hk({ hyperDecay: 0 }), 200)).toBeNull();
+    expect(at(hk({ taMode: 'paper' }), 200)).toBe('HyperKDMA+DE');
+    expect(rowLabel(hk({ taMode: 'anchored', taAnchor: 0.001, hyperDecay: 0 }))).toBe(
+      'HyperKDMA-DE [anchored 0.001, hyper-decay 0] d=20',
+    );
+    expect(rowLabel(run(3, 'BPR', 'DE', 0.5, { annealEpochs: 200 }))).toBe('DE [anneal 200] d=20');
     // Values as printed: Table 2 (four metrics), Table 4 (H@5, N@5), Table 5 (H@5, N@5).
     expect(paperRow(citeulike, run(1, 'SGL', null, 0.5, { dim: 200 }), null)).toEqual({
       row: 'Teacher',

@@ -6,7 +6,7 @@ import type { GumbelSource } from '../../main/engine/kd/de';
 import type { KDFlavour } from '../../main/contract';
 import { frozenGuide, GuideKD } from '../../main/engine/kd/guide';
 import type { PhrEnrichment } from '../../main/contract';
-import { HyperKDMA, type TaSource } from '../../main/engine/kd/hyperkdma';
+import { HyperKDMA, type HyperKDMAOptions, type TaSource } from '../../main/engine/kd/hyperkdma';
 import type { Param } from '../../main/engine/params';
 import { at, flat, G } from './golden';
 
@@ -17,9 +17,18 @@ export function loadGolden(params: Param[]): void {
   for (const p of params) {
     if (p.name === 'user') p.data.set(flat(G.params.student.user_emb));
     else if (p.name === 'item') p.data.set(flat(G.params.student.item_emb));
-    else if (p.trainable) p.data.set(flat(at(G.params, p.name)));
+    else if (isGolden(p.name)) p.data.set(flat(at(G.params, p.name)));
   }
 }
+
+/** Whether the fixture holds a parameter by this name (a frozen part of HyperKDMA, say). */
+const isGolden = (path: string): boolean =>
+  path
+    .split('.')
+    .reduce<unknown>(
+      (t, k) => (t && typeof t === 'object' ? (t as Record<string, unknown>)[k] : undefined),
+      G.params,
+    ) !== undefined;
 
 export const goldenGumbel: GumbelSource = (module, set) => {
   const block =
@@ -74,7 +83,10 @@ export function goldenStudent(): BPR {
 
 export function goldenHyperKDMA(
   flavour: KDFlavour,
-  opts: { gate?: boolean; taSource?: TaSource; enrichment?: PhrEnrichment } = {},
+  opts: { gate?: boolean; taSource?: TaSource; enrichment?: PhrEnrichment } & Pick<
+    HyperKDMAOptions,
+    'mode' | 'anchor' | 'generatorOptimiser'
+  > = {},
 ): HyperKDMA {
   const h = new HyperKDMA(
     goldenGuideKD(flavour, opts.enrichment ?? 'full'),
@@ -89,6 +101,9 @@ export function goldenHyperKDMA(
       itemWeight: C.item_weight,
       taSource: opts.taSource ?? { kind: 'hypernet' },
       gate: opts.gate ?? true,
+      mode: opts.mode,
+      anchor: opts.anchor,
+      generatorOptimiser: opts.generatorOptimiser,
     },
     Rng.seeded(0),
   );

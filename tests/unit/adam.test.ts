@@ -35,6 +35,28 @@ describe('Adam with coupled L2 (METHOD.md §3)', () => {
     }
   });
 
+  it('gives a Param its own learning rate and decay, and leaves a frozen one out', () => {
+    const make = (name: string) => new Param(name, [2], Float32Array.from([1, -1]));
+    const [shared, own, still, frozen] = ['shared', 'own', 'still', 'frozen'].map(make);
+    own.optimiser = { lr: 0.1 };
+    still.optimiser = { weightDecay: 0 };
+    frozen.freeze();
+    const opt = new Adam([shared, own, still, frozen], {
+      lr: 0.01,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0.1,
+    });
+    // No gradient anywhere: only coupled decay moves a tensor, by ≈ its lr on the first step.
+    opt.step();
+    expectClose(shared.data, [0.99, -0.99], 1e-6, 1e-6, 'shared');
+    expectClose(own.data, [0.9, -0.9], 1e-6, 1e-6, 'own lr');
+    expect(Array.from(still.data)).toEqual([1, -1]);
+    expect(Array.from(frozen.data)).toEqual([1, -1]);
+    expect(Object.keys(opt.state().m)).toEqual(['shared', 'own', 'still']);
+  });
+
   it('reproduces the golden two-step trajectory of the HyperKDMA+DE tree', () => {
     const a = G.cases.adam.hyperkdma_de;
     const cfg = G.config.adam;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KDFlavour } from '../../contract';
+import type { KDFlavour, TaMode } from '../../contract';
 import type { Rng } from '../../data/rng';
 import type { GradScope } from '../grad-scope';
 import type { Param } from '../params';
@@ -16,7 +16,9 @@ import {
 } from './entity-sets';
 import { gumbelRows, guideRows, type Guide, type GuideKD, type KDStepInput } from './guide';
 import { Gatenet, Hypernet, splitTas, StaticProjections } from './hypernet';
+import { Linear, squaredError } from './layers';
 import { PersonalisationNet } from './phr';
+import { detach, rowNorms, toNormsOf } from './ta-targets';
 
 /**
  * Where the TA representations come from: the per-entity hypernetwork (the method), one static
@@ -37,6 +39,12 @@ export interface HyperKDMAOptions {
   taSource: TaSource;
   /** false: uniform weights 1/m (ablation "w/o GNet"). */
   gate: boolean;
+  /** How the TA term trains (TA_MODE_HELP); `paper` unless a variant is asked for. */
+  mode?: TaMode;
+  /** `anchored`: weight of each TA's teacher reconstruction. */
+  anchor?: number;
+  /** Optimiser settings of the TA generator (hypernet or static projections) and the gate. */
+  generatorOptimiser?: Param['optimiser'];
 }
 
 type TaModule = { user: DistillationExperts; item: DistillationExperts } | PersonalisationNet;
@@ -55,6 +63,8 @@ export class HyperKDMA implements Distiller {
   readonly staticTas?: StaticProjections;
   readonly gatenet?: Gatenet;
   readonly taModules: TaModule[];
+  /** `anchored`: one linear decoder d_i → d_T per TA. */
+  readonly decoders: Linear[] = [];
 
   constructor(
     readonly teacherKD: GuideKD,
@@ -83,6 +93,37 @@ export class HyperKDMA implements Distiller {
           }
         : new PersonalisationNet(`ta_phr.${i}`, di, di, dS, rng),
     );
+    // Made last, so every other part starts exactly as in the paper's mode.
+    if (this.mode === 'anchored') {
+      if (!(opts.anchor! > 0))
+        throw new Error('the anchored TA mode needs a positive anchor weight');
+      this.decoders = taDims.map((di, i) => new Linear(`ta_anchor.${i}`, di, dT, rng));
+    }
+    this.settleGenerator();
+  }
+
+  get mode(): TaMode {
+    return this.opts.mode ?? 'paper';
+  }
+
+  /** The parts that make and mix the TAs: their optimiser group, or frozen by the mode. */
+  private settleGenerator(): void {
+    const generator = [...(this.hypernet?.params ?? []), ...(this.staticTas?.params ?? [])];
+    const gate = this.gatenet?.params ?? [];
+    for (const p of [...generator, ...gate]) p.optimiser = { ...this.opts.generatorOptimiser };
+    const frozen =
+      this.mode === 'code'
+        ? [...generator, ...gate, ...this.taModuleParams]
+        : this.mode === 'frozen'
+          ? [...generator, ...gate]
+          : [];
+    for (const p of frozen) p.freeze();
+  }
+
+  private get taModuleParams(): Param[] {
+    return this.taModules.flatMap((t) =>
+      t instanceof PersonalisationNet ? t.params : [...t.user.params, ...t.item.params],
+    );
   }
 
   get m(): number {
@@ -95,9 +136,8 @@ export class HyperKDMA implements Distiller {
       ...(this.hypernet?.params ?? []),
       ...(this.staticTas?.params ?? []),
       ...(this.gatenet?.params ?? []),
-      ...this.taModules.flatMap((t) =>
-        t instanceof PersonalisationNet ? t.params : [...t.user.params, ...t.item.params],
-      ),
+      ...this.taModuleParams,
+      ...this.decoders.flatMap((d) => d.params),
     ];
   }
 
@@ -123,10 +163,19 @@ export class HyperKDMA implements Distiller {
     return tf.fill([hT.shape[0], this.m], 1 / this.m) as tf.Tensor2D;
   }
 
-  /** ℓ_i for all entities of the batch, in users, positives, negatives order. */
-  private taLoss(input: KDStepInput, i: number, hS: tf.Tensor2D, hTA: tf.Tensor2D): tf.Tensor1D {
+  /**
+   * ℓ_i for all entities of the batch, in users, positives, negatives order. The module reads
+   * h_TA (DE: its selection net; PHR: its personalisation net) and regresses onto `target`.
+   */
+  private taLoss(
+    input: KDStepInput,
+    i: number,
+    hS: tf.Tensor2D,
+    hTA: tf.Tensor2D,
+    target: tf.Tensor2D,
+  ): tf.Tensor1D {
     const mod = this.taModules[i];
-    if (mod instanceof PersonalisationNet) return mod.loss(input.scope, hTA, hS, hTA);
+    if (mod instanceof PersonalisationNet) return mod.loss(input.scope, hTA, hS, target);
     const nUsers = input.sets.users.length;
     const part = (
       experts: DistillationExperts,
@@ -134,16 +183,9 @@ export class HyperKDMA implements Distiller {
       from: number,
       n: number,
     ) => {
-      const target = tf.slice(hTA, [from, 0], [n, -1]);
+      const rows = (x: tf.Tensor2D) => tf.slice(x, [from, 0], [n, -1]);
       const noise = gumbelRows(input, `ta_de.${i}`, names, experts.experts);
-      return experts.loss(
-        input.scope,
-        tf.slice(hS, [from, 0], [n, -1]),
-        target,
-        target,
-        noise,
-        input.tau,
-      ).loss;
+      return experts.loss(input.scope, rows(hS), rows(hTA), rows(target), noise, input.tau).loss;
     };
     return tf.concat([
       part(mod.user, ['users'], 0, nUsers),
@@ -155,30 +197,49 @@ export class HyperKDMA implements Distiller {
     const { scope, sets } = input;
     const teacherRows = this.teacherKD.rows(input);
     const kd = compose(this.teacherKD.perEntity(input, teacherRows), this.opts.itemWeight);
+    const kdTerm = tf.mul(this.opts.lambdaT, kd) as tf.Scalar;
+    // The released code never adds the TA term: its generator, gate and modules stay as made.
+    if (this.mode === 'code') return { terms: { kd: kdTerm }, stats: { 'kd.raw': kd } };
     const hT = concatSets(teacherRows);
     const tas = this.taRepresentations(scope, sets, hT);
     const g = this.gates(scope, hT);
     const hS = concatSets(input.hS);
-    const losses = tas.map((hTA, i) => this.taLoss(input, i, hS, hTA));
-    // Σ_i g_i(e)·ℓ_i(e) per entity, then the §5.1 composition.
-    const weighted = tf.sum(tf.mul(g, tf.stack(losses, 1)), 1) as tf.Tensor1D;
-    const perSet = splitSets(
-      weighted,
-      mapSets(sets, (ids) => ids.length),
-    ) as PerSet<tf.Tensor1D>;
-    const ta = compose(perSet, this.opts.itemWeight);
+    // `normalised`: what the modules read is scale-free in the generator, so shrinking it cannot
+    // lower the term; `detached`: the target carries no gradient back into the generator.
+    const read = this.mode === 'normalised' ? tas.map((t) => toNormsOf(t, hT)) : tas;
+    const losses = read.map((hTA, i) =>
+      this.taLoss(input, i, hS, hTA, this.mode === 'detached' ? detach(hTA) : hTA),
+    );
+    const counts = mapSets(sets, (ids) => ids.length);
+    // Per entity, then the §5.1 composition (users + itemWeight · items).
+    const composed = (perEntity: tf.Tensor1D) =>
+      compose(splitSets(perEntity, counts) as PerSet<tf.Tensor1D>, this.opts.itemWeight);
+    // Σ_i g_i(e)·ℓ_i(e).
+    const ta = composed(tf.sum(tf.mul(g, tf.stack(losses, 1)), 1) as tf.Tensor1D);
+    const terms: Record<string, tf.Scalar> = {
+      kd: kdTerm,
+      ta: tf.mul(this.opts.lambdaTA, ta) as tf.Scalar,
+    };
+    const stats: Record<string, tf.Scalar> = { 'kd.raw': kd, 'ta.raw': ta };
+    if (this.decoders.length > 0) {
+      // Σ_i ‖h_T(e) − D_i(h_TA_i(e))‖²: shrinking h_TA now costs reconstruction.
+      const anchor = composed(
+        tf.addN(
+          tas.map((hTA, i) => squaredError(hT, this.decoders[i].apply(scope, hTA))),
+        ) as tf.Tensor1D,
+      );
+      terms.anchor = tf.mul(this.opts.anchor!, anchor) as tf.Scalar;
+      stats['anchor.raw'] = anchor;
+    }
     return {
-      terms: {
-        kd: tf.mul(this.opts.lambdaT, kd) as tf.Scalar,
-        ta: tf.mul(this.opts.lambdaTA, ta) as tf.Scalar,
-      },
-      stats: { 'kd.raw': kd, 'ta.raw': ta, ...this.diagnostics(hT, tas, g, losses) },
+      terms,
+      stats: { ...stats, ...this.diagnostics(hT, tas, g, losses) },
     };
   }
 
   /** METHOD.md §5.5: TA norms against the teacher's, gate entropy and mean weights, mean ℓ_i. */
   private diagnostics(hT: tf.Tensor2D, tas: tf.Tensor2D[], g: tf.Tensor2D, losses: tf.Tensor1D[]) {
-    const meanNorm = (x: tf.Tensor2D) => tf.mean(tf.sqrt(tf.sum(tf.square(x), 1))) as tf.Scalar;
+    const meanNorm = (x: tf.Tensor2D) => tf.mean(rowNorms(x)) as tf.Scalar;
     const stats: Record<string, tf.Scalar> = {
       'teacher.norm': meanNorm(hT),
       'gate.entropy': tf.mean(tf.neg(tf.sum(tf.mul(g, tf.log(tf.add(g, 1e-12))), 1))) as tf.Scalar,

@@ -1,4 +1,9 @@
-import { DistillConfigSchema, TrainConfigSchema } from '../../../main/contract';
+import {
+  DistillConfigSchema,
+  TrainConfigSchema,
+  variantProblem,
+  type DistillConfig,
+} from '../../../main/contract';
 
 /**
  * Field → message for a run request, checked with the same schemas the core applies, plus what
@@ -17,6 +22,8 @@ export function validateRun(
       out[key] ??= i.message;
     }
   if (kind === 'distill') {
+    const problem = r.success ? variantProblem(r.data as DistillConfig) : undefined;
+    if (problem) out[problem.field] = problem.message;
     if (teacherDim === undefined) out.teacher = 'choose a teacher run';
     else if (Number(request.studentDim) >= teacherDim)
       out.studentDim = `must be smaller than the teacher (${teacherDim})`;

@@ -16,7 +16,7 @@ import type {
 import { connect, type Client } from './transport';
 
 export type View =
-  'datasets' | 'new-run' | 'runs' | 'run' | 'compare' | 'gates' | 'sweeps' | 'analysis';
+  'datasets' | 'new-run' | 'runs' | 'run' | 'compare' | 'gates' | 'sweeps' | 'analysis' | 'docs';
 export interface Route {
   view: View;
   id?: number;
@@ -33,6 +33,7 @@ const VIEWS: View[] = [
   'gates',
   'sweeps',
   'analysis',
+  'docs',
 ];
 
 function parseHash(hash: string): Route {

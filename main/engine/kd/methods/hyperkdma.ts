@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GradScope } from '../../grad-scope';
 import { HyperKDMA, type TaSource } from '../hyperkdma';
-import { derived, guidedDistiller, type Artifact, type KDFamilySpec } from './family';
+import {
+  derived,
+  guidedDistiller,
+  unlessDefault,
+  type Artifact,
+  type KDFamilySpec,
+} from './family';
 
 /** Entities whose gate weights are computed at once for the artifact. */
 const GATE_CHUNK = 2048;
@@ -18,6 +24,7 @@ export const hyperkdma: KDFamilySpec = {
     lambdaTa: cfg.lambdaTa,
     gate: cfg.gate,
     taSource: cfg.taSource,
+    ...unlessDefault(cfg, ['taMode', 'taAnchor', 'hyperLr', 'hyperDecay']),
   }),
   async sources({ cfg, flavour, teacher, taDims, obtain }) {
     const pretrainedTas = [];
@@ -59,6 +66,12 @@ export const hyperkdma: KDFamilySpec = {
         itemWeight: cfg.itemWeight,
         taSource,
         gate: cfg.gate,
+        mode: cfg.taMode,
+        anchor: cfg.taAnchor,
+        generatorOptimiser: {
+          ...(cfg.hyperLr !== undefined ? { lr: cfg.hyperLr } : {}),
+          ...(cfg.hyperDecay !== undefined ? { weightDecay: cfg.hyperDecay } : {}),
+        },
       },
       input.initRng,
     );

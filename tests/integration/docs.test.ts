@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { SHIPPED_DOCS } from '../../main/contract';
+import { shippedDoc } from '../../main/ops/docs';
+import { COLLAPSE_DOC } from '../../main/shared/collapse';
+import { headingSlug } from '../../main/shared/heading-slug';
+
+describe('shipped documents in the workbench', () => {
+  it('serves every shipped document with its figures inlined', () => {
+    for (const name of SHIPPED_DOCS) expect(shippedDoc(name).markdown.length).toBeGreaterThan(500);
+    const fidelity = shippedDoc('FIDELITY').markdown;
+    expect(fidelity).toMatch(/!\[[^\]]*\]\(data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+\)/);
+    expect(fidelity).not.toMatch(/\]\(images\//);
+  });
+
+  it('has the section the collapse warning links to', () => {
+    const [file, anchor] = COLLAPSE_DOC.split('#');
+    const headings = shippedDoc('FIDELITY')
+      .markdown.split('\n')
+      .filter((l) => /^#{1,6} /.test(l))
+      .map((l) => headingSlug(l.replace(/^#+ /, '')));
+    expect(file).toBe('docs/FIDELITY.md');
+    expect(headings).toContain(anchor);
+  });
+});
