@@ -72,6 +72,11 @@ async function main(): Promise<void> {
       'with --kd or --steps: the epoch the steps belong to (sets the DE Gumbel temperature)',
       '1',
     )
+    .option(
+      '--warmup <n>',
+      'with --kd or --steps: batches run before timing (first-use costs: shader compilation)',
+      '1',
+    )
     .option('--json', 'print one JSON document')
     .parse()
     .opts<{
@@ -95,6 +100,7 @@ async function main(): Promise<void> {
       threads?: string;
       compareWasm?: boolean;
       epoch: string;
+      warmup: string;
       json?: boolean;
     }>();
   if (o.threads !== undefined) setNativeThreads(Number(o.threads));
@@ -113,6 +119,7 @@ async function main(): Promise<void> {
     backend: o.backend,
     compareWasm: o.compareWasm,
     epoch: Number(o.epoch),
+    warmup: Number(o.warmup),
   };
   if (o.kd || o.steps) {
     const rows = o.kd

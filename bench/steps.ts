@@ -28,6 +28,8 @@ export interface StepOptions {
   compareWasm?: boolean;
   /** The epoch the steps belong to (its Gumbel temperature for DE modules); default 1. */
   epoch?: number;
+  /** Batches run before timing (first-use costs: kernel compilation, allocation); default 1. */
+  warmup?: number;
 }
 
 export interface KdBenchOptions extends StepOptions {
@@ -50,7 +52,8 @@ export interface StepTiming {
   measuredBatches: number;
   peakRssMB: number;
   /** What ran the products: the native BLAS or the plain wasm path. */
-  path: 'native' | 'wasm';
+  /** `native` or `wasm` (the wasm backend with or without native products), else the backend. */
+  path: string;
   device: string;
 }
 
@@ -71,7 +74,8 @@ interface BenchData {
   dataset: Dataset;
   split: Split;
   train: TrainSet;
-  paths: ('native' | 'wasm')[];
+  /** The wasm backend with and without native products, or another backend by its name. */
+  paths: string[];
 }
 
 async function prepare(o: StepOptions): Promise<BenchData> {
@@ -80,40 +84,44 @@ async function prepare(o: StepOptions): Promise<BenchData> {
   const dataset = filterAndRemap(raw, DEFAULT_FILTER);
   const split = buildSplit(dataset, 0);
   const native = backend.name === 'wasm' && nativeBlas().ok;
-  const paths: ('native' | 'wasm')[] = !native
-    ? ['wasm']
-    : o.compareWasm
-      ? ['native', 'wasm']
-      : ['native'];
+  const paths: BenchData['paths'] =
+    backend.name !== 'wasm'
+      ? [backend.name]
+      : !native
+        ? ['wasm']
+        : o.compareWasm
+          ? ['native', 'wasm']
+          : ['native'];
   return { backend, dataset, split, train: trainSet(dataset, split), paths };
 }
 
 /** Times `batches` steps of `model` (after a warm-up one) on each path. */
-function timeSteps(
+async function timeSteps(
   d: BenchData,
   model: Recommender,
   o: StepOptions,
   label: string,
   log: (s: string) => void,
-): StepTiming[] {
+): Promise<StepTiming[]> {
   const opt = new Adam(model.params);
   model.startEpoch?.(o.epoch ?? 1);
   const perEpoch = Math.ceil(d.train.items.length / 1024);
   const out: StepTiming[] = [];
+  const warmup = o.warmup ?? 1;
   for (const path of d.paths) {
     useNativeKernels(path === 'native');
     const times: number[] = [];
     let peak = 0;
     for (const b of batches(sampleEpoch(d.train, Rng.seeded(0, 3)), 1024)) {
       const t0 = performance.now();
-      GradScope.step((s) => model.loss(s, b));
+      await GradScope.stepAsync((s) => model.loss(s, b));
       opt.step();
       times.push((performance.now() - t0) / 1000);
       peak = Math.max(peak, process.memoryUsage().rss);
       log(`${label} (${path}): batch ${times.length} ${times.at(-1)!.toFixed(3)} s`);
-      if (times.length > o.batches) break;
+      if (times.length >= warmup + o.batches) break;
     }
-    const measured = times.slice(1).sort((a, b) => a - b);
+    const measured = times.slice(warmup).sort((a, b) => a - b);
     const med = measured[Math.floor((measured.length - 1) / 2)];
     out.push({
       secondsPerBatch: med,
@@ -122,7 +130,7 @@ function timeSteps(
       measuredBatches: measured.length,
       peakRssMB: Math.round(peak / 2 ** 20),
       path,
-      device: path === 'native' ? d.backend.device : 'cpu (plain wasm products)',
+      device: path === 'wasm' ? 'cpu (plain wasm products)' : d.backend.device,
     });
   }
   useNativeKernels(true);
@@ -148,7 +156,8 @@ export async function benchModelSteps(
         noise: Rng.seeded(0, 4),
         options: modelOptions(name),
       });
-      for (const t of timeSteps(d, m, o, `${model} d=${dim}`, log)) rows.push({ model, dim, ...t });
+      for (const t of await timeSteps(d, m, o, `${model} d=${dim}`, log))
+        rows.push({ model, dim, ...t });
     }
   }
   return rows;
@@ -187,7 +196,7 @@ export async function benchDistillation(
         ctx,
       );
       const label = `${method} ${dT}→${o.studentDim}${m ? ` m=${m}` : ''}`;
-      for (const t of timeSteps(d, model, o, label, log))
+      for (const t of await timeSteps(d, model, o, label, log))
         rows.push({ method, teacherDim: dT, studentDim: o.studentDim, taDims, ...t });
     }
   }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
 import { initBackend } from '../engine/backend';
+import { setUpWebGpu, webGpuDevice } from '../engine/webgpu';
 import { nativeBlas } from '../engine/kernels/native-blas';
 import { APP_VERSION } from '../version';
 import type { CliContext } from './context';
@@ -29,6 +30,13 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
         (info) => ({ ok: true, device: info.device }),
         (e: Error) => ({ ok: false, why: e.message }),
       );
+      const webgpu = await setUpWebGpu().then(
+        (f) =>
+          f.software
+            ? { ok: true, device: webGpuDevice(f), why: 'a software adapter: auto skips it' }
+            : { ok: true, device: webGpuDevice(f) },
+        (e: Error) => ({ ok: false, why: e.message }),
+      );
       const blas = nativeBlas();
       const report = {
         version: APP_VERSION,
@@ -37,6 +45,7 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
         cpu: { model: cpus()[0]?.model ?? 'unknown', cores: availableParallelism() },
         backends: {
           'tensorflow-gpu': loadable('@tensorflow/tfjs-node-gpu'),
+          webgpu,
           tensorflow: loadable('@tensorflow/tfjs-node'),
           wasm,
           cpu: { ok: true },

@@ -1,6 +1,6 @@
 // The contract's vocabulary: backends, models, methods, formats, run statuses.
 
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 export const MODEL_NAMES = ['BPR', 'NeuMF', 'LightGCN', 'NGCF', 'SGL'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];

@@ -16,6 +16,7 @@ import { registerNativeMatMul } from './kernels/native-matmul';
 import { registerNativeInfoNce } from './kernels/infonce';
 import { registerSegmentSum } from './kernels/segment-sum';
 import { registerZeroCopyKernels } from './kernels/zero-copy';
+import { mayHaveGpu, setUpWebGpu, useWebGpu, webGpuDevice } from './webgpu';
 
 import type { BackendChoice } from '../contract';
 
@@ -30,7 +31,10 @@ export interface BackendInfo {
 // Optional native packages must be resolved at run time, never by the bundler.
 const nodeRequire = createRequire(__filename);
 
-async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<BackendInfo> {
+async function tryBackend(
+  choice: Exclude<BackendChoice, 'auto'>,
+  auto: boolean,
+): Promise<BackendInfo> {
   switch (choice) {
     case 'tensorflow-gpu':
     case 'tensorflow': {
@@ -43,6 +47,14 @@ async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<Backe
         name: 'tensorflow',
         device: choice === 'tensorflow-gpu' ? 'gpu (CUDA)' : 'cpu (libtensorflow)',
       };
+    }
+    case 'webgpu': {
+      // `auto` wants a real GPU: a software adapter trains far slower than the CPU backends.
+      if (auto && !mayHaveGpu()) throw new Error('no GPU device on this machine');
+      const adapter = await setUpWebGpu();
+      if (auto && adapter.software)
+        throw new Error(`only a software adapter (${adapter.description || adapter.device})`);
+      return { choice, name: 'webgpu', device: webGpuDevice(await useWebGpu()) };
     }
     case 'wasm': {
       registerSegmentSum('wasm');
@@ -83,16 +95,16 @@ let active: BackendInfo | undefined;
 
 /**
  * Selects the compute backend: an explicit choice must work, `auto` falls through
- * tfjs-node-gpu → tfjs-node → wasm → cpu.
+ * tfjs-node-gpu → WebGPU on a real GPU → tfjs-node → wasm → cpu.
  */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
   if (active && (choice === 'auto' || choice === active.choice)) return active;
   const order: Exclude<BackendChoice, 'auto'>[] =
-    choice === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [choice];
+    choice === 'auto' ? ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] : [choice];
   const failures: string[] = [];
   for (const c of order) {
     try {
-      active = await tryBackend(c);
+      active = await tryBackend(c, choice === 'auto');
       return active;
     } catch (e) {
       failures.push(`${c}: ${(e as Error).message.split('\n')[0]}`);

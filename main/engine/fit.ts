@@ -131,8 +131,12 @@ export interface FitHooks {
   onBatch?(epoch: number, done: number, total: number): void;
 }
 
-export function evaluate(model: Recommender, scorer: CandidateScorer, ties: TiePolicy): Evaluation {
-  const ranks = rankHeldOut(model.scoreHeldOut(scorer), model.nUsers, ties);
+export async function evaluate(
+  model: Recommender,
+  scorer: CandidateScorer,
+  ties: TiePolicy,
+): Promise<Evaluation> {
+  const ranks = rankHeldOut(await model.scoreHeldOut(scorer), model.nUsers, ties);
   return { valid: metricsFromRanks(ranks.valid), test: metricsFromRanks(ranks.test), ranks };
 }
 
@@ -182,7 +186,7 @@ export async function trainEpoch(
   for (const b of batches(sample, opts.batchSize)) {
     await yieldToEventLoop();
     if (shouldStop()) return { losses: sums, stopped: true };
-    const v = GradScope.step((scope) => model.loss(scope, b));
+    const v = await GradScope.stepAsync((scope) => model.loss(scope, b));
     // A non-finite loss would spread through every parameter at the next update; stop first.
     if (!Number.isFinite(v.total)) throw new DivergedError(v.total, done + 1);
     optimizer.step();
@@ -266,7 +270,7 @@ export async function fit(
       break;
     }
     const t1 = performance.now();
-    const ev = evaluate(model, data.scorer, opts.ties);
+    const ev = await evaluate(model, data.scorer, opts.ties);
     const t2 = performance.now();
     trainSeconds.push((t1 - t0) / 1000);
     evalSeconds.push((t2 - t1) / 1000);

@@ -83,6 +83,25 @@ export class Param {
     this.touched = 'all';
   }
 
+  /** Columns [from, to) of every row (a 1-D tensor is one row), as a (rows × width) block. */
+  gatherColumns(from: number, to: number): Float32Array {
+    const c = this.shape.length === 1 ? this.size : this.cols;
+    const rows = this.size / c;
+    const w = to - from;
+    const out = new Float32Array(rows * w);
+    for (let r = 0; r < rows; r++) out.set(this.data.subarray(r * c + from, r * c + to), r * w);
+    return out;
+  }
+
+  accumulateColumns(from: number, to: number, g: Float32Array): void {
+    const c = this.shape.length === 1 ? this.size : this.cols;
+    const rows = this.size / c;
+    const w = to - from;
+    for (let r = 0; r < rows; r++)
+      for (let k = 0; k < w; k++) this.grad[r * c + from + k] += g[r * w + k];
+    this.touched = 'all';
+  }
+
   clearGrad(): void {
     if (this.touched === 'all') {
       this.grad.fill(0);

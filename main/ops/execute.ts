@@ -110,12 +110,16 @@ function buildModel(plan: RunPlan, ctx: RunContext): Recommender {
 }
 
 /** Arrays a distillation keeps beyond the model (HyperKDMA's gate weights). */
-function extraArtifacts(plan: RunPlan, model: Recommender, ctx: RunContext) {
+async function extraArtifacts(
+  plan: RunPlan,
+  model: Recommender,
+  ctx: RunContext,
+): Promise<Record<string, Artifact>> {
   const d = plan.distill;
   if (!d) return {};
   const entities = { nUsers: ctx.dataset.nUsers, nItems: ctx.dataset.nItems };
   const artifacts = familySpec(d.cfg.method).artifacts;
-  return artifacts?.((model as DistilledStudent).distiller, entities) ?? {};
+  return (await artifacts?.((model as DistilledStudent).distiller, entities)) ?? {};
 }
 
 /**
@@ -211,8 +215,8 @@ export async function trainPlan(
       return backend;
     }
     restore(model.params, result.bestParams);
-    const tables = model.representationTables();
-    const extra: Record<string, Artifact> = extraArtifacts(plan, model, ctx);
+    const tables = await model.representationTables();
+    const extra = await extraArtifacts(plan, model, ctx);
     const dir = join('runs', `${runId}`);
     const epoch = result.bestEpoch;
     const write = (

@@ -91,7 +91,7 @@ describe('graph propagation (METHOD.md §4.3)', () => {
       .forEach((x, k) => expect(x).toBeCloseTo((E.flat()[k] + E1.flat()[k] + E2.flat()[k]) / 3, 6));
   });
 
-  it('LightGCN scores with the propagated layer mean and regularises layer-0 rows', () => {
+  it('LightGCN scores with the propagated layer mean and regularises layer-0 rows', async () => {
     const m = new LightGCN(2, 3, 2, TINY, Rng.seeded(0), { layers: 1, embReg: 1e-4 });
     const E = [1, 2, 3, -1, 0.5, 0, -2, 1, 7, 7];
     m.embedding.data.set(E);
@@ -99,7 +99,7 @@ describe('graph propagation (METHOD.md §4.3)', () => {
     const final = matmul(denseNormalized(), rows).map((r, a) =>
       r.map((x, k) => (x + rows[a][k]) / 2),
     );
-    const t = m.representationTables();
+    const t = await m.representationTables();
     expect(Array.from(t.users)).toEqual(
       final
         .slice(0, 2)
@@ -241,7 +241,7 @@ describe('NGCF (METHOD.md §4.4)', () => {
 describe('NGCF training loss', () => {
   it.each(['row', 'symmetric'] as const)(
     'without dropout equals BPR on the evaluation output [E⁰, norm(E¹), …, norm(E^L)] (%s Ã)',
-    (adjacency) => {
+    async (adjacency) => {
       const { data, split, train } = tinyData();
       const m = new NGCF(data.nUsers, data.nItems, 4, train, Rng.seeded(2), Rng.seeded(3), {
         layers: 2,
@@ -252,7 +252,7 @@ describe('NGCF training loss', () => {
       });
       // Scores of (u, test item) and (u, valid item) from the full-table evaluation path.
       const scorer = new CandidateScorer(split, data.nUsers, data.nItems);
-      const scores = m.scoreHeldOut(scorer);
+      const scores = await m.scoreHeldOut(scorer);
       const users = Int32Array.from([0, 3, 3, 7]);
       const pos = Int32Array.from(users, (u) => split.test[u]);
       const neg = Int32Array.from(users, (u) => split.valid[u]);
@@ -267,7 +267,7 @@ describe('NGCF training loss', () => {
 });
 
 describe('NeuMF (METHOD.md §4.2)', () => {
-  it('scores GMF ⊙ and a ReLU MLP, sums BCE over positives and negatives, and evaluates the same logits', () => {
+  it('scores GMF ⊙ and a ReLU MLP, sums BCE over positives and negatives, and evaluates the same logits', async () => {
     const { data, split } = tinyData();
     const m = new NeuMF(data.nUsers, data.nItems, 3, Rng.seeded(4));
     const u = 5;
@@ -303,7 +303,7 @@ describe('NeuMF (METHOD.md §4.2)', () => {
     expect(v.terms.bce).toBeCloseTo(sp(-logit) + sp(logit), 6);
     // Evaluation's split-layer shortcut gives the forward logits.
     const scorer = new CandidateScorer(split, data.nUsers, data.nItems);
-    const scores = m.scoreHeldOut(scorer);
+    const scores = await m.scoreHeldOut(scorer);
     const slots = scorer.slots;
     const items = scorer.slotItems.subarray(u * slots, u * slots + 4);
     const forward = GradScope.forward((s) =>
@@ -351,7 +351,7 @@ describe.each(OPTION_CASES)('%s %o in the training pipeline', (name, options) =>
 });
 
 describe('model options', () => {
-  it('NeuMF with a deeper MLP halves the width per layer and evaluates its forward logits', () => {
+  it('NeuMF with a deeper MLP halves the width per layer and evaluates its forward logits', async () => {
     const { data, split } = tinyData();
     const m = new NeuMF(data.nUsers, data.nItems, 8, Rng.seeded(4), 3);
     expect(m.deeper.map((l) => l.W.shape)).toEqual([
@@ -360,7 +360,7 @@ describe('model options', () => {
     ]);
     expect(m.outW.shape).toEqual([10, 1]);
     const scorer = new CandidateScorer(split, data.nUsers, data.nItems);
-    const scores = m.scoreHeldOut(scorer);
+    const scores = await m.scoreHeldOut(scorer);
     const u = 9;
     const slots = scorer.slots;
     const items = Int32Array.from(scorer.slotItems.subarray(u * slots, (u + 1) * slots));
@@ -370,14 +370,14 @@ describe('model options', () => {
     forward.forEach((f, k) => expect(scores[u * slots + k]).toBeCloseTo(f, 5));
   });
 
-  it('NeuMF can distil [GMF; MLP] rows, the same in the tables KD freezes', () => {
+  it('NeuMF can distil [GMF; MLP] rows, the same in the tables KD freezes', async () => {
     const { data } = tinyData();
     const m = new NeuMF(data.nUsers, data.nItems, 3, Rng.seeded(4), 1, 'gmf+mlp');
     const ids = Int32Array.from([2, 5]);
     const rows = GradScope.forward((s) =>
       tf.tidy(() => m.representation(s, 'item', ids).arraySync()),
     );
-    const tables = m.representationTables();
+    const tables = await m.representationTables();
     ids.forEach((id, r) => {
       const want = [
         ...m.gmfItem.data.subarray(id * 3, id * 3 + 3),
@@ -388,7 +388,7 @@ describe('model options', () => {
     });
   });
 
-  it('NGCF can distil its scoring output, from the step that computed the loss', () => {
+  it('NGCF can distil its scoring output, from the step that computed the loss', async () => {
     const { data, train } = tinyData();
     const opts = { layers: 2, nodeDropout: 0, messageDropout: 0, adjacency: 'row' } as const;
     const make = (kdRep: 'ego' | 'concat') =>
@@ -398,7 +398,7 @@ describe('model options', () => {
       });
     const m = make('concat');
     expect(representationWidth('NGCF', { kdRep: 'concat', layers: 2 }, 4)).toBe(12);
-    const tables = m.representationTables();
+    const tables = await m.representationTables();
     expect(tables.items.length).toBe(data.nItems * 12);
     const batch = {
       users: Int32Array.from([0, 3]),
@@ -425,7 +425,7 @@ describe('model options', () => {
         p.grad.some((g) => g !== 0),
         p.name,
       ).toBe(true);
-    const ego = make('ego').representationTables();
+    const ego = await make('ego').representationTables();
     expect(ego.users.length).toBe(data.nUsers * 4);
   });
 

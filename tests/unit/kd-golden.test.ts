@@ -173,8 +173,12 @@ describe('hypernetwork and gate (§5.4, §8.3)', () => {
 
   it('chunked evaluation and its recomputing gradient equal the naive form', () => {
     const gold = G.cases.hypernet.pos;
-    const grads = (f: (h: Hypernet, scope: GradScope) => tf.Tensor2D, chunk?: number) => {
-      const h = new Hypernet('hypernet', C.d_T, C.ta_dims, Rng.seeded(0), chunk);
+    const grads = (
+      f: (h: Hypernet, scope: GradScope) => tf.Tensor2D,
+      chunk?: number,
+      buffer?: number,
+    ) => {
+      const h = new Hypernet('hypernet', C.d_T, C.ta_dims, Rng.seeded(0), chunk, buffer);
       loadGolden(h.params);
       // A weighted sum makes every output matter differently.
       const weights = tf.tensor2d(
@@ -198,6 +202,11 @@ describe('hypernetwork and gate (§5.4, §8.3)', () => {
     expectClose(chunked.W, naive.W, 1e-5, 1e-5, '∂/∂W');
     expectClose(chunked.b, naive.b, 1e-5, 1e-5, '∂/∂b');
     expect(chunked.W.some((x) => x !== 0)).toBe(true);
+    // A device buffer smaller than W (54 × 6 floats): one TA's columns at a time.
+    const split = grads((h, s) => h.all(s, hT()), 2 * C.d_T * C.d_T, 200);
+    expect(split.v).toBeCloseTo(naive.v, 4);
+    expectClose(split.W, naive.W, 1e-5, 1e-5, '∂/∂W by TA');
+    expectClose(split.b, naive.b, 1e-5, 1e-5, '∂/∂b by TA');
   });
 
   it('Eq. 20 TA sizes, duplicates and sizes ≤ d_S dropped', () => {

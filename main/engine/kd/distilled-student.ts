@@ -61,7 +61,7 @@ export class DistilledStudent implements Recommender {
     return this.student.representationTables();
   }
 
-  scoreHeldOut(scorer: CandidateScorer): Float32Array {
+  scoreHeldOut(scorer: CandidateScorer): Promise<Float32Array> {
     return this.student.scoreHeldOut(scorer);
   }
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../data/rng';
 import type { GradScope } from '../grad-scope';
 import type { Param } from '../params';
+import { maxBoundFloats } from '../webgpu';
 import { Linear, linearInitParam } from './layers';
 
 /** Rows of the (n × d_T²) outer-product block held at once: ~32M floats. */
@@ -93,6 +94,8 @@ export class Hypernet {
     rng: Rng,
     /** Floats of the outer-product block computed at once (tests use tiny chunks). */
     private readonly chunkFloats = CHUNK_FLOATS,
+    /** Floats one device buffer may hold: the backend's limit unless a test sets one. */
+    private readonly bufferFloats?: number,
   ) {
     this.totalTa = taDims.reduce((a, b) => a + b, 0);
     this.layer = new Linear(name, dT, dT * this.totalTa, rng);
@@ -104,9 +107,25 @@ export class Hypernet {
 
   /** All TAs' representations, (n, Σd_i), columns grouped by TA in order. */
   all(scope: GradScope, hT: tf.Tensor2D): tf.Tensor2D {
-    const W = scope.full(this.layer.W) as tf.Tensor2D;
-    const b = scope.full(this.layer.b) as tf.Tensor1D;
-    return chunkedHypernet(this.dT, this.totalTa, this.chunkFloats)(hT, W, b) as tf.Tensor2D;
+    const d = this.dT;
+    const limit = this.bufferFloats ?? maxBoundFloats();
+    const chunk = Math.min(this.chunkFloats, limit);
+    if (this.layer.W.size <= limit) {
+      const W = scope.full(this.layer.W) as tf.Tensor2D;
+      const b = scope.full(this.layer.b) as tf.Tensor1D;
+      return chunkedHypernet(d, this.totalTa, chunk)(hT, W, b) as tf.Tensor2D;
+    }
+    // W is larger than one device buffer may be: each TA's columns of it (contiguous chunks of
+    // p_e) as a tensor of its own, the same function TA by TA.
+    let offset = 0;
+    const parts = this.taDims.map((di) => {
+      const [from, to] = [offset * d, (offset + di) * d];
+      offset += di;
+      const W = scope.columns(this.layer.W, from, to);
+      const b = scope.columns(this.layer.b, from, to);
+      return chunkedHypernet(d, di, chunk)(hT, W, b) as tf.Tensor2D;
+    });
+    return parts.length === 1 ? parts[0] : tf.concat(parts, 1);
   }
 
   /** The same function computed naively through p_e and Θ_i (tests compare the two). */

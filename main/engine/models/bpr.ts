@@ -41,11 +41,11 @@ export class BPR implements Recommender {
     return scope.rows(kind === 'user' ? this.user : this.item, ids);
   }
 
-  representationTables() {
+  async representationTables() {
     return { users: this.user.data, items: this.item.data };
   }
 
-  scoreHeldOut(scorer: CandidateScorer): Float32Array {
+  async scoreHeldOut(scorer: CandidateScorer): Promise<Float32Array> {
     return scorer.score(this.user.data, this.item.data, this.dim);
   }
 }

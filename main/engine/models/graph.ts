@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../../data/sampler';
 import type { TrainSet } from '../../data/split';
 import { csrProduct, hasCsrProduct, type CsrTensors } from '../kernels/csr-product';
+import { readsSynchronously } from '../kernels/heap-kernels';
 import { type CsrMatrix, sparseProduct } from '../kernels/sparse-product';
 
 /**
@@ -168,6 +169,7 @@ export class GraphTensors {
     const n = this.g.nodes;
     const d = e.shape[1];
     const { forward, backward } = this.matrices(weight);
+    if (!readsSynchronously()) return gatherScatter(e, forward, n);
     const op = tf.customGrad((x) => ({
       value: tf.tensor2d(sparseProduct(forward, (x as tf.Tensor2D).dataSync() as Float32Array, d), [
         n,
@@ -279,4 +281,26 @@ export function uniqueBatchNodes(b: Batch, nUsers: number) {
   const p = b.pos.map((i) => at(i + nUsers));
   const n = b.neg.map((i) => at(i + nUsers));
   return { nodes: Int32Array.from(slot.keys()), u, p, n };
+}
+
+/** Each entry's row in a CSR matrix (expanded once per matrix). */
+const entryRows = new WeakMap<CsrMatrix, Int32Array>();
+
+/**
+ * A·X as tfjs ops — gather the source rows, weight them, sum them per row — for a backend that
+ * runs them on its device and cannot hand their values to the CPU product (WebGPU); tfjs
+ * differentiates it as gather and segment sum.
+ */
+function gatherScatter(x: tf.Tensor2D, a: CsrMatrix, rows: number): tf.Tensor2D {
+  let rowOf = entryRows.get(a);
+  if (!rowOf) {
+    rowOf = new Int32Array(a.from.length);
+    for (let t = 0; t < rows; t++) rowOf.fill(t, a.ptr[t], a.ptr[t + 1]);
+    entryRows.set(a, rowOf);
+  }
+  const weighted = tf.mul(
+    tf.gather(x, tf.tensor1d(a.from, 'int32')),
+    tf.tensor2d(a.weight, [a.weight.length, 1]),
+  );
+  return tf.unsortedSegmentSum(weighted, tf.tensor1d(rowOf, 'int32'), rows) as tf.Tensor2D;
 }

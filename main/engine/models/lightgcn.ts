@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { modelOptions, type OptionsOf } from '../../contract';
 import type { Batch } from '../../data/sampler';
+import { readTensor } from '../kernels/heap-kernels';
 import type { Rng } from '../../data/rng';
 import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';
@@ -67,21 +68,21 @@ export class LightGCN implements Recommender {
     return tf.gather(this.tables(scope).final, tf.tensor1d(rows, 'int32'));
   }
 
-  representationTables() {
+  async representationTables() {
     const all = tf.tidy(() =>
       this.graph.layerMean(
         tf.tensor2d(this.embedding.data, this.embedding.shape as [number, number]),
         this.opts.layers,
       ),
     );
-    const data = all.dataSync() as Float32Array;
+    const data = await readTensor(all);
     all.dispose();
     const split = this.nUsers * this.dim;
     return { users: data.slice(0, split), items: data.slice(split) };
   }
 
-  scoreHeldOut(scorer: CandidateScorer): Float32Array {
-    const t = this.representationTables();
+  async scoreHeldOut(scorer: CandidateScorer): Promise<Float32Array> {
+    const t = await this.representationTables();
     return scorer.score(t.users, t.items, this.dim);
   }
 }

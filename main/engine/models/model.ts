@@ -20,10 +20,13 @@ export interface Recommender {
   loss(scope: GradScope, batch: Batch): LossResult;
   /** Rows of `kind` representations as a differentiable tensor (what KD distils). */
   representation(scope: GradScope, kind: EntityKind, ids: Int32Array): Tensor2D;
-  /** Full representation tables at the current parameters (frozen teacher, artifacts). */
-  representationTables(): { users: Float32Array; items: Float32Array };
+  /**
+   * Full representation tables at the current parameters (frozen teacher, artifacts); read
+   * asynchronously where the backend must (WebGPU).
+   */
+  representationTables(): Promise<{ users: Float32Array; items: Float32Array }>;
   /** Called before each training epoch (annealed temperatures and the like). */
   startEpoch?(epoch: number): void;
   /** Scores of every user's [test, valid, candidates…], nUsers × slots. */
-  scoreHeldOut(scorer: CandidateScorer): Float32Array;
+  scoreHeldOut(scorer: CandidateScorer): Promise<Float32Array>;
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MODEL_DEFAULTS, type OptionsOf } from '../../contract';
 import type { Batch } from '../../data/sampler';
+import { readTensor } from '../kernels/heap-kernels';
 import type { Rng } from '../../data/rng';
 import { GradScope, type LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
@@ -101,7 +102,7 @@ export class NeuMF implements Recommender {
       : scope.rows(gmf, ids);
   }
 
-  representationTables() {
+  async representationTables() {
     if (this.kdRep !== 'gmf+mlp') return { users: this.gmfUser.data, items: this.gmfItem.data };
     const d = this.dim;
     const rows = (gmf: Float32Array, mlp: Float32Array) => {
@@ -124,17 +125,17 @@ export class NeuMF implements Recommender {
    * with one MLP layer each of the 501 pairs per user then costs O(d) instead of O(d²), in one
    * SIMD pass.
    */
-  scoreHeldOut(scorer: CandidateScorer): Float32Array {
+  async scoreHeldOut(scorer: CandidateScorer): Promise<Float32Array> {
     if (this.deeper.length > 0) return this.scoreByPairs(scorer);
     const d = this.dim;
     const W = this.mlpW.data;
-    const project = (table: Float32Array, n: number, half: number, bias?: Float32Array) => {
+    const project = async (table: Float32Array, n: number, half: number, bias?: Float32Array) => {
       const t = tf.tidy(() => {
         const w = tf.tensor2d(W.subarray(half * d * d, (half + 1) * d * d), [d, d]);
         const x = tf.matMul(tf.tensor2d(table, [n, d]), w);
         return bias ? tf.add(x, tf.tensor1d(bias)) : x;
       });
-      const out = t.dataSync() as Float32Array;
+      const out = await readTensor(t);
       t.dispose();
       return out;
     };
@@ -144,8 +145,8 @@ export class NeuMF implements Recommender {
       {
         gmfUsers,
         gmfItems: this.gmfItem.data,
-        mlpUsers: project(this.mlpUser.data, this.nUsers, 0, this.mlpB.data),
-        mlpItems: project(this.mlpItem.data, this.nItems, 1),
+        mlpUsers: await project(this.mlpUser.data, this.nUsers, 0, this.mlpB.data),
+        mlpItems: await project(this.mlpItem.data, this.nItems, 1),
         mlpOut: this.outW.data.subarray(d, 2 * d),
         bias: this.outB.data[0],
       },
@@ -154,7 +155,7 @@ export class NeuMF implements Recommender {
   }
 
   /** Every evaluation pair through the full network, a few thousand users' pairs at a time. */
-  private scoreByPairs(scorer: CandidateScorer): Float32Array {
+  private async scoreByPairs(scorer: CandidateScorer): Promise<Float32Array> {
     const per = scorer.slots;
     const out = new Float32Array(this.nUsers * per);
     const chunk = Math.max(1, Math.floor(2 ** 18 / per));
@@ -164,7 +165,7 @@ export class NeuMF implements Recommender {
       for (let u = u0; u < u1; u++) users.fill(u, (u - u0) * per, (u - u0 + 1) * per);
       const items = scorer.slotItems.subarray(u0 * per, u1 * per);
       const t = tf.tidy(() => GradScope.forward((s) => this.logits(s, users, items)));
-      out.set(t.dataSync(), u0 * per);
+      out.set(await readTensor(t), u0 * per);
       t.dispose();
     }
     return out;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { modelOptions, type OptionsOf } from '../../contract';
 import type { Batch } from '../../data/sampler';
+import { readTensor } from '../kernels/heap-kernels';
 import type { Rng } from '../../data/rng';
 import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';
@@ -155,14 +156,14 @@ export class NGCF implements Recommender {
   }
 
   /** The scoring output [E⁰, norm(E¹), …, norm(E^L)] of every node, without dropout. */
-  private output(): Float32Array {
+  private async output(): Promise<Float32Array> {
     const out = tf.tidy(() => {
       const t = (p: Param) => tf.tensor2d(p.data, p.shape as [number, number]);
       const e0 = t(this.embedding);
       const layers = this.propagate(e0, (l) => [t(l.W1), t(l.b1), t(l.W2), t(l.b2)], false);
       return tf.concat([e0, ...layers.map(normalizeRows)], 1);
     });
-    const data = out.dataSync() as Float32Array;
+    const data = await readTensor(out);
     out.dispose();
     return data;
   }
@@ -171,17 +172,17 @@ export class NGCF implements Recommender {
     return (this.opts.layers + 1) * this.dim;
   }
 
-  representationTables() {
+  async representationTables() {
     const [table, width] =
       this.opts.kdRep === 'ego'
         ? [this.embedding.data, this.dim]
-        : [this.output(), this.outputWidth];
+        : [await this.output(), this.outputWidth];
     const split = this.nUsers * width;
     return { users: table.slice(0, split), items: table.slice(split) };
   }
 
-  scoreHeldOut(scorer: CandidateScorer): Float32Array {
-    const data = this.output();
+  async scoreHeldOut(scorer: CandidateScorer): Promise<Float32Array> {
+    const data = await this.output();
     const split = this.nUsers * this.outputWidth;
     return scorer.score(data.subarray(0, split), data.subarray(split), this.outputWidth);
   }

@@ -59,7 +59,10 @@ export interface KDFamilySpec {
   identity(cfg: DistillConfig, taDims: number[]): Record<string, unknown>;
   sources(req: SourcesRequest): Promise<Sources>;
   distiller(input: DistillerInput): Distiller;
-  artifacts?(d: Distiller, entities: { nUsers: number; nItems: number }): Record<string, Artifact>;
+  artifacts?(
+    d: Distiller,
+    entities: { nUsers: number; nItems: number },
+  ): Promise<Record<string, Artifact>>;
 }
 
 /** Σ over the given guides' DE/PHR losses (plain KD, a TAKD link, DGKD with a drop rule). */

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GradScope } from '../../grad-scope';
+import { readTensor } from '../../kernels/heap-kernels';
+import { rowNorms } from '../ta-targets';
 import { HyperKDMA, type TaSource } from '../hyperkdma';
 import {
   derived,
@@ -76,44 +78,47 @@ export const hyperkdma: KDFamilySpec = {
       input.initRng,
     );
   },
-  artifacts: (d, entities): Record<string, Artifact> =>
-    d instanceof HyperKDMA ? { gates: gateArtifact(d, entities) } : {},
+  artifacts: async (d, entities): Promise<Record<string, Artifact>> =>
+    d instanceof HyperKDMA ? { gates: await gateArtifact(d, entities) } : {},
 };
 
 /**
  * Every user's and item's gate weights and TA-embedding norms at the best epoch, one row per
  * entity, so the workbench can read one entity's row alone.
  */
-function gateArtifact(h: HyperKDMA, { nUsers, nItems }: { nUsers: number; nItems: number }) {
+async function gateArtifact(
+  h: HyperKDMA,
+  { nUsers, nItems }: { nUsers: number; nItems: number },
+): Promise<Artifact> {
   const m = h.m;
-  const compute = (n: number, set: 'users' | 'pos') => {
+  const compute = async (n: number, set: 'users' | 'pos') => {
     const gates = new Float32Array(n * m);
     const norms = new Float32Array(n * m);
     const scope = new GradScope();
     for (let s = 0; s < n; s += GATE_CHUNK) {
       const ids = Int32Array.from({ length: Math.min(GATE_CHUNK, n - s) }, (_, k) => s + k);
-      tf.tidy(() => {
+      const [g, norm] = tf.tidy(() => {
         const hT = scope.rows(
           set === 'users' ? h.teacherKD.guide.users : h.teacherKD.guide.items,
           ids,
         );
-        gates.set(h.gates(scope, hT).dataSync(), s * m);
         const tas = h.taRepresentations(scope, { [set]: ids }, hT);
-        norms.set(
-          tf
-            .stack(
-              tas.map((t) => tf.sqrt(tf.sum(tf.square(t), 1))),
-              1,
-            )
-            .dataSync(),
-          s * m,
-        );
+        return [
+          h.gates(scope, hT),
+          tf.stack(
+            tas.map((t) => rowNorms(t)),
+            1,
+          ),
+        ];
       });
+      gates.set(await readTensor(g), s * m);
+      norms.set(await readTensor(norm), s * m);
+      tf.dispose([g, norm]);
     }
     return { gates, norms };
   };
-  const u = compute(nUsers, 'users');
-  const i = compute(nItems, 'pos');
+  const u = await compute(nUsers, 'users');
+  const i = await compute(nItems, 'pos');
   const artifact: Artifact = {
     arrays: {
       userGates: { data: u.gates, shape: [nUsers, m] },
