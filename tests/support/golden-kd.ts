@@ -8,7 +8,8 @@ import { frozenGuide, GuideKD } from '../../main/engine/kd/guide';
 import type { PhrEnrichment } from '../../main/contract';
 import { HyperKDMA, type HyperKDMAOptions, type TaSource } from '../../main/engine/kd/hyperkdma';
 import type { Param } from '../../main/engine/params';
-import { at, flat, G } from './golden';
+import { expect } from 'vitest';
+import { at, expectClose, flat, G, leaves } from './golden';
 
 export const C = G.config;
 
@@ -109,4 +110,23 @@ export function goldenHyperKDMA(
   );
   loadGolden(h.params);
   return h;
+}
+
+/** The fixture's path of a parameter's gradient (the student's tables are named apart). */
+export const goldenGradPath = (name: string): string =>
+  name === 'user' ? 'student.user_emb' : name === 'item' ? 'student.item_emb' : name;
+
+/** A step's total and every trainable tensor's gradient against the fixture's (1e-5). */
+export function expectGoldenGradients(
+  params: Param[],
+  total: number,
+  gold: { loss: number; grads: unknown },
+): void {
+  expect(total).toBeCloseTo(gold.loss, 4);
+  const trainable = params.filter((p) => p.trainable);
+  expect(trainable.length).toBe(leaves(gold.grads).length);
+  for (const p of trainable) {
+    const path = goldenGradPath(p.name);
+    expectClose(p.grad, at(gold.grads, path), 1e-5, 1e-5, `∂L/∂${path}`);
+  }
 }

@@ -7,7 +7,14 @@ import type { HyperKDMA } from '../../main/engine/kd/hyperkdma';
 import { detach, toNormsOf } from '../../main/engine/kd/ta-targets';
 import type { Param } from '../../main/engine/params';
 import { at, expectClose, G } from '../support/golden';
-import { C, goldenBatch, goldenGumbel, goldenHyperKDMA, goldenStudent } from '../support/golden-kd';
+import {
+  C,
+  goldenBatch,
+  goldenGradPath,
+  goldenGumbel,
+  goldenHyperKDMA,
+  goldenStudent,
+} from '../support/golden-kd';
 
 // HyperKDMA's TA modes (issue 21): each is checked against the golden paper-mode values where it
 // must not change them, by hand where it defines something new, and by which tensors it trains.
@@ -18,8 +25,6 @@ beforeAll(async () => {
 
 const FLAVOURS = ['DE', 'PHR'] as const;
 const GOLD = { DE: G.cases.grads.hyperkdma_de, PHR: G.cases.grads.hyperkdma_phr };
-const goldPath = (name: string) =>
-  name === 'user' ? 'student.user_emb' : name === 'item' ? 'student.item_emb' : name;
 
 /** One training step's loss values and the gradient each trainable Param received. */
 function step(h: HyperKDMA) {
@@ -76,7 +81,7 @@ describe.each(FLAVOURS)('HyperKDMA+%s TA modes', (flavour) => {
     for (const p of out) expect(p.trainable).toBe(false);
     expect(names(r.trainable)).toEqual(names(r.all.filter((p) => !out.includes(p) && p.trainable)));
     for (const p of r.trainable)
-      expectClose(p.grad, at(gold.grads, goldPath(p.name)), 1e-5, 1e-5, `∂L/∂${p.name}`);
+      expectClose(p.grad, at(gold.grads, goldenGradPath(p.name)), 1e-5, 1e-5, `∂L/∂${p.name}`);
   });
 
   it('code: only the teacher term is added, and hypernet, gate and TA modules are out of training', () => {
@@ -96,7 +101,7 @@ describe.each(FLAVOURS)('HyperKDMA+%s TA modes', (flavour) => {
     const r = step(h);
     expect(r.v.total).toBeCloseTo(gold.loss, 4);
     for (const p of r.trainable) {
-      const expected = at(gold.grads, goldPath(p.name));
+      const expected = at(gold.grads, goldenGradPath(p.name));
       if (p.name.startsWith('hypernet')) {
         expect(norm(p.grad), p.name).toBeGreaterThan(0);
         // Without the target path the hypernet's gradient is a different, smaller-path sum.
