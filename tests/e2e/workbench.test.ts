@@ -500,6 +500,8 @@ describe('workbench in a browser', () => {
     await page.fill('[data-testid=sweep-student-dim]', '4');
     await page.fill('[data-testid=sweep-values-0]', '1,2');
     await page.fill('[data-testid=sweep-max-epochs]', '2');
+    // A variant of HyperKDMA's TA term reaches its runs only (DE has none).
+    await page.selectOption('[data-testid=sweep-ta-mode]', 'normalised');
     await page.click('[data-testid=sweep-create]');
     await expect.poll(() => page.url()).toMatch(/#\/sweeps\/\d+$/);
     const id = Number(/(\d+)$/.exec(page.url())![1]);
@@ -528,6 +530,15 @@ describe('workbench in a browser', () => {
       'num-tas,method,n,H@5 mean,H@5 sd,N@5 mean,N@5 sd,H@10 mean,H@10 sd,N@10 mean,N@10 sd,runs',
     );
     expect(csv.text.trim().split('\n')).toHaveLength(5);
+    const { runs } = (await api('runs.list', {})) as {
+      runs: { label: string | null; method: string | null; config: { taMode?: string } }[];
+    };
+    const swept = runs.filter((r) => r.label?.startsWith('e2e sweep:'));
+    expect(swept.map((r) => [r.method, r.config.taMode ?? 'paper']).sort()).toEqual([
+      ['DE', 'paper'],
+      ['HyperKDMA-DE', 'normalised'],
+      ['HyperKDMA-DE', 'normalised'],
+    ]);
 
     // The teacher and its HyperKDMA student by teacher cluster, side by side.
     await page.click('nav a[href="#/analysis"]');
