@@ -43,9 +43,6 @@ export const DISTILL_ONLY_PARAMS: readonly SweepParam[] = [
   'annealEpochs',
 ];
 
-/** Settings only HyperKDMA reads (its TA modes and the hypernet's optimiser group). */
-export const HYPERKDMA_ONLY_SETTINGS = ['taMode', 'taAnchor', 'hyperLr', 'hyperDecay'] as const;
-
 /** How a parameter is typed on the command line: `num-tas`, `lambda-t`. */
 export const sweepFlag = (p: SweepParam): string => kebab(p);
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readNow, readsSynchronously } from './kernels/heap-kernels';
+import { readNow } from './kernels/heap-kernels';
 import type { Param } from './params';
-import { maxBoundFloats, throwOnDeviceError } from './webgpu';
+import { maxBoundFloats, readsSynchronously, throwOnDeviceError } from './webgpu';
 
 export interface LossResult {
   total: tf.Scalar;

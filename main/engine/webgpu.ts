@@ -40,14 +40,15 @@ interface DawnModule {
  */
 export function mayHaveGpu(): boolean {
   if (process.platform !== 'linux') return true;
-  const render = (() => {
-    try {
-      return readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
-    } catch {
-      return false;
-    }
-  })();
-  return render || existsSync('/dev/nvidia0') || existsSync('/dev/dxg');
+  return hasRenderNode() || existsSync('/dev/nvidia0') || existsSync('/dev/dxg');
+}
+
+function hasRenderNode(): boolean {
+  try {
+    return readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
+  } catch {
+    return false;
+  }
 }
 
 let facts: Promise<GpuAdapterFacts> | undefined;
@@ -132,4 +133,19 @@ export function throwOnDeviceError(): void {
 export function maxBoundFloats(): number {
   if (tf.getBackend() !== 'webgpu') return Infinity;
   return Math.floor(webGpuBackend().device.limits.maxStorageBufferBindingSize / 4);
+}
+
+/**
+ * Whether the active backend can read a tensor's values synchronously. WebGPU cannot in Node
+ * (tfjs reads it back through an OffscreenCanvas, which Node lacks): steps and evaluation then
+ * read asynchronously.
+ */
+export const readsSynchronously = (): boolean => tf.getBackend() !== 'webgpu';
+
+/** A float32 tensor's values, on any backend (asynchronous where it must be). */
+export async function readTensor(t: tf.Tensor): Promise<Float32Array> {
+  if (readsSynchronously()) return t.dataSync() as Float32Array;
+  const values = (await t.data()) as Float32Array;
+  throwOnDeviceError();
+  return values;
 }

@@ -1,6 +1,5 @@
 import { initBackend } from '../engine/backend';
 import { familySpec } from '../engine/kd/methods/registry';
-import { unlessDefault } from '../engine/kd/methods/family';
 import { taSizes } from '../engine/kd/ta-sizes';
 import {
   type DistillConfig,
@@ -12,6 +11,7 @@ import {
   representationWidth,
   runDim,
   type RunInfo,
+  unlessDefault,
 } from '../contract';
 import { InputError, NotFoundError } from '../errors';
 import { findArtifact } from '../store/artifacts';

@@ -1,9 +1,8 @@
 import {
   DISTILL_ONLY_PARAMS,
-  HYPERKDMA_ONLY_SETTINGS,
-  KD_METHODS,
   methodFacts,
   pickModelOptions,
+  readsVariant,
   sweepFlag,
   SweepSpecSchema,
   TRAINING_SETTING_KEYS,
@@ -71,8 +70,9 @@ function paramsText(method: SweepMethod, params: Params): string {
     (method === 'Student' && (p === 'teacherDim' || DISTILL_ONLY_PARAMS.includes(p))) ||
     (method === 'Teacher' && p !== 'teacherDim') ||
     (p === 'numTas' && facts && !facts.usesTas) ||
-    ((p === 'lambdaTa' || isHyperOnly(p)) && facts && !facts.generatesTas) ||
-    ((p === 'experts' || p === 'annealEpochs') && facts?.flavour === 'PHR');
+    (p === 'lambdaTa' && facts && !facts.generatesTas) ||
+    (p === 'experts' && facts?.flavour === 'PHR') ||
+    (facts !== undefined && !readsVariant(method as DistillMethod, p));
   return Object.entries(params)
     .filter(([p]) => !unused(p as SweepParam))
     .map(([p, v]) => `${sweepFlag(p as SweepParam)}=${v}`)
@@ -187,14 +187,9 @@ function distillRequest(
   const overrides = Object.fromEntries(
     Object.entries(params).filter(([p]) => p !== 'teacherDim' && p !== 'studentDim'),
   );
-  const facts = KD_METHODS[method];
   // A variant of HyperKDMA (or of DE's annealing) leaves the other methods as they are.
   const settings = Object.fromEntries(
-    Object.entries({ ...spec.settings, ...overrides }).filter(
-      ([k]) =>
-        !(isHyperOnly(k) && !facts.generatesTas) &&
-        !(k === 'annealEpochs' && facts.flavour !== 'DE'),
-    ),
+    Object.entries({ ...spec.settings, ...overrides }).filter(([k]) => readsVariant(method, k)),
   );
   return {
     dataset: spec.dataset,
@@ -205,9 +200,6 @@ function distillRequest(
     label: label(spec, `${method} ${paramsText(method, params)}`.trim(), teacher.seed),
   };
 }
-
-const isHyperOnly = (k: string): boolean =>
-  (HYPERKDMA_ONLY_SETTINGS as readonly string[]).includes(k);
 
 /**
  * Checks one run the sweep describes before anything looks it up: a valid request (named by its

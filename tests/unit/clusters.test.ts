@@ -15,17 +15,19 @@ const rows = (pts: number[][]): Rows => ({
   d: pts[0].length,
 });
 
+/** Two well-separated groups of three points (users 0–2 and 3–5). */
+const TWO_GROUPS = [
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [9, 9],
+  [9, 10],
+  [10, 9],
+];
+
 describe('cluster analysis', () => {
   it('K-means finds the two groups of a tiny embedding, whatever the seed', async () => {
-    const x = rows([
-      [0, 0],
-      [0, 1],
-      [1, 0],
-      [9, 9],
-      [9, 10],
-      [10, 9],
-      [10, 10],
-    ]);
+    const x = rows([...TWO_GROUPS, [10, 10]]);
     for (const seed of [0, 1, 2]) {
       const l = await kmeansLabels(x, 2, seed);
       expect(new Set(l.slice(0, 3)).size).toBe(1);
@@ -66,14 +68,7 @@ describe('cluster analysis', () => {
     ]);
     expect(misclusteredShare(student, [0, 0, 0, 1, 1, 1], 2)).toBeCloseTo(2 / 6, 12);
     // The teacher's own space, where the clusters are separated: none.
-    const teacher = rows([
-      [0, 0],
-      [0, 1],
-      [1, 0],
-      [9, 9],
-      [9, 10],
-      [10, 9],
-    ]);
+    const teacher = rows(TWO_GROUPS);
     expect(misclusteredShare(teacher, [0, 0, 0, 1, 1, 1], 2)).toBe(0);
   });
 

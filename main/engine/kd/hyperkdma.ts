@@ -206,7 +206,8 @@ export class HyperKDMA implements Distiller {
     const hS = concatSets(input.hS);
     // `normalised`: what the modules read is scale-free in the generator, so shrinking it cannot
     // lower the term; `detached`: the target carries no gradient back into the generator.
-    const read = this.mode === 'normalised' ? tas.map((t) => toNormsOf(t, hT)) : tas;
+    const hTNorms = this.mode === 'normalised' ? rowNorms(hT) : undefined;
+    const read = hTNorms ? tas.map((t) => toNormsOf(t, hTNorms)) : tas;
     const losses = read.map((hTA, i) =>
       this.taLoss(input, i, hS, hTA, this.mode === 'detached' ? detach(hTA) : hTA),
     );

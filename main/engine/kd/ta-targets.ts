@@ -16,10 +16,11 @@ export const detach = tf.customGrad((x) => ({
 })) as (x: tf.Tensor2D) => tf.Tensor2D;
 
 /**
- * Each row of `x` rescaled to the norm of the same row of `ref`: x(e)·‖ref(e)‖/‖x(e)‖. Scaling
- * x by any s > 0 leaves the result unchanged, so a loss on it cannot be lowered by shrinking x.
+ * Each row of `x` rescaled to a given norm (a reference's `rowNorms`): x(e)·‖ref(e)‖/‖x(e)‖.
+ * Scaling x by any s > 0 leaves the result unchanged, so a loss on it cannot be lowered by
+ * shrinking x.
  */
-export function toNormsOf(x: tf.Tensor2D, ref: tf.Tensor2D): tf.Tensor2D {
-  const scale = tf.div(rowNorms(ref), rowNorms(x, 1e-24));
+export function toNormsOf(x: tf.Tensor2D, norms: tf.Tensor1D): tf.Tensor2D {
+  const scale = tf.div(norms, rowNorms(x, 1e-24));
   return tf.mul(x, tf.expandDims(scale, 1)) as tf.Tensor2D;
 }

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { throwOnDeviceError } from '../webgpu';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 // Kernels that work in place on the tfjs wasm backend's memory: their modules import it, so a
@@ -31,21 +30,6 @@ export const heapFloatOffset = (b: BackendWasm, t: tf.TensorInfo): number => hea
 /** The backend's memory as it is now (it is replaced when it grows: read it after allocating). */
 export const heapBuffer = (b: BackendWasm): ArrayBuffer =>
   (b.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer as ArrayBuffer;
-
-/**
- * Whether the active backend can read a tensor's values synchronously. WebGPU cannot in Node
- * (tfjs reads it back through an OffscreenCanvas, which Node lacks): steps and evaluation then
- * read asynchronously.
- */
-export const readsSynchronously = (): boolean => tf.getBackend() !== 'webgpu';
-
-/** A float32 tensor's values, on any backend (asynchronous where it must be). */
-export async function readTensor(t: tf.Tensor): Promise<Float32Array> {
-  if (readsSynchronously()) return t.dataSync() as Float32Array;
-  const values = (await t.data()) as Float32Array;
-  throwOnDeviceError();
-  return values;
-}
 
 /**
  * A float32 tensor's values to read at once: on the wasm backend a view of its memory (no copy;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../../data/sampler';
 import type { TrainSet } from '../../data/split';
 import { csrProduct, hasCsrProduct, type CsrTensors } from '../kernels/csr-product';
-import { readsSynchronously } from '../kernels/heap-kernels';
+import { readsSynchronously } from '../webgpu';
 import { type CsrMatrix, sparseProduct } from '../kernels/sparse-product';
 
 /**
@@ -154,10 +154,33 @@ export class GraphTensors {
     for (const m of this.resident ? [this.resident.forward, this.resident.backward] : [])
       tf.dispose([m.ptr, m.from, m.weight]);
     this.resident = undefined;
+    this.residentEntryRows?.dispose();
+    this.residentEntryRows = undefined;
+  }
+
+  /** Each entry's row of Â, in the backend's memory (the product as tfjs ops needs it). */
+  private residentEntryRows?: tf.Tensor1D;
+
+  /**
+   * Â·E as tfjs ops — gather the source rows, weight them, sum them per row — for a backend that
+   * runs them on its device and cannot hand their values to the CPU product (WebGPU); tfjs
+   * differentiates it as gather and segment sum. The matrix stays resident like the CSR kernel's.
+   */
+  private gatherScatter(e: tf.Tensor2D, weight: Float32Array): tf.Tensor2D {
+    const { forward } = this.tensors(weight);
+    if (!this.residentEntryRows) {
+      const { ptr } = this.weighted.forward;
+      const rowOf = new Int32Array(ptr[ptr.length - 1]);
+      for (let t = 0; t + 1 < ptr.length; t++) rowOf.fill(t, ptr[t], ptr[t + 1]);
+      this.residentEntryRows = tf.keep(tf.tensor1d(rowOf, 'int32'));
+    }
+    const weighted = tf.mul(tf.gather(e, forward.from), tf.expandDims(forward.weight, 1));
+    return tf.unsortedSegmentSum(weighted, this.residentEntryRows, forward.rows) as tf.Tensor2D;
   }
 
   /** The same with other edge weights (NGCF's node dropout), indexed like the edge list. */
   spreadWith(e: tf.Tensor2D, weight: Float32Array): tf.Tensor2D {
+    if (!readsSynchronously()) return this.gatherScatter(e, weight);
     if (hasCsrProduct()) {
       const { forward, backward } = this.tensors(weight);
       const op = tf.customGrad((x) => ({
@@ -169,7 +192,6 @@ export class GraphTensors {
     const n = this.g.nodes;
     const d = e.shape[1];
     const { forward, backward } = this.matrices(weight);
-    if (!readsSynchronously()) return gatherScatter(e, forward, n);
     const op = tf.customGrad((x) => ({
       value: tf.tensor2d(sparseProduct(forward, (x as tf.Tensor2D).dataSync() as Float32Array, d), [
         n,
@@ -281,26 +303,4 @@ export function uniqueBatchNodes(b: Batch, nUsers: number) {
   const p = b.pos.map((i) => at(i + nUsers));
   const n = b.neg.map((i) => at(i + nUsers));
   return { nodes: Int32Array.from(slot.keys()), u, p, n };
-}
-
-/** Each entry's row in a CSR matrix (expanded once per matrix). */
-const entryRows = new WeakMap<CsrMatrix, Int32Array>();
-
-/**
- * A·X as tfjs ops — gather the source rows, weight them, sum them per row — for a backend that
- * runs them on its device and cannot hand their values to the CPU product (WebGPU); tfjs
- * differentiates it as gather and segment sum.
- */
-function gatherScatter(x: tf.Tensor2D, a: CsrMatrix, rows: number): tf.Tensor2D {
-  let rowOf = entryRows.get(a);
-  if (!rowOf) {
-    rowOf = new Int32Array(a.from.length);
-    for (let t = 0; t < rows; t++) rowOf.fill(t, a.ptr[t], a.ptr[t + 1]);
-    entryRows.set(a, rowOf);
-  }
-  const weighted = tf.mul(
-    tf.gather(x, tf.tensor1d(a.from, 'int32')),
-    tf.tensor2d(a.weight, [a.weight.length, 1]),
-  );
-  return tf.unsortedSegmentSum(weighted, tf.tensor1d(rowOf, 'int32'), rows) as tf.Tensor2D;
 }

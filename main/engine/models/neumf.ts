@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MODEL_DEFAULTS, type OptionsOf } from '../../contract';
 import type { Batch } from '../../data/sampler';
-import { readTensor } from '../kernels/heap-kernels';
+import { readTensor } from '../webgpu';
 import type { Rng } from '../../data/rng';
 import { GradScope, type LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';

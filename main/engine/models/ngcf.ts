@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { modelOptions, type OptionsOf } from '../../contract';
 import type { Batch } from '../../data/sampler';
-import { readTensor } from '../kernels/heap-kernels';
+import { readTensor } from '../webgpu';
 import type { Rng } from '../../data/rng';
 import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';

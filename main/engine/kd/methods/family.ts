@@ -1,9 +1,4 @@
-import {
-  DISTILL_DEFAULTS,
-  type DistillConfig,
-  type KDFlavour,
-  type RunInfo,
-} from '../../../contract';
+import type { DistillConfig, KDFlavour, RunInfo } from '../../../contract';
 import type { Rng } from '../../../data/rng';
 import type { Distiller } from '../distiller';
 import type { Guide, GuideKD } from '../guide';
@@ -80,17 +75,3 @@ export const derived = (cfg: DistillConfig, over: Partial<DistillConfig>): Disti
   ...cfg,
   ...over,
 });
-
-/**
- * The given settings that differ from their default (absent when unset). Settings added after
- * runs were stored join a run's identity only when set, so those runs keep matching.
- */
-export function unlessDefault<K extends keyof DistillConfig>(
-  cfg: DistillConfig,
-  keys: K[],
-): Partial<Pick<DistillConfig, K>> {
-  const defaults: Partial<DistillConfig> = DISTILL_DEFAULTS;
-  return Object.fromEntries(
-    keys.filter((k) => cfg[k] !== undefined && cfg[k] !== defaults[k]).map((k) => [k, cfg[k]]),
-  ) as Partial<Pick<DistillConfig, K>>;
-}

@@ -1,15 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GradScope } from '../../grad-scope';
-import { readTensor } from '../../kernels/heap-kernels';
+import { readTensor } from '../../webgpu';
 import { rowNorms } from '../ta-targets';
 import { HyperKDMA, type TaSource } from '../hyperkdma';
-import {
-  derived,
-  guidedDistiller,
-  unlessDefault,
-  type Artifact,
-  type KDFamilySpec,
-} from './family';
+import { HYPERKDMA_SETTINGS, unlessDefault } from '../../../contract';
+import { derived, guidedDistiller, type Artifact, type KDFamilySpec } from './family';
 
 /** Entities whose gate weights are computed at once for the artifact. */
 const GATE_CHUNK = 2048;
@@ -26,7 +21,7 @@ export const hyperkdma: KDFamilySpec = {
     lambdaTa: cfg.lambdaTa,
     gate: cfg.gate,
     taSource: cfg.taSource,
-    ...unlessDefault(cfg, ['taMode', 'taAnchor', 'hyperLr', 'hyperDecay']),
+    ...unlessDefault(cfg, HYPERKDMA_SETTINGS),
   }),
   async sources({ cfg, flavour, teacher, taDims, obtain }) {
     const pretrainedTas = [];
