@@ -1,6 +1,6 @@
 import { sweepFlag, type SweepCell, type SweepView } from '../contract';
 import { METRIC_LABEL } from './compare-table';
-import { COLORS } from './palette';
+import { esc, lineChartSvg, svgPage } from './svg-line-chart';
 
 // A sweep's figure, as the paper draws them: a metric against the varied parameter, one line per
 // method with a ± sd band over seeds (Figs. 1, 3, 4); for two parameters, a heat-map per method
@@ -60,93 +60,66 @@ export function heatColor(x: number | null, lo: number, hi: number): string {
 }
 
 const fmt = (x: number | null) => (x === null ? '' : x.toFixed(4));
-const esc = (s: string) => s.replace(/[<&>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * A standalone SVG of the figure: lines with bands, or for two axes the heat-map of `method`
  * (default: the first distillation method).
  */
 export function sweepSvg(v: SweepView, metric: SweepMetric, heatMethod?: string): string {
+  const title = `${v.name} — test ${METRIC_LABEL[metric]}`;
+  if (v.axes.length < 2) {
+    const { xs, lines } = sweepLines(v, metric);
+    return lineChartSvg({
+      title,
+      xs: xs.map((_, i) => i),
+      xTicks: xs.map((x, i) => ({ at: i, label: String(x) })),
+      xLabel: v.axes[0] ? sweepFlag(v.axes[0].param) : undefined,
+      markers: true,
+      lines: lines.map((l) => ({
+        label: l.method,
+        ys: l.mean,
+        band: { upper: band(l, 1), lower: band(l, -1) },
+      })),
+    });
+  }
   const W = 640;
   const H = 400;
   const m = { l: 64, r: 150, t: 30, b: 50 };
   const parts: string[] = [];
   const text = (x: number, y: number, s: string, anchor = 'middle', extra = '') =>
     parts.push(`<text x="${x}" y="${y}" text-anchor="${anchor}" ${extra}>${esc(s)}</text>`);
-  text(W / 2, 18, `${v.name} — test ${METRIC_LABEL[metric]}`, 'middle', 'font-weight="bold"');
-  if (v.axes.length === 2) {
-    const [pa, pb] = v.axes;
-    const method =
-      heatMethod ?? v.methods.find((x) => x !== 'Teacher' && x !== 'Student') ?? v.methods[0];
-    const vals = pa.values.flatMap((a) =>
-      pb.values.map((b) => gridCell(v, method, a, b)?.[metric].mean ?? null),
-    );
-    const got = vals.filter((x): x is number => x !== null);
-    const [lo, hi] = [Math.min(...got), Math.max(...got)];
-    const cw = (W - m.l - m.r) / pb.values.length;
-    const ch = (H - m.t - m.b) / pa.values.length;
-    pa.values.forEach((a, i) => {
-      text(m.l - 6, m.t + (i + 0.6) * ch, String(a), 'end');
-      pb.values.forEach((b, j) => {
-        const x = gridCell(v, method, a, b)?.[metric].mean ?? null;
-        parts.push(
-          `<rect x="${m.l + j * cw}" y="${m.t + i * ch}" width="${cw}" height="${ch}" fill="${heatColor(x, lo, hi)}" stroke="#fff"/>`,
-        );
-        text(m.l + (j + 0.5) * cw, m.t + (i + 0.6) * ch, fmt(x));
-      });
-    });
-    pb.values.forEach((b, j) => text(m.l + (j + 0.5) * cw, H - m.b + 18, String(b)));
-    text((m.l + W - m.r) / 2, H - 10, sweepFlag(pb.param));
-    text(
-      16,
-      (m.t + H - m.b) / 2,
-      sweepFlag(pa.param),
-      'middle',
-      `transform="rotate(-90 16 ${(m.t + H - m.b) / 2})"`,
-    );
-    text(W - m.r + 10, m.t + 12, method, 'start');
-  } else {
-    const { xs, lines } = sweepLines(v, metric);
-    const all = lines
-      .flatMap((l) => [...band(l, 1), ...band(l, -1)])
-      .filter((x): x is number => x !== null);
-    const lo = all.length ? Math.min(...all) : 0;
-    const hi = all.length ? Math.max(...all) : 1;
-    const pad = (hi - lo || 0.01) * 0.08;
-    const [y0, y1] = [lo - pad, hi + pad];
-    const px = (i: number) => m.l + (xs.length === 1 ? 0.5 : i / (xs.length - 1)) * (W - m.l - m.r);
-    const py = (y: number) => m.t + (1 - (y - y0) / (y1 - y0)) * (H - m.t - m.b);
-    parts.push(`<path d="M${m.l},${m.t}V${H - m.b}H${W - m.r}" fill="none" stroke="#888"/>`);
-    for (let t = 0; t <= 4; t++) {
-      const y = y0 + ((y1 - y0) * t) / 4;
-      text(m.l - 6, py(y) + 4, y.toFixed(3), 'end');
-    }
-    xs.forEach((x, i) => text(px(i), H - m.b + 18, String(x)));
-    if (v.axes[0]) text((m.l + W - m.r) / 2, H - 10, sweepFlag(v.axes[0].param));
-    lines.forEach((l, k) => {
-      const color = COLORS[k % COLORS.length];
-      const pts = (ys: (number | null)[]) =>
-        ys.flatMap((y, i) => (y === null ? [] : [`${px(i).toFixed(1)},${py(y).toFixed(1)}`]));
-      const upper = pts(band(l, 1));
-      const lower = pts(band(l, -1)).reverse();
-      if (upper.length > 1)
-        parts.push(
-          `<polygon points="${[...upper, ...lower].join(' ')}" fill="${color}" fill-opacity="0.16"/>`,
-        );
+  text(W / 2, 18, title, 'middle', 'font-weight="bold"');
+  const [pa, pb] = v.axes;
+  const method =
+    heatMethod ?? v.methods.find((x) => x !== 'Teacher' && x !== 'Student') ?? v.methods[0];
+  const vals = pa.values.flatMap((a) =>
+    pb.values.map((b) => gridCell(v, method, a, b)?.[metric].mean ?? null),
+  );
+  const got = vals.filter((x): x is number => x !== null);
+  const [lo, hi] = [Math.min(...got), Math.max(...got)];
+  const cw = (W - m.l - m.r) / pb.values.length;
+  const ch = (H - m.t - m.b) / pa.values.length;
+  pa.values.forEach((a, i) => {
+    text(m.l - 6, m.t + (i + 0.6) * ch, String(a), 'end');
+    pb.values.forEach((b, j) => {
+      const x = gridCell(v, method, a, b)?.[metric].mean ?? null;
       parts.push(
-        `<polyline points="${pts(l.mean).join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`,
+        `<rect x="${m.l + j * cw}" y="${m.t + i * ch}" width="${cw}" height="${ch}" fill="${heatColor(x, lo, hi)}" stroke="#fff"/>`,
       );
-      for (const p of pts(l.mean)) {
-        const [cx, cy] = p.split(',');
-        parts.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${color}"/>`);
-      }
-      parts.push(
-        `<rect x="${W - m.r + 10}" y="${m.t + k * 18}" width="12" height="12" fill="${color}"/>`,
-      );
-      text(W - m.r + 28, m.t + k * 18 + 10, l.method, 'start');
+      text(m.l + (j + 0.5) * cw, m.t + (i + 0.6) * ch, fmt(x));
     });
-  }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="#fff"/>${parts.join('')}</svg>`;
+  });
+  pb.values.forEach((b, j) => text(m.l + (j + 0.5) * cw, H - m.b + 18, String(b)));
+  text((m.l + W - m.r) / 2, H - 10, sweepFlag(pb.param));
+  text(
+    16,
+    (m.t + H - m.b) / 2,
+    sweepFlag(pa.param),
+    'middle',
+    `transform="rotate(-90 16 ${(m.t + H - m.b) / 2})"`,
+  );
+  text(W - m.r + 10, m.t + 12, method, 'start');
+  return svgPage(W, H, parts);
 }
 
 /** The grid as CSV: one row per cell, its parameters, method, seeds and each metric's mean/sd. */

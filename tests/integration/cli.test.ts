@@ -316,6 +316,28 @@ describe('hkd CLI end to end', () => {
     );
     // Counted from 1, as the progress line and the workbench count epochs.
     expect(table.out.trim().split('\n').slice(-2)[0]).toMatch(/^1 /);
+    // Its TA norms over the teacher's and the TA term's share, as a figure.
+    const svgFile = join(tempDir(), 'tas.svg');
+    const plot = await hkd(
+      home,
+      'runs',
+      'plot',
+      String(student.id),
+      '--series',
+      'ta0.norm/teacher.norm,share.ta',
+      '--log',
+      '--out',
+      svgFile,
+    );
+    expect(plot.code, plot.err).toBe(0);
+    const svg = readFileSync(svgFile, 'utf8');
+    expect(svg.match(/<polyline points="[^"]+"/g)).toHaveLength(2);
+    expect(svg).toContain('>ta0.norm/teacher.norm<');
+    const unknown = await hkd(home, 'runs', 'plot', String(student.id), '--series', 'ta9.norm');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(
+      /no epoch of these runs has 'ta9.norm'; they have: valid.H5, .*ta1.norm/,
+    );
     const out = join(tempDir(), 'gates.csv');
     const gates = await hkd(home, 'gates', String(student.id), '--kind', 'users', '--out', out);
     expect(gates.code, gates.err).toBe(0);
