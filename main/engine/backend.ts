@@ -11,6 +11,7 @@ import { registerHashDropout } from './kernels/dropout';
 import { registerExpertMix } from './kernels/expert-mix';
 import { registerFastMatMul } from './kernels/matmul-fast-path';
 import { registerRowGather } from './kernels/row-gather';
+import { registerOuterPairs } from './kernels/outer-pairs';
 import { nativeBlas } from './kernels/native-blas';
 import { registerNativeMatMul } from './kernels/native-matmul';
 import { registerNativeInfoNce } from './kernels/infonce';
@@ -64,6 +65,7 @@ async function tryBackend(
       registerCsrProduct();
       registerHashDropout();
       registerRowGather();
+      registerOuterPairs();
       const native = nativeBlas();
       if (native.ok) {
         registerNativeMatMul(native);

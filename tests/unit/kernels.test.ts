@@ -12,6 +12,12 @@ import { WASM_BASE64 as EXPERT_MIX } from '../../main/engine/kernels/expert-mix.
 import { WASM_BASE64 as DROPOUT } from '../../main/engine/kernels/dropout.wasm';
 import { seededDropout } from '../../main/engine/kernels/dropout';
 import { WASM_BASE64 as ROW_GATHER } from '../../main/engine/kernels/row-gather.wasm';
+import { WASM_BASE64 as OUTER_PAIRS } from '../../main/engine/kernels/outer-pairs.wasm';
+import {
+  outerPairs,
+  outerPairsComposed,
+  trianglePairs,
+} from '../../main/engine/kernels/outer-pairs';
 import { GraphTensors } from '../../main/engine/models/graph';
 import { compileWat } from '../../scripts/wat';
 
@@ -265,6 +271,55 @@ describe('row gather on wasm', () => {
   });
 });
 
+describe('outer pairs on wasm', () => {
+  it('lays the pairs c ≤ k out row by row', () => {
+    expect(trianglePairs(3)).toEqual({
+      size: 6,
+      rows: Int32Array.from([0, 0, 0, 1, 1, 2]),
+      cols: Int32Array.from([0, 1, 2, 1, 2, 2]),
+    });
+  });
+
+  it.each([
+    [1, 1],
+    [3, 5],
+    [4, 8],
+    [7, 13],
+    [200, 37],
+  ])(
+    'd = %i, len = %i: the kernel equals the gathers and product, tensor count flat',
+    async (d, len) => {
+      await initBackend('wasm');
+      expect(tf.getKernel('HkdOuterPairs', 'wasm')).toBeDefined();
+      const x = tf.tensor2d(
+        Array.from({ length: d * len }, (_, k) => Math.sin(k * 0.37) * 2),
+        [d, len],
+      );
+      const before = tf.memory().numTensors;
+      const kernel = outerPairs(x);
+      const composed = outerPairsComposed(x);
+      expect(kernel.shape).toEqual([(d * (d + 1)) / 2, len]);
+      // Products of the same two floats: identical, not merely close.
+      expect(Array.from(kernel.dataSync())).toEqual(Array.from(composed.dataSync()));
+      tf.dispose([kernel, composed]);
+      expect(tf.memory().numTensors).toBe(before);
+      // By hand for the first column at d = 3: x0², x0·x1, x0·x2, x1², x1·x2, x2².
+      if (d === 3) {
+        const c = [0, 1, 2].map((r) => x.arraySync()[r][0]);
+        const p = outerPairs(x);
+        const col = (p.arraySync() as number[][]).map((row) => row[0]);
+        expect(col).toEqual(
+          [c[0] * c[0], c[0] * c[1], c[0] * c[2], c[1] * c[1], c[1] * c[2], c[2] * c[2]].map(
+            Math.fround,
+          ),
+        );
+        p.dispose();
+      }
+      x.dispose();
+    },
+  );
+});
+
 describe('compiled WebAssembly kernels', () => {
   it.each([
     ['dot', DOT],
@@ -275,6 +330,7 @@ describe('compiled WebAssembly kernels', () => {
     ['expert-mix', EXPERT_MIX],
     ['dropout', DROPOUT],
     ['row-gather', ROW_GATHER],
+    ['outer-pairs', OUTER_PAIRS],
   ])(
     '%s.wasm.ts is up to date with %s.wat (npx tsx scripts/compile-wat.mts)',
     async (name, b64) => {

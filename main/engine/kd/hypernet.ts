@@ -3,36 +3,32 @@ import type { Rng } from '../../data/rng';
 import type { GradScope } from '../grad-scope';
 import type { Param } from '../params';
 import { maxBoundFloats } from '../webgpu';
+import { outerPairs, trianglePairs } from '../kernels/outer-pairs';
 import { Linear, linearInitParam } from './layers';
 
 /** Rows of the (n × d_T²) outer-product block held at once: ~32M floats. */
 const CHUNK_FLOATS = 32 * 1024 * 1024;
 
 /**
- * The d(d+1)/2 distinct entries of a symmetric d × d matrix, c ≤ k in row order: each pair's row
- * and column, its two positions in the row-major matrix, and each position's pair.
+ * Where each pair c ≤ k of the symmetric d × d matrix sits in it (row-major), mirrored (k, c), and
+ * whether those differ; and each entry's pair.
  */
 function triangle(d: number) {
-  const size = (d * (d + 1)) / 2;
-  const [rows, cols, at, mirror] = [0, 0, 0, 0].map(() => new Int32Array(size));
-  const offDiagonal = new Float32Array(size);
+  const { size, rows, cols } = trianglePairs(d);
+  const at = rows.map((c, p) => c * d + cols[p]);
+  const mirror = rows.map((c, p) => cols[p] * d + c);
+  const offDiagonal = Float32Array.from(rows, (c, p) => (c === cols[p] ? 0 : 1));
   const pairOf = new Int32Array(d * d);
-  let p = 0;
-  for (let c = 0; c < d; c++)
-    for (let k = c; k < d; k++, p++) {
-      [rows[p], cols[p], at[p], mirror[p]] = [c, k, c * d + k, k * d + c];
-      offDiagonal[p] = c === k ? 0 : 1;
-      pairOf[c * d + k] = pairOf[k * d + c] = p;
-    }
-  return { size, rows, cols, at, mirror, offDiagonal, pairOf };
+  for (let p = 0; p < size; p++) pairOf[at[p]] = pairOf[mirror[p]] = p;
+  return { size, at, mirror, offDiagonal, pairOf };
 }
 
 /**
  * h_TA_all = vec(h hᵀ)·W_flatᵀ + h·B_matᵀ over entity chunks (W_flat[R][c·d + k] = W[k][R·d + c]),
  * with a gradient that recomputes each chunk's outer products instead of keeping them all.
  *
- * h hᵀ is symmetric, so only its upper triangle is formed — as (pairs × entities), from row
- * gathers of hᵀ — against W_flat folded onto it (W_flat[·][c·d + k] + W_flat[·][k·d + c] for
+ * h hᵀ is symmetric, so only its upper triangle is formed — as (pairs × entities), from the rows
+ * of hᵀ (kernels/outer-pairs.ts) — against W_flat folded onto it (W_flat[·][c·d + k] + W_flat[·][k·d + c] for
  * c < k): half the products of the full outer form (≈ 0.22 of the 0.43 TFLOP of a CiteULike
  * batch at d_T = 200, m = 8), the same function. Each folded weight's gradient is both of its
  * entries'. h_T is the frozen teacher: its gradient is not propagated.
@@ -47,10 +43,8 @@ function chunkedHypernet(d: number, totalTa: number, chunkFloats: number) {
   };
   const index = (a: Int32Array) => tf.tensor1d(a, 'int32');
   // (pairs, len): h_c·h_k of each entity of the chunk, for every pair c ≤ k.
-  const outerPairs = (byDim: tf.Tensor2D, s: number, len: number) => {
-    const cols = tf.slice(byDim, [0, s], [d, len]);
-    return tf.mul(tf.gather(cols, index(tri.rows)), tf.gather(cols, index(tri.cols)));
-  };
+  const chunkPairs = (byDim: tf.Tensor2D, s: number, len: number) =>
+    outerPairs(tf.slice(byDim, [0, s], [d, len]));
   return tf.customGrad((hIn, W, b, save) => {
     const h = hIn as tf.Tensor2D;
     // W_flatᵀ (d², R) with row c·d + k = W[k][R·d + c], folded to (pairs, R).
@@ -66,7 +60,7 @@ function chunkedHypernet(d: number, totalTa: number, chunkFloats: number) {
     const n = h.shape[0];
     const byDim = tf.transpose(h);
     const parts = chunks(n).map(([s, len]) =>
-      tf.tidy(() => tf.matMul(outerPairs(byDim, s, len), folded, true, false)),
+      tf.tidy(() => tf.matMul(chunkPairs(byDim, s, len), folded, true, false)),
     );
     const value = tf.add(
       parts.length === 1 ? parts[0] : tf.concat(parts, 0),
@@ -84,7 +78,7 @@ function chunkedHypernet(d: number, totalTa: number, chunkFloats: number) {
           const next = tf.tidy(() =>
             tf.add(
               dFolded,
-              tf.matMul(outerPairs(hsByDim, s, len), tf.slice(g, [s, 0], [len, totalTa])),
+              tf.matMul(chunkPairs(hsByDim, s, len), tf.slice(g, [s, 0], [len, totalTa])),
             ),
           );
           dFolded.dispose();
