@@ -244,6 +244,19 @@ describe('workbench in a browser', () => {
     expect(
       csv[2].startsWith(`HyperKDMA-DE d=4,2,${runs.runs[1].summary.test.H5.toFixed(4)},`),
     ).toBe(true);
+    // Curves: any series the selected runs stored, saved as the SVG `hkd runs plot` writes.
+    const curves = page.locator('section[aria-label=Curves]');
+    await curves.locator('[data-testid=curve-series]').selectOption('ta0.norm/teacher.norm');
+    await curves.locator('input[type=checkbox]').check();
+    const svgDownload = page.waitForEvent('download');
+    await curves.locator('[data-testid=curve-svg]').click();
+    expect((await svgDownload).suggestedFilename()).toBe('curves-ta0.norm-teacher.norm.svg');
+    const svg = readFileSync((await (await svgDownload).path())!, 'utf8');
+    // Only the student has TAs: one line with points, the teacher's empty.
+    expect(svg.match(/<polyline points="[^"]+"/g)).toHaveLength(1);
+    expect(svg).toContain('>ta0.norm/teacher.norm<');
+    await curves.locator('[data-testid=curve-series]').selectOption('valid.H5');
+    await curves.locator('input[type=checkbox]').uncheck();
     await shot('compare');
 
     // A run at the paper's sizes (BPR d = 20 is Table 2's student), repeated with another seed
