@@ -26,7 +26,13 @@ export interface LineChart {
   lines: ChartLine[];
 }
 
-export const esc = (s: string) => s.replace(/[<&>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+const esc = (s: string) => s.replace(/[<&>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A function adding text elements to `parts`. */
+export const textInto =
+  (parts: string[]) =>
+  (x: number, y: number, s: string, anchor = 'middle', extra = '') =>
+    parts.push(`<text x="${x}" y="${y}" text-anchor="${anchor}" ${extra}>${esc(s)}</text>`);
 
 /** The figure's frame: a W × H white SVG around its parts. */
 export const svgPage = (W: number, H: number, parts: string[]) =>
@@ -53,8 +59,7 @@ export function lineChartSvg(c: LineChart): string {
   const H = 400;
   const m = { l: 64, r: 170, t: 30, b: 50 };
   const parts: string[] = [];
-  const text = (x: number, y: number, s: string, anchor = 'middle', extra = '') =>
-    parts.push(`<text x="${x}" y="${y}" text-anchor="${anchor}" ${extra}>${esc(s)}</text>`);
+  const text = textInto(parts);
   text(W / 2, 18, c.title, 'middle', 'font-weight="bold"');
   const log = !!c.logY;
   const ty = (y: number | null) =>

@@ -1,6 +1,6 @@
 import { sweepFlag, type SweepCell, type SweepView } from '../contract';
 import { METRIC_LABEL } from './compare-table';
-import { esc, lineChartSvg, svgPage } from './svg-line-chart';
+import { lineChartSvg, svgPage, textInto } from './svg-line-chart';
 
 // A sweep's figure, as the paper draws them: a metric against the varied parameter, one line per
 // method with a ± sd band over seeds (Figs. 1, 3, 4); for two parameters, a heat-map per method
@@ -86,8 +86,7 @@ export function sweepSvg(v: SweepView, metric: SweepMetric, heatMethod?: string)
   const H = 400;
   const m = { l: 64, r: 150, t: 30, b: 50 };
   const parts: string[] = [];
-  const text = (x: number, y: number, s: string, anchor = 'middle', extra = '') =>
-    parts.push(`<text x="${x}" y="${y}" text-anchor="${anchor}" ${extra}>${esc(s)}</text>`);
+  const text = textInto(parts);
   text(W / 2, 18, title, 'middle', 'font-weight="bold"');
   const [pa, pb] = v.axes;
   const method =

@@ -6,7 +6,7 @@ import { maxBoundFloats } from '../webgpu';
 import { outerPairs, trianglePairs } from '../kernels/outer-pairs';
 import { Linear, linearInitParam } from './layers';
 
-/** Rows of the (n × d_T²) outer-product block held at once: ~32M floats. */
+/** Entities per chunk: as many as d_T² floats each fill ~32M (their pairs block is half that). */
 const CHUNK_FLOATS = 32 * 1024 * 1024;
 
 /**
@@ -27,11 +27,11 @@ function triangle(d: number) {
  * h_TA_all = vec(h hᵀ)·W_flatᵀ + h·B_matᵀ over entity chunks (W_flat[R][c·d + k] = W[k][R·d + c]),
  * with a gradient that recomputes each chunk's outer products instead of keeping them all.
  *
- * h hᵀ is symmetric, so only its upper triangle is formed — as (pairs × entities), from the rows
- * of hᵀ (kernels/outer-pairs.ts) — against W_flat folded onto it (W_flat[·][c·d + k] + W_flat[·][k·d + c] for
- * c < k): half the products of the full outer form (≈ 0.22 of the 0.43 TFLOP of a CiteULike
- * batch at d_T = 200, m = 8), the same function. Each folded weight's gradient is both of its
- * entries'. h_T is the frozen teacher: its gradient is not propagated.
+ * h hᵀ is symmetric, so only its upper triangle is formed — (pairs × entities), from the rows of
+ * hᵀ (kernels/outer-pairs.ts) — against W_flat folded onto it (W_flat[·][c·d + k] +
+ * W_flat[·][k·d + c] for c < k): half the products of the full outer form (≈ 0.22 of the 0.43
+ * TFLOP of a CiteULike batch at d_T = 200, m = 8), the same function. Each folded weight's
+ * gradient is both of its entries'. h_T is the frozen teacher: its gradient is not propagated.
  */
 function chunkedHypernet(d: number, totalTa: number, chunkFloats: number) {
   const tri = triangle(d);
