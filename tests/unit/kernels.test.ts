@@ -139,6 +139,48 @@ describe('graph products in place on the wasm memory', () => {
     graph.dispose();
     expect(tf.memory().numTensors).toBeLessThan(before);
   });
+
+  it.each([
+    ['wasm', 1],
+    ['wasm', 3],
+    ['cpu', 2],
+  ] as const)(
+    'on %s, %i layers: the output at some rows (repeated, any order) equals the full one there, gradient too',
+    async (backend, layers) => {
+      await initBackend(backend);
+      const before = tf.memory().numTensors;
+      const graph = new GraphTensors(g);
+      const d = 5;
+      const rows = Int32Array.from([2, 0, 2, 3]);
+      const e0 = tf.tensor2d(
+        Float32Array.from({ length: 4 * d }, (_, k) => Math.cos(k * 0.3) - 0.2),
+        [4, d],
+      );
+      const w = tf.tensor2d(
+        Float32Array.from({ length: rows.length * d }, (_, k) => Math.sin(k + 1)),
+        [rows.length, d],
+      );
+      const full = (x: tf.Tensor) =>
+        tf.gather(graph.layerMean(x as tf.Tensor2D, layers), tf.tensor1d(rows, 'int32'));
+      const at = (x: tf.Tensor) =>
+        graph.layerMeanAt(graph.propagate(x as tf.Tensor2D, layers - 1), rows);
+      const loss = (f: (x: tf.Tensor) => tf.Tensor) => (x: tf.Tensor) => tf.sum(tf.mul(f(x), w));
+      const [want, got] = [full, at].map((f) => tf.tidy(() => f(e0).arraySync() as number[][]));
+      const [dWant, dGot] = [full, at].map((f) =>
+        tf.tidy(() => tf.grad(loss(f))(e0).arraySync() as number[][]),
+      );
+      for (let r = 0; r < rows.length; r++)
+        for (let k = 0; k < d; k++) expect(got[r][k]).toBeCloseTo(want[r][k], 6);
+      for (let r = 0; r < 4; r++)
+        for (let k = 0; k < d; k++) expect(dGot[r][k]).toBeCloseTo(dWant[r][k], 6);
+      // Node 1 is among no rows' sources but 0's and 2's: its gradient is not zero.
+      expect(dGot[1].some((x) => x !== 0)).toBe(true);
+      // Nothing is left once the graph's resident matrices are freed.
+      tf.dispose([e0, w]);
+      graph.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 });
 
 describe('zero-copy Identity and no-op Transpose on wasm', () => {

@@ -7,7 +7,7 @@ import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
 import { normalParam, type Param } from '../params';
-import { batchNodes, GraphTensors, normalizedGraph } from './graph';
+import { GraphTensors, normalizedGraph, uniqueBatchNodes } from './graph';
 import type { EntityKind, Recommender } from './model';
 
 /** Propagation layers (authors' code 1, the original LightGCN 3) and the weight of the ½-less L2
@@ -16,14 +16,15 @@ export type LightGCNOptions = Pick<OptionsOf<'LightGCN'>, 'layers' | 'embReg'>;
 
 /**
  * METHOD.md §4.3: embeddings propagated over the normalised training graph, averaged over layers;
- * the whole graph is propagated for every batch and gradients flow into E⁰.
+ * every layer but the last is propagated over the whole graph for each batch, the last only at
+ * the rows the step reads, and gradients flow into E⁰.
  */
 export class LightGCN implements Recommender {
   readonly name: string = 'LightGCN';
   readonly embedding: Param;
   protected readonly graph: GraphTensors;
-  /** E⁰ and the propagated table of the current step, shared by the loss and KD. */
-  private readonly step = new WeakMap<GradScope, { e0: tf.Tensor2D; final: tf.Tensor2D }>();
+  /** E⁰ … E^{L−1} of the current step in full (each feeds the next), shared by the loss and KD. */
+  private readonly step = new WeakMap<GradScope, tf.Tensor2D[]>();
 
   constructor(
     readonly nUsers: number,
@@ -41,31 +42,37 @@ export class LightGCN implements Recommender {
     return [this.embedding];
   }
 
-  protected tables(scope: GradScope): { e0: tf.Tensor2D; final: tf.Tensor2D } {
-    let t = this.step.get(scope);
-    if (!t) {
-      const e0 = scope.full(this.embedding) as tf.Tensor2D;
-      t = { e0, final: this.graph.layerMean(e0, this.opts.layers) };
-      this.step.set(scope, t);
+  protected tables(scope: GradScope): { e0: tf.Tensor2D; lower: tf.Tensor2D[] } {
+    let lower = this.step.get(scope);
+    if (!lower) {
+      lower = this.graph.propagate(scope.full(this.embedding) as tf.Tensor2D, this.opts.layers - 1);
+      this.step.set(scope, lower);
     }
-    return t;
+    return { e0: lower[0], lower };
+  }
+
+  /** The propagated output at `nodes` only: nothing else of the last layer is computed. */
+  private outputAt(scope: GradScope, nodes: Int32Array): tf.Tensor2D {
+    return this.graph.layerMeanAt(this.tables(scope).lower, nodes);
   }
 
   loss(scope: GradScope, b: Batch): LossResult {
-    const { e0, final: e } = this.tables(scope);
-    const ids = batchNodes(b, this.nUsers);
-    const u = tf.gather(e, ids.u);
-    const sPos = tf.sum(tf.mul(u, tf.gather(e, ids.p)), 1);
-    const sNeg = tf.sum(tf.mul(u, tf.gather(e, ids.n)), 1);
+    const { nodes, u, p, n } = uniqueBatchNodes(b, this.nUsers);
+    const out = this.outputAt(scope, nodes);
+    const e0 = tf.gather(this.tables(scope).e0, tf.tensor1d(nodes, 'int32'));
+    const at = (rows: tf.Tensor2D, slots: Int32Array) =>
+      tf.gather(rows, tf.tensor1d(slots, 'int32'));
+    const eu = at(out, u);
+    const sPos = tf.sum(tf.mul(eu, at(out, p)), 1);
+    const sNeg = tf.sum(tf.mul(eu, at(out, n)), 1);
     const bpr = tf.sum(tf.softplus(tf.sub(sNeg, sPos))) as tf.Scalar;
-    const sq = (i: tf.Tensor1D) => tf.sum(tf.square(tf.gather(e0, i)));
-    const reg = tf.mul(this.opts.embReg, tf.addN([sq(ids.u), sq(ids.p), sq(ids.n)])) as tf.Scalar;
+    const sq = (slots: Int32Array) => tf.sum(tf.square(at(e0, slots)));
+    const reg = tf.mul(this.opts.embReg, tf.addN([sq(u), sq(p), sq(n)])) as tf.Scalar;
     return { total: tf.add(bpr, reg), terms: { bpr, reg } };
   }
 
   representation(scope: GradScope, kind: EntityKind, ids: Int32Array): tf.Tensor2D {
-    const rows = kind === 'user' ? ids : ids.map((i) => i + this.nUsers);
-    return tf.gather(this.tables(scope).final, tf.tensor1d(rows, 'int32'));
+    return this.outputAt(scope, kind === 'user' ? ids : ids.map((i) => i + this.nUsers));
   }
 
   async representationTables() {
