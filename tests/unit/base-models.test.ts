@@ -13,7 +13,9 @@ import {
   normalizedGraph,
   selfLoopGraph,
 } from '../../main/engine/models/graph';
-import { infoNce } from '../../main/engine/kernels/infonce';
+import { infoNce, infoNceComposed } from '../../main/engine/kernels/infonce';
+import { normalizeRows } from '../../main/engine/models/normalize-rows';
+import { SGL } from '../../main/engine/models/sgl';
 import { LightGCN } from '../../main/engine/models/lightgcn';
 import { NeuMF } from '../../main/engine/models/neumf';
 import { NGCF } from '../../main/engine/models/ngcf';
@@ -175,6 +177,46 @@ describe('SGL (METHOD.md §4.5)', () => {
     got.forEach((g, k) =>
       Array.from(g.dataSync()).forEach((v, j) => expect(v).toBeCloseTo(want[k].dataSync()[j], 4)),
     );
+  });
+
+  it("the contrastive term is InfoNCE over both whole views, read at the batch's rows", () => {
+    const { data, train } = tinyData();
+    const sgl = { ...modelOptions('SGL'), layers: 2 };
+    const m = new SGL(data.nUsers, data.nItems, 4, train, Rng.seeded(3), Rng.seeded(9), sgl);
+    const batch = {
+      users: Int32Array.from([0, 1, 0, 7]),
+      pos: Int32Array.from(train.items.subarray(0, 4)),
+      neg: Int32Array.from([50, 60, 70, 80]),
+    };
+    const got = GradScope.step((s) => m.loss(s, batch)).terms.ssl;
+    // The same two views from the same stream, propagated and normalised in full.
+    const noise = Rng.seeded(9);
+    const views = [0, 1].map(
+      () => new GraphTensors(normalizedGraph(edgeDropout(train, sgl.edgeDropout, noise))),
+    );
+    const nU = data.nUsers;
+    const want = tf.tidy(() => {
+      const e0 = tf.tensor2d(m.embedding.data, [nU + data.nItems, 4]);
+      const [z1, z2] = views.map((v) => normalizeRows(v.layerMean(e0, sgl.layers)));
+      const users = tf.tensor1d(batch.users, 'int32');
+      const items = tf.tensor1d(
+        batch.pos.map((i) => i + nU),
+        'int32',
+      );
+      const term = (rows: tf.Tensor1D, all: tf.Tensor2D) =>
+        infoNceComposed(tf.gather(z1, rows), tf.gather(z2, rows), all, sgl.temperature);
+      return (
+        sgl.ssl *
+        tf
+          .add(
+            term(users, tf.slice(z2, [0, 0], [nU, 4])),
+            term(items, tf.slice(z2, [nU, 0], [data.nItems, 4])),
+          )
+          .dataSync()[0]
+      );
+    });
+    expect(got).toBeCloseTo(want, 5);
+    for (const v of views) v.dispose();
   });
 
   it('edge-dropout views keep ⌊(1 − ρ)m⌋ edges of the training graph', () => {

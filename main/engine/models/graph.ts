@@ -335,9 +335,10 @@ export function edgeDropout(
 
 /**
  * A batch's distinct nodes, and where each triple's user, positive and negative sit among them:
- * per-node work (dropout masks, normalisation) then happens once per node.
+ * per-node work (dropout masks, normalisation) then happens once per node. `negatives: false`
+ * leaves them out (SGL's first view is read at users and positives only).
  */
-export function uniqueBatchNodes(b: Batch, nUsers: number) {
+export function uniqueBatchNodes(b: Batch, nUsers: number, o = { negatives: true }) {
   const slot = new Map<number, number>();
   const at = (node: number) => {
     let k = slot.get(node);
@@ -346,6 +347,7 @@ export function uniqueBatchNodes(b: Batch, nUsers: number) {
   };
   const u = b.users.map(at);
   const p = b.pos.map((i) => at(i + nUsers));
-  const n = b.neg.map((i) => at(i + nUsers));
+  // Without the negatives their slots stay empty.
+  const n = o.negatives ? b.neg.map((i) => at(i + nUsers)) : new Int32Array(0);
   return { nodes: Int32Array.from(slot.keys()), u, p, n };
 }

@@ -4,7 +4,7 @@ import type { Batch } from '../../data/sampler';
 import type { Rng } from '../../data/rng';
 import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';
-import { edgeDropout, GraphTensors, normalizedGraph } from './graph';
+import { edgeDropout, GraphTensors, normalizedGraph, uniqueBatchNodes } from './graph';
 import { xavierTablesParam } from '../params';
 import { LightGCN } from './lightgcn';
 import { normalizeRows } from './normalize-rows';
@@ -50,8 +50,15 @@ export class SGL extends LightGCN {
     if (this.sgl.ssl === 0) return base;
     if (!this.views) this.startEpoch();
     const { e0 } = this.tables(scope);
-    const [z1, z2] = this.views!.map((v) => normalizeRows(v.layerMean(e0, this.sgl.layers)));
+    const [v1, v2] = this.views!;
+    const layers = this.sgl.layers;
     const n = this.nUsers;
+    // The first view is read only at the batch's users and positives: its last layer is
+    // computed there alone. The second is every user's and item's negative: in full.
+    const anchors = uniqueBatchNodes(b, n, { negatives: false });
+    const z1 = normalizeRows(v1.layerMeanAt(v1.propagate(e0, layers - 1), anchors.nodes));
+    const z2 = normalizeRows(v2.layerMean(e0, layers));
+    const slots = (a: Int32Array) => tf.tensor1d(a, 'int32');
     const users = tf.tensor1d(b.users, 'int32');
     const items = tf.tensor1d(
       b.pos.map((i) => i + n),
@@ -63,8 +70,8 @@ export class SGL extends LightGCN {
     const ssl = tf.mul(
       this.sgl.ssl,
       tf.add(
-        infoNce(tf.gather(z1, users), tf.gather(z2, users), allUsers, tau),
-        infoNce(tf.gather(z1, items), tf.gather(z2, items), allItems, tau),
+        infoNce(tf.gather(z1, slots(anchors.u)), tf.gather(z2, users), allUsers, tau),
+        infoNce(tf.gather(z1, slots(anchors.p)), tf.gather(z2, items), allItems, tau),
       ),
     ) as tf.Scalar;
     return { total: tf.add(base.total, ssl), terms: { ...base.terms, ssl } };
