@@ -226,7 +226,7 @@ export class GraphTensors {
 
   /**
    * Rows `rows` of Â·E, from those rows of Â alone (uploaded for this call): a batch needs a
-   * last layer only at its nodes, ~10% of CiteULike's, whose rows hold ~a quarter of the edges.
+   * last layer only at its nodes — on CiteULike ~2,650 of 30,400, whose rows hold ~29% of Â.
    */
   spreadAt(e: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
     if (!readsSynchronously() || !hasCsrProduct())
