@@ -57,7 +57,14 @@ const tickText = (y: number, log: boolean) =>
 export function lineChartSvg(c: LineChart): string {
   const W = 640;
   const H = 400;
-  const m = { l: 64, r: 170, t: 30, b: 50 };
+  // The legend's width follows its longest label (up to ~7.2 px a character at 12 px).
+  const longest = Math.max(0, ...c.lines.map((l) => l.label.length));
+  const m = {
+    l: 64,
+    r: Math.round(Math.min(280, Math.max(120, 44 + 7.2 * longest))),
+    t: 30,
+    b: 50,
+  };
   const parts: string[] = [];
   const text = textInto(parts);
   text(W / 2, 18, c.title, 'middle', 'font-weight="bold"');

@@ -74,10 +74,10 @@ describe('epoch figures', () => {
     expect(niceTicks(1, 60)).toEqual([10, 20, 30, 40, 50, 60]);
     expect(niceTicks(3, 3)).toEqual([3]);
     const svg = lineChartSvg({ title: 't', xs: [0, 1], lines: [{ label: 'l', ys: [0, 1] }] });
-    // x from 64 to 640 − 170, y from 400 − 50 to 30 over 0 … 1 padded by 8% each side.
+    // x from 64 to 640 − 120 (a short legend), y from 400 − 50 to 30 over 0 … 1 padded by 8%.
     const [p0, p1] = svg.match(/<polyline points="([^"]*)"/)![1].split(' ');
     expect(p0.split(',').map(Number)[0]).toBe(64);
-    expect(p1.split(',').map(Number)[0]).toBe(470);
+    expect(p1.split(',').map(Number)[0]).toBe(520);
     const y = (v: number) => 30 + (1 - (v + 0.08) / 1.16) * 320;
     expect(Number(p0.split(',')[1])).toBeCloseTo(y(0), 1);
     expect(Number(p1.split(',')[1])).toBeCloseTo(y(1), 1);
