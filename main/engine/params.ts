@@ -85,21 +85,23 @@ export class Param {
 
   /** Columns [from, to) of every row (a 1-D tensor is one row), as a (rows × width) block. */
   gatherColumns(from: number, to: number): Float32Array {
-    const c = this.shape.length === 1 ? this.size : this.cols;
-    const rows = this.size / c;
-    const w = to - from;
-    const out = new Float32Array(rows * w);
-    for (let r = 0; r < rows; r++) out.set(this.data.subarray(r * c + from, r * c + to), r * w);
+    const { rows, stride, width } = this.columnBlock(from, to);
+    const out = new Float32Array(rows * width);
+    for (let r = 0; r < rows; r++)
+      out.set(this.data.subarray(r * stride + from, r * stride + to), r * width);
     return out;
   }
 
   accumulateColumns(from: number, to: number, g: Float32Array): void {
-    const c = this.shape.length === 1 ? this.size : this.cols;
-    const rows = this.size / c;
-    const w = to - from;
+    const { rows, stride, width } = this.columnBlock(from, to);
     for (let r = 0; r < rows; r++)
-      for (let k = 0; k < w; k++) this.grad[r * c + from + k] += g[r * w + k];
+      for (let k = 0; k < width; k++) this.grad[r * stride + from + k] += g[r * width + k];
     this.touched = 'all';
+  }
+
+  private columnBlock(from: number, to: number) {
+    const stride = this.shape.length === 1 ? this.size : this.cols;
+    return { rows: this.size / stride, stride, width: to - from };
   }
 
   clearGrad(): void {

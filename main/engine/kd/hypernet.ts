@@ -13,7 +13,7 @@ const CHUNK_FLOATS = 32 * 1024 * 1024;
  * Where each pair c ≤ k of the symmetric d × d matrix sits in it (row-major), mirrored (k, c), and
  * whether those differ; and each entry's pair.
  */
-function triangle(d: number) {
+function foldIndex(d: number) {
   const { size, rows, cols } = trianglePairs(d);
   const at = rows.map((c, p) => c * d + cols[p]);
   const mirror = rows.map((c, p) => cols[p] * d + c);
@@ -21,6 +21,15 @@ function triangle(d: number) {
   const pairOf = new Int32Array(d * d);
   for (let p = 0; p < size; p++) pairOf[at[p]] = pairOf[mirror[p]] = p;
   return { size, at, mirror, offDiagonal, pairOf };
+}
+
+/** Built once per size (every step folds its weights with it). */
+const foldIndices = new Map<number, ReturnType<typeof foldIndex>>();
+
+function triangle(d: number): ReturnType<typeof foldIndex> {
+  let t = foldIndices.get(d);
+  if (!t) foldIndices.set(d, (t = foldIndex(d)));
+  return t;
 }
 
 /**

@@ -255,12 +255,17 @@ export class GraphTensors {
 
   /**
    * LightGCN's output at `rows` only, given E⁰ … E^{L−1} in full (`propagate(e0, L − 1)`): the
-   * last layer is computed at the rows, and no full-table sum or mean exists.
+   * last layer is computed at the rows, and no full-table sum or mean exists. Also the rows of
+   * E⁰ … E^{L−1} it read (E⁰'s are what the L2 term needs).
    */
-  layerMeanAt(lower: tf.Tensor2D[], rows: Int32Array): tf.Tensor2D {
+  layerMeanAt(
+    lower: tf.Tensor2D[],
+    rows: Int32Array,
+  ): { mean: tf.Tensor2D; lowerRows: tf.Tensor2D[] } {
     const at = tf.tensor1d(rows, 'int32');
+    const lowerRows = lower.map((e) => tf.gather(e, at));
     const top = this.spreadAt(lower[lower.length - 1], rows);
-    return tf.div(tf.addN([...lower.map((e) => tf.gather(e, at)), top]), lower.length + 1);
+    return { mean: tf.div(tf.addN([...lowerRows, top]), lower.length + 1), lowerRows };
   }
 
   /** LightGCN's output: the mean of E⁰ … E^L with E^{l+1} = Â E^l. */
@@ -331,6 +336,33 @@ export function edgeDropout(
     userPtr,
     items: Int32Array.from(kept, (e) => train.items[e]),
   };
+}
+
+/**
+ * A step's output rows at a batch's distinct nodes, found again by node: KD asks for the batch's
+ * users and items after the loss computed them (with this step's dropout masks, if any).
+ */
+export class NodeRows {
+  private readonly slot: Map<number, number>;
+
+  constructor(
+    nodes: Int32Array,
+    readonly out: tf.Tensor2D,
+  ) {
+    this.slot = new Map(Array.from(nodes, (x, k) => [x, k]));
+  }
+
+  /** The rows at `nodes`, or undefined if one of them is not among the step's. */
+  at(nodes: Int32Array): tf.Tensor2D | undefined {
+    if (!nodes.every((x) => this.slot.has(x))) return undefined;
+    return tf.gather(
+      this.out,
+      tf.tensor1d(
+        nodes.map((x) => this.slot.get(x)!),
+        'int32',
+      ),
+    );
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import type { TrainSet } from '../../data/split';
 import type { GradScope, LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
 import { normalParam, type Param } from '../params';
-import { GraphTensors, normalizedGraph, uniqueBatchNodes } from './graph';
+import { GraphTensors, NodeRows, normalizedGraph, uniqueBatchNodes } from './graph';
 import type { EntityKind, Recommender } from './model';
 
 /** Propagation layers (authors' code 1, the original LightGCN 3) and the weight of the ½-less L2
@@ -25,6 +25,8 @@ export class LightGCN implements Recommender {
   protected readonly graph: GraphTensors;
   /** E⁰ … E^{L−1} of the current step in full (each feeds the next), shared by the loss and KD. */
   private readonly step = new WeakMap<GradScope, tf.Tensor2D[]>();
+  /** This step's output rows at the batch's nodes, for KD. */
+  private readonly batchRows = new WeakMap<GradScope, NodeRows>();
 
   constructor(
     readonly nUsers: number,
@@ -51,28 +53,28 @@ export class LightGCN implements Recommender {
     return { e0: lower[0], lower };
   }
 
-  /** The propagated output at `nodes` only: nothing else of the last layer is computed. */
-  private outputAt(scope: GradScope, nodes: Int32Array): tf.Tensor2D {
-    return this.graph.layerMeanAt(this.tables(scope).lower, nodes);
-  }
-
   loss(scope: GradScope, b: Batch): LossResult {
     const { nodes, u, p, n } = uniqueBatchNodes(b, this.nUsers);
-    const out = this.outputAt(scope, nodes);
-    const e0 = tf.gather(this.tables(scope).e0, tf.tensor1d(nodes, 'int32'));
+    const { mean: out, lowerRows } = this.graph.layerMeanAt(this.tables(scope).lower, nodes);
+    this.batchRows.set(scope, new NodeRows(nodes, out));
     const at = (rows: tf.Tensor2D, slots: Int32Array) =>
       tf.gather(rows, tf.tensor1d(slots, 'int32'));
     const eu = at(out, u);
     const sPos = tf.sum(tf.mul(eu, at(out, p)), 1);
     const sNeg = tf.sum(tf.mul(eu, at(out, n)), 1);
     const bpr = tf.sum(tf.softplus(tf.sub(sNeg, sPos))) as tf.Scalar;
-    const sq = (slots: Int32Array) => tf.sum(tf.square(at(e0, slots)));
+    const sq = (slots: Int32Array) => tf.sum(tf.square(at(lowerRows[0], slots)));
     const reg = tf.mul(this.opts.embReg, tf.addN([sq(u), sq(p), sq(n)])) as tf.Scalar;
     return { total: tf.add(bpr, reg), terms: { bpr, reg } };
   }
 
+  /** The propagated output at the entities: the loss's rows where it computed them. */
   representation(scope: GradScope, kind: EntityKind, ids: Int32Array): tf.Tensor2D {
-    return this.outputAt(scope, kind === 'user' ? ids : ids.map((i) => i + this.nUsers));
+    const nodes = kind === 'user' ? ids : ids.map((i) => i + this.nUsers);
+    return (
+      this.batchRows.get(scope)?.at(nodes) ??
+      this.graph.layerMeanAt(this.tables(scope).lower, nodes).mean
+    );
   }
 
   async representationTables() {

@@ -8,7 +8,7 @@ import type { GradScope, LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
 import { xavierParam, xavierTablesParam, type Param } from '../params';
 import { seededDropout } from '../kernels/dropout';
-import { GraphTensors, selfLoopGraph, uniqueBatchNodes } from './graph';
+import { GraphTensors, NodeRows, selfLoopGraph, uniqueBatchNodes } from './graph';
 import { normalizeRows } from './normalize-rows';
 import type { EntityKind, Recommender } from './model';
 
@@ -34,8 +34,8 @@ export class NGCF implements Recommender {
   readonly embedding: Param;
   readonly layers: Layer[];
   private readonly graph: GraphTensors;
-  /** This step's output rows at the batch's nodes (and which row each node has), for KD. */
-  private readonly step = new WeakMap<GradScope, { slot: Map<number, number>; out: tf.Tensor2D }>();
+  /** This step's output rows at the batch's nodes, for KD. */
+  private readonly step = new WeakMap<GradScope, NodeRows>();
 
   constructor(
     readonly nUsers: number,
@@ -132,7 +132,7 @@ export class NGCF implements Recommender {
   loss(scope: GradScope, b: Batch): LossResult {
     const { nodes, u, p, n } = uniqueBatchNodes(b, this.nUsers);
     const out = this.outputRows(scope, nodes);
-    this.step.set(scope, { slot: new Map(Array.from(nodes, (x, k) => [x, k])), out });
+    this.step.set(scope, new NodeRows(nodes, out));
     const eu = tf.gather(out, u);
     const score = (i: Int32Array) => tf.sum(tf.mul(eu, tf.gather(out, i)), 1);
     const bpr = tf.sum(tf.softplus(tf.sub(score(n), score(p)))) as tf.Scalar;
@@ -142,17 +142,7 @@ export class NGCF implements Recommender {
   representation(scope: GradScope, kind: EntityKind, ids: Int32Array): tf.Tensor2D {
     const nodes = kind === 'user' ? ids : ids.map((i) => i + this.nUsers);
     if (this.opts.kdRep === 'ego') return scope.rows(this.embedding, nodes);
-    // KD asks for the batch's users and items: the rows the loss computed with this step's masks.
-    const cached = this.step.get(scope);
-    if (cached && nodes.every((x) => cached.slot.has(x)))
-      return tf.gather(
-        cached.out,
-        tf.tensor1d(
-          nodes.map((x) => cached.slot.get(x)!),
-          'int32',
-        ),
-      );
-    return this.outputRows(scope, nodes);
+    return this.step.get(scope)?.at(nodes) ?? this.outputRows(scope, nodes);
   }
 
   /** The scoring output [E⁰, norm(E¹), …, norm(E^L)] of every node, without dropout. */

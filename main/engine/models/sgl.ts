@@ -56,7 +56,7 @@ export class SGL extends LightGCN {
     // The first view is read only at the batch's users and positives: its last layer is
     // computed there alone. The second is every user's and item's negative: in full.
     const anchors = uniqueBatchNodes(b, n, { negatives: false });
-    const z1 = normalizeRows(v1.layerMeanAt(v1.propagate(e0, layers - 1), anchors.nodes));
+    const z1 = normalizeRows(v1.layerMeanAt(v1.propagate(e0, layers - 1), anchors.nodes).mean);
     const z2 = normalizeRows(v2.layerMean(e0, layers));
     const slots = (a: Int32Array) => tf.tensor1d(a, 'int32');
     const users = tf.tensor1d(b.users, 'int32');
