@@ -13,7 +13,16 @@ import { intArg, type CliContext } from './context';
 import { collapseAlarm, collapseText, taModeOf } from '../shared/collapse';
 import { variantOf } from '../shared/run-variant';
 import { epochCurvesSvg, missingSeries, seriesNames, type RunCurves } from '../shared/epoch-figure';
-import { epochTable, fmt, ordinal, runDuration, runSummary, table, trendTable } from './views';
+import {
+  epochTable,
+  fmt,
+  ordinal,
+  runDuration,
+  runSummary,
+  sizeText,
+  table,
+  trendTable,
+} from './views';
 
 const list = (s: string) =>
   s
@@ -158,14 +167,13 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .option('--all', 'of every completed and cancelled run')
     .action(async (id: string | undefined, o: { all?: boolean }) => {
       if (!id === !o.all) throw new InputError('give a run id or --all');
-      const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
       if (o.all) {
         const { runs: gone, freedBytes } = await call('runs.discardAllStates', {});
-        io.err(`freed ${mb(freedBytes)} from ${gone.length} run(s)`);
+        io.err(`freed ${sizeText(freedBytes)} from ${gone.length} run(s)`);
         return;
       }
       const { freedBytes } = await call('runs.discardState', { id: intArg('run id', 1)(id!) });
-      io.err(`freed ${mb(freedBytes)}; run #${id} can no longer be extended`);
+      io.err(`freed ${sizeText(freedBytes)}; run #${id} can no longer be extended`);
     });
   runs
     .command('repeat <id>')
@@ -282,21 +290,32 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--out <file>', 'the bundle to write')
     .option('--checkpoints', 'also their training states (large; needed to extend them there)')
     .option('--with-dataset', 'also the dataset, for a home that does not have it')
+    .option(
+      '--no-embeddings',
+      'leave out the representation tables: results, ranks and TA weights only (small; enough to compare, not to distil from)',
+    )
     .option('--json', 'print one JSON document')
     .action(
       (
         refs: string[],
-        o: { out: string; checkpoints?: boolean; withDataset?: boolean; json?: boolean },
+        o: {
+          out: string;
+          checkpoints?: boolean;
+          withDataset?: boolean;
+          embeddings: boolean;
+          json?: boolean;
+        },
       ) => {
         const r = exportBundle(openStore(), refs, o.out, {
           checkpoints: o.checkpoints,
           dataset: o.withDataset,
+          embeddings: o.embeddings,
         });
         emit(
           !!o.json,
           { file: o.out, ...r },
           () =>
-            `wrote ${o.out}: runs ${r.runs.map((i) => `#${i}`).join(', ')} (${(r.bytes / 1e6).toFixed(1)} MB)`,
+            `wrote ${o.out}: runs ${r.runs.map((i) => `#${i}`).join(', ')} (${sizeText(r.bytes)})`,
         );
       },
     );
@@ -312,7 +331,15 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         results
           .map((r, i) => {
             const added = r.runs.filter((x) => x.added).map((x) => `#${x.id}`);
-            return `${files[i]}: ${added.length ? `added ${added.join(', ')}` : 'nothing new'}${added.length < r.runs.length ? ` (${r.runs.length - added.length} already here)` : ''} on '${r.dataset}'`;
+            const unpaired = r.runs.filter((x) => x.added && !x.paired).map((x) => `#${x.id}`);
+            return [
+              `${files[i]}: ${added.length ? `added ${added.join(', ')}` : 'nothing new'}`,
+              added.length < r.runs.length ? ` (${r.runs.length - added.length} already here)` : '',
+              ` on '${r.dataset}'`,
+              unpaired.length
+                ? `; ${unpaired.join(', ')} without a paired test (this version builds their split differently)`
+                : '',
+            ].join('');
           })
           .join('\n'),
       );

@@ -10,6 +10,10 @@ import {
 } from '../contract';
 import { SHAPE_NAMES, trendAt, trendHorizons, type MetricTrend } from '../shared/trend';
 
+/** A file size for a person: KB below a tenth of a megabyte, so a small file is not "0.0 MB". */
+export const sizeText = (bytes: number): string =>
+  bytes < 1e5 ? `${Math.ceil(bytes / 1e3)} KB` : `${(bytes / 1e6).toFixed(1)} MB`;
+
 export const fmt = (x: number | null | undefined, digits = 4): string =>
   x === null || x === undefined ? '-' : x.toFixed(digits);
 

@@ -18,6 +18,7 @@ import type { Store } from '../store/db';
 import { datasetFile, getDataset, getDatasetById } from '../store/datasets';
 import { dependenciesOf } from '../store/queue';
 import { getEpochs, getRun } from '../store/runs';
+import { splitRecord } from '../store/splits';
 import { APP_VERSION } from '../version';
 import {
   datasetFingerprint,
@@ -31,7 +32,7 @@ import { resolveRun } from './distill';
 
 // Writing a run bundle (the format: bundle-format.ts).
 
-/** Files a run keeps that a bundle carries always; `checkpoints` adds the rest. */
+/** Files a run keeps that a bundle carries unless told otherwise; `checkpoints` adds the rest. */
 const RESULT_KINDS = ['embeddings', 'ranks', 'gates'];
 const CHECKPOINT_KINDS = ['checkpoint', 'resume'];
 
@@ -70,6 +71,11 @@ export interface ExportOptions {
   /** Also the training states (best and resume checkpoints): large, needed to extend a run. */
   checkpoints?: boolean;
   /**
+   * The representation tables (default: carried). Without them a bundle is small — the results,
+   * per-user ranks and TA weights: enough to compare and test, not to distil from or cluster.
+   */
+  embeddings?: boolean;
+  /**
    * Also the dataset's interaction file, so a home without it can import the runs; a name
    * exports that dataset (with no run, or runs of it).
    */
@@ -107,6 +113,7 @@ export function exportBundle(
   const stage = mkdtempSync(join(tmpdir(), 'hkd-bundle-'));
   try {
     const kinds = new Set([...RESULT_KINDS, ...(opts.checkpoints ? CHECKPOINT_KINDS : [])]);
+    if (opts.embeddings === false) kinds.delete('embeddings');
     const stageFile = (src: string, rel: string, kind: string) => {
       mkdirSync(dirname(join(stage, rel)), { recursive: true });
       copyFileSync(join(store.home, src), join(stage, rel));
@@ -156,6 +163,7 @@ export function exportBundle(
         trainSecondsPerEpoch: r.trainSecondsPerEpoch,
         evalSecondsPerEpoch: r.evalSecondsPerEpoch,
         epochs: getEpochs(store, r.id),
+        split: r.splitId === null ? undefined : splitRecord(store, r.splitId),
         files: listArtifacts(store, r.id)
           .filter((a) => kinds.has(a.kind))
           .map((a) => stageFile(a.path, join('runs', r.uid, basename(a.path)), a.kind)),

@@ -7,8 +7,8 @@ import { InputError, NotFoundError } from '../errors';
 import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 
-// A run bundle: finished runs with everything needed to read them in another home — and to
-// distil from them there — as one gzipped tar: `bundle.json` and the runs' files. Runs are named
+// A run bundle: finished runs with everything needed to read them in another home — and, unless
+// their embeddings were left out, to distil from them there — as one gzipped tar: `bundle.json` and the runs' files. Runs are named
 // by their portable uid, so importing links a student to a teacher already there and importing a
 // bundle twice adds nothing. A bundle is only read into a home whose dataset is the same file
 // (its SHA-256), the dataset it was trained on.
@@ -48,6 +48,18 @@ const RunSchema = z.object({
   evalSecondsPerEpoch: z.number().nullable(),
   epochs: z.array(z.unknown()),
   files: z.array(FileSchema),
+  /**
+   * The split its test ranks are on: not carried (10 MB at CiteULike's size) but rebuilt on
+   * import from the seed, and linked only if the rebuilt file is this one — so paired tests with
+   * the home's own runs stay sound. Absent in bundles written before it.
+   */
+  split: z
+    .object({
+      seed: z.number().int(),
+      candidates: z.number().int().min(1),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    })
+    .optional(),
 });
 
 const ManifestSchema = z.object({

@@ -8,6 +8,7 @@ import type { Store } from '../store/db';
 import { checkDatasetName, listDatasets, newDatasetDir, recordDataset } from '../store/datasets';
 import { addDependencies } from '../store/queue';
 import { insertImportedRun, runIdByUid } from '../store/run-import';
+import { getRun } from '../store/runs';
 import {
   checkFile,
   datasetFingerprint,
@@ -15,6 +16,7 @@ import {
   readManifest,
   type Manifest,
 } from './bundle-format';
+import { linkedSplit, linkSplits } from './bundle-splits';
 
 // Reading a run bundle into this home (the format: bundle-format.ts).
 
@@ -57,8 +59,11 @@ function datasetFor(store: Store, m: Manifest, stage: string, file: string): Dat
 
 export interface ImportResult {
   dataset: string;
-  /** Every run of the bundle: its id here, and whether it was added now (or already here). */
-  runs: { uid: string; id: number; added: boolean }[];
+  /**
+   * Every run of the bundle: its id here, whether it was added now (or already here), and
+   * whether it is linked to its split here (else it cannot join a paired test).
+   */
+  runs: { uid: string; id: number; added: boolean; paired: boolean }[];
 }
 
 /**
@@ -86,6 +91,11 @@ export function importBundle(store: Store, file: string): ImportResult {
     for (const r of fresh)
       for (const f of r.files) checkFile(join(stage, 'runs', r.uid, f.name), f, file);
     const ds = datasetFor(store, m, stage, file);
+    const splits = linkSplits(
+      store,
+      ds,
+      fresh.flatMap((r) => (r.split ? [r.split] : [])),
+    );
     const added = new Set<string>();
     store.write(() => {
       for (const r of fresh) {
@@ -100,6 +110,7 @@ export function importBundle(store: Store, file: string): ImportResult {
         const id = insertImportedRun(store, {
           ...r,
           datasetId: ds.id,
+          splitId: linkedSplit(splits, r.split),
           teacherRunId: r.teacher === null ? null : ref(r.teacher),
           config: mapSources(r.config, ref),
           summary: r.summary as never,
@@ -123,7 +134,12 @@ export function importBundle(store: Store, file: string): ImportResult {
     });
     return {
       dataset: ds.name,
-      runs: m.runs.map((r) => ({ uid: r.uid, id: known.get(r.uid)!, added: added.has(r.uid) })),
+      runs: m.runs.map((r) => ({
+        uid: r.uid,
+        id: known.get(r.uid)!,
+        added: added.has(r.uid),
+        paired: getRun(store, known.get(r.uid)!).splitId !== null,
+      })),
     };
   } catch (e) {
     // The transaction rolled back: the files moved for it go too.

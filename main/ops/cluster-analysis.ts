@@ -17,16 +17,15 @@ import {
 import { Rng } from '../data/rng';
 import { InputError } from '../errors';
 import { readArrayFile } from '../store/array-file';
-import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { getRun } from '../store/runs';
 import { parseConfig } from './train-config';
 import { ranksOf } from './paired-runs';
+import { embeddingsOf } from './run-embeddings';
 
 /** A finished run's user rows (its representation table). */
 function userRows(store: Store, run: RunInfo): Rows {
-  const a = findArtifact(store, { runId: run.id }, 'embeddings');
-  if (!a) throw new InputError(`run #${run.id} has no embeddings (it has not completed)`);
+  const a = embeddingsOf(store, run);
   const f = readArrayFile(join(store.home, a.path));
   const data = f.get<Float32Array>('users');
   const [n, d] = f.shape('users');

@@ -14,7 +14,6 @@ import {
   unlessDefault,
 } from '../contract';
 import { InputError, NotFoundError } from '../errors';
-import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { checkCandidatesFit, getDataset } from '../store/datasets';
 import { addDependencies } from '../store/queue';
@@ -22,6 +21,7 @@ import { runIdByUid } from '../store/run-import';
 import { createRun, getRun, listRuns, reapInterrupted } from '../store/runs';
 import { parseDistillConfig } from './distill-config';
 import { bestPlaced, canonical } from './run-identity';
+import { embeddingsOf } from './run-embeddings';
 import type { TrainListener, TrainOutcome } from './execute';
 import { makePlan, trainHere } from './plan';
 import type { GuideFile, RunPlan } from './run-plan';
@@ -52,8 +52,7 @@ export function resolveRun(store: Store, ref: number | string): RunInfo {
 
 /** Where a frozen run's representations are, for a student's plan. */
 function guideFile(store: Store, run: RunInfo, name: string): GuideFile {
-  const a = findArtifact(store, { runId: run.id }, 'embeddings');
-  if (!a) throw new NotFoundError(`embeddings of run #${run.id}`);
+  const a = embeddingsOf(store, run);
   const width = representationWidth(run.model as ModelName, modelOptionsOf(run), runDim(run));
   return { name, path: a.path, width };
 }

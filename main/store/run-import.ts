@@ -27,6 +27,8 @@ export type ImportedRun = Pick<
   | 'evalSecondsPerEpoch'
 > & {
   config: Record<string, unknown>;
+  /** This home's split its ranks are on, when it has the very one. */
+  splitId: number | null;
   status: Extract<RunStatus, 'completed' | 'cancelled'>;
   epochs: EpochInfo[];
 };
@@ -37,9 +39,9 @@ export function insertImportedRun(store: Store, r: ImportedRun): number {
   store.db
     .prepare(
       `INSERT INTO runs (id, uid, label, kind, model, method, dataset_id, seed, teacher_run_id,
-         config_json, status, backend, device, app_version, created_at, started_at, finished_at,
+         split_id, config_json, status, backend, device, app_version, created_at, started_at, finished_at,
          epochs_run, best_epoch, summary_json, train_seconds_per_epoch, eval_seconds_per_epoch)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .run(
       id,
@@ -51,6 +53,7 @@ export function insertImportedRun(store: Store, r: ImportedRun): number {
       r.datasetId,
       r.seed,
       r.teacherRunId,
+      r.splitId,
       JSON.stringify(r.config),
       r.status,
       r.backend,

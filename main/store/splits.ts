@@ -15,6 +15,19 @@ function findSplitId(
   return r?.id;
 }
 
+/** A stored split's key and the SHA-256 of its file. */
+export function splitRecord(
+  store: Store,
+  splitId: number,
+): { seed: number; candidates: number; sha256: string } | undefined {
+  return store.db
+    .prepare(
+      `SELECT s.seed, s.n_candidates AS candidates, a.sha256 FROM splits s
+       JOIN artifacts a ON a.split_id = s.id AND a.kind = 'split' WHERE s.id = ?`,
+    )
+    .get(splitId) as { seed: number; candidates: number; sha256: string } | undefined;
+}
+
 /** Where the stored split of (dataset, seed) is, if one exists (its file relative to home). */
 export function findSplitFile(
   store: Store,

@@ -2,9 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tar from 'tar';
 import { describe, expect, it } from 'vitest';
 import { exportBundle } from '../../main/ops/bundle-export';
 import { importBundle } from '../../main/ops/bundle-import';
+import { analyzeClusters } from '../../main/ops/cluster-analysis';
+import { comparePaired } from '../../main/ops/paired-runs';
 import { synthDataset } from '../../main/ops/datasets';
 import { runDistill } from '../../main/ops/distill';
 import { createSweep, sweepView } from '../../main/ops/sweeps';
@@ -94,10 +97,70 @@ describe('run bundles', () => {
     expect(() => importBundle(new Store(tempDir()), bare)).toThrow(
       /which this home does not have: import the same file first/,
     );
+    // Results only (the representation tables left out): small, comparable, not distillable.
+    const lean = join(tempDir(), 'lean.hkdb');
+    const cli = await hkd(
+      a.home,
+      'runs',
+      'export',
+      String(s.id),
+      '--out',
+      lean,
+      '--no-embeddings',
+      '--with-dataset',
+    );
+    expect(cli.out).toMatch(/lean\.hkdb: runs #1, #2 \(\d+ KB\)$/);
+    const d = new Store(tempDir());
+    const [td, sd] = importBundle(d, lean).runs.map((r) => r.id);
+    expect(listArtifacts(d, td).map((x) => x.kind)).toEqual(['ranks']);
+    expect(
+      listArtifacts(d, sd)
+        .map((x) => x.kind)
+        .sort(),
+    ).toEqual(['gates', 'ranks']);
+    expect(comparePaired(d, sd, td, 5)).toEqual(comparePaired(a, s.id, t.id, 5));
+    await expect(
+      runDistill(d, { dataset: 'demo', teacher: td, method: 'DE', studentDim: 4, ...FAST }),
+    ).rejects.toThrow(
+      `run #${td} has no embeddings in this home: it came from a bundle exported with --no-embeddings`,
+    );
+    await expect(analyzeClusters(d, { runs: [sd] })).rejects.toThrow(
+      /has no embeddings in this home/,
+    );
     // A damaged file is named.
     const junk = join(tempDir(), 'junk.hkdb');
     writeFileSync(junk, 'not a tarball');
     expect(() => importBundle(new Store(tempDir()), junk)).toThrow(/junk.hkdb is not a run bundle/);
+  }, 120_000);
+
+  it("an imported run joins paired tests with this home's runs only on the very split it was ranked on", async () => {
+    const a = home();
+    const t = (await runTraining(a, { dataset: 'demo', model: 'BPR', dim: 8, ...FAST })).run;
+    const file = join(tempDir(), 'teacher.hkdb');
+    exportBundle(a, [t.id], file, { dataset: true, embeddings: false });
+
+    // A fresh home rebuilds the split from its seed, and finds it is the same file.
+    const b = new Store(tempDir());
+    const [got] = importBundle(b, file).runs;
+    expect(got.paired).toBe(true);
+    const mine = (await runTraining(b, { dataset: 'demo', model: 'BPR', dim: 4, ...FAST })).run;
+    expect(getRun(b, mine.id).splitId).toBe(getRun(b, got.id).splitId);
+    expect(comparePaired(b, mine.id, got.id, 5).users).toBe(300);
+
+    // A bundle naming another split file (another version's split, or one written before
+    // splits were named) imports, but unpaired.
+    const stage = tempDir();
+    tar.extract({ file, cwd: stage, sync: true });
+    const m = JSON.parse(readFileSync(join(stage, 'bundle.json'), 'utf8'));
+    m.runs[0].split.sha256 = '0'.repeat(64);
+    writeFileSync(join(stage, 'bundle.json'), JSON.stringify(m));
+    const other = join(tempDir(), 'other.hkdb');
+    tar.create({ gzip: true, file: other, cwd: stage, sync: true }, readdirSync(stage));
+    const c = new Store(tempDir());
+    const cli = await hkd(c.home, 'runs', 'import', other);
+    expect(cli.out).toMatch(/added #1 on 'demo'; #1 without a paired test/);
+    const late = (await runTraining(c, { dataset: 'demo', model: 'BPR', dim: 4, ...FAST })).run;
+    expect(() => comparePaired(c, late.id, 1, 5)).toThrow(/not ranked on the same split/);
   }, 120_000);
 
   it('a sweep planned as a shell script, run in a fresh home and imported back, is complete', async () => {

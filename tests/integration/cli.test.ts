@@ -449,7 +449,7 @@ describe('hkd CLI end to end', () => {
       expect.stringMatching(/give a run id or --all/),
     ]);
     const all = await hkd(home, 'runs', 'discard-state', '--all');
-    expect(all.err).toMatch(/^freed \d+\.\d MB from 2 run\(s\)$/);
+    expect(all.err).toMatch(/^freed (\d+ KB|\d+\.\d MB) from 2 run\(s\)$/);
     expect(resumeFiles()).toEqual([]);
   });
 
