@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
+import { clusterSpreadColumns, extraText, trainingColumns } from '../shared/compare-columns';
 import {
-  clusterSpreadColumns,
   compareTable,
   METRIC_LABEL,
   METRICS,
@@ -37,7 +37,7 @@ function textTable(t: CompareTable): string {
       r.label,
       r.runIds.map((id) => `#${id}`).join(' '),
       ...r.cells.map((_, j) => cellText(r, j)),
-      ...r.extra.map((v) => (v === null ? '–' : fmt(v))),
+      ...r.extra.map((v, j) => extraText(v, t.extras[j].digits, '–')),
     ],
     ...(r.paper
       ? [
@@ -60,7 +60,7 @@ function textTable(t: CompareTable): string {
         'method',
         'runs',
         ...t.columns.map((c) => `${c.model} ${METRIC_LABEL[c.metric]}`),
-        ...t.extras,
+        ...t.extras.map((x) => x.name),
       ],
       rows,
     ),
@@ -90,6 +90,10 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
       ).choices(['none', ...PAPER_SETTINGS.map((p) => p.id)]),
     )
     .option(
+      '--training',
+      'add what each result cost: epochs, best epoch, training seconds per epoch, backend (means over pooled seeds)',
+    )
+    .option(
       '--cluster-spread',
       "add Table 3's columns: the std over the teacher's user clusters of per-cluster test H@5 and N@5",
     )
@@ -106,6 +110,7 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
           format: (typeof FORMATS)[number];
           json?: boolean;
           clusterSpread?: boolean;
+          training?: boolean;
         },
       ) => {
         const wanted = ids.map(intArg('run id', 1));
@@ -129,11 +134,14 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
           poolSeeds: o.pool,
           runById,
           paper: setting && paperRows(setting, runById),
-          extras: o.clusterSpread
-            ? clusterSpreadColumns(
-                await ctx.call('analysis.clusters', { runs: wanted, projection: false }),
-              )
-            : [],
+          extras: [
+            ...(o.training ? trainingColumns() : []),
+            ...(o.clusterSpread
+              ? clusterSpreadColumns(
+                  await ctx.call('analysis.clusters', { runs: wanted, projection: false }),
+                )
+              : []),
+          ],
         });
         ctx.emit(!!o.json, t, () =>
           o.format === 'text' ? textTable(t) : exporters[o.format](t).trimEnd(),

@@ -1,4 +1,5 @@
-import { methodFacts, runDim, type ClusterAnalysis, type Metrics, type RunInfo } from '../contract';
+import { methodFacts, runDim, type Metrics, type RunInfo } from '../contract';
+import { extraText, pooledExtra, type ExtraColumn, type ExtraValue } from './compare-columns';
 import { meanSd } from './mean-sd';
 import { variantOf } from './run-variant';
 import { pairedTTest } from './t-test';
@@ -56,30 +57,15 @@ export interface CompareRow {
   p: (number | null)[];
   /** The paper's values for the row this run reproduces, and the run's difference from them. */
   paper: { label: string; cells: (number | null)[]; gap: (number | null)[] } | null;
-  /** The extra columns' values (mean over the pooled runs that have one). */
-  extra: (number | null)[];
+  /** The extra columns' values (over the pooled runs that have one: see compare-columns.ts). */
+  extra: ExtraValue[];
 }
 
 export interface CompareTable {
   columns: { model: string; metric: MetricKey }[];
   rows: CompareRow[];
-  /** Names of the extra columns after the metrics (e.g. Table 3's cluster spread). */
-  extras: string[];
-}
-
-/** A column computed elsewhere (an analysis), by run. */
-export interface ExtraColumn {
-  name: string;
-  value(r: RunInfo): number | undefined;
-}
-
-/** Table 3's columns from a cluster analysis of the runs. */
-export function clusterSpreadColumns(a: ClusterAnalysis): ExtraColumn[] {
-  const of = (r: RunInfo) => a.runs.find((x) => x.run === r.id);
-  return [
-    { name: 'cluster std H@5', value: (r) => of(r)?.std.H5 },
-    { name: 'cluster std N@5', value: (r) => of(r)?.std.N5 },
-  ];
+  /** The extra columns after the metrics (e.g. Table 3's cluster spread), by name. */
+  extras: { name: string; digits: number }[];
 }
 
 export interface CompareOptions {
@@ -191,12 +177,14 @@ export function compareTable(
             gap: cells.map((v, j) => (v === null || refCells[j] === null ? null : v - refCells[j])),
           }
         : null,
-      extra: (o.extras ?? []).map(
-        (x) => meanSd(g.flatMap((r) => (x.value(r) === undefined ? [] : [x.value(r)!]))).mean,
-      ),
+      extra: (o.extras ?? []).map((x) => pooledExtra(x, g)),
     };
   });
-  return { columns, rows, extras: (o.extras ?? []).map((x) => x.name) };
+  return {
+    columns,
+    rows,
+    extras: (o.extras ?? []).map((x) => ({ name: x.name, digits: x.digits })),
+  };
 }
 
 /** A CSV field: quoted when it holds a quote, comma or line break. */
@@ -230,8 +218,10 @@ export function configDiff(
 }
 
 const header = (t: CompareTable) => t.columns.map((c) => `${c.model} ${METRIC_LABEL[c.metric]}`);
-/** A paper row has no value in the extra columns. */
-const noExtras = (t: CompareTable) => t.extras.map(() => null);
+/** A row's extra values as text; a paper row has none. */
+const extraCells = (t: CompareTable, r: CompareRow | null, none: string) =>
+  t.extras.map((x, j) => extraText(r ? r.extra[j] : null, x.digits, none));
+const extraNames = (t: CompareTable) => t.extras.map((x) => x.name);
 const num = (v: number | null) => (v === null ? '' : v.toFixed(4));
 const pooled = (t: CompareTable) => t.rows.some((r) => r.sd.some((x) => x !== null));
 /** A mean with its spread where seeds were pooled. */
@@ -258,13 +248,19 @@ export function toCsv(t: CompareTable): string {
   const sd = pooled(t);
   const none = sd ? t.columns.map(() => '') : [];
   const lines = [
-    ['method', 'run', ...header(t), ...(sd ? header(t).map((h) => `${h} sd`) : []), ...t.extras]
+    [
+      'method',
+      'run',
+      ...header(t),
+      ...(sd ? header(t).map((h) => `${h} sd`) : []),
+      ...extraNames(t),
+    ]
       .map(csvField)
       .join(','),
   ];
   for (const r of fileRows(t)) {
     const sds = sd ? r.sd.map(num) : [];
-    const extra = r.extra.map(num);
+    const extra = extraCells(t, r, '').map(csvField);
     lines.push(
       [csvField(r.label), r.runIds.join(' '), ...r.cells.map(num), ...sds, ...extra].join(','),
     );
@@ -275,7 +271,7 @@ export function toCsv(t: CompareTable): string {
           '',
           ...r.paper.cells.map(num),
           ...none,
-          ...noExtras(t).map(num),
+          ...extraCells(t, null, ''),
         ].join(','),
       );
   }
@@ -284,18 +280,17 @@ export function toCsv(t: CompareTable): string {
 
 export function toMarkdown(t: CompareTable): string {
   const lines = [
-    `| Method | ${[...header(t), ...t.extras].join(' | ')} |`,
+    `| Method | ${[...header(t), ...extraNames(t)].join(' | ')} |`,
     `|---|${[...t.columns, ...t.extras].map(() => '---:').join('|')}|`,
   ];
-  const plain = (v: number | null) => (v === null ? '–' : num(v));
   for (const r of fileRows(t)) {
     const cells = r.cells.map((v, j) =>
       v === null ? '–' : withSd(r.best[j] ? `**${num(v)}**` : num(v), r.sd[j], ' ± '),
     );
-    lines.push(`| ${r.label} | ${[...cells, ...r.extra.map(plain)].join(' | ')} |`);
+    lines.push(`| ${r.label} | ${[...cells, ...extraCells(t, r, '–')].join(' | ')} |`);
     if (r.paper)
       lines.push(
-        `| *${r.paper.label}* | ${[...r.paper.cells.map((v) => (v === null ? '–' : `*${num(v)}*`)), ...noExtras(t).map(plain)].join(' | ')} |`,
+        `| *${r.paper.label}* | ${[...r.paper.cells.map((v) => (v === null ? '–' : `*${num(v)}*`)), ...extraCells(t, null, '–')].join(' | ')} |`,
       );
   }
   return `${lines.join('\n')}\n`;
@@ -312,7 +307,7 @@ export function toLatex(t: CompareTable): string {
     '\\toprule',
     ` & ${[...models.map((m) => `\\multicolumn{${per}}{c}{${tex(m)}}`), ...t.extras.map(() => '')].join(' & ')} \\\\`,
     models.map((_, k) => `\\cmidrule(lr){${2 + k * per}-${1 + (k + 1) * per}}`).join(' '),
-    `Method & ${[...t.columns.map((c) => METRIC_LABEL[c.metric]), ...t.extras.map(tex)].join(' & ')} \\\\`,
+    `Method & ${[...t.columns.map((c) => METRIC_LABEL[c.metric]), ...extraNames(t).map(tex)].join(' & ')} \\\\`,
     '\\midrule',
     ...fileRows(t).flatMap((r) => [
       `${tex(r.label)} & ${r.cells
@@ -321,7 +316,7 @@ export function toLatex(t: CompareTable): string {
             ? '--'
             : withSd(r.best[j] ? `\\textbf{${num(v)}}` : num(v), r.sd[j], ' $\\pm$ '),
         )
-        .concat(r.extra.map((v) => (v === null ? '--' : num(v))))
+        .concat(extraCells(t, r, '--').map(tex))
         .join(' & ')} \\\\`,
       ...(r.paper
         ? [

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import type { RunInfo } from '../../main/contract';
 import { launchChromium, serveWorkbench } from '../support/browser';
 import { tempDir, usersDat } from '../support/tmp';
 
@@ -304,6 +305,19 @@ describe('workbench in a browser', () => {
     await page.uncheck('[data-testid=pool-seeds]');
     await expect.poll(() => rows.count()).toBe(4);
     await page.check('[data-testid=pool-seeds]');
+    // What each result cost, beside the metrics: the pooled row's mean epochs and its backend.
+    await page.check('[data-testid=show-training]');
+    const header = page.locator('[data-testid=compare-table] thead');
+    await expect.poll(() => header.innerText()).toMatch(/epochs\s+best epoch\s+s\/epoch\s+backend/);
+    const seeds = await Promise.all(
+      queued.map(async (id) => ((await api('runs.get', { id })) as { run: RunInfo }).run),
+    );
+    expect(await rows.nth(2).innerText()).toMatch(
+      new RegExp(
+        `\\s${((seeds[0].epochsRun + seeds[1].epochsRun) / 2).toFixed(0)}\\s.*\\s${seeds[0].backend}\\s*×?$`,
+      ),
+    );
+    await page.uncheck('[data-testid=show-training]');
     expect(await page.locator('[data-testid=paper-setting]').inputValue()).toBe('none');
     expect(await page.locator('[data-testid=paper-row]').count()).toBe(0);
     await page.selectOption('[data-testid=paper-setting]', 'citeulike');

@@ -9,6 +9,7 @@ import { runDistill } from '../../main/ops/distill';
 import { ranksOf } from '../../main/ops/paired-runs';
 import { runTraining } from '../../main/ops/train';
 import { Store } from '../../main/store/db';
+import { getRun } from '../../main/store/runs';
 import { hkd } from '../support/cli';
 import { tempDir } from '../support/tmp';
 
@@ -91,6 +92,17 @@ describe('cluster analysis of runs', () => {
     expect(k2.k).toBe(2);
     expect(body.map((l) => l.split(',').slice(-2).map(Number))).toEqual(
       k2.runs.map((r) => [Number(r.std.H5.toFixed(4)), Number(r.std.N5.toFixed(4))]),
+    );
+    // What each result cost, from the runs' records, before the cluster spread.
+    const cost = await hkd(s.home, 'compare', String(d.id), '--training', '--cluster-spread');
+    expect(cost.out.split('\n')[0]).toMatch(
+      /epochs\s+best epoch\s+s\/epoch\s+backend\s+cluster std H@5\s+cluster std N@5$/,
+    );
+    const dr = getRun(s, d.id);
+    expect(cost.out.split('\n')[1]).toMatch(
+      new RegExp(
+        `\\s${dr.epochsRun}\\s+${dr.bestEpoch! + 1}\\s+${dr.trainSecondsPerEpoch!.toFixed(1)}\\s+${dr.backend}\\s`,
+      ),
     );
     // Per user: activity bins in powers of two, each run's H@5 over the bin's users.
     const users = userAnalysis(s, { runs: [t.id, d.id] });

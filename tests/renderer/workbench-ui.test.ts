@@ -23,6 +23,7 @@ import {
   paperSettingFor,
 } from '../../main/shared/paper-results';
 import { validateRun } from '../../renderer/src/lib/validate';
+import { trainingColumns } from '../../main/shared/compare-columns';
 
 const metrics = (h5: number) => ({
   H5: h5,
@@ -163,6 +164,37 @@ describe('comparison table and export', () => {
     ]);
     expect(toMarkdown(p).split('\n')[2]).toBe('| DE d=20 (3 seeds) | 0.4500 ± 0.0500 |');
     expect(toLatex(p)).toContain('DE d=20 (3 seeds) & 0.4500 $\\pm$ 0.0500 \\\\');
+  });
+
+  it('states what each result cost: epochs, best epoch, s/epoch, backend, pooled over seeds', () => {
+    const de = [
+      { ...run(41, 'BPR', 'DE', 0.5), seed: 0, epochsRun: 216, bestEpoch: 195, backend: 'wasm' },
+      {
+        ...run(42, 'BPR', 'DE', 0.52),
+        seed: 1,
+        epochsRun: 180,
+        bestEpoch: 159,
+        trainSecondsPerEpoch: 3,
+        backend: 'tensorflow',
+      },
+    ];
+    const running = { ...run(43, 'BPR', 'PHR', null), bestEpoch: null, trainSecondsPerEpoch: null };
+    const t = compareTable([...de, running], ['H5'], {
+      poolSeeds: true,
+      extras: trainingColumns(),
+    });
+    expect(t.extras.map((x) => x.name)).toEqual(['epochs', 'best epoch', 's/epoch', 'backend']);
+    // Means of the numbers (best epoch counted from 1, as everywhere); the distinct backends.
+    expect(t.rows[0].extra).toEqual([198, 178, 2, 'wasm, tensorflow']);
+    expect(t.rows[1].extra).toEqual([3, null, null, 'wasm']);
+    expect(toMarkdown(t).split('\n')[2]).toBe(
+      '| DE d=20 (2 seeds) | **0.5100** ± 0.0141 | 198 | 178 | 2.0 | wasm, tensorflow |',
+    );
+    expect(toMarkdown(t).split('\n')[3]).toBe('| PHR d=20 | – | 3 | – | – | wasm |');
+    expect(toCsv(t).split('\n')[1]).toBe(
+      'DE d=20 (2 seeds),41 42,0.5100,0.0141,198,178,2.0,"wasm, tensorflow"',
+    );
+    expect(toLatex(t)).toContain('PHR d=20 & -- & 3 & -- & -- & wasm \\\\');
   });
 
   it("tests each pooled row against the baseline's over the seeds both hold", () => {
