@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { StorageError } from '../errors';
 import { Runner } from '../runner/runner';
+import { requeueInterrupted } from '../store/queue';
 import { forkTrainer } from '../runner/trainer-protocol';
 import { workerScript } from '../workbench';
 import { intArg, type CliContext } from './context';
@@ -19,8 +20,16 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
       intArg('--grace', 1),
       30,
     )
-    .action(async (o: { concurrency?: number; grace: number }) => {
+    .option(
+      '--resume-interrupted',
+      'first queue every interrupted run again (after a crash or a reboot): each continues from its last checkpoint, in id order with the rest',
+    )
+    .action(async (o: { concurrency?: number; grace: number; resumeInterrupted?: boolean }) => {
       const store = openStore();
+      if (o.resumeInterrupted) {
+        const again = requeueInterrupted(store);
+        if (again.length) io.err(`queued again: ${again.map((id) => `#${id}`).join(', ')}`);
+      }
       const runner = new Runner(store, {
         launch: forkTrainer(workerScript('trainer')),
         graceMs: o.grace * 1000,
@@ -48,7 +57,9 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
       const unsubscribe = io.onInterrupt?.(() => {
         if (interrupts++ > 0) {
           runner.stop();
-          io.err('stopped; the active runs are interrupted and resume with `hkd runs resume <id>`');
+          io.err(
+            'stopped; the active runs are interrupted and resume with `hkd runs resume <id>` or `hkd queue --resume-interrupted`',
+          );
           io.abort?.();
         }
         io.err('cancelling the active runs at their next batch (Ctrl-C again to stop at once)');

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors';
 import { now, type Store } from './db';
-import { getRun } from './runs';
+import { getRun, reapInterrupted } from './runs';
 import type { RunInfo, RunStatus } from '../contract';
 
 /** `runId` may start only once every run in `deps` has completed. */
@@ -78,6 +78,18 @@ export function requeueRun(store: Store, id: number): RunInfo {
     );
   store.db.prepare(`UPDATE runs SET status = 'queued', finished_at = NULL WHERE id = ?`).run(id);
   return getRun(store, id);
+}
+
+/** Every interrupted run back in the queue (those whose process died found first); their ids. */
+export function requeueInterrupted(store: Store): number[] {
+  reapInterrupted(store);
+  const ids = (
+    store.db.prepare("SELECT id FROM runs WHERE status = 'interrupted' ORDER BY id").all() as {
+      id: number;
+    }[]
+  ).map((r) => r.id);
+  store.write(() => ids.forEach((id) => requeueRun(store, id)));
+  return ids;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -117,6 +117,27 @@ describe('crash-safe runs', () => {
     }
     baseline.close();
   });
+
+  it('hkd queue --resume-interrupted continues runs left interrupted by a crash, to the uninterrupted result', async () => {
+    const baseline = freshStore();
+    const want = strip(getEpochs(baseline, (await runTraining(baseline, TRAIN)).run.id));
+    const store = freshStore();
+    const id = await killAfter(store, ['train', ...argv(TRAIN)], 0, 3);
+    // Not yet reaped: the queue finds the dead process itself.
+    expect(getRun(store, id).status).toBe('running');
+    const queue = () =>
+      spawnSync(process.execPath, [BIN, '--home', store.home, 'queue', '--resume-interrupted'], {
+        encoding: 'utf8',
+      });
+    const first = queue();
+    expect(first.status).toBe(0);
+    expect(first.stderr.split('\n')[0]).toBe(`queued again: #${id}`);
+    expect(getRun(store, id).status).toBe('completed');
+    expect(strip(getEpochs(store, id))).toEqual(want);
+    // Nothing left to resume: the queue says nothing of it.
+    const second = queue();
+    expect([second.status, second.stderr]).toEqual([0, '']);
+  }, 120_000);
 
   it('Ctrl-C cancels at a batch boundary and keeps the best epoch (a second one exits like kill -9)', async () => {
     const store = freshStore();
