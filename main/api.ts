@@ -35,6 +35,7 @@ import { listArtifacts } from './store/artifacts';
 import type { Store } from './store/db';
 import { deleteDataset, getDataset, listDatasets } from './store/datasets';
 import { deleteRun, dependenciesOf, lastOutput } from './store/queue';
+import { queueOrder, runNext } from './store/queue-order';
 import { getEpochs, getRun, listRuns } from './store/runs';
 import { APP_VERSION } from './version';
 
@@ -116,7 +117,7 @@ export class Api {
             return p ? [[id, p]] : [];
           }),
         );
-        return { runs, progress };
+        return { runs, progress, queue: queueOrder(store) };
       },
       'runs.get': (r) => ({
         run: getRun(store, r.id),
@@ -138,6 +139,7 @@ export class Api {
       },
       'runs.cancel': (r) => runner.cancel(r.id),
       'runs.resume': (r) => runner.resume(r.id),
+      'runs.runNext': (r) => ({ queue: runNext(store, r.ids) }),
       'runs.extend': ({ id, ...limits }) => runner.extend(id, limits),
       'runs.discardState': (r) => ({ freedBytes: discardTrainingState(store, r.id) }),
       'runs.discardAllStates': () => discardAllTrainingStates(store),

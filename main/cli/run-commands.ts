@@ -131,6 +131,16 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         );
       }
     });
+  runs
+    .command('next <ids...>')
+    .description(
+      'start these queued runs before the others, in this order (each after the queued runs it is built from)',
+    )
+    .action(async (ids: string[]) => {
+      const { queue } = await call('runs.runNext', { ids: ids.map(intArg('run id', 1)) });
+      const shown = queue.slice(0, 12).map((id) => `#${id}`);
+      io.err(`queue: ${shown.join(', ')}${queue.length > 12 ? `, … (${queue.length})` : ''}`);
+    });
   type ContinueFlags = { json?: boolean; backend?: BackendChoice } & ExtensionLimits;
   /** A command that trains a stored run further in this process and prints it when it ends. */
   const continuing = (

@@ -118,6 +118,8 @@ export const REQUESTS = {
   'runs.distill': DistillConfigSchema,
   'runs.cancel': z.object({ id: runId }).strict(),
   'runs.resume': z.object({ id: runId }).strict(),
+  /** Queued runs to start before the others, in this order (each after its queued sources). */
+  'runs.runNext': z.object({ ids: z.array(runId).min(1).max(1000) }).strict(),
   'runs.extend': z
     .object({
       id: runId,
@@ -200,13 +202,16 @@ export interface Responses {
   'datasets.delete': { deleted: string };
   'jobs.get': JobInfo;
   'jobs.cancel': JobInfo;
-  'runs.list': { runs: RunInfo[]; progress: Record<number, Progress> };
+  /** `queue`: the queued runs' ids in the order they start. */
+  'runs.list': { runs: RunInfo[]; progress: Record<number, Progress>; queue: number[] };
   'runs.get': RunDetail;
   'runs.epochs': EpochInfo[];
   'runs.train': { queued: number[] };
   'runs.distill': { queued: number[] };
   'runs.cancel': RunInfo;
   'runs.resume': RunInfo;
+  /** The queued runs' ids in the order they start. */
+  'runs.runNext': { queue: number[] };
   'runs.extend': RunInfo;
   'runs.discardState': { freedBytes: number };
   'runs.discardAllStates': { runs: number[]; freedBytes: number };

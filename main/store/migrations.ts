@@ -124,4 +124,10 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE UNIQUE INDEX runs_uid ON runs(uid);
     `,
   },
+  {
+    version: 5,
+    name: 'queue order',
+    // Queued runs moved to the front start first, lowest rank first; the rest oldest first.
+    sql: `ALTER TABLE runs ADD COLUMN queue_rank INTEGER;`,
+  },
 ];

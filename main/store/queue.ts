@@ -5,6 +5,13 @@ import { now, type Store } from './db';
 import { getRun, reapInterrupted } from './runs';
 import type { RunInfo, RunStatus } from '../contract';
 
+/**
+ * `ORDER BY` over queued runs aliased `q`, the order a runner claims them in: runs moved to the
+ * front (queue-order.ts; lowest rank first), then the rest oldest first. Only queued runs have
+ * a rank: claiming, cancelling or failing a run clears it.
+ */
+export const QUEUE_ORDER = 'q.queue_rank IS NULL, q.queue_rank, q.id';
+
 /** `runId` may start only once every run in `deps` has completed. */
 export function addDependencies(store: Store, runId: number, deps: number[]): void {
   const add = store.db.prepare('INSERT OR IGNORE INTO run_deps (run_id, depends_on) VALUES (?, ?)');
@@ -36,7 +43,8 @@ export function failBlockedRuns(store: Store): number[] {
     )
     .all() as { id: number; dep: number; status: string }[];
   const fail = store.db.prepare(
-    `UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'queued'`,
+    `UPDATE runs SET status = 'failed', error = ?, finished_at = ?, queue_rank = NULL
+     WHERE id = ? AND status = 'queued'`,
   );
   store.write(() => {
     for (const b of blocked) fail.run(`run #${b.dep} it depends on was ${b.status}`, now(), b.id);
@@ -55,14 +63,14 @@ export function claimNextRun(store: Store, pid: number): RunInfo | undefined {
         `SELECT q.id FROM runs q WHERE q.status = 'queued' AND NOT EXISTS (
            SELECT 1 FROM run_deps d JOIN runs r ON r.id = d.depends_on
            WHERE d.run_id = q.id AND r.status != 'completed')
-         ORDER BY q.id LIMIT 1`,
+         ORDER BY ${QUEUE_ORDER} LIMIT 1`,
       )
       .get() as { id: number } | undefined;
     if (!next) return undefined;
     store.db
       .prepare(
         `UPDATE runs SET status = 'running', pid = ?, started_at = COALESCE(started_at, ?),
-           error = NULL, last_output = NULL, finished_at = NULL WHERE id = ?`,
+           error = NULL, last_output = NULL, finished_at = NULL, queue_rank = NULL WHERE id = ?`,
       )
       .run(pid, now(), next.id);
     return getRun(store, next.id);
@@ -135,7 +143,8 @@ export function cancelQueuedRun(store: Store, id: number): boolean {
   return (
     store.db
       .prepare(
-        `UPDATE runs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'queued'`,
+        `UPDATE runs SET status = 'cancelled', finished_at = ?, queue_rank = NULL
+         WHERE id = ? AND status = 'queued'`,
       )
       .run(now(), id).changes === 1
   );

@@ -66,6 +66,8 @@ export class Workbench {
   datasets = $state.raw<DatasetInfo[]>([]);
   runs = $state.raw<RunInfo[]>([]);
   progress = $state<Record<number, Progress>>({});
+  /** Queued runs' ids in the order they start, as of the last refresh. */
+  queue = $state.raw<number[]>([]);
   jobs = $state<Record<string, JobInfo>>({});
   /** Epochs of the runs whose detail has been opened, appended live. */
   epochs = $state<Record<number, EpochInfo[]>>({});
@@ -111,6 +113,7 @@ export class Workbench {
       this.datasets = datasets;
       this.runs = runs.runs;
       this.progress = runs.progress;
+      this.queue = runs.queue;
       this.connected = true;
       for (const id of Object.keys(this.epochs).map(Number)) void this.loadEpochs(id);
     } catch (e) {

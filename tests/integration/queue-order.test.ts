@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { synthDataset } from '../../main/ops/datasets';
+import { queueDistill } from '../../main/ops/distill';
+import { queueTraining } from '../../main/ops/train';
+import { Store } from '../../main/store/db';
+import { cancelQueuedRun, claimNextRun } from '../../main/store/queue';
+import { queueOrder, runNext } from '../../main/store/queue-order';
+import { hkd } from '../support/cli';
+import { tempDir } from '../support/tmp';
+
+const TEACHER = { dataset: 'demo', model: 'BPR', dim: 24, maxEpochs: 2, label: 'teacher' };
+
+const rankOf = (s: Store, id: number) =>
+  (s.db.prepare('SELECT queue_rank AS r FROM runs WHERE id = ?').get(id) as { r: number | null }).r;
+
+describe('queue order', () => {
+  it('moves queued runs to the front, each after the queued runs it is built from', async () => {
+    const s = new Store(tempDir());
+    synthDataset(s, { name: 'demo', users: 200, items: 650, seed: 4 });
+    const teacher = queueTraining(s, TEACHER);
+    const other = queueTraining(s, { ...TEACHER, dim: 16, label: 'other' });
+    const takd = await queueDistill(s, {
+      dataset: 'demo',
+      teacher: teacher.id,
+      method: 'TAKD-DE',
+      studentDim: 4,
+      numTas: 2,
+    });
+    const [link1, link2] = takd.prerequisites.map((r) => r.id);
+    expect(queueOrder(s)).toEqual([teacher.id, other.id, link1, link2, takd.run.id]);
+
+    // The TAKD student brings its chain and the chain's teacher, in the order they must run.
+    expect(runNext(s, [takd.run.id])).toEqual([teacher.id, link1, link2, takd.run.id, other.id]);
+    // The latest move goes first.
+    expect(runNext(s, [other.id])).toEqual([other.id, teacher.id, link1, link2, takd.run.id]);
+    expect(claimNextRun(s, process.pid)?.id).toBe(other.id);
+    expect(rankOf(s, other.id)).toBeNull();
+    expect(() => runNext(s, [other.id])).toThrow(
+      `run #${other.id} is running; only queued runs can be moved`,
+    );
+    // A cancelled run leaves the order, and keeps no rank to jump the queue with later.
+    const spare = queueTraining(s, { ...TEACHER, dim: 8, label: 'spare' });
+    runNext(s, [spare.id]);
+    expect(cancelQueuedRun(s, spare.id)).toBe(true);
+    expect(rankOf(s, spare.id)).toBeNull();
+    expect(queueOrder(s)).toEqual([teacher.id, link1, link2, takd.run.id]);
+
+    // From the terminal: the queue's new order.
+    const cli = await hkd(s.home, 'runs', 'next', String(link2));
+    expect([cli.code, cli.err]).toEqual([
+      0,
+      `queue: #${teacher.id}, #${link1}, #${link2}, #${takd.run.id}`,
+    ]);
+    const unknown = await hkd(s.home, 'runs', 'next', String(spare.id));
+    expect([unknown.code, unknown.err]).toEqual([
+      2,
+      `error: run #${spare.id} is cancelled; only queued runs can be moved`,
+    ]);
+  });
+});
