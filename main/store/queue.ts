@@ -77,18 +77,32 @@ export function claimNextRun(store: Store, pid: number): RunInfo | undefined {
   });
 }
 
-/** Puts an interrupted or failed run back in the queue; it resumes from its last checkpoint. */
+/**
+ * Puts an interrupted or failed run back in the queue, at its front: work already begun goes on
+ * before new work. It resumes from its last checkpoint.
+ */
 export function requeueRun(store: Store, id: number): RunInfo {
-  const run = getRun(store, id);
-  if (run.status !== 'interrupted' && run.status !== 'failed')
-    throw new InputError(
-      `run #${id} is ${run.status}; only interrupted or failed runs can be resumed`,
-    );
-  store.db.prepare(`UPDATE runs SET status = 'queued', finished_at = NULL WHERE id = ?`).run(id);
-  return getRun(store, id);
+  return store.write(() => {
+    const run = getRun(store, id);
+    if (run.status !== 'interrupted' && run.status !== 'failed')
+      throw new InputError(
+        `run #${id} is ${run.status}; only interrupted or failed runs can be resumed`,
+      );
+    store.db
+      .prepare(
+        `UPDATE runs SET status = 'queued', finished_at = NULL, queue_rank = (
+           SELECT MIN(COALESCE(MIN(queue_rank), 0), 0) - 1 FROM runs WHERE status = 'queued')
+         WHERE id = ?`,
+      )
+      .run(id);
+    return getRun(store, id);
+  });
 }
 
-/** Every interrupted run back in the queue (those whose process died found first); their ids. */
+/**
+ * Every interrupted run back at the front of the queue, oldest first (those whose process died
+ * found first); their ids.
+ */
 export function requeueInterrupted(store: Store): number[] {
   reapInterrupted(store);
   const ids = (
@@ -96,7 +110,8 @@ export function requeueInterrupted(store: Store): number[] {
       id: number;
     }[]
   ).map((r) => r.id);
-  store.write(() => ids.forEach((id) => requeueRun(store, id)));
+  // Each goes before the front: the newest first, so that the oldest ends up first.
+  store.write(() => ids.toReversed().forEach((id) => requeueRun(store, id)));
   return ids;
 }
 

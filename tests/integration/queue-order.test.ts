@@ -3,7 +3,7 @@ import { synthDataset } from '../../main/ops/datasets';
 import { queueDistill } from '../../main/ops/distill';
 import { queueTraining } from '../../main/ops/train';
 import { Store } from '../../main/store/db';
-import { cancelQueuedRun, claimNextRun } from '../../main/store/queue';
+import { cancelQueuedRun, claimNextRun, requeueInterrupted } from '../../main/store/queue';
 import { queueOrder, runNext } from '../../main/store/queue-order';
 import { hkd } from '../support/cli';
 import { tempDir } from '../support/tmp';
@@ -51,6 +51,17 @@ describe('queue order', () => {
       0,
       `queue: #${teacher.id}, #${link1}, #${link2}, #${takd.run.id}`,
     ]);
+    // Work already begun goes on before new work: interrupted runs queued again go to the front,
+    // oldest first.
+    const dead = 2 ** 22 + 1; // no such process
+    const [a, b] = [16, 12].map(
+      (dim) => queueTraining(s, { ...TEACHER, dim, label: `d${dim}` }).id,
+    );
+    runNext(s, [a, b]);
+    expect([claimNextRun(s, dead)?.id, claimNextRun(s, dead)?.id]).toEqual([a, b]);
+    runNext(s, [link1]);
+    expect(requeueInterrupted(s)).toEqual([a, b]);
+    expect(queueOrder(s)).toEqual([a, b, teacher.id, link1, link2, takd.run.id]);
     const unknown = await hkd(s.home, 'runs', 'next', String(spare.id));
     expect([unknown.code, unknown.err]).toEqual([
       2,
