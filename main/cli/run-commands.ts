@@ -71,6 +71,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .action(async (o: { json?: boolean }) => {
       const list = await call('runs.list', {});
       const rows = list.runs;
+      const place = new Map(list.queue.map((id, i) => [id, i + 1]));
       emit(!!o.json, list, () =>
         rows.length === 0
           ? 'No runs yet: try `hkd train --dataset demo --model BPR --dim 20`.'
@@ -94,7 +95,8 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
               ],
               rows.map((r) => [
                 r.id,
-                r.status,
+                // A queued run's place: the order runs start in (each also waits for its sources).
+                place.has(r.id) ? `queued (${place.get(r.id)})` : r.status,
                 r.dataset ?? '(deleted)',
                 r.method ? `${r.model} ${r.method}${variantOf(r)}` : r.model,
                 sizes(

@@ -62,6 +62,16 @@ describe('queue order', () => {
     runNext(s, [link1]);
     expect(requeueInterrupted(s)).toEqual([a, b]);
     expect(queueOrder(s)).toEqual([a, b, teacher.id, link1, link2, takd.run.id]);
+    // The list says each queued run's place.
+    const listed = (await hkd(s.home, 'runs', 'list')).out.split('\n');
+    const statusOf = (id: number) => listed.find((l) => l.startsWith(`${id} `))?.split(/ {2,}/)[1];
+    expect([a, b, teacher.id, takd.run.id, spare.id].map(statusOf)).toEqual([
+      'queued (1)',
+      'queued (2)',
+      'queued (3)',
+      'queued (6)',
+      'cancelled',
+    ]);
     const unknown = await hkd(s.home, 'runs', 'next', String(spare.id));
     expect([unknown.code, unknown.err]).toEqual([
       2,
