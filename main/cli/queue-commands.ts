@@ -22,7 +22,7 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
     )
     .option(
       '--resume-interrupted',
-      'first queue every interrupted run again (after a crash or a reboot): each continues from its last checkpoint, in id order with the rest',
+      'first queue every interrupted run again (after a crash or a reboot), before the queued runs: each continues from its last checkpoint',
     )
     .action(async (o: { concurrency?: number; grace: number; resumeInterrupted?: boolean }) => {
       const store = openStore();

@@ -8,10 +8,10 @@ import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 
 // A run bundle: finished runs with everything needed to read them in another home — and, unless
-// their embeddings were left out, to distil from them there — as one gzipped tar: `bundle.json` and the runs' files. Runs are named
-// by their portable uid, so importing links a student to a teacher already there and importing a
-// bundle twice adds nothing. A bundle is only read into a home whose dataset is the same file
-// (its SHA-256), the dataset it was trained on.
+// their embeddings were left out, to distil from them there — as one gzipped tar: `bundle.json`
+// and the runs' files. Runs are named by their portable uid, so importing links a student to a
+// teacher already there and importing a bundle twice adds nothing. A bundle is only read into a
+// home whose dataset is the same file (its SHA-256), the dataset it was trained on.
 //
 // This file is the format: `bundle.json`'s schema and what both directions check.
 

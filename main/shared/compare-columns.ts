@@ -13,7 +13,7 @@ export interface ExtraColumn {
 
 export type ExtraValue = number | string | null;
 
-/** A row's value: the mean of its runs' numbers, else their distinct texts; null if none has one. */
+/** A row's value: its runs' numbers' mean, else their distinct texts; null if none has one. */
 export function pooledExtra(col: ExtraColumn, runs: RunInfo[]): ExtraValue {
   const values = runs.flatMap((r) => {
     const v = col.value(r);
