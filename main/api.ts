@@ -119,6 +119,7 @@ export class Api {
         );
         return { runs, progress, queue: queueOrder(store) };
       },
+      'runs.queue': () => ({ queue: queueOrder(store) }),
       'runs.get': (r) => ({
         run: getRun(store, r.id),
         epochs: getEpochs(store, r.id),

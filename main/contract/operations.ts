@@ -112,6 +112,8 @@ export const REQUESTS = {
   'jobs.get': z.object({ id: z.string().uuid() }).strict(),
   'jobs.cancel': z.object({ id: z.string().uuid() }).strict(),
   'runs.list': none,
+  /** The queued runs' ids in the order they start. */
+  'runs.queue': none,
   'runs.get': z.object({ id: runId }).strict(),
   'runs.epochs': z.object({ id: runId, from: int(0, 100_000).default(0) }).strict(),
   'runs.train': TrainConfigSchema,
@@ -204,6 +206,7 @@ export interface Responses {
   'jobs.cancel': JobInfo;
   /** `queue`: the queued runs' ids in the order they start. */
   'runs.list': { runs: RunInfo[]; progress: Record<number, Progress>; queue: number[] };
+  'runs.queue': { queue: number[] };
   'runs.get': RunDetail;
   'runs.epochs': EpochInfo[];
   'runs.train': { queued: number[] };

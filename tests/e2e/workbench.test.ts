@@ -510,6 +510,31 @@ describe('workbench in a browser', () => {
       /epoch \d+.*stops in ≈ \d+ (s|min) unless it improves/s,
     );
     await shot('runs-live');
+
+    // Two runs queued behind it: their places, and the second moved to the front.
+    const queue = (label: string) =>
+      JSON.parse(
+        String(
+          spawnSync(process.execPath, [
+            bin,
+            ...['--home', home, 'train', '--dataset', 'tiny', '--model', 'BPR', '--dim', '4'],
+            ...['--label', label, '--queue', '--json'],
+          ]).stdout,
+        ),
+      ).queued[0] as number;
+    const [q1, q2] = [queue('waits-1'), queue('waits-2')];
+    const place = (id: number) => page.locator(`[data-testid=queue-place-${id}]`).innerText();
+    await expect.poll(() => place(q2)).toBe('2 in queue');
+    expect(await place(q1)).toBe('next');
+    await page
+      .locator(`[data-testid=run-row-${q2}]`)
+      .getByRole('button', { name: 'Run next' })
+      .click();
+    await expect.poll(() => place(q2)).toBe('next');
+    expect(await place(q1)).toBe('2 in queue');
+    expect(await api('runs.queue', {})).toEqual({ queue: [q2, q1] });
+    for (const id of [q1, q2]) await api('runs.cancel', { id });
+    await expect.poll(() => page.locator('[data-testid^=queue-place-]').count()).toBe(0);
     await page
       .locator(`[data-testid=run-row-${live}]`)
       .getByRole('button', { name: 'Cancel' })

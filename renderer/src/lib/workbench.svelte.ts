@@ -121,6 +121,26 @@ export class Workbench {
     }
   }
 
+  private queueLoad: Promise<void> | null = null;
+  private queueStale = false;
+  /** The queue's order again; calls while one is on its way coalesce into one more. */
+  async refreshQueue(): Promise<void> {
+    if (this.queueLoad) {
+      this.queueStale = true;
+      return this.queueLoad;
+    }
+    this.queueLoad = (async () => {
+      do {
+        this.queueStale = false;
+        this.queue = (await this.call('runs.queue', {})).queue;
+      } while (this.queueStale);
+    })()
+      // Disconnected: the refresh on reconnecting reads it again.
+      .catch(() => {})
+      .finally(() => (this.queueLoad = null));
+    return this.queueLoad;
+  }
+
   async loadEpochs(id: number): Promise<void> {
     this.epochs[id] = await this.call('runs.epochs', { id });
   }
@@ -160,6 +180,9 @@ export class Workbench {
         // A run that starts again (resumed, extended) recomputes the epochs after its checkpoint.
         const restarts = e.run.status === 'running' && this.runs[i]?.status !== 'running';
         if (restarts && this.epochs[e.run.id]) void this.loadEpochs(e.run.id);
+        // A run joined or left the queue: where the others stand may have changed.
+        if ((this.runs[i]?.status === 'queued') !== (e.run.status === 'queued'))
+          void this.refreshQueue();
         this.runs = i < 0 ? [...this.runs, e.run] : this.runs.with(i, e.run);
         if (e.run.status !== 'running') delete this.progress[e.run.id];
         return;
