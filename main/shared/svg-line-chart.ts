@@ -57,11 +57,12 @@ const tickText = (y: number, log: boolean) =>
 export function lineChartSvg(c: LineChart): string {
   const W = 640;
   const H = 400;
-  // The legend's width follows its longest label (up to ~7.2 px a character at 12 px).
+  // The legend's width follows its longest label: up to ~8 px a character at 12 px (capitals in
+  // DejaVu Sans, Chromium's fallback here; 7.2 clipped "HyperKDMA+DE m = 2").
   const longest = Math.max(0, ...c.lines.map((l) => l.label.length));
   const m = {
     l: 64,
-    r: Math.round(Math.min(280, Math.max(120, 44 + 7.2 * longest))),
+    r: Math.round(Math.min(280, Math.max(120, 40 + 8 * longest))),
     t: 30,
     b: 50,
   };

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// Regenerates what docs/FIDELITY.md shows from the stores its runs live in: each finished run's
+// record (`hkd runs show --epochs --json`), the two results-only bundles, and the 200 → 20
+// figures. Usage: node scripts/fidelity-artifacts.mjs (after `npx electron-vite build`).
+// FIDELITY_HOME (default /work/hkd-fidelity): the 200 → 20 runs; SWEEPS_HOME (default
+// /work/hkd-sweeps): the 32 → 4 runs. The 32 → 4 figures are fixed (those runs are finished).
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const out = join(root, 'docs', 'fidelity');
+const images = join(root, 'docs', 'images');
+const homes = {
+  fidelity: process.env.FIDELITY_HOME ?? '/work/hkd-fidelity',
+  sweeps: process.env.SWEEPS_HOME ?? '/work/hkd-sweeps',
+};
+const hkd = (home, ...args) =>
+  execFileSync(process.execPath, [join(root, 'bin', 'hkd.cjs'), '--home', home, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+
+/** "student-20 (seed 1)" → "student-20-seed1"; the sweeps' labels ("num-tas 32→4: DE (seed 0)") too. */
+const slug = (label) =>
+  label
+    .toLowerCase()
+    .replace(/\(seed (\d+)\)/g, 'seed$1')
+    .replace(/→/g, '-')
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^-|-$/g, '');
+
+const finished = (home) =>
+  JSON.parse(hkd(home, 'runs', 'list', '--json')).runs.filter((r) => r.status === 'completed');
+
+// The 200 → 20 runs: every finished one, as a record and in one bundle.
+const done = finished(homes.fidelity);
+for (const r of done)
+  writeFileSync(
+    join(out, `run-${r.id}-${slug(r.label ?? String(r.id))}.json`),
+    // One value per line, so that a record's changes read in a diff.
+    JSON.stringify(
+      JSON.parse(hkd(homes.fidelity, 'runs', 'show', String(r.id), '--epochs', '--json')),
+      null,
+      1,
+    ) + '\n',
+  );
+const ids = done.map((r) => String(r.id));
+hkd(
+  homes.fidelity,
+  'runs',
+  'export',
+  ...ids,
+  '--no-embeddings',
+  '--out',
+  join(out, 'citeulike-200-20.hkdb'),
+);
+// The 32 → 4 runs FIDELITY.md reports (teacher, student, DE, HyperKDMA and each TA mode).
+hkd(
+  homes.sweeps,
+  'runs',
+  'export',
+  '7',
+  '8',
+  '9',
+  '11',
+  '13',
+  '14',
+  '15',
+  '16',
+  '17',
+  '--no-embeddings',
+  '--out',
+  join(out, 'citeulike-32-4.hkdb'),
+);
+
+// The 200 → 20 figures: the runs' validation curves, and run #4's TA diagnostics.
+const named = [
+  ['2', 'student (no KD)'],
+  ['3', 'DE'],
+  ['4', 'HyperKDMA+DE m = 2'],
+  ['5', 'PHR'],
+];
+hkd(
+  homes.fidelity,
+  'runs',
+  'plot',
+  ...named.map(([id]) => id),
+  '--series',
+  'valid.H5',
+  '--labels',
+  named.map(([, l]) => l).join(','),
+  '--title',
+  '200 → 20: validation H@5',
+  '--out',
+  join(images, 'fidelity-200-20-valid-h5.svg'),
+);
+hkd(
+  homes.fidelity,
+  'runs',
+  'plot',
+  '4',
+  '--series',
+  'ta0.norm/teacher.norm,ta1.norm/teacher.norm,share.ta',
+  '--log',
+  '--title',
+  "run #4, 200 → 20, m = 2 (TAs 80, 140): TA norms / the teacher's, TA share",
+  '--out',
+  join(images, 'fidelity-200-20-run4-diagnostics.svg'),
+);
+console.error(
+  `records of runs ${ids.map((i) => `#${i}`).join(', ')}, two bundles and two figures written`,
+);
