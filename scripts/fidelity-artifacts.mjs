@@ -108,6 +108,18 @@ hkd(
   '--out',
   join(images, 'fidelity-200-20-run4-diagnostics.svg'),
 );
+hkd(
+  homes.fidelity,
+  'runs',
+  'plot',
+  '4',
+  '--series',
+  'ta0.gate,ta1.gate,gate.entropy',
+  '--title',
+  'run #4, 200 → 20, m = 2 (TAs 80, 140): mean gate weights and gate entropy',
+  '--out',
+  join(images, 'fidelity-200-20-run4-gate.svg'),
+);
 console.error(
-  `records of runs ${ids.map((i) => `#${i}`).join(', ')}, two bundles and two figures written`,
+  `records of runs ${ids.map((i) => `#${i}`).join(', ')}, two bundles and three figures written`,
 );
