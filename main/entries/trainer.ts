@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { setNativeThreads } from '../engine/kernels/native-blas';
 import { trainPlan } from '../ops/execute';
 import type { RunPlan } from '../ops/run-plan';
 import type { FromTrainer, ToTrainer } from '../runner/trainer-protocol';
@@ -12,9 +13,13 @@ const PROGRESS_MS = 250;
 const channel = workerChannel<ToTrainer, FromTrainer>();
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { plan: { type: 'string' } } });
-  if (!values.plan) throw new Error('usage: trainer --plan <json>');
+  const { values } = parseArgs({
+    options: { plan: { type: 'string' }, threads: { type: 'string' } },
+  });
+  if (!values.plan) throw new Error('usage: trainer --plan <json> [--threads <n>]');
   const plan = JSON.parse(values.plan) as RunPlan;
+  // The runner's share of the cores for this trainer (several may train at once).
+  if (values.threads) setNativeThreads(Number(values.threads));
   let cancelled = false;
   channel.onMessage((m) => {
     if (m?.type === 'cancel') cancelled = true;

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { Progress, RunInfo } from '../contract';
 import { StorageError, storageError } from '../errors';
 import {
@@ -20,7 +21,12 @@ import {
   setLastOutput,
 } from '../store/queue';
 import { getRun, reapInterrupted } from '../store/runs';
-import { trainerArgs, type LaunchTrainer, type TrainerProcess } from './trainer-protocol';
+import {
+  trainerArgs,
+  trainerThreads,
+  type LaunchTrainer,
+  type TrainerProcess,
+} from './trainer-protocol';
 
 /** What the runner tells the faces: run rows when their status changes, epochs, progress. */
 export type RunnerEvent =
@@ -234,7 +240,12 @@ export class Runner implements RunQueue {
   private launch(run: RunInfo): void {
     let proc: TrainerProcess;
     try {
-      proc = this.opts.launch(trainerArgs(planStoredRun(this.store, run)));
+      proc = this.opts.launch(
+        trainerArgs(
+          planStoredRun(this.store, run),
+          trainerThreads(this.concurrency, availableParallelism()),
+        ),
+      );
     } catch (e) {
       const end = () =>
         endRunAbnormally(this.store, run.id, 'failed', `could not start a trainer: ${e}`, '');

@@ -1,12 +1,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { synthDataset } from '../../main/ops/datasets';
 import { queueDistill, runDistill } from '../../main/ops/distill';
 import { queueTraining, runTraining } from '../../main/ops/train';
 import { Runner } from '../../main/runner/runner';
-import { forkTrainer, type LaunchTrainer } from '../../main/runner/trainer-protocol';
+import {
+  forkTrainer,
+  trainerThreads,
+  type LaunchTrainer,
+} from '../../main/runner/trainer-protocol';
+import { nativeBlas } from '../../main/engine/kernels/native-blas';
 import { listArtifacts } from '../../main/store/artifacts';
 import { Store } from '../../main/store/db';
 import { lastOutput, requeueRun } from '../../main/store/queue';
@@ -70,6 +76,14 @@ function fakeTrainer(code: string): LaunchTrainer {
   return forkTrainer(script);
 }
 
+describe('trainer threads', () => {
+  it('shares the cores out among the trainers that run at once, unless HKD_THREADS chose', () => {
+    expect([1, 2, 3].map((c) => trainerThreads(c, 2, {}))).toEqual([2, 1, 1]);
+    expect([1, 2, 3, 16].map((c) => trainerThreads(c, 8, {}))).toEqual([8, 4, 2, 1]);
+    expect(trainerThreads(1, 8, { HKD_THREADS: '3' })).toBeUndefined();
+  });
+});
+
 describe('runner', () => {
   it('starts queued runs in trainer processes once the runs they are built from completed', async () => {
     const s = freshStore();
@@ -102,6 +116,10 @@ describe('runner', () => {
     }
     expect(seen).toContain('4:completed');
     expect(integrity(s)).toBe('ok');
+    // Two at once share the cores: each trainer's native products use its share.
+    const share = trainerThreads(2, availableParallelism()) ?? Number(process.env.HKD_THREADS);
+    if (nativeBlas().ok)
+      for (const r of runs) expect(r.device).toContain(`${share} thread${share > 1 ? 's' : ''})`);
   }, 120_000);
 
   it('trainers killed with SIGKILL at random points leave interrupted runs that resume to the uninterrupted result', async () => {
