@@ -1,7 +1,14 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { hitRateTrends } from '../shared/trend';
 import { writeFileSync } from 'node:fs';
-import { BACKENDS, parseSeeds, type BackendChoice, type RunInfo } from '../contract';
+import {
+  BACKENDS,
+  parseSeeds,
+  RUN_STATUSES,
+  type BackendChoice,
+  type RunInfo,
+  type RunStatus,
+} from '../contract';
 import { earliestStop } from '../shared/best-so-far';
 import { duration, sizes } from '../shared/run-outcome';
 import { InputError } from '../errors';
@@ -67,12 +74,24 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
   runs
     .command('list')
     .description('list runs')
+    .addOption(
+      new Option('--status <list>', 'only runs of these statuses, e.g. queued,running').argParser(
+        (v) =>
+          v.split(',').map((s) => {
+            if (!(RUN_STATUSES as readonly string[]).includes(s.trim()))
+              throw new InvalidArgumentError(
+                `unknown status '${s.trim()}'; use ${RUN_STATUSES.join(', ')}`,
+              );
+            return s.trim() as RunStatus;
+          }),
+      ),
+    )
     .option('--json', 'print one JSON document')
-    .action(async (o: { json?: boolean }) => {
+    .action(async (o: { json?: boolean; status?: RunStatus[] }) => {
       const list = await call('runs.list', {});
-      const rows = list.runs;
+      const rows = o.status ? list.runs.filter((r) => o.status!.includes(r.status)) : list.runs;
       const place = new Map(list.queue.map((id, i) => [id, i + 1]));
-      emit(!!o.json, list, () =>
+      emit(!!o.json, { ...list, runs: rows }, () =>
         rows.length === 0
           ? 'No runs yet: try `hkd train --dataset demo --model BPR --dim 20`.'
           : table(

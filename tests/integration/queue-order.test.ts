@@ -72,6 +72,15 @@ describe('queue order', () => {
       'queued (6)',
       'cancelled',
     ]);
+    const queued = await hkd(s.home, 'runs', 'list', '--status', 'queued,cancelled', '--json');
+    expect(
+      (JSON.parse(queued.out) as { runs: { id: number }[] }).runs.map((r) => r.id).sort(),
+    ).toEqual([a, b, teacher.id, link1, link2, takd.run.id, spare.id].sort());
+    const typo = await hkd(s.home, 'runs', 'list', '--status', 'queud');
+    expect([typo.code, typo.err]).toEqual([
+      2,
+      expect.stringContaining("unknown status 'queud'; use queued, running"),
+    ]);
     const unknown = await hkd(s.home, 'runs', 'next', String(spare.id));
     expect([unknown.code, unknown.err]).toEqual([
       2,
