@@ -17,9 +17,9 @@ import { exportBundle } from '../ops/bundle-export';
 import { importBundle } from '../ops/bundle-import';
 import { extendRun, resumeRun, type ExtensionLimits } from '../ops/resume';
 import { intArg, type CliContext } from './context';
+import { registerPlotCommand } from './plot-command';
 import { collapseAlarm, collapseText, taModeOf } from '../shared/collapse';
 import { variantOf } from '../shared/run-variant';
-import { epochCurvesSvg, missingSeries, seriesNames, type RunCurves } from '../shared/epoch-figure';
 import {
   epochTable,
   fmt,
@@ -30,12 +30,6 @@ import {
   table,
   trendTable,
 } from './views';
-
-const list = (s: string) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
 
 /** A running run's earliest stop: "by epoch 37, ≈ 4 min unless it improves". */
 function stopsIn(r: RunInfo): string {
@@ -269,48 +263,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         ].join('\n'),
       );
     });
-  runs
-    .command('plot <ids...>')
-    .description(
-      "draw runs' per-epoch curves as an SVG figure (metrics, loss terms, KD diagnostics, or a ratio a/b)",
-    )
-    .requiredOption(
-      '--series <names>',
-      'comma-separated, e.g. valid.H5 · loss.ta · share.ta · gate.entropy · ta0.norm/teacher.norm',
-    )
-    .option('--labels <names>', "comma-separated, one per run (default: '#id label')")
-    .option('--log', 'a log y axis')
-    .option('--title <text>', 'the figure title (default: the series)')
-    .option('--out <file>', 'write to a file instead of standard output')
-    .action(
-      async (
-        ids: string[],
-        o: { series: string; labels?: string; log?: boolean; title?: string; out?: string },
-      ) => {
-        const series = list(o.series);
-        const labels = o.labels === undefined ? undefined : list(o.labels);
-        if (labels && labels.length !== ids.length)
-          throw new InputError(`--labels names ${labels.length} runs, not ${ids.length}`);
-        const runs: RunCurves[] = [];
-        for (const [i, id] of ids.map(intArg('run id', 1)).entries()) {
-          const { run, epochs } = await call('runs.get', { id });
-          runs.push({
-            label: labels?.[i] ?? `#${run.id} ${run.label ?? run.method ?? run.model}`,
-            epochs,
-          });
-        }
-        const missing = missingSeries(runs, series);
-        if (missing.length) {
-          const known = [...new Set(runs.flatMap((r) => r.epochs.flatMap(seriesNames)))];
-          throw new InputError(
-            `no epoch of these runs has ${missing.map((m) => `'${m}'`).join(', ')}; they have: ${known.join(', ') || 'no epochs yet'}`,
-          );
-        }
-        const svg = epochCurvesSvg(runs, series, { title: o.title, logY: o.log });
-        if (o.out) writeFileSync(o.out, svg);
-        else io.out(svg);
-      },
-    );
+  registerPlotCommand(runs, ctx);
   // Bundles are files of this machine's own: the terminal names them, so these two work on the
   // store directly (a page never names a path).
   runs

@@ -2,12 +2,15 @@ import type { EpochInfo } from '../contract';
 import { lineChartSvg } from './svg-line-chart';
 
 // Runs' curves over their epochs as a figure: any stored per-epoch number — a validation or test
-// metric, a loss term, a KD diagnostic — or the ratio of two (a TA's norm over the teacher's).
+// metric, a loss term, a KD diagnostic — or the ratio of two (a TA's norm over the teacher's);
+// and a run's lead over another, epoch by epoch.
 
 /** A run's epochs under the name its lines carry. */
 export interface RunCurves {
   label: string;
   epochs: EpochInfo[];
+  /** Another run's epochs: the lines are this run's values minus that run's, epoch by epoch. */
+  minus?: EpochInfo[];
 }
 
 /** Every series name an epoch has: `valid.H5`, `test.N10`, `loss.<term>`, `train.seconds`, its diagnostics. */
@@ -63,7 +66,16 @@ export function epochCurvesSvg(
   const xs = Array.from({ length: last }, (_, i) => i + 1);
   const lines = runs.flatMap((r) =>
     series.map((s) => {
-      const byEpoch = new Map(r.epochs.map((e) => [e.epoch + 1, epochValue(e, s)]));
+      const at = (epochs: EpochInfo[]) =>
+        new Map(epochs.map((e) => [e.epoch + 1, epochValue(e, s)]));
+      const byEpoch = at(r.epochs);
+      if (r.minus) {
+        const ref = at(r.minus);
+        for (const [x, v] of byEpoch) {
+          const w = ref.get(x);
+          byEpoch.set(x, v === null || w === null || w === undefined ? null : v - w);
+        }
+      }
       const label = [runs.length > 1 ? r.label : '', series.length > 1 ? s : '']
         .filter(Boolean)
         .join(' ');

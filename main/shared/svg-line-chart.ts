@@ -80,7 +80,9 @@ export function lineChartSvg(c: LineChart): string {
   let [y0, y1] = vals.length ? [Math.min(...vals), Math.max(...vals)] : [0, 1];
   if (log) [y0, y1] = [Math.floor(y0), Math.max(Math.ceil(y1), Math.floor(y0) + 1)];
   else {
-    const pad = (y1 - y0 || Math.abs(y0) * 0.1 || 0.01) * 0.08;
+    // A span of float rounding (a difference of two runs that is level) is drawn as flat.
+    const span = y1 - y0 > 1e-9 * (Math.abs(y0) + Math.abs(y1)) ? y1 - y0 : 0;
+    const pad = (span || Math.abs(y0) * 0.1 || 0.01) * 0.08;
     [y0, y1] = [y0 - pad, y1 + pad];
   }
   const [x0, x1] = [Math.min(...c.xs), Math.max(...c.xs)];

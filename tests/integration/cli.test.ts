@@ -281,7 +281,11 @@ describe('hkd CLI end to end', () => {
     const typo = await hkd(home, 'train', '--datset', 'demo');
     expect([typo.code, typo.err]).toEqual([2, expect.stringMatching(/Did you mean --dataset\?/)]);
     expect(json(await hkd(home, 'dataset', 'list', '--json'))).toHaveLength(1);
-    expect(json(await hkd(home, 'runs', 'list', '--json'))).toEqual({ runs: [], progress: {} });
+    expect(json(await hkd(home, 'runs', 'list', '--json'))).toEqual({
+      runs: [],
+      progress: {},
+      queue: [],
+    });
   });
 
   it('distils a student from a teacher and exports its gate weights', async () => {
@@ -333,6 +337,32 @@ describe('hkd CLI end to end', () => {
     const svg = readFileSync(svgFile, 'utf8');
     expect(svg.match(/<polyline points="[^"]+"/g)).toHaveLength(2);
     expect(svg).toContain('>ta0.norm/teacher.norm<');
+    // The student's lead over its teacher, epoch by epoch: a difference, so no log axis.
+    const lead = await hkd(
+      home,
+      'runs',
+      'plot',
+      `${student.id}-${teacher.id}`,
+      '--series',
+      'valid.H5',
+    );
+    expect(lead.code, lead.err).toBe(0);
+    expect(lead.out).toContain(`>#${student.id} − #${teacher.id}<`);
+    const logLead = await hkd(
+      home,
+      'runs',
+      'plot',
+      `${student.id}-${teacher.id}`,
+      '--series',
+      'valid.H5',
+      '--log',
+    );
+    expect([logLead.code, logLead.err]).toEqual([
+      2,
+      expect.stringMatching(/can be negative: draw it without --log/),
+    ]);
+    const badSpec = await hkd(home, 'runs', 'plot', '2+1', '--series', 'valid.H5');
+    expect(badSpec.err).toMatch(/'2\+1' is not a run id, nor two joined by '-'/);
     const unknown = await hkd(home, 'runs', 'plot', String(student.id), '--series', 'ta9.norm');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(

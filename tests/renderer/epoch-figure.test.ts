@@ -69,6 +69,18 @@ describe('epoch figures', () => {
     expect(epochCurvesSvg(runs.slice(0, 1), ['valid.H5'])).toContain('>#1 DE<');
   });
 
+  it("draws a run's lead over another at the epochs both have", () => {
+    const de = [0, 1, 2].map((i) => epoch(i));
+    // valid.H5 0.1·i + 0.05 at epochs 1 … 4: 0.05 ahead wherever DE has the epoch.
+    const ahead = [0, 1, 2, 3].map((i) => ({ ...epoch(i), valid: metrics(0.1 * i + 0.05) }));
+    const svg = epochCurvesSvg([{ label: '#2 − #1', epochs: ahead, minus: de }], ['valid.H5']);
+    const [line] = [...svg.matchAll(/<polyline points="([^"]*)"/g)].map((m) => m[1].split(' '));
+    // Epoch 4 has no DE value: three points, on one level.
+    expect(line).toHaveLength(3);
+    expect(new Set(line.map((p) => Number(p.split(',')[1]).toFixed(6))).size).toBe(1);
+    expect(svg).toContain('>#2 − #1<');
+  });
+
   it('picks round ticks and places the points on the axes', () => {
     expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(1, 60)).toEqual([10, 20, 30, 40, 50, 60]);
