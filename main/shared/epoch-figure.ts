@@ -56,6 +56,21 @@ export function missingSeries(runs: RunCurves[], wanted: string[]): string[] {
   return wanted.filter((s) => !runs.some((r) => r.epochs.some((e) => epochValue(e, s) !== null)));
 }
 
+/** A run's value of `series` at each of its epochs (counted from 1), less `minus`'s where given. */
+export function curveByEpoch(r: RunCurves, series: string): Map<number, number | null> {
+  const at = (epochs: EpochInfo[]) =>
+    new Map(epochs.map((e) => [e.epoch + 1, epochValue(e, series)]));
+  const out = at(r.epochs);
+  if (r.minus) {
+    const ref = at(r.minus);
+    for (const [x, v] of out) {
+      const w = ref.get(x);
+      out.set(x, v === null || w === null || w === undefined ? null : v - w);
+    }
+  }
+  return out;
+}
+
 /** One line per run and series over epochs 1 … the longest run's last (a log y axis on request). */
 export function epochCurvesSvg(
   runs: RunCurves[],
@@ -66,16 +81,7 @@ export function epochCurvesSvg(
   const xs = Array.from({ length: last }, (_, i) => i + 1);
   const lines = runs.flatMap((r) =>
     series.map((s) => {
-      const at = (epochs: EpochInfo[]) =>
-        new Map(epochs.map((e) => [e.epoch + 1, epochValue(e, s)]));
-      const byEpoch = at(r.epochs);
-      if (r.minus) {
-        const ref = at(r.minus);
-        for (const [x, v] of byEpoch) {
-          const w = ref.get(x);
-          byEpoch.set(x, v === null || w === null || w === undefined ? null : v - w);
-        }
-      }
+      const byEpoch = curveByEpoch(r, s);
       const label = [runs.length > 1 ? r.label : '', series.length > 1 ? s : '']
         .filter(Boolean)
         .join(' ');

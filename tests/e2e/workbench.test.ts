@@ -258,6 +258,20 @@ describe('workbench in a browser', () => {
     expect(svg).toContain('>ta0.norm/teacher.norm<');
     await curves.locator('[data-testid=curve-series]').selectOption('valid.H5');
     await curves.locator('input[type=checkbox]').uncheck();
+    // The student's lead over its teacher: one line, #2 − #1, at the epochs both have.
+    await curves.locator('[data-testid=curve-against]').selectOption('1');
+    expect(await curves.locator('input[type=checkbox]').isDisabled()).toBe(true);
+    const leadDownload = page.waitForEvent('download');
+    await curves.locator('[data-testid=curve-svg]').click();
+    expect((await leadDownload).suggestedFilename()).toBe('curves-valid.H5-minus-1.svg');
+    const lead = readFileSync((await (await leadDownload).path())!, 'utf8');
+    const leadLine = [...lead.matchAll(/<polyline points="([^"]+)"/g)].map((m) => m[1]);
+    expect(leadLine).toHaveLength(1);
+    expect(lead).toContain('>#2 − #1<');
+    const epochsOf = async (id: number) =>
+      ((await api('runs.get', { id })) as { epochs: unknown[] }).epochs.length;
+    expect(leadLine[0].split(' ')).toHaveLength(Math.min(await epochsOf(1), await epochsOf(2)));
+    await curves.locator('[data-testid=curve-against]').selectOption({ label: '–' });
     await shot('compare');
 
     // A run at the paper's sizes (BPR d = 20 is Table 2's student), repeated with another seed
