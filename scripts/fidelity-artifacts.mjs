@@ -120,6 +120,28 @@ hkd(
   '--out',
   join(images, 'fidelity-200-20-run4-gate.svg'),
 );
+// #4's lead over DE on the same split and seed, beside what a seed changes (another split and
+// initialisation): DE's and the student's seed-1 (and 2) runs against seed 0.
+const leads = [
+  ['4-3', 'HyperKDMA m = 2 − DE'],
+  ['9-3', 'DE: seed 1 − seed 0'],
+  ['6-2', 'student: seed 1 − seed 0'],
+  ['7-2', 'student: seed 2 − seed 0'],
+];
+hkd(
+  homes.fidelity,
+  'runs',
+  'plot',
+  ...leads.map(([spec]) => spec),
+  '--series',
+  'valid.H5',
+  '--labels',
+  leads.map(([, l]) => l).join(','),
+  '--title',
+  '200 → 20: validation H@5, one run minus another, epoch by epoch',
+  '--out',
+  join(images, 'fidelity-200-20-lead.svg'),
+);
 console.error(
-  `records of runs ${ids.map((i) => `#${i}`).join(', ')}, two bundles and three figures written`,
+  `records of runs ${ids.map((i) => `#${i}`).join(', ')}, two bundles and four figures written`,
 );
