@@ -74,73 +74,58 @@ hkd(
   join(out, 'citeulike-32-4.hkdb'),
 );
 
-// The 200 → 20 figures: the runs' validation curves, and run #4's TA diagnostics.
-const named = [
-  ['2', 'student (no KD)'],
-  ['3', 'DE'],
-  ['4', 'HyperKDMA+DE m = 2'],
-  ['5', 'PHR'],
-];
-hkd(
-  homes.fidelity,
-  'runs',
-  'plot',
-  ...named.map(([id]) => id),
-  '--series',
+// The 200 → 20 figures: the runs' validation curves, run #4's TA diagnostics and gate, and #4's
+// lead over DE on the same split and seed beside what a seed changes (another split and
+// initialisation: DE's and the student's seed-1 and 2 runs against seed 0).
+const plot = (file, runs, series, title, more = []) =>
+  hkd(
+    homes.fidelity,
+    'runs',
+    'plot',
+    ...runs.map(([spec]) => spec),
+    '--series',
+    series,
+    ...(runs.every(([, l]) => l) ? ['--labels', runs.map(([, l]) => l).join(',')] : []),
+    '--title',
+    title,
+    ...more,
+    '--out',
+    join(images, file),
+  );
+plot(
+  'fidelity-200-20-valid-h5.svg',
+  [
+    ['2', 'student (no KD)'],
+    ['3', 'DE'],
+    ['4', 'HyperKDMA+DE m = 2'],
+    ['5', 'PHR'],
+  ],
   'valid.H5',
-  '--labels',
-  named.map(([, l]) => l).join(','),
-  '--title',
   '200 → 20: validation H@5',
-  '--out',
-  join(images, 'fidelity-200-20-valid-h5.svg'),
 );
-hkd(
-  homes.fidelity,
-  'runs',
-  'plot',
-  '4',
-  '--series',
+plot(
+  'fidelity-200-20-run4-diagnostics.svg',
+  [['4']],
   'ta0.norm/teacher.norm,ta1.norm/teacher.norm,share.ta',
-  '--log',
-  '--title',
   "run #4, 200 → 20, m = 2 (TAs 80, 140): TA norms / the teacher's, TA share",
-  '--out',
-  join(images, 'fidelity-200-20-run4-diagnostics.svg'),
+  ['--log'],
 );
-hkd(
-  homes.fidelity,
-  'runs',
-  'plot',
-  '4',
-  '--series',
+plot(
+  'fidelity-200-20-run4-gate.svg',
+  [['4']],
   'ta0.gate,ta1.gate,gate.entropy',
-  '--title',
   'run #4, 200 → 20, m = 2 (TAs 80, 140): mean gate weights and gate entropy',
-  '--out',
-  join(images, 'fidelity-200-20-run4-gate.svg'),
 );
-// #4's lead over DE on the same split and seed, beside what a seed changes (another split and
-// initialisation): DE's and the student's seed-1 (and 2) runs against seed 0.
-const leads = [
-  ['4-3', 'HyperKDMA m = 2 − DE'],
-  ['9-3', 'DE: seed 1 − seed 0'],
-  ['6-2', 'student: seed 1 − seed 0'],
-  ['7-2', 'student: seed 2 − seed 0'],
-];
-hkd(
-  homes.fidelity,
-  'runs',
-  'plot',
-  ...leads.map(([spec]) => spec),
-  '--series',
+plot(
+  'fidelity-200-20-lead.svg',
+  [
+    ['4-3', 'HyperKDMA m = 2 − DE'],
+    ['9-3', 'DE: seed 1 − seed 0'],
+    ['6-2', 'student: seed 1 − seed 0'],
+    ['7-2', 'student: seed 2 − seed 0'],
+  ],
   'valid.H5',
-  '--labels',
-  leads.map(([, l]) => l).join(','),
-  '--title',
   '200 → 20: validation H@5, one run minus another, epoch by epoch',
-  '--out',
-  join(images, 'fidelity-200-20-lead.svg'),
 );
 console.error(
   `records of runs ${ids.map((i) => `#${i}`).join(', ')}, two bundles and four figures written`,

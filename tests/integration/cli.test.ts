@@ -338,25 +338,12 @@ describe('hkd CLI end to end', () => {
     expect(svg.match(/<polyline points="[^"]+"/g)).toHaveLength(2);
     expect(svg).toContain('>ta0.norm/teacher.norm<');
     // The student's lead over its teacher, epoch by epoch: a difference, so no log axis.
-    const lead = await hkd(
-      home,
-      'runs',
-      'plot',
-      `${student.id}-${teacher.id}`,
-      '--series',
-      'valid.H5',
-    );
+    const leadPlot = (...more: string[]) =>
+      hkd(home, 'runs', 'plot', `${student.id}-${teacher.id}`, '--series', 'valid.H5', ...more);
+    const lead = await leadPlot();
     expect(lead.code, lead.err).toBe(0);
     expect(lead.out).toContain(`>#${student.id} − #${teacher.id}<`);
-    const logLead = await hkd(
-      home,
-      'runs',
-      'plot',
-      `${student.id}-${teacher.id}`,
-      '--series',
-      'valid.H5',
-      '--log',
-    );
+    const logLead = await leadPlot('--log');
     expect([logLead.code, logLead.err]).toEqual([
       2,
       expect.stringMatching(/can be negative: draw it without --log/),
