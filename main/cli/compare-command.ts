@@ -148,4 +148,56 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
         );
       },
     );
+  program
+    .command('paired <a> <b>')
+    .description(
+      'per-user paired test of two runs ranked on the same split (one seed): exact McNemar on hits@K, paired z on NDCG@K',
+    )
+    .option('--k <list>', 'cut-offs (5, 10, 20)', '5,10,20')
+    .option('--json', 'print one JSON document')
+    .action(async (a: string, b: string, o: { k: string; json?: boolean }) => {
+      const [ra, rb] = [a, b].map(intArg('run id', 1));
+      const ks = o.k.split(',').map((x) => {
+        const k = Number(x.trim());
+        if (k !== 5 && k !== 10 && k !== 20)
+          throw new InputError(`--k takes 5, 10 or 20, not '${x}'`);
+        return k as 5 | 10 | 20;
+      });
+      const tests = [];
+      for (const k of ks) tests.push(await ctx.call('compare.paired', { a: ra, b: rb, k }));
+      const p = (x: number) => (x < 0.001 ? '<0.001' : fmt(x, 3));
+      ctx.emit(!!o.json, tests, () =>
+        [
+          table(
+            [
+              'K',
+              'users',
+              `#${ra} H@K`,
+              `#${rb} H@K`,
+              `only #${ra}`,
+              `only #${rb}`,
+              'McNemar p',
+              `#${ra} N@K`,
+              `#${rb} N@K`,
+              'z',
+              'p',
+            ],
+            tests.map((t) => [
+              t.k,
+              t.users,
+              fmt(t.hitA),
+              fmt(t.hitB),
+              t.onlyA,
+              t.onlyB,
+              p(t.mcnemarP),
+              fmt(t.ndcgA),
+              fmt(t.ndcgB),
+              fmt(t.ndcgZ, 2),
+              p(t.ndcgP),
+            ]),
+          ),
+          'only #x: the test users whose held-out item run #x ranks in its top K and the other run does not',
+        ].join('\n'),
+      );
+    });
 }

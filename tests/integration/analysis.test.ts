@@ -6,7 +6,7 @@ import { analyzeClusters } from '../../main/ops/cluster-analysis';
 import { userAnalysis } from '../../main/ops/user-analysis';
 import { synthDataset } from '../../main/ops/datasets';
 import { runDistill } from '../../main/ops/distill';
-import { ranksOf } from '../../main/ops/paired-runs';
+import { comparePaired, ranksOf } from '../../main/ops/paired-runs';
 import { runTraining } from '../../main/ops/train';
 import { Store } from '../../main/store/db';
 import { getRun } from '../../main/store/runs';
@@ -104,6 +104,14 @@ describe('cluster analysis of runs', () => {
         `\\s${dr.epochsRun}\\s+${dr.bestEpoch! + 1}\\s+${dr.trainSecondsPerEpoch!.toFixed(1)}\\s+${dr.backend}\\s`,
       ),
     );
+    // The per-user paired test of the two, from the terminal: the one the Compare view shows.
+    const paired = await hkd(s.home, 'paired', String(t.id), String(d.id), '--k', '5,10', '--json');
+    expect(JSON.parse(paired.out)).toEqual([5, 10].map((k) => comparePaired(s, t.id, d.id, k)));
+    const pairedText = (await hkd(s.home, 'paired', String(t.id), String(d.id))).out.split('\n');
+    expect(pairedText[0]).toMatch(
+      /^K +users +#1 H@K +#2 H@K +only #1 +only #2 +McNemar p +#1 N@K +#2 N@K +z +p$/,
+    );
+    expect(pairedText.slice(1, 4).map((l) => l.split(/ +/)[0])).toEqual(['5', '10', '20']);
     // Per user: activity bins in powers of two, each run's H@5 over the bin's users.
     const users = userAnalysis(s, { runs: [t.id, d.id] });
     expect(users.bins.reduce((n, b) => n + b.users, 0)).toBe(300);
