@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { StorageError } from '../errors';
 import { Runner } from '../runner/runner';
 import { requeueInterrupted } from '../store/queue';
+import { queueOrder } from '../store/queue-order';
 import { forkTrainer } from '../runner/trainer-protocol';
 import { workerScript } from '../workbench';
 import { intArg, type CliContext } from './context';
-import { fmt } from './views';
+import { fmt, queueText } from './views';
 
 /** `hkd queue`: a headless runner for runs queued with `--queue` or from the workbench. */
 export function registerQueueCommands(program: Command, ctx: CliContext): void {
@@ -30,6 +31,8 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
         const again = requeueInterrupted(store);
         if (again.length) io.err(`queued again: ${again.map((id) => `#${id}`).join(', ')}`);
       }
+      const order = queueOrder(store);
+      if (order.length) io.err(queueText(order));
       const runner = new Runner(store, {
         launch: forkTrainer(workerScript('trainer')),
         graceMs: o.grace * 1000,

@@ -24,6 +24,7 @@ import {
   epochTable,
   fmt,
   ordinal,
+  queueText,
   runDuration,
   runSummary,
   sizeText,
@@ -153,8 +154,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     )
     .action(async (ids: string[]) => {
       const { queue } = await call('runs.runNext', { ids: ids.map(intArg('run id', 1)) });
-      const shown = queue.slice(0, 12).map((id) => `#${id}`);
-      io.err(`queue: ${shown.join(', ')}${queue.length > 12 ? `, … (${queue.length})` : ''}`);
+      io.err(queueText(queue));
     });
   type ContinueFlags = { json?: boolean; backend?: BackendChoice } & ExtensionLimits;
   /** A command that trains a stored run further in this process and prints it when it ends. */

@@ -10,6 +10,13 @@ import {
 } from '../contract';
 import { SHAPE_NAMES, trendAt, trendHorizons, type MetricTrend } from '../shared/trend';
 
+/** The queue's order as a line: its first dozen runs and how many there are. */
+export const queueText = (ids: number[]): string =>
+  `queue: ${ids
+    .slice(0, 12)
+    .map((id) => `#${id}`)
+    .join(', ')}${ids.length > 12 ? `, … (${ids.length})` : ''}`;
+
 /** A file size for a person: KB below a tenth of a megabyte, so a small file is not "0.0 MB". */
 export const sizeText = (bytes: number): string =>
   bytes < 1e5 ? `${Math.ceil(bytes / 1e3)} KB` : `${(bytes / 1e6).toFixed(1)} MB`;

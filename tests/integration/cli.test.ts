@@ -75,6 +75,7 @@ describe('hkd CLI end to end', () => {
       encoding: 'utf8',
     });
     expect(drained.status, drained.stderr).toBe(0);
+    expect(drained.stderr.split('\n')[0]).toBe(`queue: #${c}`);
     expect(
       drained.stderr.split('\n').filter((l) => /^run #\d+ (running|completed|on )/.test(l)),
     ).toEqual([
