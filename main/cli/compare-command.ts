@@ -13,6 +13,7 @@ import {
 } from '../shared/compare-table';
 import { commonPaperSetting, PAPER_SETTINGS, paperRows } from '../shared/paper-results';
 import { InputError, NotFoundError } from '../errors';
+import type { PairedComparison } from '../contract';
 import { intArg, type CliContext } from './context';
 import { fmt, table } from './views';
 
@@ -163,7 +164,7 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
           throw new InputError(`--k takes 5, 10 or 20, not '${x}'`);
         return k as 5 | 10 | 20;
       });
-      const tests = [];
+      const tests: PairedComparison[] = [];
       for (const k of ks) tests.push(await ctx.call('compare.paired', { a: ra, b: rb, k }));
       const p = (x: number) => (x < 0.001 ? '<0.001' : fmt(x, 3));
       ctx.emit(!!o.json, tests, () =>
