@@ -51,6 +51,8 @@ function textTable(t: CompareTable): string {
                 ? ''
                 : `${fmt(v)}${gap === null ? '' : ` (${gap > 0 ? '+' : ''}${fmt(gap)})`}`;
             }),
+            // The paper has no value in the extra columns.
+            ...t.extras.map(() => ''),
           ],
         ]
       : []),

@@ -85,6 +85,22 @@ describe('hkd CLI end to end', () => {
     ]);
   });
 
+  it("sets the paper's row beside a run at its sizes, with what the run cost, in the terminal's table", async () => {
+    const home = tempDir();
+    await synthDemo(home, 60, 700);
+    const run = json(
+      await hkd(home, ...words('train --dataset demo --model BPR --dim 20 --max-epochs 1 --json')),
+    );
+    const t = await hkd(home, ...words(`compare ${run.id} --paper citeulike --training`));
+    expect([t.code, t.err]).toEqual([0, '']);
+    const lines = t.out.split('\n');
+    expect(lines[0]).toMatch(/epochs +best epoch +s\/epoch +backend$/);
+    expect(lines[1]).toMatch(
+      new RegExp(`^BPR d=20 \\(no KD\\) +#${run.id} .* 1 +1 +\\d+\\.\\d +\\w+$`),
+    );
+    expect(lines[2]).toMatch(/^ {2}paper: Student \(Table 2\) +0\.4432 /);
+  });
+
   it('fills a run from a preset where no flag is given, and names what is still missing', async () => {
     const home = tempDir();
     await synthDemo(home, 60, 700);
