@@ -52,6 +52,7 @@ hkd(
   'export',
   ...ids,
   '--no-embeddings',
+  '--no-gates',
   '--out',
   join(out, 'citeulike-200-20.hkdb'),
 );
@@ -70,6 +71,7 @@ hkd(
   '16',
   '17',
   '--no-embeddings',
+  '--no-gates',
   '--out',
   join(out, 'citeulike-32-4.hkdb'),
 );

@@ -278,6 +278,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       '--no-embeddings',
       'leave out the representation tables: results, ranks and TA weights only (small; enough to compare, not to distil from)',
     )
+    .option('--no-gates', "leave out HyperKDMA runs' per-user and per-item TA weights")
     .option('--json', 'print one JSON document')
     .action(
       (
@@ -287,6 +288,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
           checkpoints?: boolean;
           withDataset?: boolean;
           embeddings: boolean;
+          gates: boolean;
           json?: boolean;
         },
       ) => {
@@ -294,6 +296,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
           checkpoints: o.checkpoints,
           dataset: o.withDataset,
           embeddings: o.embeddings,
+          gates: o.gates,
         });
         emit(
           !!o.json,

@@ -75,6 +75,8 @@ export interface ExportOptions {
    * per-user ranks and TA weights: enough to compare and test, not to distil from or cluster.
    */
   embeddings?: boolean;
+  /** The per-user and per-item TA weights of HyperKDMA runs (default: carried; ~0.5 MB a run at m = 2 on CiteULike). */
+  gates?: boolean;
   /**
    * Also the dataset's interaction file, so a home without it can import the runs; a name
    * exports that dataset (with no run, or runs of it).
@@ -114,6 +116,7 @@ export function exportBundle(
   try {
     const kinds = new Set([...RESULT_KINDS, ...(opts.checkpoints ? CHECKPOINT_KINDS : [])]);
     if (opts.embeddings === false) kinds.delete('embeddings');
+    if (opts.gates === false) kinds.delete('gates');
     const stageFile = (src: string, rel: string, kind: string) => {
       mkdirSync(dirname(join(stage, rel)), { recursive: true });
       copyFileSync(join(store.home, src), join(stage, rel));

@@ -11,7 +11,7 @@ export function gatesFile(store: Store, runId: number): string {
   const a = findArtifact(store, { runId }, 'gates');
   if (!a)
     throw new InputError(
-      `run #${run.id} has no gate weights (only completed HyperKDMA runs with a gate do)`,
+      `run #${run.id} has no gate weights (only completed HyperKDMA runs with a gate do, and a bundle exported with --no-gates leaves them out)`,
     );
   return join(store.home, a.path);
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { exportBundle } from '../../main/ops/bundle-export';
 import { importBundle } from '../../main/ops/bundle-import';
 import { analyzeClusters } from '../../main/ops/cluster-analysis';
+import { gatesFile } from '../../main/ops/gates';
 import { comparePaired } from '../../main/ops/paired-runs';
 import { synthDataset } from '../../main/ops/datasets';
 import { runDistill } from '../../main/ops/distill';
@@ -127,6 +128,32 @@ describe('run bundles', () => {
     await expect(analyzeClusters(d, { runs: [sd] })).rejects.toThrow(
       /has no embeddings in this home/,
     );
+    // Without the TA weights too: the ranks alone, and the gate inspector says why it has nothing.
+    const ranksOnly = join(tempDir(), 'ranks.hkdb');
+    exportBundle(a, [s.id], ranksOnly, { dataset: true, embeddings: false, gates: false });
+    const e = new Store(tempDir());
+    const [, se] = importBundle(e, ranksOnly).runs.map((r) => r.id);
+    expect(listArtifacts(e, se).map((x) => x.kind)).toEqual(['ranks']);
+    expect(() => gatesFile(e, se)).toThrow(/a bundle exported with --no-gates leaves them out/);
+    const noGates = join(tempDir(), 'no-gates.hkdb');
+    const cli2 = await hkd(
+      a.home,
+      'runs',
+      'export',
+      String(s.id),
+      '--out',
+      noGates,
+      '--no-gates',
+      '--with-dataset',
+    );
+    expect(cli2.code, cli2.err).toBe(0);
+    const g = new Store(tempDir());
+    const [, sg] = importBundle(g, noGates).runs.map((r) => r.id);
+    expect(
+      listArtifacts(g, sg)
+        .map((x) => x.kind)
+        .sort(),
+    ).toEqual(['embeddings', 'ranks']);
     // A damaged file is named.
     const junk = join(tempDir(), 'junk.hkdb');
     writeFileSync(junk, 'not a tarball');
