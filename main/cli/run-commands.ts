@@ -113,9 +113,10 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
                 place.has(r.id) ? `queued (${place.get(r.id)})` : r.status,
                 r.dataset ?? '(deleted)',
                 r.method ? `${r.model} ${r.method}${variantOf(r)}` : r.model,
+                // The teacher is looked up among all runs: `--status` may have filtered it out.
                 sizes(
                   r,
-                  rows.find((t) => t.id === r.teacherRunId),
+                  list.runs.find((t) => t.id === r.teacherRunId),
                 ),
                 r.teacherRunId === null ? '-' : `#${r.teacherRunId}`,
                 r.epochsRun,

@@ -76,6 +76,18 @@ describe('queue order', () => {
     expect(
       (JSON.parse(queued.out) as { runs: { id: number }[] }).runs.map((r) => r.id).sort(),
     ).toEqual([a, b, teacher.id, link1, link2, takd.run.id, spare.id].sort());
+    // A distillation's sizes name its teacher's even when the filter leaves the teacher out.
+    const fromOther = await queueDistill(s, {
+      dataset: 'demo',
+      teacher: other.id,
+      method: 'DE',
+      studentDim: 4,
+    });
+    const onlyQueued = (await hkd(s.home, 'runs', 'list', '--status', 'queued')).out.split('\n');
+    expect(onlyQueued.find((l) => l.startsWith(`${fromOther.run.id} `))?.split(/ {2,}/)[4]).toBe(
+      '16 → 4',
+    );
+    expect(onlyQueued.some((l) => l.startsWith(`${other.id} `))).toBe(false);
     const typo = await hkd(s.home, 'runs', 'list', '--status', 'queud');
     expect([typo.code, typo.err]).toEqual([
       2,
