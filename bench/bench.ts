@@ -8,6 +8,7 @@ import { BACKENDS, type BackendChoice } from '../main/contract';
 import { setNativeThreads } from '../main/engine/kernels/native-blas';
 import { importDataset } from '../main/ops/datasets';
 import { runTraining } from '../main/ops/train';
+import { median } from '../main/shared/mean-sd';
 import { Store } from '../main/store/db';
 import { getDataset } from '../main/store/datasets';
 
@@ -29,15 +30,6 @@ interface Row {
   backend: string;
   test?: Record<string, number>;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length
-    ? s.length % 2
-      ? s[(s.length - 1) / 2]
-      : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-    : NaN;
-};
 
 async function main(): Promise<void> {
   const o = new Command('bench')

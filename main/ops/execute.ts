@@ -15,6 +15,7 @@ import { ADAM_DEFAULTS } from '../engine/adam';
 import { restore } from '../engine/params';
 import { fit, type EpochReport } from '../engine/fit';
 import { StorageError, storageError } from '../errors';
+import { median } from '../shared/mean-sd';
 import { readArrayFile, type NamedArray, type TypedArray } from '../store/array-file';
 import { writeArtifact } from '../store/artifact-file';
 import {
@@ -244,14 +245,14 @@ export async function trainPlan(
       write('ranks', { ...result.best.ranks }, { epoch, ties: s.ties }),
       ...Object.entries(extra).map(([kind, a]) => write(kind, a.arrays, { epoch, ...a.meta })),
     ];
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     sink({
       type: 'finished',
       runId,
       status: result.stoppedBy === 'cancelled' ? 'cancelled' : 'completed',
       summary: { bestEpoch: result.bestEpoch, valid: result.best.valid, test: result.best.test },
-      trainSecondsPerEpoch: mean(result.trainSeconds),
-      evalSecondsPerEpoch: mean(result.evalSeconds),
+      // Medians: a run paused or slowed by a neighbour for a few epochs keeps its typical pace.
+      trainSecondsPerEpoch: median(result.trainSeconds),
+      evalSecondsPerEpoch: median(result.evalSeconds),
       files,
     });
   } catch (caught) {

@@ -130,4 +130,21 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     // Queued runs moved to the front start first, lowest rank first; the rest oldest first.
     sql: `ALTER TABLE runs ADD COLUMN queue_rank INTEGER;`,
   },
+  {
+    version: 6,
+    name: 'seconds per epoch as medians',
+    // Finished runs stored the mean, which a paused epoch or a busy neighbour can double.
+    sql: ['train', 'eval']
+      .map(
+        (k) => `UPDATE runs SET ${k}_seconds_per_epoch = (
+          SELECT AVG(t) FROM (
+            SELECT e.${k}_seconds AS t, ROW_NUMBER() OVER (ORDER BY e.${k}_seconds) AS i,
+              COUNT(*) OVER () AS n
+            FROM epochs e WHERE e.run_id = runs.id)
+          WHERE i IN ((n + 1) / 2, (n + 2) / 2))
+        WHERE ${k}_seconds_per_epoch IS NOT NULL
+          AND EXISTS (SELECT 1 FROM epochs e WHERE e.run_id = runs.id);`,
+      )
+      .join('\n'),
+  },
 ];

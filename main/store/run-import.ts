@@ -1,4 +1,5 @@
 import type { EpochInfo, RunInfo, RunStatus } from '../contract';
+import { median } from '../shared/mean-sd';
 import type { Store } from './db';
 import { nextRunId, recordEpoch } from './runs';
 
@@ -65,8 +66,13 @@ export function insertImportedRun(store: Store, r: ImportedRun): number {
       r.epochs.length,
       r.bestEpoch,
       r.summary ? JSON.stringify(r.summary) : null,
-      r.trainSecondsPerEpoch,
-      r.evalSecondsPerEpoch,
+      // Bundles written before the medians (migration 6) carry means.
+      r.trainSecondsPerEpoch === null || r.epochs.length === 0
+        ? r.trainSecondsPerEpoch
+        : median(r.epochs.map((e) => e.trainSeconds)),
+      r.evalSecondsPerEpoch === null || r.epochs.length === 0
+        ? r.evalSecondsPerEpoch
+        : median(r.epochs.map((e) => e.evalSeconds)),
     );
   for (const e of r.epochs) recordEpoch(store, id, e);
   return id;

@@ -13,6 +13,7 @@ import { synthDataset } from '../../main/ops/datasets';
 import { runDistill } from '../../main/ops/distill';
 import { createSweep, sweepView } from '../../main/ops/sweeps';
 import { runTraining } from '../../main/ops/train';
+import { median } from '../../main/shared/mean-sd';
 import { listArtifacts } from '../../main/store/artifacts';
 import { Store } from '../../main/store/db';
 import { getEpochs, getRun, listRuns } from '../../main/store/runs';
@@ -158,6 +159,15 @@ describe('run bundles', () => {
     const junk = join(tempDir(), 'junk.hkdb');
     writeFileSync(junk, 'not a tarball');
     expect(() => importBundle(new Store(tempDir()), junk)).toThrow(/junk.hkdb is not a run bundle/);
+    // A bundle from before the medians carries a mean; the import restates it from the epochs.
+    a.db.prepare('UPDATE runs SET train_seconds_per_epoch = 999 WHERE id = ?').run(t.id);
+    const old = join(tempDir(), 'old.hkdb');
+    exportBundle(a, [t.id], old, { dataset: true });
+    const h = new Store(tempDir());
+    const [th] = importBundle(h, old).runs.map((r) => r.id);
+    expect(getRun(h, th).trainSecondsPerEpoch).toBe(
+      median(getEpochs(a, t.id).map((e) => e.trainSeconds)),
+    );
   }, 120_000);
 
   it("an imported run joins paired tests with this home's runs only on the very split it was ranked on", async () => {

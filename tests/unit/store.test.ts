@@ -12,7 +12,7 @@ import {
   readArrayRows,
   writeArrayFile,
 } from '../../main/store/array-file';
-import { schemaVersion, Store } from '../../main/store/db';
+import { migrate, schemaVersion, Store } from '../../main/store/db';
 import {
   deleteDataset,
   getDataset,
@@ -186,6 +186,51 @@ describe('experiment store', () => {
     // Cancelled before it reached the old records' end: what it did not redo goes.
     applyRunEvent(s, { type: 'stopped', runId: run.id });
     expect(getEpochs(s, run.id).map((e) => e.losses.total)).toEqual([10, 11, 22]);
+    s.close();
+  });
+
+  it("restates finished runs' seconds per epoch as medians (migration 6)", () => {
+    const s = new Store(tempDir());
+    const ds = insert(s, 'ds');
+    const { splitId } = getOrCreateSplit(s, ds.id, loadDataset(s, ds), 0, 499);
+    const m = { H5: 0.1, N5: 0.05, H10: 0.2, N10: 0.1, H20: 0.3, N20: 0.12 };
+    // Epochs of 1, 2, 3 and 100 s (one paused) and 4 s; a run without epochs keeps its value.
+    const runs = [[1, 100, 3, 2], [4], []].map((train) => {
+      const run = queueBprRun(s, ds.id);
+      markRunning(s, run.id, { splitId, backend: 'wasm', device: 'cpu', pid: process.pid });
+      train.forEach((t, epoch) =>
+        recordEpoch(s, run.id, {
+          epoch,
+          losses: { total: 1 },
+          valid: m,
+          test: m,
+          trainSeconds: t,
+          evalSeconds: 0.5 * t,
+        }),
+      );
+      applyRunEvent(s, {
+        type: 'finished',
+        runId: run.id,
+        status: 'completed',
+        summary: { bestEpoch: 0, valid: m, test: m },
+        trainSecondsPerEpoch: 26.5,
+        evalSecondsPerEpoch: 13.25,
+        files: [],
+      });
+      return run.id;
+    });
+    s.db.pragma('user_version = 5');
+    migrate(s.db);
+    const perEpoch = (id: number) => {
+      const r = getRun(s, id);
+      return [r.trainSecondsPerEpoch, r.evalSecondsPerEpoch];
+    };
+    expect(runs.map(perEpoch)).toEqual([
+      [2.5, 1.25],
+      [4, 2],
+      [26.5, 13.25],
+    ]);
+    expect(schemaVersion(s.db)).toBe(6);
     s.close();
   });
 
