@@ -157,33 +157,52 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       const { queue } = await call('runs.runNext', { ids: ids.map(intArg('run id', 1)) });
       io.err(queueText(queue));
     });
-  type ContinueFlags = { json?: boolean; backend?: BackendChoice } & ExtensionLimits;
-  /** A command that trains a stored run further in this process and prints it when it ends. */
+  type ContinueFlags = {
+    json?: boolean;
+    backend?: BackendChoice;
+    queue?: boolean;
+  } & ExtensionLimits;
+  /**
+   * A command that trains a stored run further in this process and prints it when it ends, or
+   * with `--queue` puts it back in the queue (at the front: work begun goes on first).
+   */
   const continuing = (
     spec: string,
     description: string,
     go: (id: number, o: ContinueFlags, l: TrainListener) => Promise<TrainOutcome>,
+    queue: (id: number, o: ContinueFlags) => Promise<RunInfo>,
   ) =>
     runs
       .command(spec)
       .description(description)
       .addOption(new Option('--backend <b>', 'compute backend').choices(BACKENDS))
+      .option('--queue', 'queue it for `hkd queue` or the workbench instead of training now')
       .option('--json', 'print one JSON document')
-      .action(async (id: string, o: ContinueFlags) => {
-        const { run } = await withProgress(o.json, (l) => go(intArg('run id', 1)(id), o, l));
+      .action(async (text: string, o: ContinueFlags) => {
+        const id = intArg('run id', 1)(text);
+        if (o.queue) {
+          if (o.backend) throw new InputError('--backend applies to training now, not --queue');
+          const run = await queue(id, o);
+          const order = (await call('runs.queue', {})).queue;
+          emit(!!o.json, run, () => `queued run #${id} again\n${queueText(order)}`);
+          return;
+        }
+        const { run } = await withProgress(o.json, (l) => go(id, o, l));
         emit(!!o.json, run, () => runSummary(run));
       });
   continuing(
     'resume <id>',
     'continue an interrupted or failed run from its last checkpoint',
     (id, o, l) => resumeRun(openStore(), id, l, o.backend),
+    (id) => call('runs.resume', { id }),
   );
+  const limitsOf = (o: ContinueFlags) => ({ patience: o.patience, maxEpochs: o.maxEpochs });
   continuing(
     'extend <id>',
     'train a completed or cancelled run further from its last epoch, with a larger patience or ' +
       'epoch limit (its epochs then equal those of a run started with them)',
-    (id, o, l) =>
-      extendRun(openStore(), id, { patience: o.patience, maxEpochs: o.maxEpochs }, l, o.backend),
+    (id, o, l) => extendRun(openStore(), id, limitsOf(o), l, o.backend),
+    (id, o) => call('runs.extend', { id, ...limitsOf(o) }),
   )
     .option('--patience <n>', 'new early-stopping patience (epochs)', intArg('--patience', 1))
     .option('--max-epochs <n>', 'new maximum epochs', intArg('--max-epochs', 1));

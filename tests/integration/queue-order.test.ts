@@ -88,6 +88,24 @@ describe('queue order', () => {
       '16 → 4',
     );
     expect(onlyQueued.some((l) => l.startsWith(`${other.id} `))).toBe(false);
+    // An interrupted run queued again from the terminal goes to the front, not training now.
+    expect(claimNextRun(s, dead)?.id).toBe(a);
+    const again = await hkd(s.home, 'runs', 'resume', String(a), '--queue');
+    expect([again.code, again.err, again.out]).toEqual([
+      0,
+      '',
+      `queued run #${a} again\nqueue: #${a}, #${b}, #${teacher.id}, #${link1}, #${link2}, #${takd.run.id}, #${fromOther.run.id}`,
+    ]);
+    const both = await hkd(s.home, 'runs', 'resume', String(a), '--queue', '--backend', 'wasm');
+    expect([both.code, both.err]).toEqual([
+      2,
+      'error: --backend applies to training now, not --queue',
+    ]);
+    const notDone = await hkd(s.home, 'runs', 'extend', String(b), '--queue', '--max-epochs', '9');
+    expect([notDone.code, notDone.err]).toEqual([
+      2,
+      `error: run #${b} is queued; only completed or cancelled runs can be extended`,
+    ]);
     const typo = await hkd(s.home, 'runs', 'list', '--status', 'queud');
     expect([typo.code, typo.err]).toEqual([
       2,
