@@ -175,13 +175,19 @@ export async function benchDistillation(
   const rng = Rng.seeded(0, 9);
   const random = (n: number) => Float32Array.from({ length: n }, () => 0.1 * rng.normal());
   const dT = o.teacherDim;
-  const teacher = frozenGuide('teacher', dT, {
-    users: random(d.dataset.nUsers * dT),
-    items: random(d.dataset.nItems * dT),
-  });
+  const guide = (name: string, dim: number) =>
+    frozenGuide(name, dim, {
+      users: random(d.dataset.nUsers * dim),
+      items: random(d.dataset.nItems * dim),
+    });
+  const teacher = guide('teacher', dT);
   const rows: KdBenchRow[] = [];
   for (const method of o.methods) {
-    for (const m of methodFacts(method)?.generatesTas ? o.numTas : [0]) {
+    const facts = methodFacts(method);
+    // A TAKD link is a DE/PHR run from the previous link: time it with --teacher-dim instead.
+    if (facts?.family === 'TAKD')
+      throw new Error(`${method}: time its links as DE/PHR with --teacher-dim and --student-dim`);
+    for (const m of facts?.usesTas ? o.numTas : [0]) {
       const cfg = parseDistillConfig({
         dataset: 'bench',
         teacher: 1,
@@ -191,8 +197,12 @@ export async function benchDistillation(
       });
       const taDims = m ? taSizes(dT, o.studentDim, m).sizes : [];
       const ctx = { ...d, initRng: Rng.seeded(0, 2), noiseRng: Rng.seeded(0, 4) };
+      // DGKD's student learns from the teacher and every TA (random frozen tables of their sizes).
+      const guides = facts?.dropsGuides
+        ? [teacher, ...[...taDims].sort((a, b) => b - a).map((w, j) => guide(`ta${j}`, w))]
+        : [teacher];
       const model = buildDistilledStudent(
-        { cfg, model: 'BPR', options: {}, dT, taDims, guides: [teacher], taGuides: [] },
+        { cfg, model: 'BPR', options: {}, dT, taDims, guides, taGuides: [] },
         ctx,
       );
       const label = `${method} ${dT}→${o.studentDim}${m ? ` m=${m}` : ''}`;
