@@ -14,6 +14,7 @@ import type { Recommender } from '../main/engine/models/model';
 import { createModel } from '../main/engine/models/registry';
 import { buildDistilledStudent } from '../main/ops/distilled-student';
 import { parseDistillConfig } from '../main/ops/distill-config';
+import { median } from '../main/shared/mean-sd';
 
 // Step timing: real training steps (forward, backward, Adam) on the dataset's batches. Epochs of
 // the paper's configurations take many minutes to hours on a CPU, so seconds per epoch are
@@ -121,8 +122,8 @@ async function timeSteps(
       log(`${label} (${path}): batch ${times.length} ${times.at(-1)!.toFixed(3)} s`);
       if (times.length >= warmup + o.batches) break;
     }
-    const measured = times.slice(warmup).sort((a, b) => a - b);
-    const med = measured[Math.floor((measured.length - 1) / 2)];
+    const measured = times.slice(warmup);
+    const med = median(measured);
     out.push({
       secondsPerBatch: med,
       batchesPerEpoch: perEpoch,
