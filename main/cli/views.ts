@@ -1,4 +1,5 @@
 import { bestSoFar } from '../shared/best-so-far';
+import { median } from '../shared/mean-sd';
 import { duration, runSeconds } from '../shared/run-outcome';
 import {
   type DatasetInfo,
@@ -54,17 +55,16 @@ export const ordinal = (epoch: number | null): string | number =>
 
 /**
  * A run's result. An unfinished run with its epochs given shows the epoch it would report if it
- * stopped now, and the mean seconds of those epochs, instead of a summary it may not have yet (or
- * one from before it was trained further).
+ * stopped now, and the median seconds of those epochs, instead of a summary it may not have yet
+ * (or one from before it was trained further).
  */
 export function runSummary(r: RunInfo, epochs: EpochInfo[] = []): string {
   const soFar = isUnfinished(r.status) ? bestSoFar(epochs) : undefined;
   const result = soFar ?? r.summary;
-  const mean = (k: 'trainSeconds' | 'evalSeconds') =>
-    epochs.reduce((a, e) => a + e[k], 0) / epochs.length;
+  const typical = (k: 'trainSeconds' | 'evalSeconds') => median(epochs.map((e) => e[k]));
   const best = soFar ? `${ordinal(soFar.epoch)} so far (unfinished)` : ordinal(r.bestEpoch);
   const [train, evaluation] = soFar
-    ? [mean('trainSeconds'), mean('evalSeconds')]
+    ? [typical('trainSeconds'), typical('evalSeconds')]
     : [r.trainSecondsPerEpoch, r.evalSecondsPerEpoch];
   return [
     `run #${r.id} ${r.status}: ${r.model}${r.method ? ` ${r.method}` : ''} dim ${runDim(r)} on ${r.backend ?? '?'} (${r.device ?? '?'})`,

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bestSoFar } from '../../main/shared/best-so-far';
+import { median } from '../../main/shared/mean-sd';
 import { Rng } from '../../main/data/rng';
 import { synthDataset } from '../../main/ops/datasets';
 import { discardTrainingState, extendRun, resumeRun } from '../../main/ops/resume';
@@ -103,8 +104,9 @@ describe('crash-safe runs', () => {
       });
       shown.length = 0;
       await runCli(['--home', store.home, 'runs', 'show', String(id)], io);
+      const pace = median(getEpochs(store, id).map((e) => e.trainSeconds));
       expect(shown.join('')).toContain(
-        `epochs ${killed.epochsRun}, best ${soFar.epoch + 1} so far (unfinished)`,
+        `epochs ${killed.epochsRun}, best ${soFar.epoch + 1} so far (unfinished); ${pace.toFixed(2)} s/epoch training`,
       );
       expect(shown.join('')).toContain(`test  H@5 ${soFar.test.H5.toFixed(4)}`);
       const resumed = (await resumeRun(store, id)).run;
