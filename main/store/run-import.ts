@@ -37,6 +37,9 @@ export type ImportedRun = Pick<
 /** Inserts an imported run and its epochs (inside the caller's write transaction); its new id. */
 export function insertImportedRun(store: Store, r: ImportedRun): number {
   const id = nextRunId(store);
+  // Bundles written before the medians (migration 6) carry means: restated from the epochs.
+  const perEpoch = (given: number | null, k: 'trainSeconds' | 'evalSeconds') =>
+    given === null || r.epochs.length === 0 ? given : median(r.epochs.map((e) => e[k]));
   store.db
     .prepare(
       `INSERT INTO runs (id, uid, label, kind, model, method, dataset_id, seed, teacher_run_id,
@@ -66,13 +69,8 @@ export function insertImportedRun(store: Store, r: ImportedRun): number {
       r.epochs.length,
       r.bestEpoch,
       r.summary ? JSON.stringify(r.summary) : null,
-      // Bundles written before the medians (migration 6) carry means.
-      r.trainSecondsPerEpoch === null || r.epochs.length === 0
-        ? r.trainSecondsPerEpoch
-        : median(r.epochs.map((e) => e.trainSeconds)),
-      r.evalSecondsPerEpoch === null || r.epochs.length === 0
-        ? r.evalSecondsPerEpoch
-        : median(r.epochs.map((e) => e.evalSeconds)),
+      perEpoch(r.trainSecondsPerEpoch, 'trainSeconds'),
+      perEpoch(r.evalSecondsPerEpoch, 'evalSeconds'),
     );
   for (const e of r.epochs) recordEpoch(store, id, e);
   return id;
