@@ -123,6 +123,7 @@ plot(
   [
     ['4-3', 'HyperKDMA m = 2 − DE'],
     ['9-3', 'DE: seed 1 − seed 0'],
+    ['11-3', 'DE: seed 2 − seed 0'],
     ['6-2', 'student: seed 1 − seed 0'],
     ['7-2', 'student: seed 2 − seed 0'],
   ],
