@@ -99,27 +99,21 @@ describe('run bundles', () => {
     expect(() => importBundle(new Store(tempDir()), bare)).toThrow(
       /which this home does not have: import the same file first/,
     );
+    // The student's bundle from the terminal with the dataset, less what `flag` leaves out.
+    const exportWithout = (file: string, flag: string) =>
+      hkd(a.home, 'runs', 'export', String(s.id), '--out', file, flag, '--with-dataset');
+    const kindsOf = (home: Store, id: number) =>
+      listArtifacts(home, id)
+        .map((x) => x.kind)
+        .sort();
     // Results only (the representation tables left out): small, comparable, not distillable.
     const lean = join(tempDir(), 'lean.hkdb');
-    const cli = await hkd(
-      a.home,
-      'runs',
-      'export',
-      String(s.id),
-      '--out',
-      lean,
-      '--no-embeddings',
-      '--with-dataset',
-    );
+    const cli = await exportWithout(lean, '--no-embeddings');
     expect(cli.out).toMatch(/lean\.hkdb: runs #1, #2 \(\d+ KB\)$/);
     const d = new Store(tempDir());
     const [td, sd] = importBundle(d, lean).runs.map((r) => r.id);
-    expect(listArtifacts(d, td).map((x) => x.kind)).toEqual(['ranks']);
-    expect(
-      listArtifacts(d, sd)
-        .map((x) => x.kind)
-        .sort(),
-    ).toEqual(['gates', 'ranks']);
+    expect(kindsOf(d, td)).toEqual(['ranks']);
+    expect(kindsOf(d, sd)).toEqual(['gates', 'ranks']);
     expect(comparePaired(d, sd, td, 5)).toEqual(comparePaired(a, s.id, t.id, 5));
     await expect(
       runDistill(d, { dataset: 'demo', teacher: td, method: 'DE', studentDim: 4, ...FAST }),
@@ -134,27 +128,14 @@ describe('run bundles', () => {
     exportBundle(a, [s.id], ranksOnly, { dataset: true, embeddings: false, gates: false });
     const e = new Store(tempDir());
     const [, se] = importBundle(e, ranksOnly).runs.map((r) => r.id);
-    expect(listArtifacts(e, se).map((x) => x.kind)).toEqual(['ranks']);
+    expect(kindsOf(e, se)).toEqual(['ranks']);
     expect(() => gatesFile(e, se)).toThrow(/a bundle exported with --no-gates leaves them out/);
     const noGates = join(tempDir(), 'no-gates.hkdb');
-    const cli2 = await hkd(
-      a.home,
-      'runs',
-      'export',
-      String(s.id),
-      '--out',
-      noGates,
-      '--no-gates',
-      '--with-dataset',
-    );
+    const cli2 = await exportWithout(noGates, '--no-gates');
     expect(cli2.code, cli2.err).toBe(0);
     const g = new Store(tempDir());
     const [, sg] = importBundle(g, noGates).runs.map((r) => r.id);
-    expect(
-      listArtifacts(g, sg)
-        .map((x) => x.kind)
-        .sort(),
-    ).toEqual(['embeddings', 'ranks']);
+    expect(kindsOf(g, sg)).toEqual(['embeddings', 'ranks']);
     // A damaged file is named.
     const junk = join(tempDir(), 'junk.hkdb');
     writeFileSync(junk, 'not a tarball');
