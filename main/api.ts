@@ -22,6 +22,7 @@ import { lineage } from './ops/lineage';
 import { shippedDoc } from './ops/docs';
 import { comparePaired } from './ops/paired-runs';
 import { repeatRun } from './ops/repeat';
+import { branchRun } from './ops/branch';
 import { discardAllTrainingStates, discardTrainingState } from './ops/resume';
 import { queueTraining } from './ops/train';
 import { createSweep, queueSweep, sweepList, sweepView } from './ops/sweeps';
@@ -142,6 +143,11 @@ export class Api {
       'runs.resume': (r) => runner.resume(r.id),
       'runs.runNext': (r) => ({ queue: runNext(store, r.ids) }),
       'runs.extend': ({ id, ...limits }) => runner.extend(id, limits),
+      'runs.branch': ({ id, ...change }) => {
+        const run = branchRun(store, id, change, 'queued');
+        runner.schedule();
+        return run;
+      },
       'runs.discardState': (r) => ({ freedBytes: discardTrainingState(store, r.id) }),
       'runs.discardAllStates': () => discardAllTrainingStates(store),
       'runs.rerun': (r) => requeue(getRun(store, r.id)),

@@ -3,6 +3,7 @@ import { hitRateTrends } from '../shared/trend';
 import { writeFileSync } from 'node:fs';
 import {
   BACKENDS,
+  EARLY_STOP_RULES,
   parseSeeds,
   RUN_STATUSES,
   type BackendChoice,
@@ -15,7 +16,8 @@ import { InputError } from '../errors';
 import type { TrainListener, TrainOutcome } from '../ops/execute';
 import { exportBundle } from '../ops/bundle-export';
 import { importBundle } from '../ops/bundle-import';
-import { extendRun, resumeRun, type ExtensionLimits } from '../ops/resume';
+import { branchAndTrain, type BranchChange } from '../ops/branch';
+import { extendRun, resumeRun } from '../ops/resume';
 import { intArg, type CliContext } from './context';
 import { registerPlotCommand } from './plot-command';
 import { collapseAlarm, collapseText, taModeOf } from '../shared/collapse';
@@ -161,7 +163,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     json?: boolean;
     backend?: BackendChoice;
     queue?: boolean;
-  } & ExtensionLimits;
+  } & BranchChange;
   /**
    * A command that trains a stored run further in this process and prints it when it ends, or
    * with `--queue` puts it back in the queue (at the front: work begun goes on first).
@@ -184,7 +186,8 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
           if (o.backend) throw new InputError('--backend applies to training now, not --queue');
           const run = await queue(id, o);
           const order = (await call('runs.queue', {})).queue;
-          emit(!!o.json, run, () => `queued run #${id} again\n${queueText(order)}`);
+          const what = run.id === id ? `run #${id} again` : `run #${run.id}, from #${id}`;
+          emit(!!o.json, run, () => `queued ${what}\n${queueText(order)}`);
           return;
         }
         const { run } = await withProgress(o.json, (l) => go(id, o, l));
@@ -197,15 +200,40 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     (id) => call('runs.resume', { id }),
   );
   const limitsOf = (o: ContinueFlags) => ({ patience: o.patience, maxEpochs: o.maxEpochs });
-  continuing(
-    'extend <id>',
-    'train a completed or cancelled run further from its last epoch, with a larger patience or ' +
-      'epoch limit (its epochs then equal those of a run started with them)',
-    (id, o, l) => extendRun(openStore(), id, limitsOf(o), l, o.backend),
-    (id, o) => call('runs.extend', { id, ...limitsOf(o) }),
+  const withLimits = (c: Command) =>
+    c
+      .option('--patience <n>', 'new early-stopping patience (epochs)', intArg('--patience', 1))
+      .option('--max-epochs <n>', 'new maximum epochs', intArg('--max-epochs', 1));
+  withLimits(
+    continuing(
+      'extend <id>',
+      'train a completed or cancelled run further from its last epoch, with a larger patience or ' +
+        'epoch limit (its epochs then equal those of a run started with them)',
+      (id, o, l) => extendRun(openStore(), id, limitsOf(o), l, o.backend),
+      (id, o) => call('runs.extend', { id, ...limitsOf(o) }),
+    ),
+  );
+  const changeOf = (o: ContinueFlags) => ({
+    ...limitsOf(o),
+    earlyStop: o.earlyStop,
+    label: o.label,
+  });
+  withLimits(
+    continuing(
+      'branch <id>',
+      'train a completed or cancelled run further as a new run, which keeps its epochs so far and ' +
+        "leaves it as it is: larger limits or the authors' early stopping (its epochs then equal " +
+        'those of a run started with them)',
+      (id, o, l) => branchAndTrain(openStore(), id, changeOf(o), l, o.backend),
+      (id, o) => call('runs.branch', { id, ...changeOf(o) }),
+    ),
   )
-    .option('--patience <n>', 'new early-stopping patience (epochs)', intArg('--patience', 1))
-    .option('--max-epochs <n>', 'new maximum epochs', intArg('--max-epochs', 1));
+    .addOption(
+      new Option('--early-stop <rule>', "any: the authors' rule (from h5 only)").choices(
+        EARLY_STOP_RULES,
+      ),
+    )
+    .option('--label <text>', "the new run's label (default: the source's and what changed)");
   runs
     .command('discard-state [id]')
     .description('delete the checkpoint a finished run keeps to be extended (~4× its parameters)')

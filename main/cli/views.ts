@@ -59,7 +59,7 @@ export const ordinal = (epoch: number | null): string | number =>
  * (or one from before it was trained further).
  */
 export function runSummary(r: RunInfo, epochs: EpochInfo[] = []): string {
-  const soFar = isUnfinished(r.status) ? bestSoFar(epochs) : undefined;
+  const soFar = isUnfinished(r.status) ? bestSoFar(epochs, r.config.earlyStop) : undefined;
   const result = soFar ?? r.summary;
   const typical = (k: 'trainSeconds' | 'evalSeconds') => median(epochs.map((e) => e[k]));
   const best = soFar ? `${ordinal(soFar.epoch)} so far (unfinished)` : ordinal(r.bestEpoch);

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { BUNDLED_NAMES, FORMATS, SHIPPED_DOCS, type ShippedDoc } from './vocabulary';
+import {
+  BUNDLED_NAMES,
+  EARLY_STOP_RULES,
+  FORMATS,
+  SHIPPED_DOCS,
+  type ShippedDoc,
+} from './vocabulary';
 import {
   DistillConfigSchema,
   int,
@@ -129,6 +135,16 @@ export const REQUESTS = {
       maxEpochs: stoppingLimits.maxEpochs.optional(),
     })
     .strict(),
+  /** A new run continuing a finished one's last epoch under new stopping rules (ops/branch.ts). */
+  'runs.branch': z
+    .object({
+      id: runId,
+      patience: stoppingLimits.patience.optional(),
+      maxEpochs: stoppingLimits.maxEpochs.optional(),
+      earlyStop: z.enum(EARLY_STOP_RULES).optional(),
+      label: z.string().min(1).max(200).optional(),
+    })
+    .strict(),
   'runs.discardState': z.object({ id: runId }).strict(),
   /** Of every completed and cancelled run. */
   'runs.discardAllStates': none,
@@ -216,6 +232,8 @@ export interface Responses {
   /** The queued runs' ids in the order they start. */
   'runs.runNext': { queue: number[] };
   'runs.extend': RunInfo;
+  /** The new run, queued. */
+  'runs.branch': RunInfo;
   'runs.discardState': { freedBytes: number };
   'runs.discardAllStates': { runs: number[]; freedBytes: number };
   'runs.rerun': { queued: number[] };

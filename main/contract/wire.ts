@@ -86,9 +86,15 @@ interface RunRecord {
 }
 
 export interface LiveProgress {
-  /** The epoch it would report if it stopped now (the first with the highest valid H@5). */
+  /**
+   * The epoch its patience counts from, and the one it would report if it stopped now: under `h5`
+   * the first with the highest valid H@5, under `any` the last that bettered H@5, H@10 or H@20.
+   */
   bestEpoch: number;
+  /** The highest validation hit rates so far (what it reports for each K). */
   bestValidH5: number;
+  bestValidH10: number;
+  bestValidH20: number;
   /** Training + evaluation seconds per epoch, averaged over its recent epochs (exponentially). */
   secondsPerEpoch: number;
 }

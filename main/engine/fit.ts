@@ -6,6 +6,7 @@ import { GradScope } from './grad-scope';
 import type { CandidateScorer } from './kernels/candidate-scorer';
 import { metricsFromRanks, rankHeldOut, type Ranks, type TiePolicy } from './metrics';
 import type { EarlyStopRule, Metrics } from '../contract';
+import { selectEpoch, type BestByK } from '../shared/model-selection';
 import type { Recommender } from './models/model';
 import { restore, snapshot, type ParamSnapshot } from './params';
 
@@ -23,46 +24,6 @@ export interface FitOptions {
   earlyStop?: EarlyStopRule;
   ties: TiePolicy;
   adam: AdamOptions;
-}
-
-const KS = ['5', '10', '20'] as const;
-type K = (typeof KS)[number];
-
-/** Each K's best epoch so far and its metrics (code-compatible early stopping). */
-export type BestByK = Record<K, { epoch: number; valid: Metrics; test: Metrics }>;
-
-/**
- * One epoch's effect on model selection. Returns whether it improved (patience resets and its
- * parameters are kept), each K's best (for `any`), and the result to report: the epoch itself
- * (`h5`) or H/N@K of each K's best epoch.
- */
-export function selectEpoch(
-  rule: EarlyStopRule,
-  epoch: number,
-  ev: { valid: Metrics; test: Metrics },
-  best: { valid: Metrics } | undefined,
-  byK: BestByK | undefined,
-): { improved: boolean; byK?: BestByK; report?: { valid: Metrics; test: Metrics } } {
-  if (rule === 'h5') return { improved: !best || ev.valid.H5 > best.valid.H5 };
-  const next = { ...byK } as Partial<BestByK>;
-  let improved = false;
-  for (const k of KS) {
-    const hit = `H${k}` as const;
-    if (!byK || ev.valid[hit] > byK[k].valid[hit]) {
-      next[k] = { epoch, valid: ev.valid, test: ev.test };
-      improved = true;
-    }
-  }
-  const all = next as BestByK;
-  const pick = (m: 'valid' | 'test'): Metrics => ({
-    H5: all['5'][m].H5,
-    N5: all['5'][m].N5,
-    H10: all['10'][m].H10,
-    N10: all['10'][m].N10,
-    H20: all['20'][m].H20,
-    N20: all['20'][m].N20,
-  });
-  return { improved, byK: all, report: { valid: pick('valid'), test: pick('test') } };
 }
 
 export interface EpochReport {
@@ -116,6 +77,11 @@ export interface FitState {
   evalSeconds: number[];
   /** Code-compatible early stopping: each K's best so far (absent in older checkpoints). */
   byK?: BestByK;
+  /**
+   * `best.ranks` are not those of `bestParams` yet: a run continued under another selection rule
+   * whose best epoch is its last one (ops/branch.ts). Training recomputes them before it goes on.
+   */
+  bestRanksPending?: boolean;
 }
 
 export interface FitHooks {
@@ -234,6 +200,12 @@ export async function fit(
     restore(model.params, resume.params);
     optimizer.load(resume.adam);
     resume.rngs.forEach((s, i) => rngs[i].setState(s));
+    if (resume.bestRanksPending) {
+      // Scoring is deterministic: these are the ranks that epoch's own evaluation gave.
+      restore(model.params, resume.bestParams);
+      best = { ...best!, ranks: (await evaluate(model, data.scorer, opts.ties)).ranks };
+      restore(model.params, resume.params);
+    }
   }
   const state = (epochsDone: number): FitState => ({
     epochsDone,

@@ -82,6 +82,76 @@ function trainedPrerequisites(run: RunInfo): number[] {
 const LIMIT_NAMES = { patience: 'patience', maxEpochs: 'the epoch limit' };
 
 /**
+ * The kept state of a completed or cancelled run that can train further (extended, or branched
+ * into a new run): where its last checkpoint stands. Call it inside the caller's transaction.
+ */
+export function continuableState(
+  store: Store,
+  run: RunInfo,
+  verb: 'extended' | 'branched',
+): NonNullable<ReturnType<typeof checkpointProgress>> {
+  const name = `run #${run.id}`;
+  if (isUnfinished(run.status)) {
+    const hint =
+      run.status === 'interrupted' || run.status === 'failed' ? '; resume it instead' : '';
+    throw new InputError(
+      `${name} is ${run.status}; only completed or cancelled runs can be ${verb}${hint}`,
+    );
+  }
+  const at = checkpointProgress(store, run.id);
+  if (!at)
+    throw new InputError(
+      `${name} kept no training state to continue from (it was discarded, or the run ended ` +
+        'before runs kept their last checkpoint or before its first one); train it again with ' +
+        'the new limits instead: the same seed replays the same epochs',
+    );
+  const own = trainedPrerequisites(run);
+  if (own.length > 0)
+    throw new InputError(
+      `${name} learned through runs trained with its own patience and epoch limit ` +
+        `(${own.map((u) => `#${u}`).join(', ')}: TAKD links, DGKD or pretrained TAs), so a run ` +
+        'started with larger ones would differ from the start; train it again with the new ' +
+        'limits instead',
+    );
+  return at;
+}
+
+/**
+ * The limits a run continues under: `limits` over its own, checked to only grow (so that the
+ * epochs it trained are those a run started with them trains) and to leave it room to train.
+ * `at`: its epochs so far and how long it has gone without a better epoch.
+ */
+export function grownLimits(
+  run: RunInfo,
+  limits: ExtensionLimits,
+  at: { epochsDone: number; bestEpoch: number; sinceBest: number },
+): { patience: number; maxEpochs: number } {
+  const name = `run #${run.id}`;
+  const was = { patience: run.config.patience, maxEpochs: run.config.maxEpochs };
+  const next = {
+    patience: limits.patience ?? was.patience,
+    maxEpochs: limits.maxEpochs ?? was.maxEpochs,
+  };
+  for (const k of ['patience', 'maxEpochs'] as const) {
+    if (next[k] < was[k])
+      throw new InputError(
+        `${name}: ${LIMIT_NAMES[k]} can only grow (it is ${was[k]}): a smaller one could have ` +
+          'stopped the run earlier than it did',
+      );
+  }
+  if (at.epochsDone >= next.maxEpochs)
+    throw new InputError(
+      `${name} has trained ${at.epochsDone} epochs, its limit; give a larger epoch limit`,
+    );
+  if (at.sinceBest >= next.patience)
+    throw new InputError(
+      `${name} went ${at.sinceBest} epoch${at.sinceBest > 1 ? 's' : ''} past its best ` +
+        `(epoch ${at.bestEpoch + 1}), its patience; give a patience above ${at.sinceBest}`,
+    );
+  return next;
+}
+
+/**
  * Checks that a completed or cancelled run can train further under `limits` and reopens it with
  * them as `status`. Patience and the epoch limit only decide when training stops, and can only
  * grow, so the extended run's epochs equal those of a run started with the new limits.
@@ -95,62 +165,16 @@ export function reopenForExtension(
   reapInterrupted(store);
   return store.write(() => {
     const run = getRun(store, runId);
-    const name = `run #${run.id}`;
-    if (isUnfinished(run.status)) {
-      const hint =
-        run.status === 'interrupted' || run.status === 'failed' ? '; resume it instead' : '';
-      throw new InputError(
-        `${name} is ${run.status}; only completed or cancelled runs can be extended${hint}`,
-      );
-    }
-    const at = checkpointProgress(store, run.id);
-    if (!at)
-      throw new InputError(
-        `${name} kept no training state to continue from (it was discarded, or the run ended ` +
-          'before runs kept their last checkpoint or before its first one); train it again with ' +
-          'the new limits instead: the same seed replays the same epochs',
-      );
+    const at = continuableState(store, run, 'extended');
     const built = runsBuiltFrom(store, run.id);
     if (built.length > 0)
       throw new InputError(
-        `${name} is a source of run${built.length > 1 ? 's' : ''} ` +
+        `run #${run.id} is a source of run${built.length > 1 ? 's' : ''} ` +
           `${built.map((u) => `#${u}`).join(', ')}; extending it would change what ` +
           `${built.length > 1 ? 'they were' : 'it was'} built from, so train it again with the ` +
-          'new limits instead',
+          'new limits instead, or branch it into a new run (`hkd runs branch`)',
       );
-    const own = trainedPrerequisites(run);
-    if (own.length > 0)
-      throw new InputError(
-        `${name} learned through runs trained with its own patience and epoch limit ` +
-          `(${own.map((u) => `#${u}`).join(', ')}: TAKD links, DGKD or pretrained TAs), so a run ` +
-          'started with larger ones would differ from the start; train it again with the new ' +
-          'limits instead',
-      );
-    const was = {
-      patience: run.config.patience,
-      maxEpochs: run.config.maxEpochs,
-    };
-    const next = {
-      patience: limits.patience ?? was.patience,
-      maxEpochs: limits.maxEpochs ?? was.maxEpochs,
-    };
-    for (const k of ['patience', 'maxEpochs'] as const) {
-      if (next[k] < was[k])
-        throw new InputError(
-          `${name}: ${LIMIT_NAMES[k]} can only grow (it is ${was[k]}): a smaller one could have ` +
-            'stopped the run earlier than it did',
-        );
-    }
-    if (at.epochsDone >= next.maxEpochs)
-      throw new InputError(
-        `${name} has trained ${at.epochsDone} epochs, its limit; give a larger epoch limit`,
-      );
-    if (at.sinceBest >= next.patience)
-      throw new InputError(
-        `${name} went ${at.sinceBest} epoch${at.sinceBest > 1 ? 's' : ''} past its best ` +
-          `(epoch ${at.bestEpoch + 1}), its patience; give a patience above ${at.sinceBest}`,
-      );
-    return reopenRun(store, run.id, { ...run.config, ...next }, status);
+    return reopenRun(store, run.id, { ...run.config, ...grownLimits(run, limits, at) }, status);
   });
 }
 

@@ -1,33 +1,55 @@
-import type { LiveProgress } from '../contract';
+import type { EarlyStopRule, LiveProgress, Metrics } from '../contract';
+import { replaySelection } from './model-selection';
 
 /**
- * The epoch an unfinished run would report if it stopped now. The trainer's own rule
- * (main/engine/fit.ts): the first epoch with the highest validation H@5, so a later tie never
- * replaces it.
+ * The epoch an unfinished run would report if it stopped now, by its early-stopping rule (the
+ * trainer's, main/engine/fit.ts): under `h5` the first epoch with the highest validation H@5;
+ * under `any` the last epoch that bettered some K, with each K's metrics from its own best.
  */
-export function bestSoFar<E extends { valid: { H5: number } }>(
-  epochs: readonly E[],
-): E | undefined {
-  let best: E | undefined;
-  for (const e of epochs) if (!best || e.valid.H5 > best.valid.H5) best = e;
-  return best;
+export function bestSoFar(
+  epochs: readonly { epoch: number; valid: Metrics; test: Metrics }[],
+  rule: EarlyStopRule = 'h5',
+): { epoch: number; valid: Metrics; test: Metrics } | undefined {
+  if (epochs.length === 0) return undefined;
+  const sel = replaySelection(rule, epochs);
+  return { epoch: sel.bestEpoch, ...sel.report };
 }
 
 /** Epochs whose mean time paces an unfinished run (recent ones: the machine's load changes). */
 export const PACE_EPOCHS = 5;
 
-/** Best so far and pace after epoch `e` (epochs arrive in order; a resumed run restarts them). */
+/**
+ * Best so far and pace after epoch `e` (epochs arrive in order; a resumed run restarts them).
+ * `rule`: what resets its patience (H@10 and H@20 count under `any` only).
+ */
 export function nextLive(
   live: LiveProgress | null,
-  e: { epoch: number; valid: { H5: number }; trainSeconds: number; evalSeconds: number },
+  e: {
+    epoch: number;
+    valid: { H5: number; H10?: number; H20?: number };
+    trainSeconds: number;
+    evalSeconds: number;
+  },
+  rule: EarlyStopRule = 'h5',
 ): LiveProgress {
   const secs = e.trainSeconds + e.evalSeconds;
+  const hits = {
+    bestValidH5: e.valid.H5,
+    bestValidH10: e.valid.H10 ?? 0,
+    bestValidH20: e.valid.H20 ?? 0,
+  };
   if (!live || e.epoch <= live.bestEpoch)
-    return { bestEpoch: e.epoch, bestValidH5: e.valid.H5, secondsPerEpoch: secs };
+    return { bestEpoch: e.epoch, ...hits, secondsPerEpoch: secs };
   const pace = live.secondsPerEpoch + (secs - live.secondsPerEpoch) / PACE_EPOCHS;
-  return e.valid.H5 > live.bestValidH5
-    ? { bestEpoch: e.epoch, bestValidH5: e.valid.H5, secondsPerEpoch: pace }
-    : { ...live, secondsPerEpoch: pace };
+  const better = (k: keyof typeof hits) => hits[k] > live[k];
+  const improved =
+    better('bestValidH5') || (rule === 'any' && (better('bestValidH10') || better('bestValidH20')));
+  const top = {
+    bestValidH5: Math.max(live.bestValidH5, hits.bestValidH5),
+    bestValidH10: Math.max(live.bestValidH10, hits.bestValidH10),
+    bestValidH20: Math.max(live.bestValidH20, hits.bestValidH20),
+  };
+  return { ...live, ...top, ...(improved ? { bestEpoch: e.epoch } : {}), secondsPerEpoch: pace };
 }
 
 /**

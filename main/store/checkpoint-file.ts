@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metrics } from '../contract';
-import type { BestByK, FitState } from '../engine/fit';
+import type { FitState } from '../engine/fit';
+import type { BestByK } from '../shared/model-selection';
 import { readArrayFile, readArrayHeader, type TypedArray } from './array-file';
 import { removeFiles, writeArtifact, type ArtifactFile } from './artifact-file';
 
@@ -20,6 +21,8 @@ export interface CheckpointMeta {
   evalSeconds: number[];
   /** Code-compatible early stopping's best epoch per K (absent otherwise, and in older files). */
   byK?: BestByK;
+  /** The stored ranks are not those of the best parameters yet (FitState.bestRanksPending). */
+  bestRanksPending?: boolean;
 }
 
 const prefixed = (prefix: string, x: Record<string, Float32Array>) =>
@@ -62,6 +65,7 @@ export function writeCheckpoint(home: string, runId: number, s: FitState): Artif
     trainSeconds: s.trainSeconds,
     evalSeconds: s.evalSeconds,
     ...(s.byK ? { byK: s.byK } : {}),
+    ...(s.bestRanksPending ? { bestRanksPending: true } : {}),
   };
   const rel = join('runs', `${runId}`, `resume-${s.epochsDone}.hkda`);
   return writeArtifact(home, 'resume', rel, arrays, { ...meta }, { hash: false });
@@ -100,6 +104,7 @@ export function readCheckpoint(home: string, rel: string): FitState {
     trainSeconds: m.trainSeconds,
     evalSeconds: m.evalSeconds,
     ...(m.byK ? { byK: m.byK } : {}),
+    ...(m.bestRanksPending ? { bestRanksPending: true } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import {
   isUnfinished,
   parseStoredConfig,
+  type EarlyStopRule,
   type EpochInfo,
   type LiveProgress,
   type Metrics,
@@ -103,8 +104,10 @@ function toRun(r: DbRun, live: LiveProgress | null = null): RunInfo {
 function liveProgress(store: Store, ids?: number[]): Map<number, LiveProgress> {
   const rows = store.db
     .prepare(
-      `SELECT e.run_id AS runId, e.epoch, json_extract(e.valid_json, '$.H5') AS h5,
-         e.train_seconds AS trainSeconds, e.eval_seconds AS evalSeconds
+      `SELECT e.run_id AS runId, e.epoch, json_extract(e.valid_json, '$.H5') AS H5,
+         json_extract(e.valid_json, '$.H10') AS H10, json_extract(e.valid_json, '$.H20') AS H20,
+         e.train_seconds AS trainSeconds, e.eval_seconds AS evalSeconds,
+         coalesce(json_extract(r.config_json, '$.earlyStop'), 'h5') AS rule
        FROM epochs e JOIN runs r ON r.id = e.run_id
        WHERE r.status NOT IN ('completed', 'cancelled') ${ids ? `AND r.id = ?` : ''}
        ORDER BY e.run_id, e.epoch`,
@@ -112,13 +115,16 @@ function liveProgress(store: Store, ids?: number[]): Map<number, LiveProgress> {
     .all(...(ids ?? [])) as {
     runId: number;
     epoch: number;
-    h5: number;
+    H5: number;
+    H10: number;
+    H20: number;
     trainSeconds: number;
     evalSeconds: number;
+    rule: EarlyStopRule;
   }[];
   const out = new Map<number, LiveProgress>();
-  for (const e of rows)
-    out.set(e.runId, nextLive(out.get(e.runId) ?? null, { ...e, valid: { H5: e.h5 } }));
+  for (const { H5, H10, H20, ...e } of rows)
+    out.set(e.runId, nextLive(out.get(e.runId) ?? null, { ...e, valid: { H5, H10, H20 } }, e.rule));
   return out;
 }
 

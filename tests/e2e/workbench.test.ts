@@ -427,6 +427,22 @@ describe('workbench in a browser', () => {
       .toMatchObject({ run: { status: 'completed', epochsRun: 4 } });
     await expect.poll(() => page.locator('h2 [data-testid=status]').innerText()).toBe('completed');
     await shot('run-extended');
+    // Or further still as a new run that stops by the authors' rule; this one stays as it is.
+    await page.locator('input[name=extendMaxEpochs]').fill('6');
+    await page.locator('select[name=extendEarlyStop]').selectOption('any');
+    expect(await page.getByRole('button', { name: 'Continue training' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Continue as a new run' }).click();
+    const queuedAs = page.locator('section[aria-label=Extend] [role=status]');
+    await expect
+      .poll(() => queuedAs.innerText())
+      .toMatch(/^Queued as #\d+ from-cli → early-stop any, max-epochs 6/);
+    const branchId = Number((await queuedAs.locator('a').getAttribute('href'))!.split('/').pop());
+    await expect
+      .poll(async () => (await api('runs.get', { id: branchId })) as { run: object }, {
+        timeout: 30_000,
+      })
+      .toMatchObject({ run: { status: 'completed', epochsRun: 6, config: { earlyStop: 'any' } } });
+    expect(await api('runs.get', { id })).toMatchObject({ run: { epochsRun: 4 } });
     // Its kept checkpoint can be discarded to free the disk; then it can no longer be extended.
     await page.getByRole('button', { name: /Discard state \(\d+ kB\)/ }).click();
     await expect

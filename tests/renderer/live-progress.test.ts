@@ -18,6 +18,23 @@ describe('a running run’s best so far, pace and earliest stop', () => {
     expect(live).toMatchObject({ bestEpoch: 1, bestValidH5: 0.3, secondsPerEpoch: 10 });
   });
 
+  it("counts a better H@10 or H@20 as progress under the authors' rule only", () => {
+    const at = (e: number, H5: number, H10: number, H20: number) => ({
+      ...epoch(e, H5),
+      valid: { H5, H10, H20 },
+    });
+    const epochs = [at(0, 0.2, 0.3, 0.4), at(1, 0.3, 0.3, 0.4), at(2, 0.25, 0.35, 0.4)];
+    const live = (rule: 'h5' | 'any') =>
+      epochs.reduce<ReturnType<typeof nextLive> | null>((l, e) => nextLive(l, e, rule), null);
+    expect(live('h5')).toMatchObject({ bestEpoch: 1, bestValidH5: 0.3 });
+    expect(live('any')).toMatchObject({
+      bestEpoch: 2,
+      bestValidH5: 0.3,
+      bestValidH10: 0.35,
+      bestValidH20: 0.4,
+    });
+  });
+
   it('follows the recent pace', () => {
     let live = nextLive(null, epoch(0, 0.1, 10));
     for (let e = 1; e < 30; e++) live = nextLive(live, epoch(e, 0.05, 20));
@@ -31,7 +48,13 @@ describe('a running run’s best so far, pace and earliest stop', () => {
   });
 
   it('stops patience epochs after its best, or at the epoch limit, at its pace', () => {
-    const live = { bestEpoch: 4, bestValidH5: 0.3, secondsPerEpoch: 30 };
+    const live = {
+      bestEpoch: 4,
+      bestValidH5: 0.3,
+      bestValidH10: 0.4,
+      bestValidH20: 0.5,
+      secondsPerEpoch: 30,
+    };
     const run = { epochsRun: 10, config: { maxEpochs: 1000, patience: 20 }, live };
     // Best at epoch 5 (1-based): it stops after epoch 25, 15 epochs from now.
     expect(earliestStop(run)).toEqual({ epoch: 25, seconds: 15 * 30 });

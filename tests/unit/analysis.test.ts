@@ -14,12 +14,25 @@ import { pairedTTest } from '../../main/shared/t-test';
 import { fitTrend, hitRateTrends, trendAt, trendStart } from '../../main/shared/trend';
 
 describe('best epoch so far', () => {
-  const at = (epoch: number, H5: number) => ({ epoch, valid: { H5 } });
+  const hits = (H5: number, H10 = 0, H20 = 0) => ({ H5, N5: 0, H10, N10: 0, H20, N20: 0 });
+  const at = (epoch: number, H5: number, H10 = 0, H20 = 0) => ({
+    epoch,
+    valid: hits(H5, H10, H20),
+    test: hits(epoch / 10, epoch / 10, epoch / 10),
+  });
   it('is the first epoch with the highest validation H@5, as the trainer keeps it', () => {
     expect(bestSoFar([])).toBeUndefined();
     expect(bestSoFar([at(0, 0.2), at(1, 0.4), at(2, 0.3)])?.epoch).toBe(1);
     // A later tie does not replace it (the trainer's `>`).
     expect(bestSoFar([at(0, 0.2), at(1, 0.4), at(2, 0.4), at(3, 0.1)])?.epoch).toBe(1);
+  });
+
+  it("under the authors' rule, is the last epoch that bettered some K, each K from its own best", () => {
+    const epochs = [at(0, 0.2, 0.3, 0.4), at(1, 0.4, 0.3, 0.4), at(2, 0.3, 0.3, 0.5)];
+    expect(bestSoFar(epochs)?.epoch).toBe(1);
+    const any = bestSoFar(epochs, 'any')!;
+    expect(any.epoch).toBe(2);
+    expect([any.test.H5, any.test.H10, any.test.H20]).toEqual([0.1, 0, 0.2]);
   });
 
   it('is what a run shows until it completes or is cancelled (a summary before then is stale)', () => {

@@ -5,7 +5,8 @@ import { Rng } from '../../main/data/rng';
 import { buildSplit, trainSet } from '../../main/data/split';
 import { synthesize } from '../../main/data/synth';
 import { initBackend } from '../../main/engine/backend';
-import { fit, selectEpoch, type EpochReport } from '../../main/engine/fit';
+import { fit, type EpochReport } from '../../main/engine/fit';
+import { replaySelection, selectEpoch } from '../../main/shared/model-selection';
 import { CandidateScorer } from '../../main/engine/kernels/candidate-scorer';
 import { BPR } from '../../main/engine/models/bpr';
 
@@ -66,6 +67,34 @@ describe('early stopping and model selection (METHOD.md §2.3)', () => {
     );
     expect(e2.improved).toBe(false);
     expect(e2.report).toEqual(e1.report);
+  });
+
+  it('replaying the selection over recorded epochs keeps what training kept', () => {
+    const epochs = [
+      { epoch: 0, valid: m(0.3, 0.4, 0.5), test: m(0.2, 0.3, 0.4) },
+      { epoch: 1, valid: m(0.32, 0.39, 0.5), test: m(0.25, 0.3, 0.4) },
+      { epoch: 2, valid: m(0.32, 0.41, 0.49), test: m(0.1, 0.1, 0.1) },
+      { epoch: 3, valid: m(0.31, 0.41, 0.5), test: m(0.9, 0.9, 0.9) },
+    ];
+    // h5: the first epoch with the highest H@5 (a later tie does not replace it).
+    expect(replaySelection('h5', epochs)).toEqual({
+      bestEpoch: 1,
+      sinceBest: 2,
+      report: { valid: epochs[1].valid, test: epochs[1].test },
+    });
+    // any: the last epoch that bettered some K (epoch 2: H@10), each K from its own best epoch.
+    const any = replaySelection('any', epochs);
+    expect([any.bestEpoch, any.sinceBest]).toEqual([2, 1]);
+    expect([any.byK!['5'].epoch, any.byK!['10'].epoch, any.byK!['20'].epoch]).toEqual([1, 2, 0]);
+    expect(any.report.test).toEqual({
+      H5: 0.25,
+      N5: 0.125,
+      H10: 0.1,
+      N10: 0.05,
+      H20: 0.4,
+      N20: 0.2,
+    });
+    expect(() => replaySelection('h5', [])).toThrow(/at least one epoch/);
   });
 
   it('any trains at least as long as h5 from the same seed, and reports each K at its best epoch', async () => {

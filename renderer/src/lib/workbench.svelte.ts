@@ -199,7 +199,7 @@ export class Workbench {
           this.runs = this.runs.with(i, {
             ...r,
             epochsRun: e.record.epoch + 1,
-            live: nextLive(r.live, e.record),
+            live: nextLive(r.live, e.record, r.config.earlyStop),
           });
         }
         return;
