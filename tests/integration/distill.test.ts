@@ -26,7 +26,7 @@ import { synthDataset } from '../../main/ops/datasets';
 import { runTraining } from '../../main/ops/train';
 import { Store } from '../../main/store/db';
 import { deleteRun } from '../../main/store/queue';
-import { getRun, listRuns } from '../../main/store/runs';
+import { getEpochs, getRun, listRuns } from '../../main/store/runs';
 import { tempDir } from '../support/tmp';
 
 const data = filterAndRemap(synthesize({ users: 120, items: 650, seed: 5 }), {
@@ -275,7 +275,8 @@ describe('distillation runs end to end', () => {
       expect(o.teacherRunId).toBe(teacher.run.id);
       expect(o.taDims).toEqual(o.method === 'DE' || o.method === 'PHR' ? [] : [8, 12]);
     }
-    // TAKD: 2 links each; DGKD: 2 TAs each, the second reusing the first.
+    // TAKD: 2 links each; DGKD: 2 TAs each, the second learning from the first, which learned
+    // from the teacher alone: that is TAKD's first link (the plain run of its size), reused.
     const runs = listRuns(store);
     const byLabel = (l: string) => runs.find((r) => r.label === l)!.id;
     const sources = (o: (typeof outcomes)[number]) =>
@@ -289,12 +290,12 @@ describe('distillation runs end to end', () => {
     ]);
     expect(sources(at('DGKD-DE'))).toEqual([
       ['teacher', teacher.run.id],
-      ['guide', byLabel('DGKD-DE TA 12')],
+      ['guide', byLabel('TAKD-DE link 12')],
       ['guide', byLabel('DGKD-DE TA 8')],
     ]);
     expect(runs.filter((r) => r.label?.startsWith('TAKD-DE link'))).toHaveLength(2);
-    expect(runs.filter((r) => r.label?.startsWith('DGKD-DE TA'))).toHaveLength(2);
-    expect(runs).toHaveLength(1 + methods.length + 8);
+    expect(runs.filter((r) => r.label?.startsWith('DGKD-DE TA'))).toHaveLength(1);
+    expect(runs).toHaveLength(1 + methods.length + 6);
     // Asking again reuses every TA run.
     await runDistill(store, {
       dataset: 'demo',
@@ -305,7 +306,18 @@ describe('distillation runs end to end', () => {
       experts: 3,
       ...common,
     });
-    expect(listRuns(store)).toHaveLength(1 + methods.length + 8 + 1);
+    expect(listRuns(store)).toHaveLength(1 + methods.length + 6 + 1);
+    // Why the first TA may be shared: DGKD with the teacher as its only guide trains exactly the
+    // plain run (the guide is never dropped).
+    for (const flavour of ['DE', 'PHR'] as const) {
+      const size = { dataset: 'demo', teacher: 'T', studentDim: 6, experts: 3, ...common };
+      const plain = await runDistill(store, { ...size, method: flavour });
+      const alone = await runDistill(store, { ...size, method: `DGKD-${flavour}`, taDims: [] });
+      expect(alone.run.config).toMatchObject({ method: `DGKD-${flavour}`, taDims: [] });
+      const trained = (id: number) =>
+        getEpochs(store, id).map(({ losses, valid, test }) => ({ losses, valid, test }));
+      expect(trained(alone.run.id)).toEqual(trained(plain.run.id));
+    }
 
     // Ablations, labelled by their options.
     const noGate = await runDistill(store, {
