@@ -66,6 +66,8 @@ interface RunRecord {
   splitId: number | null;
   seed: number;
   teacherRunId: number | null;
+  /** The run whose epochs this one continues, if it was branched from one (ops/branch.ts). */
+  branchOf: number | null;
   status: RunStatus;
   backend: string | null;
   device: string | null;

@@ -156,9 +156,9 @@ function insertBranch(
   db.prepare(
     `INSERT INTO runs (id, uid, label, kind, model, method, dataset_id, seed, teacher_run_id,
        split_id, config_json, status, backend, device, app_version, created_at, started_at,
-       epochs_run)
+       epochs_run, branch_of)
      SELECT ?, ?, ?, kind, model, method, dataset_id, seed,
-       teacher_run_id, split_id, ?, ?, backend, device, app_version, ?, started_at, ?
+       teacher_run_id, split_id, ?, ?, backend, device, app_version, ?, started_at, ?, id
      FROM runs WHERE id = ?`,
   ).run(
     branchId,

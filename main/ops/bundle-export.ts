@@ -17,6 +17,7 @@ import { listArtifacts } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { datasetFile, getDataset, getDatasetById } from '../store/datasets';
 import { dependenciesOf } from '../store/queue';
+import { uidOfRun } from '../store/run-import';
 import { getEpochs, getRun } from '../store/runs';
 import { splitRecord } from '../store/splits';
 import { APP_VERSION } from '../version';
@@ -152,6 +153,7 @@ export function exportBundle(
         method: r.method,
         seed: r.seed,
         teacher: r.teacherRunId === null ? null : uidOf.get(r.teacherRunId)!,
+        branchOf: r.branchOf === null ? null : (uidOfRun(store, r.branchOf) ?? null),
         dependsOn: dependenciesOf(store, r.id).map((d) => uidOf.get(d.id)!),
         config: mapSources(r.config, (id) => uidOf.get(Number(id))!),
         status: r.status as 'completed' | 'cancelled',

@@ -33,6 +33,8 @@ const RunSchema = z.object({
   method: z.string().nullable(),
   seed: z.number().int(),
   teacher: z.string().nullable(),
+  /** The run it continues if it is a branch: linked on import when the home or bundle has it. */
+  branchOf: z.string().nullable().optional(),
   dependsOn: z.array(z.string()),
   config: z.record(z.string(), z.unknown()),
   status: z.enum(['completed', 'cancelled']),

@@ -7,7 +7,7 @@ import { recordArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { checkDatasetName, listDatasets, newDatasetDir, recordDataset } from '../store/datasets';
 import { addDependencies } from '../store/queue';
-import { insertImportedRun, runIdByUid } from '../store/run-import';
+import { insertImportedRun, linkBranch, runIdByUid } from '../store/run-import';
 import { getRun } from '../store/runs';
 import {
   checkFile,
@@ -130,6 +130,11 @@ export function importBundle(store: Store, file: string): ImportResult {
             { kind: f.kind, path: join(dir, f.name), bytes: f.bytes, sha256: f.sha256 },
           );
         }
+      }
+      // Branches after every run is in: a bundle may hold a branch before the run it continues.
+      for (const r of fresh) {
+        const source = r.branchOf && (known.get(r.branchOf) ?? runIdByUid(store, r.branchOf));
+        if (source) linkBranch(store, known.get(r.uid)!, source);
       }
     });
     return {

@@ -6,6 +6,7 @@ import { getRun } from '../store/runs';
 export function lineage(store: Store, runId: number) {
   const run = getRun(store, runId);
   const ids: [string, number][] = [];
+  if (run.branchOf !== null) ids.push(['continues', run.branchOf]);
   if (run.kind === 'distill') {
     const { teacher, guideRuns = [], pretrainedTaRuns = [] } = run.config;
     ids.push(['teacher', teacher]);
@@ -26,7 +27,10 @@ export function lineage(store: Store, runId: number) {
     sources: ids.map(([role, id]) => {
       try {
         const s = getRun(store, id);
-        const changed = !!(s.finishedAt && run.startedAt && s.finishedAt > run.startedAt);
+        // A branch shares its source's start: the source changed if it ended again after the
+        // branch was made (it was extended).
+        const since = role === 'continues' ? run.createdAt : run.startedAt;
+        const changed = !!(s.finishedAt && since && s.finishedAt > since);
         return { role, id, exists: true, status: s.status, label: s.label, changedSince: changed };
       } catch {
         return { role, id, exists: false, status: null, label: null, changedSince: false };

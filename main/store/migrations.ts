@@ -147,4 +147,11 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       )
       .join('\n'),
   },
+  {
+    version: 7,
+    name: 'branches',
+    // A run created by continuing another's last epoch (ops/branch.ts) names it; no foreign key:
+    // deleting the source leaves the branch, whose lineage then says the source is gone.
+    sql: `ALTER TABLE runs ADD COLUMN branch_of INTEGER;`,
+  },
 ];

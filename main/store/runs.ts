@@ -47,6 +47,7 @@ interface DbRun {
   train_seconds_per_epoch: number | null;
   eval_seconds_per_epoch: number | null;
   error: string | null;
+  branch_of: number | null;
 }
 
 /** A run's configuration, read once here; a store no version wrote is named, not guessed at. */
@@ -76,6 +77,7 @@ function toRun(r: DbRun, live: LiveProgress | null = null): RunInfo {
     splitId: r.split_id,
     seed: r.seed,
     teacherRunId: r.teacher_run_id,
+    branchOf: r.branch_of,
     status: r.status,
     backend: r.backend,
     device: r.device,

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { replaySelection } from '../../main/shared/model-selection';
 import { runCli } from '../../main/cli/program';
+import { exportBundle } from '../../main/ops/bundle-export';
+import { importBundle } from '../../main/ops/bundle-import';
+import { lineage } from '../../main/ops/lineage';
 import { synthDataset } from '../../main/ops/datasets';
 import { branchAndTrain, branchRun } from '../../main/ops/branch';
 import { runDistill } from '../../main/ops/distill';
@@ -73,8 +76,21 @@ describe('branching a finished run into a new one', () => {
     expect(branch.summary).toEqual(want.summary);
     expect(hashes(store, branch.id)).toEqual(hashes(baseline, want.id));
     expect(snapshotOf(store, short.id)).toEqual(before);
+    // Its lineage names the run it continues, in this home and wherever a bundle takes them,
+    // whichever of the two the bundle holds first.
+    expect(branch.branchOf).toBe(short.id);
+    expect(lineage(store, branch.id).sources).toEqual([
+      expect.objectContaining({ role: 'continues', id: short.id, changedSince: false }),
+    ]);
+    const file = join(tempDir(), 'branch.hkdb');
+    exportBundle(store, [branch.id, short.id], file);
+    const elsewhere = freshStore();
+    const got = importBundle(elsewhere, file).runs;
+    const idOf = (uid: string) => got.find((r) => r.uid === uid)!.id;
+    expect(getRun(elsewhere, idOf(branch.uid)).branchOf).toBe(idOf(short.uid));
     store.close();
     baseline.close();
+    elsewhere.close();
   });
 
   it("switches to the authors' early stopping: the kept epoch is chosen again, as a run started with it", async () => {

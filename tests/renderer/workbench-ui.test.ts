@@ -67,6 +67,7 @@ function run(
     splitId: 1,
     seed: 0,
     teacherRunId: null,
+    branchOf: null,
     status: h5 === null ? 'running' : 'completed',
     backend: 'wasm',
     device: 'cpu',

@@ -219,6 +219,8 @@ describe('experiment store', () => {
       });
       return run.id;
     });
+    // Back to version 5: later migrations' columns go too, so that they apply again.
+    s.db.exec('ALTER TABLE runs DROP COLUMN branch_of');
     s.db.pragma('user_version = 5');
     migrate(s.db);
     const perEpoch = (id: number) => {
@@ -230,7 +232,7 @@ describe('experiment store', () => {
       [4, 2],
       [26.5, 13.25],
     ]);
-    expect(schemaVersion(s.db)).toBe(6);
+    expect(schemaVersion(s.db)).toBe(MIGRATIONS.at(-1)!.version);
     s.close();
   });
 
