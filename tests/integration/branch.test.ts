@@ -6,7 +6,6 @@ import { runCli } from '../../main/cli/program';
 import { exportBundle } from '../../main/ops/bundle-export';
 import { importBundle } from '../../main/ops/bundle-import';
 import { lineage } from '../../main/ops/lineage';
-import { synthDataset } from '../../main/ops/datasets';
 import { branchAndTrain, branchRun } from '../../main/ops/branch';
 import { runDistill } from '../../main/ops/distill';
 import { executeStoredRun, extendRun } from '../../main/ops/resume';
@@ -15,27 +14,8 @@ import { findArtifact, listArtifacts } from '../../main/store/artifacts';
 import { readCheckpoint } from '../../main/store/checkpoint-file';
 import { Store } from '../../main/store/db';
 import { getEpochs, getRun, listRuns } from '../../main/store/runs';
+import { cancelledRun, demoStore, SMALL_TRAIN, trainedEpochs } from '../support/small-runs';
 import { tempDir } from '../support/tmp';
-
-const TRAIN = {
-  dataset: 'demo',
-  model: 'BPR',
-  dim: 24,
-  lr: 0.01,
-  reg: 1e-4,
-  batch: 64,
-  maxEpochs: 10,
-  patience: 100,
-};
-
-function freshStore(): Store {
-  const s = new Store(tempDir());
-  synthDataset(s, { name: 'demo', users: 500, items: 700, seed: 4 });
-  return s;
-}
-
-const strip = (e: ReturnType<typeof getEpochs>) =>
-  e.map(({ epoch, losses, valid, test }) => ({ epoch, losses, valid, test }));
 
 /** Every file a finished run wrote (parameters, representations, ranks) but its checkpoint. */
 const hashes = (s: Store, id: number) =>
@@ -52,10 +32,10 @@ const snapshotOf = (s: Store, id: number) => ({
 
 describe('branching a finished run into a new one', () => {
   it('continues under larger limits to exactly the run started with them, and leaves the source as it was', async () => {
-    const wide = { ...TRAIN, maxEpochs: 14, patience: 4 };
-    const baseline = freshStore();
+    const wide = { ...SMALL_TRAIN, maxEpochs: 14, patience: 4 };
+    const baseline = demoStore();
     const want = (await runTraining(baseline, wide)).run;
-    const store = freshStore();
+    const store = demoStore();
     const short = (await runTraining(store, { ...wide, patience: 1, label: 'short' })).run;
     expect(short.epochsRun).toBeLessThan(want.epochsRun);
     const before = snapshotOf(store, short.id);
@@ -72,7 +52,7 @@ describe('branching a finished run into a new one', () => {
       maxEpochs: 14,
       label: 'short → patience 4',
     });
-    expect(strip(getEpochs(store, branch.id))).toEqual(strip(getEpochs(baseline, want.id)));
+    expect(trainedEpochs(store, branch.id)).toEqual(trainedEpochs(baseline, want.id));
     expect(branch.summary).toEqual(want.summary);
     expect(hashes(store, branch.id)).toEqual(hashes(baseline, want.id));
     expect(snapshotOf(store, short.id)).toEqual(before);
@@ -84,7 +64,7 @@ describe('branching a finished run into a new one', () => {
     ]);
     const file = join(tempDir(), 'branch.hkdb');
     exportBundle(store, [branch.id, short.id], file);
-    const elsewhere = freshStore();
+    const elsewhere = demoStore();
     const got = importBundle(elsewhere, file).runs;
     const idOf = (uid: string) => got.find((r) => r.uid === uid)!.id;
     expect(getRun(elsewhere, idOf(branch.uid)).branchOf).toBe(idOf(short.uid));
@@ -94,13 +74,13 @@ describe('branching a finished run into a new one', () => {
   });
 
   it("switches to the authors' early stopping: the kept epoch is chosen again, as a run started with it", async () => {
-    const anyRule = { ...TRAIN, patience: 1, earlyStop: 'any' as const };
-    const baseline = freshStore();
+    const anyRule = { ...SMALL_TRAIN, patience: 1, earlyStop: 'any' as const };
+    const baseline = demoStore();
     const want = (await runTraining(baseline, anyRule)).run;
-    const store = freshStore();
+    const store = demoStore();
     // Patience 1 stops an h5 run at its first epoch without a better H@5: `any` keeps that last
     // epoch if it betters H@10 or H@20 (so its parameters are the run's last), else the best.
-    const source = (await runTraining(store, { ...TRAIN, patience: 1 })).run;
+    const source = (await runTraining(store, { ...SMALL_TRAIN, patience: 1 })).run;
     const sel = replaySelection('any', getEpochs(store, source.id));
     const branch = branchRun(store, source.id, { earlyStop: 'any' }, 'queued');
     expect(branch).toMatchObject({
@@ -130,7 +110,7 @@ describe('branching a finished run into a new one', () => {
     expect(stopped.summary).toEqual(atLimit.summary);
     expect(hashes(store, stopped.id)).toEqual(hashes(baseline, atLimit.id));
     const done = (await extendRun(store, branch.id, {})).run;
-    expect(strip(getEpochs(store, done.id))).toEqual(strip(getEpochs(baseline, want.id)));
+    expect(trainedEpochs(store, done.id)).toEqual(trainedEpochs(baseline, want.id));
     expect(done.summary).toEqual(want.summary);
     expect(hashes(store, done.id)).toEqual(hashes(baseline, want.id));
     store.close();
@@ -138,10 +118,11 @@ describe('branching a finished run into a new one', () => {
   });
 
   it('branches a teacher others learned from, and a cancelled run from its last checkpoint', async () => {
-    const baseline = freshStore();
-    const want = (await runTraining(baseline, TRAIN)).run;
-    const store = freshStore();
-    const teacher = (await runTraining(store, { ...TRAIN, maxEpochs: 3, label: 'teacher' })).run;
+    const baseline = demoStore();
+    const want = (await runTraining(baseline, SMALL_TRAIN)).run;
+    const store = demoStore();
+    const teacher = (await runTraining(store, { ...SMALL_TRAIN, maxEpochs: 3, label: 'teacher' }))
+      .run;
     await runDistill(store, {
       dataset: 'demo',
       teacher: 'teacher',
@@ -154,26 +135,23 @@ describe('branching a finished run into a new one', () => {
       /is a source of run #\d+; .* or branch it into a new run/,
     );
     const grown = (await branchAndTrain(store, teacher.id, { maxEpochs: 10 })).run;
-    expect(strip(getEpochs(store, grown.id))).toEqual(strip(getEpochs(baseline, want.id)));
+    expect(trainedEpochs(store, grown.id)).toEqual(trainedEpochs(baseline, want.id));
     expect(grown.summary).toEqual(want.summary);
     expect(getRun(store, teacher.id)).toMatchObject({ status: 'completed', epochsRun: 3 });
 
-    let epochs = 0;
-    const cancelled = (
-      await runTraining(store, TRAIN, { shouldStop: () => epochs >= 3, onEpoch: () => epochs++ })
-    ).run;
+    const cancelled = await cancelledRun(store, 3);
     expect(cancelled.status).toBe('cancelled');
     const continued = (await branchAndTrain(store, cancelled.id, {})).run;
     expect(continued.label).toBe(`run #${cancelled.id} → continued`);
-    expect(strip(getEpochs(store, continued.id))).toEqual(strip(getEpochs(baseline, want.id)));
+    expect(trainedEpochs(store, continued.id)).toEqual(trainedEpochs(baseline, want.id));
     expect(continued.summary).toEqual(want.summary);
     store.close();
     baseline.close();
   });
 
   it('refuses, saying why and changing nothing, what a run started with the new rules would not repeat', async () => {
-    const store = freshStore();
-    const any = (await runTraining(store, { ...TRAIN, maxEpochs: 3, earlyStop: 'any' })).run;
+    const store = demoStore();
+    const any = (await runTraining(store, { ...SMALL_TRAIN, maxEpochs: 3, earlyStop: 'any' })).run;
     expect(() => branchRun(store, any.id, { earlyStop: 'h5', maxEpochs: 5 }, 'queued')).toThrow(
       /stopped early on any of H@5\/10\/20 \(any\); validation H@5 \(h5\) could have stopped it earlier/,
     );
@@ -182,7 +160,7 @@ describe('branching a finished run into a new one', () => {
     );
     // An h5 run whose epoch that `any` would keep is neither its best nor its last: its
     // parameters are gone. Made so by raising H@10 and H@20 at the epoch after its best.
-    const h5 = (await runTraining(store, { ...TRAIN, maxEpochs: 100, patience: 3 })).run;
+    const h5 = (await runTraining(store, { ...SMALL_TRAIN, maxEpochs: 100, patience: 3 })).run;
     const b = h5.bestEpoch!;
     expect(h5.epochsRun).toBe(b + 4);
     store.db

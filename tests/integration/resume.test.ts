@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { bestSoFar } from '../../main/shared/best-so-far';
 import { median } from '../../main/shared/mean-sd';
 import { Rng } from '../../main/data/rng';
-import { synthDataset } from '../../main/ops/datasets';
 import { discardTrainingState, extendRun, resumeRun } from '../../main/ops/resume';
 import { runTraining } from '../../main/ops/train';
 import { runCli } from '../../main/cli/program';
@@ -14,19 +13,9 @@ import { listArtifacts } from '../../main/store/artifacts';
 import { checkpointProgress } from '../../main/store/checkpoints';
 import { Store } from '../../main/store/db';
 import { getEpochs, getRun, listRuns, reapInterrupted } from '../../main/store/runs';
-import { tempDir } from '../support/tmp';
+import { cancelledRun, demoStore, SMALL_TRAIN, trainedEpochs } from '../support/small-runs';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
-const TRAIN = {
-  dataset: 'demo',
-  model: 'BPR',
-  dim: 24,
-  lr: 0.01,
-  reg: 1e-4,
-  batch: 64,
-  maxEpochs: 10,
-  patience: 100,
-};
 const DISTILL = {
   dataset: 'demo',
   teacher: 'teacher',
@@ -38,12 +27,6 @@ const DISTILL = {
   maxEpochs: 6,
   patience: 100,
 };
-
-function freshStore(): Store {
-  const s = new Store(tempDir());
-  synthDataset(s, { name: 'demo', users: 500, items: 700, seed: 4 });
-  return s;
-}
 
 const argv = (cfg: Record<string, unknown>) =>
   Object.entries(cfg).flatMap(([k, v]) => [
@@ -71,19 +54,16 @@ async function killAfter(
   return listRuns(store)[runIndex].id;
 }
 
-const strip = (e: ReturnType<typeof getEpochs>) =>
-  e.map(({ epoch, losses, valid, test }) => ({ epoch, losses, valid, test }));
-
 describe('crash-safe runs', () => {
   it('a training process killed at random points resumes to exactly the uninterrupted result', async () => {
-    const baseline = freshStore();
-    const want = (await runTraining(baseline, TRAIN)).run;
-    const wantEpochs = strip(getEpochs(baseline, want.id));
+    const baseline = demoStore();
+    const want = (await runTraining(baseline, SMALL_TRAIN)).run;
+    const wantEpochs = trainedEpochs(baseline, want.id);
     const rng = Rng.seeded(11);
     for (let trial = 0; trial < 3; trial++) {
-      const store = freshStore();
+      const store = demoStore();
       const killAt = 1 + rng.int(8);
-      const id = await killAfter(store, ['train', ...argv(TRAIN)], 0, killAt);
+      const id = await killAfter(store, ['train', ...argv(SMALL_TRAIN)], 0, killAt);
       expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(reapInterrupted(store)).toEqual([id]);
       const killed = getRun(store, id);
@@ -111,7 +91,7 @@ describe('crash-safe runs', () => {
       expect(shown.join('')).toContain(`test  H@5 ${soFar.test.H5.toFixed(4)}`);
       const resumed = (await resumeRun(store, id)).run;
       expect(resumed.status).toBe('completed');
-      expect(strip(getEpochs(store, id))).toEqual(wantEpochs);
+      expect(trainedEpochs(store, id)).toEqual(wantEpochs);
       expect(resumed.summary).toEqual(want.summary);
       expect(resumed.bestEpoch).toBe(want.bestEpoch);
       expect(bestSoFar(wantEpochs)?.epoch).toBe(want.bestEpoch);
@@ -121,10 +101,10 @@ describe('crash-safe runs', () => {
   });
 
   it('hkd queue --resume-interrupted continues runs left interrupted by a crash, to the uninterrupted result', async () => {
-    const baseline = freshStore();
-    const want = strip(getEpochs(baseline, (await runTraining(baseline, TRAIN)).run.id));
-    const store = freshStore();
-    const id = await killAfter(store, ['train', ...argv(TRAIN)], 0, 3);
+    const baseline = demoStore();
+    const want = trainedEpochs(baseline, (await runTraining(baseline, SMALL_TRAIN)).run.id);
+    const store = demoStore();
+    const id = await killAfter(store, ['train', ...argv(SMALL_TRAIN)], 0, 3);
     // Not yet reaped: the queue finds the dead process itself.
     expect(getRun(store, id).status).toBe('running');
     const queue = () =>
@@ -135,15 +115,15 @@ describe('crash-safe runs', () => {
     expect(first.status).toBe(0);
     expect(first.stderr.split('\n').slice(0, 2)).toEqual([`queued again: #${id}`, `queue: #${id}`]);
     expect(getRun(store, id).status).toBe('completed');
-    expect(strip(getEpochs(store, id))).toEqual(want);
+    expect(trainedEpochs(store, id)).toEqual(want);
     // Nothing left to resume: the queue says nothing of it.
     const second = queue();
     expect([second.status, second.stderr]).toEqual([0, '']);
   }, 120_000);
 
   it('Ctrl-C cancels at a batch boundary and keeps the best epoch (a second one exits like kill -9)', async () => {
-    const store = freshStore();
-    const long = ['train', ...argv({ ...TRAIN, maxEpochs: 500 }), '--json'];
+    const store = demoStore();
+    const long = ['train', ...argv({ ...SMALL_TRAIN, maxEpochs: 500 }), '--json'];
     const interruptAfter = async (epochs: number) => {
       const child = spawn(process.execPath, [BIN, '--home', store.home, ...long], {
         stdio: ['ignore', 'pipe', 'ignore'],
@@ -169,10 +149,16 @@ describe('crash-safe runs', () => {
   });
 
   it('hkd runs cancel stops a run trained by another process at its next batch', async () => {
-    const store = freshStore();
+    const store = demoStore();
     const child = spawn(
       process.execPath,
-      [BIN, '--home', store.home, 'train', ...argv({ ...TRAIN, maxEpochs: 500, patience: 500 })],
+      [
+        BIN,
+        '--home',
+        store.home,
+        'train',
+        ...argv({ ...SMALL_TRAIN, maxEpochs: 500, patience: 500 }),
+      ],
       {
         stdio: 'ignore',
       },
@@ -196,8 +182,8 @@ describe('crash-safe runs', () => {
 
   it('a distillation run (Gumbel noise, hypernet, gate) resumes exactly too', async () => {
     const prepare = async () => {
-      const s = freshStore();
-      await runTraining(s, { ...TRAIN, maxEpochs: 3, label: 'teacher' });
+      const s = demoStore();
+      await runTraining(s, { ...SMALL_TRAIN, maxEpochs: 3, label: 'teacher' });
       return s;
     };
     const baseline = await prepare();
@@ -207,7 +193,7 @@ describe('crash-safe runs', () => {
     reapInterrupted(store);
     expect(getRun(store, id).status).toBe('interrupted');
     const resumed = (await resumeRun(store, id)).run;
-    expect(strip(getEpochs(store, id))).toEqual(strip(getEpochs(baseline, want.id)));
+    expect(trainedEpochs(store, id)).toEqual(trainedEpochs(baseline, want.id));
     expect(resumed.summary).toEqual(want.summary);
     await expect(resumeRun(store, id)).rejects.toThrow(/is completed; only interrupted or failed/);
     store.close();
@@ -225,10 +211,10 @@ describe('extending a finished run', () => {
   };
 
   it('continues an early-stopped run to exactly the run started with the larger limits', async () => {
-    const wide = { ...TRAIN, maxEpochs: 14, patience: 4 };
-    const baseline = freshStore();
+    const wide = { ...SMALL_TRAIN, maxEpochs: 14, patience: 4 };
+    const baseline = demoStore();
     const want = (await runTraining(baseline, wide)).run;
-    const store = freshStore();
+    const store = demoStore();
     const short = (await runTraining(store, { ...wide, patience: 1 })).run;
     // Patience 1 stops it at its first epoch without a better validation H@5, before the limit.
     expect(short.epochsRun).toBeLessThan(wide.maxEpochs);
@@ -243,7 +229,7 @@ describe('extending a finished run', () => {
     expect(JSON.parse(out.join(''))).toMatchObject({ id: short.id, status: 'completed' });
     const extended = getRun(store, short.id);
     expect(extended.config).toMatchObject({ patience: 4, maxEpochs: 14 });
-    expect(strip(getEpochs(store, short.id))).toEqual(strip(getEpochs(baseline, want.id)));
+    expect(trainedEpochs(store, short.id)).toEqual(trainedEpochs(baseline, want.id));
     expect(extended.summary).toEqual(want.summary);
     expect(extended.epochsRun).toBe(want.epochsRun);
     sameArtifacts(store, short.id, baseline, want.id);
@@ -252,35 +238,33 @@ describe('extending a finished run', () => {
   });
 
   it('continues a run that hit its epoch limit, and a cancelled one from its last checkpoint', async () => {
-    const baseline = freshStore();
-    const want = (await runTraining(baseline, TRAIN)).run;
-    const store = freshStore();
-    const first = (await runTraining(store, { ...TRAIN, maxEpochs: 4 })).run;
+    const baseline = demoStore();
+    const want = (await runTraining(baseline, SMALL_TRAIN)).run;
+    const store = demoStore();
+    const first = (await runTraining(store, { ...SMALL_TRAIN, maxEpochs: 4 })).run;
     expect(first.epochsRun).toBe(4);
-    const extended = (await extendRun(store, first.id, { maxEpochs: TRAIN.maxEpochs })).run;
-    expect(strip(getEpochs(store, first.id))).toEqual(strip(getEpochs(baseline, want.id)));
+    const extended = (await extendRun(store, first.id, { maxEpochs: SMALL_TRAIN.maxEpochs })).run;
+    expect(trainedEpochs(store, first.id)).toEqual(trainedEpochs(baseline, want.id));
     expect(extended.summary).toEqual(want.summary);
     sameArtifacts(store, first.id, baseline, want.id);
 
-    let epochs = 0;
-    const cancelled = (
-      await runTraining(store, TRAIN, { shouldStop: () => epochs >= 3, onEpoch: () => epochs++ })
-    ).run;
+    const cancelled = await cancelledRun(store, 3);
     expect(cancelled.status).toBe('cancelled');
     const continued = (await extendRun(store, cancelled.id, {})).run;
     expect(continued.status).toBe('completed');
-    expect(strip(getEpochs(store, cancelled.id))).toEqual(strip(getEpochs(baseline, want.id)));
+    expect(trainedEpochs(store, cancelled.id)).toEqual(trainedEpochs(baseline, want.id));
     store.close();
     baseline.close();
   });
 
   it('refuses, saying why, what it cannot continue exactly', async () => {
-    const store = freshStore();
-    const teacher = (await runTraining(store, { ...TRAIN, maxEpochs: 3, label: 'teacher' })).run;
-    const lone = (await runTraining(store, { ...TRAIN, maxEpochs: 3 })).run;
+    const store = demoStore();
+    const teacher = (await runTraining(store, { ...SMALL_TRAIN, maxEpochs: 3, label: 'teacher' }))
+      .run;
+    const lone = (await runTraining(store, { ...SMALL_TRAIN, maxEpochs: 3 })).run;
     await expect(extendRun(store, lone.id, {})).rejects.toThrow(/has trained 3 epochs, its limit/);
-    const impatient = (await runTraining(store, { ...TRAIN, patience: 1 })).run;
-    expect(impatient.epochsRun).toBeLessThan(TRAIN.maxEpochs);
+    const impatient = (await runTraining(store, { ...SMALL_TRAIN, patience: 1 })).run;
+    expect(impatient.epochsRun).toBeLessThan(SMALL_TRAIN.maxEpochs);
     await expect(extendRun(store, impatient.id, {})).rejects.toThrow(
       /went 1 epoch past its best \(epoch \d+\), its patience; give a patience above 1/,
     );

@@ -3,7 +3,6 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { synthDataset } from '../../main/ops/datasets';
 import { queueDistill, runDistill } from '../../main/ops/distill';
 import { queueTraining, runTraining } from '../../main/ops/train';
 import { Runner } from '../../main/runner/runner';
@@ -18,23 +17,14 @@ import { Store } from '../../main/store/db';
 import { lastOutput, requeueRun } from '../../main/store/queue';
 import { getEpochs, getRun, listRuns, reapInterrupted } from '../../main/store/runs';
 import type { RunInfo } from '../../main/contract';
+import { demoStore, SMALL_TRAIN, trainedEpochs } from '../support/small-runs';
 import { tempDir } from '../support/tmp';
 
 const ROOT = join(__dirname, '..', '..');
 const TRAINER = join(ROOT, 'out', 'main', 'trainer.js');
 const BIN = join(ROOT, 'bin', 'hkd.cjs');
 
-const TEACHER = {
-  dataset: 'demo',
-  model: 'BPR',
-  dim: 24,
-  lr: 0.01,
-  reg: 1e-4,
-  batch: 64,
-  maxEpochs: 8,
-  patience: 100,
-  label: 'teacher',
-};
+const TEACHER = { ...SMALL_TRAIN, maxEpochs: 8, label: 'teacher' };
 const STUDENT = {
   dataset: 'demo',
   teacher: 'teacher',
@@ -46,15 +36,7 @@ const STUDENT = {
   patience: 100,
 };
 
-function freshStore(): Store {
-  const s = new Store(tempDir());
-  synthDataset(s, { name: 'demo', users: 400, items: 650, seed: 4 });
-  return s;
-}
-
 const integrity = (s: Store) => s.db.pragma('integrity_check', { simple: true });
-const strip = (s: Store, id: number) =>
-  getEpochs(s, id).map(({ epoch, losses, valid, test }) => ({ epoch, losses, valid, test }));
 
 function until(runner: Runner, done: () => boolean): Promise<void> {
   return new Promise((resolve) => {
@@ -86,7 +68,7 @@ describe('trainer threads', () => {
 
 describe('runner', () => {
   it('starts queued runs in trainer processes once the runs they are built from completed', async () => {
-    const s = freshStore();
+    const s = demoStore({ users: 400, items: 650 });
     const teacher = queueTraining(s, TEACHER);
     const takd = await queueDistill(s, {
       ...STUDENT,
@@ -123,11 +105,11 @@ describe('runner', () => {
   }, 120_000);
 
   it('trainers killed with SIGKILL at random points leave interrupted runs that resume to the uninterrupted result', async () => {
-    const baseline = freshStore();
+    const baseline = demoStore({ users: 400, items: 650 });
     const t = (await runTraining(baseline, TEACHER)).run;
     const d = (await runDistill(baseline, STUDENT)).run;
 
-    const s = freshStore();
+    const s = demoStore({ users: 400, items: 650 });
     const runner = new Runner(s, { launch: forkTrainer(TRAINER) });
     runner.setConcurrency(2);
     const teacher = queueTraining(s, TEACHER);
@@ -174,16 +156,16 @@ describe('runner', () => {
       [student.id, d],
     ] as [number, RunInfo][]) {
       const got = getRun(s, mine);
-      expect(strip(s, mine).map((e) => e.epoch)).toEqual([...Array(want.epochsRun).keys()]);
-      expect(strip(s, mine)).toEqual(strip(baseline, want.id));
+      expect(trainedEpochs(s, mine).map((e) => e.epoch)).toEqual([...Array(want.epochsRun).keys()]);
+      expect(trainedEpochs(s, mine)).toEqual(trainedEpochs(baseline, want.id));
       expect(got.summary).toEqual(want.summary);
     }
   }, 300_000);
 
   it('killing the process that owns the store mid-write loses nothing and its runs resume', async () => {
-    const baseline = freshStore();
+    const baseline = demoStore({ users: 400, items: 650 });
     const want = (await runTraining(baseline, { ...TEACHER, maxEpochs: 40 })).run;
-    const s = freshStore();
+    const s = demoStore({ users: 400, items: 650 });
     const id = queueTraining(s, { ...TEACHER, maxEpochs: 40 }).id;
     const home = s.home;
     s.close();
@@ -225,14 +207,14 @@ describe('runner', () => {
     runner.start();
     await runner.whenIdle();
     expect(integrity(last)).toBe('ok');
-    expect(strip(last, id)).toEqual(strip(baseline, want.id));
+    expect(trainedEpochs(last, id)).toEqual(trainedEpochs(baseline, want.id));
     expect(getRun(last, id).summary).toEqual(want.summary);
   }, 300_000);
 
   it('extends a completed run in a trainer process to the run started with the larger limit', async () => {
-    const baseline = freshStore();
+    const baseline = demoStore({ users: 400, items: 650 });
     const want = (await runTraining(baseline, TEACHER)).run;
-    const s = freshStore();
+    const s = demoStore({ users: 400, items: 650 });
     const run = queueTraining(s, { ...TEACHER, maxEpochs: 3 });
     const runner = new Runner(s, { launch: forkTrainer(TRAINER) });
     runner.start();
@@ -241,13 +223,13 @@ describe('runner', () => {
     expect(runner.extend(run.id, { maxEpochs: TEACHER.maxEpochs }).status).toBe('queued');
     await runner.whenIdle();
     expect(getRun(s, run.id)).toMatchObject({ status: 'completed', summary: want.summary });
-    expect(strip(s, run.id)).toEqual(strip(baseline, want.id));
+    expect(trainedEpochs(s, run.id)).toEqual(trainedEpochs(baseline, want.id));
     expect(() => runner.extend(run.id, {})).toThrow(/has trained 8 epochs, its limit/);
     expect(integrity(s)).toBe('ok');
   }, 120_000);
 
   it('cancels queued runs at once, running ones at a batch boundary, and kills a hung trainer', async () => {
-    const s = freshStore();
+    const s = demoStore({ users: 400, items: 650 });
     const teacher = queueTraining(s, { ...TEACHER, maxEpochs: 1000 });
     const { run: student } = await queueDistill(s, { ...STUDENT, teacher: teacher.id });
     const runner = new Runner(s, { launch: forkTrainer(TRAINER) });
@@ -279,7 +261,7 @@ describe('runner', () => {
   }, 120_000);
 
   it('cancels a run that another process trains (an hkd train in a terminal)', async () => {
-    const s = freshStore();
+    const s = demoStore({ users: 400, items: 650 });
     const cli = spawn(
       process.execPath,
       [
@@ -310,7 +292,7 @@ describe('runner', () => {
   }, 60_000);
 
   it('a trainer that fails keeps its error and last output with the run', async () => {
-    const s = freshStore();
+    const s = demoStore({ users: 400, items: 650 });
     const id = queueTraining(s, TEACHER).id;
     const runner = new Runner(s, {
       launch: fakeTrainer(
