@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BackendChoice, EarlyStopRule, RunInfo } from '../contract';
@@ -7,7 +6,8 @@ import { InputError } from '../errors';
 import { removeFiles, type ArtifactFile } from '../store/artifact-file';
 import { findArtifact, recordArtifact } from '../store/artifacts';
 import { readCheckpoint, writeCheckpoint } from '../store/checkpoint-file';
-import { now, type Store } from '../store/db';
+import type { Store } from '../store/db';
+import { insertBranch } from '../store/run-branch';
 import { getEpochs, getRun, nextRunId, reapInterrupted } from '../store/runs';
 import type { TrainListener, TrainOutcome } from './execute';
 import { continuableState, executeStoredRun, grownLimits, type ExtensionLimits } from './resume';
@@ -64,7 +64,7 @@ export function branchRun(
         : copyCheckpoint(store, id, branchId);
       written = join(store.home, file.path);
       const label = change.label ?? branchLabel(source, { ...limits, earlyStop: rule });
-      insertBranch(store, source, branchId, {
+      insertBranch(store, source.id, branchId, {
         config: { ...source.config, ...limits, earlyStop: rule, label },
         label,
         status,
@@ -143,40 +143,4 @@ function branchLabel(
   ].filter(Boolean);
   const what = changes.length > 0 ? changes.join(', ') : 'continued';
   return `${source.label ?? `run #${source.id}`} → ${what}`.slice(0, 200);
-}
-
-/** The branch's record: the source's identity, lineage and epochs so far under a new id. */
-function insertBranch(
-  store: Store,
-  source: RunInfo,
-  branchId: number,
-  b: { config: Record<string, unknown>; label: string; status: string; epochsDone: number },
-): void {
-  const db = store.db;
-  db.prepare(
-    `INSERT INTO runs (id, uid, label, kind, model, method, dataset_id, seed, teacher_run_id,
-       split_id, config_json, status, backend, device, app_version, created_at, started_at,
-       epochs_run, branch_of)
-     SELECT ?, ?, ?, kind, model, method, dataset_id, seed,
-       teacher_run_id, split_id, ?, ?, backend, device, app_version, ?, started_at, ?, id
-     FROM runs WHERE id = ?`,
-  ).run(
-    branchId,
-    randomUUID(),
-    b.label,
-    JSON.stringify(b.config),
-    b.status,
-    now(),
-    b.epochsDone,
-    source.id,
-  );
-  db.prepare(
-    `INSERT INTO epochs (run_id, epoch, losses_json, valid_json, test_json, train_seconds,
-       eval_seconds, diagnostics_json)
-     SELECT ?, epoch, losses_json, valid_json, test_json, train_seconds, eval_seconds,
-       diagnostics_json FROM epochs WHERE run_id = ? AND epoch < ?`,
-  ).run(branchId, source.id, b.epochsDone);
-  db.prepare(
-    'INSERT INTO run_deps (run_id, depends_on) SELECT ?, depends_on FROM run_deps WHERE run_id = ?',
-  ).run(branchId, source.id);
 }

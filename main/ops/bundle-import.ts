@@ -7,7 +7,8 @@ import { recordArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { checkDatasetName, listDatasets, newDatasetDir, recordDataset } from '../store/datasets';
 import { addDependencies } from '../store/queue';
-import { insertImportedRun, linkBranch, runIdByUid } from '../store/run-import';
+import { linkBranch } from '../store/run-branch';
+import { insertImportedRun, runIdByUid } from '../store/run-import';
 import { getRun } from '../store/runs';
 import {
   checkFile,

@@ -83,11 +83,6 @@ export function uidOfRun(store: Store, id: number): string | undefined {
   return r?.uid;
 }
 
-/** Records that run `id` is a branch of run `source` (an import links them once both are in). */
-export function linkBranch(store: Store, id: number, source: number): void {
-  store.db.prepare('UPDATE runs SET branch_of = ? WHERE id = ?').run(source, id);
-}
-
 /** The run with this portable id, if this home has it. */
 export function runIdByUid(store: Store, uid: string): number | undefined {
   const r = store.db.prepare('SELECT id FROM runs WHERE uid = ?').get(uid) as
