@@ -1,5 +1,5 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { BackendChoice, EarlyStopRule, RunInfo } from '../contract';
 import { replaySelection } from '../shared/model-selection';
 import { InputError } from '../errors';
@@ -93,7 +93,7 @@ export async function branchAndTrain(
 
 function copyCheckpoint(store: Store, from: number, to: number): ArtifactFile {
   const a = findArtifact(store, { runId: from }, 'resume')!;
-  const rel = join('runs', `${to}`, a.path.split(/[\\/]/).pop()!);
+  const rel = join('runs', `${to}`, basename(a.path));
   mkdirSync(dirname(join(store.home, rel)), { recursive: true });
   copyFileSync(join(store.home, a.path), join(store.home, rel));
   return { kind: 'resume', path: rel, bytes: a.bytes, sha256: a.sha256 };

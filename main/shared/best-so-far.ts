@@ -1,5 +1,5 @@
 import type { EarlyStopRule, LiveProgress, Metrics } from '../contract';
-import { replaySelection } from './model-selection';
+import { replaySelection, WATCHED_HITS } from './model-selection';
 
 /**
  * The epoch an unfinished run would report if it stopped now, by its early-stopping rule (the
@@ -41,9 +41,7 @@ export function nextLive(
   if (!live || e.epoch <= live.bestEpoch)
     return { bestEpoch: e.epoch, ...hits, secondsPerEpoch: secs };
   const pace = live.secondsPerEpoch + (secs - live.secondsPerEpoch) / PACE_EPOCHS;
-  const better = (k: keyof typeof hits) => hits[k] > live[k];
-  const improved =
-    better('bestValidH5') || (rule === 'any' && (better('bestValidH10') || better('bestValidH20')));
+  const improved = WATCHED_HITS[rule].some((h) => hits[`bestValid${h}`] > live[`bestValid${h}`]);
   const top = {
     bestValidH5: Math.max(live.bestValidH5, hits.bestValidH5),
     bestValidH10: Math.max(live.bestValidH10, hits.bestValidH10),

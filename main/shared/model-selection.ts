@@ -6,6 +6,12 @@ import type { EarlyStopRule, Metrics } from '../contract';
 const KS = ['5', '10', '20'] as const;
 type K = (typeof KS)[number];
 
+/** The validation hit rates whose strict improvement resets a rule's patience. */
+export const WATCHED_HITS = {
+  h5: ['H5'],
+  any: KS.map((k) => `H${k}` as const),
+} as const satisfies Record<EarlyStopRule, readonly ('H5' | 'H10' | 'H20')[]>;
+
 /** Each K's best epoch so far and its metrics (code-compatible early stopping). */
 export type BestByK = Record<K, { epoch: number; valid: Metrics; test: Metrics }>;
 
