@@ -23,6 +23,7 @@ import { shippedDoc } from './ops/docs';
 import { comparePaired } from './ops/paired-runs';
 import { repeatRun } from './ops/repeat';
 import { branchRun } from './ops/branch';
+import { replayRun } from './ops/replay';
 import { discardAllTrainingStates, discardTrainingState } from './ops/resume';
 import { queueTraining } from './ops/train';
 import { createSweep, queueSweep, sweepList, sweepView } from './ops/sweeps';
@@ -145,6 +146,11 @@ export class Api {
       'runs.extend': ({ id, ...limits }) => runner.extend(id, limits),
       'runs.branch': ({ id, ...change }) => {
         const run = branchRun(store, id, change, 'queued');
+        runner.schedule();
+        return run;
+      },
+      'runs.replay': (r) => {
+        const run = replayRun(store, r.id, 'queued');
         runner.schedule();
         return run;
       },

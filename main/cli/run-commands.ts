@@ -17,6 +17,7 @@ import type { TrainListener, TrainOutcome } from '../ops/execute';
 import { exportBundle } from '../ops/bundle-export';
 import { importBundle } from '../ops/bundle-import';
 import { branchAndTrain, type BranchChange } from '../ops/branch';
+import { replayAndTrain } from '../ops/replay';
 import { extendRun, resumeRun } from '../ops/resume';
 import { intArg, type CliContext } from './context';
 import { registerPlotCommand } from './plot-command';
@@ -234,6 +235,12 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       ),
     )
     .option('--label <text>', "the new run's label (default: the source's and what changed)");
+  continuing(
+    'replay <id>',
+    'train a completed run again, checking every epoch equals the recorded one, to restore the files a results-only bundle leaves out (representations, parameters, checkpoint)',
+    (id, o, l) => replayAndTrain(openStore(), id, l, o.backend),
+    (id) => call('runs.replay', { id }),
+  );
   runs
     .command('discard-state [id]')
     .description('delete the checkpoint a finished run keeps to be extended (~4× its parameters)')

@@ -145,6 +145,8 @@ export const REQUESTS = {
       label: z.string().min(1).max(200).optional(),
     })
     .strict(),
+  /** A recorded run trained again, epoch for epoch, to restore its files (ops/replay.ts). */
+  'runs.replay': z.object({ id: runId }).strict(),
   'runs.discardState': z.object({ id: runId }).strict(),
   /** Of every completed and cancelled run. */
   'runs.discardAllStates': none,
@@ -234,6 +236,7 @@ export interface Responses {
   'runs.extend': RunInfo;
   /** The new run, queued. */
   'runs.branch': RunInfo;
+  'runs.replay': RunInfo;
   'runs.discardState': { freedBytes: number };
   'runs.discardAllStates': { runs: number[]; freedBytes: number };
   'runs.rerun': { queued: number[] };
@@ -275,6 +278,8 @@ export type ApiResult<K extends Op> =
 /** Pushed to every face: run status changes, epochs and progress (deltas), job progress. */
 export type ApiEvent =
   | { type: 'run'; run: RunInfo }
+  /** Runs that are gone: deleted by another process, or replays folded into their runs. */
+  | { type: 'removed'; ids: number[] }
   | { type: 'epoch'; runId: number; record: EpochInfo }
   | ({ type: 'progress'; runId: number } & Progress)
   | { type: 'job'; job: JobInfo }

@@ -68,6 +68,8 @@ interface RunRecord {
   teacherRunId: number | null;
   /** The run whose epochs this one continues, if it was branched from one (ops/branch.ts). */
   branchOf: number | null;
+  /** The recorded run this one trains again to restore its files (ops/replay.ts). */
+  replayOf: number | null;
   status: RunStatus;
   backend: string | null;
   device: string | null;

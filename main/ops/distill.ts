@@ -17,6 +17,7 @@ import { InputError, NotFoundError } from '../errors';
 import type { Store } from '../store/db';
 import { checkCandidatesFit, getDataset } from '../store/datasets';
 import { addDependencies } from '../store/queue';
+import { awaitedReplays } from '../store/run-replay';
 import { runIdByUid } from '../store/run-import';
 import { createRun, getRun, listRuns, reapInterrupted } from '../store/runs';
 import { parseDistillConfig } from './distill-config';
@@ -224,7 +225,9 @@ export async function queueDistill(
 ): Promise<{ run: RunInfo; prerequisites: RunInfo[] }> {
   const prerequisites: RunInfo[] = [];
   const r = await resolveDistill(store, input, queueMissing(store, prerequisites), true);
-  const deps = [r.teacher, ...r.guideRuns, ...r.pretrainedTas].map((x) => x.id);
+  const sources = [r.teacher, ...r.guideRuns, ...r.pretrainedTas];
+  // A results-only source is waited for through its replay, which gives it its representations.
+  const deps = [...sources.map((x) => x.id), ...awaitedReplays(store, sources)];
   const run = store.write(() => {
     const row = createRun(store, {
       label: r.cfg.label,

@@ -14,7 +14,7 @@ import { createModel } from '../engine/models/registry';
 import { ADAM_DEFAULTS } from '../engine/adam';
 import { restore } from '../engine/params';
 import { fit, type EpochReport } from '../engine/fit';
-import { StorageError, storageError } from '../errors';
+import { isUserError, StorageError, storageError } from '../errors';
 import { median } from '../shared/mean-sd';
 import { readArrayFile, type NamedArray, type TypedArray } from '../store/array-file';
 import { writeArtifact } from '../store/artifact-file';
@@ -26,6 +26,7 @@ import {
 import { readDatasetFile } from '../store/dataset-file';
 import { readSplit, writeSplit } from '../store/split-file';
 import { buildDistilledStudent } from './distilled-student';
+import { checkReplayEpoch } from './replay-check';
 import type { RunSink } from '../runner/run-events';
 import type { GuideFile, RunPlan } from './run-plan';
 
@@ -188,6 +189,7 @@ export async function trainPlan(
       {
         onEpoch: (r) => {
           sink({ type: 'epoch', runId, record: r });
+          if (plan.replay) checkReplayEpoch(plan.replay, r);
           listener.onEpoch?.(r);
         },
         onBatch: (epoch, batch, batches) => {
@@ -263,7 +265,11 @@ export async function trainPlan(
           `${stored.message}; run #${runId} is interrupted: once there is space, \`hkd runs resume ${runId}\` continues it`,
         )
       : stored;
-    const error = e instanceof Error ? (resumable ? e.message : (e.stack ?? e.message)) : String(e);
+    const error = isUserError(e)
+      ? e.message
+      : e instanceof Error
+        ? (e.stack ?? e.message)
+        : String(e);
     try {
       sink({ type: 'failed', runId, error, resumable });
     } catch {

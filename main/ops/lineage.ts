@@ -7,6 +7,7 @@ export function lineage(store: Store, runId: number) {
   const run = getRun(store, runId);
   const ids: [string, number][] = [];
   if (run.branchOf !== null) ids.push(['continues', run.branchOf]);
+  if (run.replayOf !== null) ids.push(['replays', run.replayOf]);
   if (run.kind === 'distill') {
     const { teacher, guideRuns = [], pretrainedTaRuns = [] } = run.config;
     ids.push(['teacher', teacher]);

@@ -2,7 +2,7 @@ import type { DatasetInfo, RunInfo } from '../contract';
 import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { datasetFile } from '../store/datasets';
-import { getRun } from '../store/runs';
+import { findRun, getEpochs, getRun } from '../store/runs';
 import { findSplitFile } from '../store/splits';
 import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
 import { storeSink } from '../runner/run-events';
@@ -46,6 +46,18 @@ export function makePlan(store: Store, run: RunInfo, parts: PlanParts, resume: b
     },
     split: findSplitFile(store, ds.id, s.seed, s.candidates),
     checkpoint: resume ? findArtifact(store, { runId: run.id }, 'resume')?.path : undefined,
+    ...(run.replayOf === null
+      ? {}
+      : {
+          replay: {
+            sourceId: run.replayOf,
+            epochs: getEpochs(store, run.replayOf).map(({ losses, valid, test }) => ({
+              losses,
+              valid,
+              test,
+            })),
+          },
+        }),
   };
 }
 
@@ -56,5 +68,7 @@ export async function trainHere(
   listener: TrainListener,
 ): Promise<TrainOutcome> {
   const backend = await trainPlan(plan, listener.sink ?? storeSink(store), listener);
-  return { run: getRun(store, plan.runId), backend };
+  // A completed replay is folded into the run it replays: that run is the outcome.
+  const folded = plan.replay && !findRun(store, plan.runId);
+  return { run: getRun(store, folded ? plan.replay!.sourceId : plan.runId), backend };
 }

@@ -10,6 +10,6 @@ export function embeddingsOf(store: Store, run: RunInfo): ArtifactRow {
   throw new InputError(
     isUnfinished(run.status)
       ? `run #${run.id} has no embeddings yet: it is ${run.status}`
-      : `run #${run.id} has no embeddings in this home: it came from a bundle exported with --no-embeddings (results only); import one exported with them to distil from it or cluster its users`,
+      : `run #${run.id} has no embeddings in this home: it came from a bundle exported with --no-embeddings (results only); import one exported with them, or train them again with \`hkd runs replay ${run.id}\`, to distil from it or cluster its users`,
   );
 }

@@ -6,6 +6,7 @@ import type {
   ModelOptions,
 } from '../contract';
 import type { TiePolicy } from '../engine/metrics';
+import type { ReplayRecord } from './replay-check';
 
 // A run's plan: everything its training needs that only the store's owner can look up (settings,
 // file paths, the runs it learns from), resolved before training starts. Training (execute.ts)
@@ -52,6 +53,8 @@ export interface RunPlan {
   split?: { splitId: number; path: string };
   /** The committed checkpoint to continue from. */
   checkpoint?: string;
+  /** A replay's recorded epochs, each of which it must reproduce exactly. */
+  replay?: ReplayRecord;
   distill?: {
     cfg: DistillConfig;
     dT: number;

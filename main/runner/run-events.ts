@@ -15,6 +15,7 @@ import {
 import type { EpochInfo, RunSummary } from '../contract';
 import type { NewSplit } from '../store/split-file';
 import { recordSplit } from '../store/splits';
+import { foldIfReplay } from '../store/run-replay';
 
 /**
  * What a trainer reports about its run. A trainer writes only its own files; the process that
@@ -80,6 +81,7 @@ export function applyRunEvent(store: Store, e: RunEvent): void {
         finishRun(store, e.runId, e);
         dropEpochsPastEnd(store, e.runId);
       });
+      if (e.status === 'completed') foldIfReplay(store, e.runId);
       return;
     }
     case 'stopped':

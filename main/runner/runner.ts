@@ -20,7 +20,7 @@ import {
   requeueRun,
   setLastOutput,
 } from '../store/queue';
-import { getRun, reapInterrupted } from '../store/runs';
+import { findRun, getRun, reapInterrupted } from '../store/runs';
 import {
   trainerArgs,
   trainerThreads,
@@ -31,6 +31,7 @@ import {
 /** What the runner tells the faces: run rows when their status changes, epochs, progress. */
 export type RunnerEvent =
   | { type: 'run'; run: RunInfo }
+  | { type: 'removed'; ids: number[] }
   | Extract<RunEvent, { type: 'epoch' | 'progress' }>
   /** The store could not be written (or, with null, can be again). */
   | { type: 'storage'; problem: string | null };
@@ -50,6 +51,8 @@ interface Active {
   killTimer?: NodeJS.Timeout;
   /** The store refused its reports: it was stopped, and is interrupted, not failed. */
   storageFailure?: string;
+  /** The run it replays, if it is a replay: its record once the replay is folded into it. */
+  replayOf: number | null;
 }
 
 /** How often writes the store refused are tried again. */
@@ -253,7 +256,7 @@ export class Runner implements RunQueue {
       this.emitRun(run.id);
       return;
     }
-    const a: Active = { proc, output: '', cancelRequested: false };
+    const a: Active = { proc, output: '', cancelRequested: false, replayOf: run.replayOf };
     this.active.set(run.id, a);
     this.emitRun(run.id);
     proc.onOutput((text) => {
@@ -264,14 +267,14 @@ export class Runner implements RunQueue {
   }
 
   private onTrainerEvent(e: RunEvent): void {
-    if (!this.active.has(e.runId)) return;
+    const a = this.active.get(e.runId);
+    if (!a) return;
     try {
       applyRunEvent(this.store, e);
     } catch (caught) {
       // A report the store rejects is a bug in the trainer, or the disk is full: either way stop
       // it rather than go on with records missing (it resumes from its last recorded checkpoint).
       const err = storageError(caught, this.store.dbPath);
-      const a = this.active.get(e.runId)!;
       a.output += `\nrunner: could not record ${e.type}: ${err instanceof Error ? err.message : err}`;
       a.proc.kill();
       if (err instanceof StorageError) {
@@ -282,7 +285,11 @@ export class Runner implements RunQueue {
     }
     if (e.type === 'progress') this.progress.set(e.runId, e);
     if (e.type === 'epoch' || e.type === 'progress') this.emit(e);
-    else if (e.type !== 'checkpoint') this.emitRun(e.runId);
+    else if (a.replayOf !== null && !findRun(this.store, e.runId)) {
+      // A completed replay is folded into the run it replays (ops/replay.ts): that run changed.
+      this.emit({ type: 'removed', ids: [e.runId] });
+      this.emitRun(a.replayOf);
+    } else if (e.type !== 'checkpoint') this.emitRun(e.runId);
   }
 
   private onTrainerExit(id: number, a: Active, code: number | null, signal: string | null): void {
@@ -292,7 +299,8 @@ export class Runner implements RunQueue {
     this.active.delete(id);
     this.progress.delete(id);
     if (this.stopped) return;
-    const run = getRun(this.store, id);
+    const run = findRun(this.store, id);
+    if (!run) return this.schedule();
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     let end: (() => void) | undefined;
     if (run.status === 'running') {

@@ -38,6 +38,8 @@ export class StoreWatcher {
     const datasetsBefore = this.datasets;
     this.snapshot();
     if (this.datasets !== datasetsBefore) this.emit({ type: 'datasets' });
+    const removed = [...before.keys()].filter((id) => !this.runs.has(id));
+    if (removed.length > 0) this.emit({ type: 'removed', ids: removed });
     for (const [id, now] of this.runs) {
       const was = before.get(id);
       if (was && was.epochs < now.epochs)

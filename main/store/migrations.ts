@@ -154,4 +154,11 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     // deleting the source leaves the branch, whose lineage then says the source is gone.
     sql: `ALTER TABLE runs ADD COLUMN branch_of INTEGER;`,
   },
+  {
+    version: 8,
+    name: 'replays',
+    // A run training a recorded run again to restore its files (ops/replay.ts) names it; it is
+    // folded into that run when every epoch matched, so the link never outlives the replay.
+    sql: `ALTER TABLE runs ADD COLUMN replay_of INTEGER;`,
+  },
 ];

@@ -48,6 +48,7 @@ interface DbRun {
   eval_seconds_per_epoch: number | null;
   error: string | null;
   branch_of: number | null;
+  replay_of: number | null;
 }
 
 /** A run's configuration, read once here; a store no version wrote is named, not guessed at. */
@@ -78,6 +79,7 @@ function toRun(r: DbRun, live: LiveProgress | null = null): RunInfo {
     seed: r.seed,
     teacherRunId: r.teacher_run_id,
     branchOf: r.branch_of,
+    replayOf: r.replay_of,
     status: r.status,
     backend: r.backend,
     device: r.device,
@@ -280,8 +282,15 @@ const SELECT_RUNS =
   'SELECT r.*, d.name AS dataset_name FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id';
 
 export function getRun(store: Store, id: number): RunInfo {
+  const run = findRun(store, id);
+  if (!run) throw new NotFoundError(`run #${id}`);
+  return run;
+}
+
+/** Run `id`, or undefined if there is none (deleted, or a replay folded into its run). */
+export function findRun(store: Store, id: number): RunInfo | undefined {
   const r = store.db.prepare(`${SELECT_RUNS} WHERE r.id = ?`).get(id) as DbRun | undefined;
-  if (!r) throw new NotFoundError(`run #${id}`);
+  if (!r) return undefined;
   const live = isUnfinished(r.status) ? liveProgress(store, [id]).get(id) : undefined;
   return toRun(r, live ?? null);
 }

@@ -451,7 +451,34 @@ describe('workbench in a browser', () => {
     expect(await page.locator('section[aria-label="Artifacts and log"]').innerText()).not.toContain(
       'resume',
     );
-  }, 60_000);
+
+    // Brought back from a results-only bundle, it is replayed from its page: trained again here,
+    // epoch for epoch, and given back its representations.
+    const bundle = join(tempDir(), 'from-cli.hkdb');
+    const hkd = (...argv: string[]) => spawnSync(process.execPath, [bin, '--home', home, ...argv]);
+    expect(hkd('runs', 'export', String(id), '--out', bundle, '--no-embeddings').status).toBe(0);
+    await api('runs.delete', { id });
+    const imported = hkd('runs', 'import', bundle, '--json');
+    expect(imported.status, String(imported.stderr)).toBe(0);
+    const back = (JSON.parse(String(imported.stdout)) as { runs: { id: number }[] }[])[0].runs[0]
+      .id;
+    await page.goto(`${server.url.split('?')[0]}#/run/${back}`);
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await expect.poll(() => page.getByTestId('replay-result').innerText()).toMatch(/^queued as #/);
+    await expect
+      .poll(
+        async () => {
+          const d = (await api('runs.get', { id: back })) as { artifacts: { kind: string }[] };
+          return d.artifacts.map((a) => a.kind).sort();
+        },
+        { timeout: 30_000 },
+      )
+      .toEqual(['checkpoint', 'embeddings', 'ranks', 'resume']);
+    await expect
+      .poll(() => page.locator('section[aria-label="Artifacts and log"]').innerText())
+      .toContain('embeddings');
+    expect(await page.locator('section[aria-label=Replay]').count()).toBe(0);
+  }, 90_000);
 
   it('says in the runs table why each run stopped, shows sizes, hides columns, and acts on a selection', async () => {
     const { spawnSync } = await import('node:child_process');
@@ -710,7 +737,7 @@ describe('workbench in a browser', () => {
       .poll(() => page.locator('main [role=alert]').allInnerTexts())
       .toContainEqual(
         expect.stringMatching(
-          /^dataset 'tiny' has \d+ run\(s\) \(#5(, #\d+)*\): delete them first$/,
+          /^dataset 'tiny' has \d+ run\(s\) \(#\d+(, #\d+)*\): delete them first$/,
         ),
       );
     expect(await page.locator('[data-testid=datasets]').innerText()).toContain('tiny');

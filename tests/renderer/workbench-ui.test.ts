@@ -68,6 +68,7 @@ function run(
     seed: 0,
     teacherRunId: null,
     branchOf: null,
+    replayOf: null,
     status: h5 === null ? 'running' : 'completed',
     backend: 'wasm',
     device: 'cpu',

@@ -187,6 +187,11 @@ export class Workbench {
         if (e.run.status !== 'running') delete this.progress[e.run.id];
         return;
       }
+      case 'removed':
+        this.runs = this.runs.filter((r) => !e.ids.includes(r.id));
+        for (const id of e.ids) delete this.progress[id];
+        void this.refreshQueue();
+        return;
       case 'progress':
         this.progress[e.runId] = { epoch: e.epoch, batch: e.batch, batches: e.batches };
         return;

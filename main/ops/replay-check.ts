@@ -1,0 +1,58 @@
+import type { EpochInfo } from '../contract';
+import { InputError } from '../errors';
+
+// What a replay (ops/replay.ts) must reproduce: every epoch of the recorded run, bit for bit.
+
+/** The recorded run's epochs, as far as a replay compares them. */
+export interface ReplayRecord {
+  sourceId: number;
+  epochs: Pick<EpochInfo, 'losses' | 'valid' | 'test'>[];
+}
+
+const METRIC_NAMES: Record<string, string> = {
+  H5: 'H@5',
+  N5: 'N@5',
+  H10: 'H@10',
+  N10: 'N@10',
+  H20: 'H@20',
+  N20: 'N@20',
+};
+
+/** The first value of `got` that differs from `want`, named: "validation H@5 0.41 here, 0.42 recorded". */
+function firstDifference(
+  got: Pick<EpochInfo, 'losses' | 'valid' | 'test'>,
+  want: Pick<EpochInfo, 'losses' | 'valid' | 'test'>,
+): string | undefined {
+  const groups: [string, object, object][] = [
+    ['loss', got.losses, want.losses],
+    ['validation', got.valid, want.valid],
+    ['test', got.test, want.test],
+  ];
+  for (const [group, a, b] of groups) {
+    const [x, y] = [a as Record<string, number>, b as Record<string, number>];
+    for (const k of new Set([...Object.keys(x), ...Object.keys(y)]))
+      if (x[k] !== y[k]) return `${group} ${METRIC_NAMES[k] ?? k} ${x[k]} here, ${y[k]} recorded`;
+  }
+  return undefined;
+}
+
+/**
+ * Throws when a replayed epoch is not the recorded one. Equality is exact: the same seeds, data
+ * and arithmetic give the same floats, and anything else (another backend, BLAS or version) is
+ * another run, however close.
+ */
+export function checkReplayEpoch(
+  record: ReplayRecord,
+  got: Pick<EpochInfo, 'epoch' | 'losses' | 'valid' | 'test'>,
+): void {
+  const want = record.epochs[got.epoch];
+  const why = want
+    ? firstDifference(got, want)
+    : `it trained past the recorded run's ${record.epochs.length} epochs`;
+  if (why)
+    throw new InputError(
+      `replay of run #${record.sourceId} differs at epoch ${got.epoch + 1}: ${why}. This ` +
+        'machine does not train that run bit for bit (another backend, BLAS or version): ' +
+        'train the same configuration as a run of its own instead',
+    );
+}

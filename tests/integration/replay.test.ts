@@ -1,0 +1,158 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../main/cli/program';
+import { exportBundle } from '../../main/ops/bundle-export';
+import { importBundle } from '../../main/ops/bundle-import';
+import { queueDistill, runDistill } from '../../main/ops/distill';
+import { replayAndTrain, replayRun } from '../../main/ops/replay';
+import { runTraining } from '../../main/ops/train';
+import { Runner } from '../../main/runner/runner';
+import { forkTrainer } from '../../main/runner/trainer-protocol';
+import { findArtifact, listArtifacts } from '../../main/store/artifacts';
+import type { ApiEvent } from '../../main/contract';
+import { executeStoredRun } from '../../main/ops/resume';
+import { StoreWatcher } from '../../main/runner/store-watcher';
+import { Store } from '../../main/store/db';
+import { dependenciesOf } from '../../main/store/queue';
+import { getEpochs, getRun, listRuns } from '../../main/store/runs';
+import { demoStore, SMALL_TRAIN } from '../support/small-runs';
+import { tempDir } from '../support/tmp';
+
+const TRAINER = join(__dirname, '..', '..', 'out', 'main', 'trainer.js');
+const TEACHER = { ...SMALL_TRAIN, maxEpochs: 4, label: 'teacher' };
+const STUDENT = {
+  dataset: 'demo',
+  teacher: 'teacher',
+  method: 'DE',
+  studentDim: 4,
+  experts: 3,
+  batch: 128,
+  maxEpochs: 2,
+  patience: 100,
+};
+
+const sha = (s: Store, id: number, kind: string) => findArtifact(s, { runId: id }, kind)?.sha256;
+
+/**
+ * A home holding, from a results-only bundle, a teacher and its DE student trained elsewhere, and
+ * the home they were trained in.
+ */
+async function resultsOnly() {
+  const origin = demoStore();
+  const teacher = (await runTraining(origin, TEACHER)).run;
+  const student = (await runDistill(origin, STUDENT)).run;
+  const file = join(tempDir(), 'results.hkdb');
+  exportBundle(origin, [student.id], file, { embeddings: false });
+  const home = demoStore();
+  const ids = importBundle(home, file).runs.map((r) => r.id);
+  const [t, st] = [0, 1].map((i) => listRuns(home).find((r) => r.id === ids[i])!);
+  expect(t.kind === 'train' && st.kind === 'distill').toBe(true);
+  return { origin, teacher, student, home, t: t.id, st: st.id };
+}
+
+describe('replaying a recorded run', () => {
+  it("restores a results-only teacher's and student's files, epoch for epoch, into the runs themselves", async () => {
+    const { origin, teacher, student, home, t, st } = await resultsOnly();
+    expect(sha(home, t, 'embeddings')).toBeUndefined();
+    await expect(runDistill(home, { ...STUDENT, teacher: t })).rejects.toThrow(
+      `hkd runs replay ${t}`,
+    );
+    expect(() => replayRun(home, st, 'queued')).toThrow(`hkd runs replay ${t}`);
+    await expect(queueDistill(home, { ...STUDENT, teacher: t })).rejects.toThrow(
+      `run #${t} has no representations here`,
+    );
+    const recorded = getEpochs(home, t);
+    const runsBefore = listRuns(home).length;
+
+    const out: string[] = [];
+    const io = { out: (x: string) => out.push(x), err: () => {}, tty: false };
+    expect(await runCli(['--home', home.home, 'runs', 'replay', String(t), '--json'], io)).toBe(0);
+    // The outcome is the recorded run, with the files its training writes and its epochs as
+    // they were; the replay itself is gone.
+    expect(JSON.parse(out.join(''))).toMatchObject({ id: t, status: 'completed' });
+    for (const kind of ['embeddings', 'checkpoint', 'resume'])
+      expect(sha(home, t, kind)).toBe(sha(origin, teacher.id, kind));
+    expect(getEpochs(home, t)).toEqual(recorded);
+    expect(listRuns(home)).toHaveLength(runsBefore);
+    for (const a of listArtifacts(home, t)) {
+      expect(a.path.startsWith(join('runs', `${t}`))).toBe(true);
+      expect(existsSync(join(home.home, a.path))).toBe(true);
+    }
+    expect(existsSync(join(home.home, 'runs', `${runsBefore + 1}`))).toBe(false);
+
+    // The student learns from the restored teacher as it did from the original.
+    const restored = (await replayAndTrain(home, st)).run;
+    expect(restored).toMatchObject({ id: st, status: 'completed', summary: student.summary });
+    expect(sha(home, st, 'embeddings')).toBe(sha(origin, student.id, 'embeddings'));
+  });
+
+  it('fails at the first epoch that differs from the record, naming it, and leaves the run as it was', async () => {
+    const { home, t } = await resultsOnly();
+    const row = home.db
+      .prepare('SELECT valid_json FROM epochs WHERE run_id = ? AND epoch = 2')
+      .get(t) as { valid_json: string };
+    const valid = JSON.parse(row.valid_json) as Record<string, number>;
+    home.db
+      .prepare('UPDATE epochs SET valid_json = ? WHERE run_id = ? AND epoch = 2')
+      .run(JSON.stringify({ ...valid, N10: valid.N10 + 1e-9 }), t);
+    await expect(replayAndTrain(home, t)).rejects.toThrow(
+      `replay of run #${t} differs at epoch 3: validation N@10 ${valid.N10} here, ${valid.N10 + 1e-9} recorded`,
+    );
+    const replay = listRuns(home).find((r) => r.replayOf === t)!;
+    expect(replay).toMatchObject({ status: 'failed', label: 'teacher (replay)', epochsRun: 3 });
+    expect(replay.error).toMatch(/^replay of run #\d+ differs at epoch 3/);
+    expect(sha(home, t, 'embeddings')).toBeUndefined();
+    expect(() => replayRun(home, replay.id, 'queued')).toThrow('is itself a replay');
+  });
+
+  it('queues students behind their teacher’s replay; the runner folds each replay into its run', async () => {
+    const { origin, teacher, student, home, t, st } = await resultsOnly();
+    const first = replayRun(home, t, 'queued');
+    expect(() => replayRun(home, t, 'queued')).toThrow(
+      `already being replayed by run #${first.id}`,
+    );
+    const second = replayRun(home, st, 'queued');
+    const fresh = (await queueDistill(home, { ...STUDENT, teacher: t, label: 'fresh' })).run;
+    for (const r of [second, fresh])
+      expect(dependenciesOf(home, r.id).map((d) => d.id)).toContain(first.id);
+    const runner = new Runner(home, { launch: forkTrainer(TRAINER) });
+    const seen: number[] = [];
+    const removed: number[] = [];
+    await new Promise<void>((resolve) => {
+      const off = runner.subscribe((e) => {
+        if (e.type === 'run') seen.push(e.run.id);
+        if (e.type === 'removed') removed.push(...e.ids);
+        if (listRuns(home).every((r) => r.status === 'completed')) {
+          off();
+          resolve();
+        }
+      });
+      runner.schedule();
+    });
+    runner.stop();
+    expect(listRuns(home).map((r) => r.id)).toEqual([t, st, fresh.id]);
+    expect(sha(home, t, 'embeddings')).toBe(sha(origin, teacher.id, 'embeddings'));
+    for (const id of [st, fresh.id])
+      expect(sha(home, id, 'embeddings')).toBe(sha(origin, student.id, 'embeddings'));
+    // Watchers are told the replays are gone and the recorded runs changed.
+    expect(removed.sort()).toEqual([first.id, second.id]);
+    expect(seen).toEqual(expect.arrayContaining([t, st]));
+    expect(() => replayRun(home, t, 'queued')).not.toThrow();
+  });
+
+  it('tells an open window when another process folds a replay into its run', async () => {
+    const { home, t } = await resultsOnly();
+    const events: ApiEvent[] = [];
+    const watcher = new StoreWatcher(home, (e) => events.push(e));
+    const other = new Store(home.home);
+    const replay = replayRun(other, t, 'interrupted');
+    watcher.check();
+    await executeStoredRun(other, getRun(other, replay.id));
+    watcher.check();
+    expect(events.filter((e) => e.type === 'removed')).toEqual([
+      { type: 'removed', ids: [replay.id] },
+    ]);
+    expect(sha(home, t, 'embeddings')).toBeDefined();
+  });
+});
