@@ -57,6 +57,7 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
               threads: blas.threads,
               config: blas.blas.info().config,
               coreTypeSet: blas.coreTypeSet ?? null,
+              coreTypeSuggested: blas.coreTypeSuggested ?? null,
             }
           : { ok: false, why: blas.reason },
       };
@@ -71,6 +72,13 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
           blas.ok
             ? `native BLAS: ${report.nativeBlas.config}${blas.coreTypeSet ? ` (OPENBLAS_CORETYPE=${blas.coreTypeSet} set for this CPU)` : ''}`
             : `native BLAS: no (${blas.reason}); matrix products run on wasm`,
+          ...(blas.ok && blas.coreTypeSuggested
+            ? [
+                `  OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} was set before the workbench started; ` +
+                  `this CPU's flags call for ${blas.coreTypeSuggested} kernels: set OPENBLAS_CORETYPE=${blas.coreTypeSuggested} ` +
+                  '(or leave it unset) to use them',
+              ]
+            : []),
         ].join('\n'),
       );
     });

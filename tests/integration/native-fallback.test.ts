@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { coreTypeFor } from '../../main/engine/kernels/native-blas';
 import { tempDir } from '../support/tmp';
 
 // Without the native addon (not built, no BLAS, or turned off) training runs on the plain wasm
@@ -63,5 +65,24 @@ describe('native BLAS fallback', () => {
         `^cpu \\(wasm simd \\+ (OpenBLAS ${doctor.nativeBlas.core}|Accelerate) sgemm, \\d+ threads?\\)$`,
       ),
     );
+  });
+
+  it("keeps a core type the environment set, and says which one this CPU's flags call for", (ctx) => {
+    const chosen = coreTypeFor(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (!chosen) return ctx.skip('OpenBLAS picks the kernels of this CPU itself');
+    const doctor = (env: Record<string, string>) =>
+      JSON.parse(hkd(env, 'doctor', '--json').stdout) as {
+        nativeBlas: { ok: boolean; core: string; coreTypeSet: string; coreTypeSuggested: string };
+      };
+    const mine = doctor({ OPENBLAS_CORETYPE: '' });
+    if (!mine.nativeBlas.ok && process.env.CI !== 'true') return ctx.skip('no native BLAS here');
+    expect(mine.nativeBlas).toMatchObject({ coreTypeSet: chosen, coreTypeSuggested: null });
+    expect(mine.nativeBlas.core.toLowerCase()).toBe(chosen.toLowerCase());
+    const given = doctor({ OPENBLAS_CORETYPE: 'Prescott' });
+    expect(given.nativeBlas).toMatchObject({
+      core: 'Prescott',
+      coreTypeSet: null,
+      coreTypeSuggested: chosen,
+    });
   });
 });

@@ -51,7 +51,16 @@ export interface NativeBlas {
 }
 
 export type NativeBlasState =
-  | { ok: true; blas: NativeBlas; core: string; threads: number; coreTypeSet?: string }
+  | {
+      ok: true;
+      blas: NativeBlas;
+      core: string;
+      threads: number;
+      /** The core type chosen here for this CPU, when none was set. */
+      coreTypeSet?: string;
+      /** The one this CPU's flags call for, when the environment set another. */
+      coreTypeSuggested?: string;
+    }
   | { ok: false; reason: string };
 
 const ADDON = join('native', 'build', 'Release', 'hkd_blas.node');
@@ -93,10 +102,16 @@ export function nativeBlas(): NativeBlasState {
   const path = findAddon();
   if (!path) return (state = { ok: false, reason: 'addon not built (npm run native)' });
   let coreTypeSet: string | undefined;
-  if (process.platform === 'linux' && !process.env.OPENBLAS_CORETYPE) {
+  let coreTypeSuggested: string | undefined;
+  if (process.platform === 'linux') {
     try {
-      coreTypeSet = coreTypeFor(readFileSync('/proc/cpuinfo', 'utf8'));
-      if (coreTypeSet) process.env.OPENBLAS_CORETYPE = coreTypeSet;
+      const chosen = coreTypeFor(readFileSync('/proc/cpuinfo', 'utf8'));
+      const given = process.env.OPENBLAS_CORETYPE;
+      // A setting made for other programs (some machines set Haswell for every process) wins,
+      // but `hkd doctor` says which kernels this CPU could run instead.
+      if (!given && chosen) process.env.OPENBLAS_CORETYPE = coreTypeSet = chosen;
+      else if (given && chosen && given.toLowerCase() !== chosen.toLowerCase())
+        coreTypeSuggested = chosen;
     } catch {
       // No /proc: OpenBLAS detects the CPU itself.
     }
@@ -104,7 +119,14 @@ export function nativeBlas(): NativeBlasState {
   try {
     const blas = nodeRequire(path) as NativeBlas;
     const { core } = blas.info();
-    return (state = { ok: true, blas, core, threads: defaultThreads(), coreTypeSet });
+    return (state = {
+      ok: true,
+      blas,
+      core,
+      threads: defaultThreads(),
+      coreTypeSet,
+      coreTypeSuggested,
+    });
   } catch (e) {
     return (state = { ok: false, reason: (e as Error).message.split('\n')[0] });
   }
