@@ -1,5 +1,6 @@
 import type { EpochInfo } from '../contract';
 import { InputError } from '../errors';
+import { METRIC_LABEL, type MetricKey } from '../shared/compare-table';
 
 // What a replay (ops/replay.ts) must reproduce: every epoch of the recorded run, bit for bit.
 
@@ -8,15 +9,6 @@ export interface ReplayRecord {
   sourceId: number;
   epochs: Pick<EpochInfo, 'losses' | 'valid' | 'test'>[];
 }
-
-const METRIC_NAMES: Record<string, string> = {
-  H5: 'H@5',
-  N5: 'N@5',
-  H10: 'H@10',
-  N10: 'N@10',
-  H20: 'H@20',
-  N20: 'N@20',
-};
 
 /** The first value of `got` that differs from `want`, named: "validation H@5 0.41 here, 0.42 recorded". */
 function firstDifference(
@@ -31,7 +23,8 @@ function firstDifference(
   for (const [group, a, b] of groups) {
     const [x, y] = [a as Record<string, number>, b as Record<string, number>];
     for (const k of new Set([...Object.keys(x), ...Object.keys(y)]))
-      if (x[k] !== y[k]) return `${group} ${METRIC_NAMES[k] ?? k} ${x[k]} here, ${y[k]} recorded`;
+      if (x[k] !== y[k])
+        return `${group} ${METRIC_LABEL[k as MetricKey] ?? k} ${x[k]} here, ${y[k]} recorded`;
   }
   return undefined;
 }

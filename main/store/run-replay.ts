@@ -37,18 +37,16 @@ export function insertReplay(
  * representations here (a results-only import) needs one pending, else this says how to get it.
  */
 export function awaitedReplays(store: Store, sources: RunInfo[]): number[] {
-  const pending = listRuns(store).filter((r) => r.replayOf !== null && r.status !== 'completed');
-  const wait: number[] = [];
-  for (const s of sources) {
-    if (s.status !== 'completed' || findArtifact(store, { runId: s.id }, 'embeddings')) continue;
-    const replay = pending.find((r) => r.replayOf === s.id);
-    if (!replay)
-      throw new InputError(
-        `run #${s.id} has no representations here (a results-only import): replay it first (\`hkd runs replay ${s.id}\`)`,
-      );
-    wait.push(replay.id);
-  }
-  return wait;
+  return sources
+    .filter((s) => s.status === 'completed' && !findArtifact(store, { runId: s.id }, 'embeddings'))
+    .map((s) => {
+      const replay = pendingReplay(store, s.id);
+      if (!replay)
+        throw new InputError(
+          `run #${s.id} has no representations here (a results-only import): replay it first (\`hkd runs replay ${s.id}\`)`,
+        );
+      return replay.id;
+    });
 }
 
 /** The unfinished replay of run `id`, if there is one. */

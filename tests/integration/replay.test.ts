@@ -16,21 +16,12 @@ import { StoreWatcher } from '../../main/runner/store-watcher';
 import { Store } from '../../main/store/db';
 import { dependenciesOf } from '../../main/store/queue';
 import { getEpochs, getRun, listRuns } from '../../main/store/runs';
-import { demoStore, SMALL_TRAIN } from '../support/small-runs';
+import { demoStore, SMALL_DE, SMALL_TRAIN } from '../support/small-runs';
 import { tempDir } from '../support/tmp';
 
 const TRAINER = join(__dirname, '..', '..', 'out', 'main', 'trainer.js');
 const TEACHER = { ...SMALL_TRAIN, maxEpochs: 4, label: 'teacher' };
-const STUDENT = {
-  dataset: 'demo',
-  teacher: 'teacher',
-  method: 'DE',
-  studentDim: 4,
-  experts: 3,
-  batch: 128,
-  maxEpochs: 2,
-  patience: 100,
-};
+const STUDENT = { ...SMALL_DE, maxEpochs: 2 };
 
 const sha = (s: Store, id: number, kind: string) => findArtifact(s, { runId: id }, kind)?.sha256;
 

@@ -17,7 +17,7 @@ import { Store } from '../../main/store/db';
 import { lastOutput, requeueRun } from '../../main/store/queue';
 import { getEpochs, getRun, listRuns, reapInterrupted } from '../../main/store/runs';
 import type { RunInfo } from '../../main/contract';
-import { demoStore, SMALL_TRAIN, trainedEpochs } from '../support/small-runs';
+import { demoStore, SMALL_DE, SMALL_TRAIN, trainedEpochs } from '../support/small-runs';
 import { tempDir } from '../support/tmp';
 
 const ROOT = join(__dirname, '..', '..');
@@ -25,16 +25,7 @@ const TRAINER = join(ROOT, 'out', 'main', 'trainer.js');
 const BIN = join(ROOT, 'bin', 'hkd.cjs');
 
 const TEACHER = { ...SMALL_TRAIN, maxEpochs: 8, label: 'teacher' };
-const STUDENT = {
-  dataset: 'demo',
-  teacher: 'teacher',
-  method: 'DE',
-  studentDim: 4,
-  experts: 3,
-  batch: 128,
-  maxEpochs: 6,
-  patience: 100,
-};
+const STUDENT = SMALL_DE;
 
 const integrity = (s: Store) => s.db.pragma('integrity_check', { simple: true });
 

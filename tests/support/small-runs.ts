@@ -20,6 +20,18 @@ export const SMALL_TRAIN = {
   patience: 100,
 };
 
+/** A DE student of the SMALL_TRAIN run labelled `teacher`. */
+export const SMALL_DE = {
+  dataset: 'demo',
+  teacher: 'teacher',
+  method: 'DE',
+  studentDim: 4,
+  experts: 3,
+  batch: 128,
+  maxEpochs: 6,
+  patience: 100,
+};
+
 /** A new home holding the synthetic dataset `demo`. */
 export function demoStore(size = { users: 500, items: 700 }): Store {
   const s = new Store(tempDir());
