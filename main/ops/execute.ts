@@ -9,6 +9,7 @@ import { familySpec } from '../engine/kd/methods/registry';
 import type { Artifact } from '../engine/kd/methods/family';
 import type { DistilledStudent } from '../engine/kd/distilled-student';
 import { CandidateScorer } from '../engine/kernels/candidate-scorer';
+import { setNativeThreads } from '../engine/kernels/native-blas';
 import type { Recommender } from '../engine/models/model';
 import { createModel } from '../engine/models/registry';
 import { ADAM_DEFAULTS } from '../engine/adam';
@@ -137,6 +138,8 @@ export async function trainPlan(
 ): Promise<BackendInfo> {
   const s = plan.settings;
   const { home, runId } = plan;
+  // A replay's products split as the recorded run's did: the sums' order decides the last bits.
+  if (plan.replay?.threads) setNativeThreads(plan.replay.threads);
   const backend = await initBackend(s.backend);
   try {
     const dataset = readDatasetFile(home, plan.dataset.path, plan.dataset.stats);
@@ -189,7 +192,7 @@ export async function trainPlan(
       {
         onEpoch: (r) => {
           sink({ type: 'epoch', runId, record: r });
-          if (plan.replay) checkReplayEpoch(plan.replay, r);
+          if (plan.replay) checkReplayEpoch(plan.replay, r, backend.device);
           listener.onEpoch?.(r);
         },
         onBatch: (epoch, batch, batches) => {

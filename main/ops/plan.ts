@@ -6,6 +6,7 @@ import { findRun, getEpochs, getRun } from '../store/runs';
 import { findSplitFile } from '../store/splits';
 import { trainPlan, type TrainListener, type TrainOutcome } from './execute';
 import { storeSink } from '../runner/run-events';
+import { deviceThreads, type ReplayRecord } from './replay-check';
 import type { RunPlan, TrainingSettings } from './run-plan';
 
 /** What a run's plan says beyond what the store looks up. */
@@ -49,15 +50,19 @@ export function makePlan(store: Store, run: RunInfo, parts: PlanParts, resume: b
     ...(run.replayOf === null
       ? {}
       : {
-          replay: {
-            sourceId: run.replayOf,
-            epochs: getEpochs(store, run.replayOf).map(({ losses, valid, test }) => ({
-              losses,
-              valid,
-              test,
-            })),
-          },
+          replay: replayRecord(store, run.replayOf),
         }),
+  };
+}
+
+/** What a replay of run `id` must reproduce, and what that run trained on. */
+function replayRecord(store: Store, id: number): ReplayRecord {
+  const { device } = getRun(store, id);
+  return {
+    sourceId: id,
+    epochs: getEpochs(store, id).map(({ losses, valid, test }) => ({ losses, valid, test })),
+    device,
+    threads: deviceThreads(device),
   };
 }
 

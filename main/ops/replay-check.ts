@@ -8,6 +8,16 @@ import { METRIC_LABEL, type MetricKey } from '../shared/compare-table';
 export interface ReplayRecord {
   sourceId: number;
   epochs: Pick<EpochInfo, 'losses' | 'valid' | 'test'>[];
+  /** What the recorded run trained on (backend, BLAS kernels, threads), to name in a difference. */
+  device: string | null;
+  /** The threads its native products used: a product split otherwise sums in another order. */
+  threads?: number;
+}
+
+/** The native products' threads a device string names ("…OpenBLAS Zen sgemm, 1 thread)"). */
+export function deviceThreads(device: string | null): number | undefined {
+  const m = device && /sgemm, (\d+) threads?\)$/.exec(device);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** The first value of `got` that differs from `want`, named: "validation H@5 0.41 here, 0.42 recorded". */
@@ -37,6 +47,7 @@ function firstDifference(
 export function checkReplayEpoch(
   record: ReplayRecord,
   got: Pick<EpochInfo, 'epoch' | 'losses' | 'valid' | 'test'>,
+  device: string,
 ): void {
   const want = record.epochs[got.epoch];
   const why = want
@@ -44,8 +55,9 @@ export function checkReplayEpoch(
     : `it trained past the recorded run's ${record.epochs.length} epochs`;
   if (why)
     throw new InputError(
-      `replay of run #${record.sourceId} differs at epoch ${got.epoch + 1}: ${why}. This ` +
-        'machine does not train that run bit for bit (another backend, BLAS or version): ' +
-        'train the same configuration as a run of its own instead',
+      `replay of run #${record.sourceId} differs at epoch ${got.epoch + 1}: ${why}. It was ` +
+        `recorded on ${record.device ?? 'an unrecorded device'}, replayed on ${device}: another ` +
+        'backend, BLAS kernel or version trains another run, however close (OPENBLAS_CORETYPE ' +
+        'picks the kernels); or train the same configuration as a run of its own',
     );
 }

@@ -6,6 +6,7 @@ import { exportBundle } from '../../main/ops/bundle-export';
 import { importBundle } from '../../main/ops/bundle-import';
 import { queueDistill, runDistill } from '../../main/ops/distill';
 import { replayAndTrain, replayRun } from '../../main/ops/replay';
+import { deviceThreads } from '../../main/ops/replay-check';
 import { runTraining } from '../../main/ops/train';
 import { Runner } from '../../main/runner/runner';
 import { forkTrainer } from '../../main/runner/trainer-protocol';
@@ -93,6 +94,7 @@ describe('replaying a recorded run', () => {
     const replay = listRuns(home).find((r) => r.replayOf === t)!;
     expect(replay).toMatchObject({ status: 'failed', label: 'teacher (replay)', epochsRun: 3 });
     expect(replay.error).toMatch(/^replay of run #\d+ differs at epoch 3/);
+    expect(replay.error).toContain(`recorded on ${getRun(home, t).device}, replayed on cpu (`);
     expect(sha(home, t, 'embeddings')).toBeUndefined();
     expect(() => replayRun(home, replay.id, 'queued')).toThrow('is itself a replay');
   });
@@ -145,5 +147,14 @@ describe('replaying a recorded run', () => {
       { type: 'removed', ids: [replay.id] },
     ]);
     expect(sha(home, t, 'embeddings')).toBeDefined();
+  });
+
+  it("replays on the recorded run's threads, which its device names", () => {
+    expect(deviceThreads('cpu (wasm simd + OpenBLAS Zen sgemm, 1 thread)')).toBe(1);
+    expect(deviceThreads('cpu (wasm simd + Accelerate sgemm, 8 threads)')).toBe(8);
+    expect(
+      deviceThreads('cpu (wasm simd, 1 thread; no native BLAS: HKD_NATIVE=0)'),
+    ).toBeUndefined();
+    expect(deviceThreads(null)).toBeUndefined();
   });
 });
