@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// The fidelity runs of docs/FIDELITY.md as a plan: on a machine without their store it rebuilds
+// one from the repository (the CiteULike file, the results-only bundle, the teachers replayed to
+// get their representations back) and queues every planned run that is not there yet, by label;
+// where the store is, it queues only what is missing. Then `hkd queue` trains them.
+// Usage: node scripts/fidelity-queue.mjs (after `npx electron-vite build`); FIDELITY_HOME
+// (default /work/hkd-fidelity).
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const home = process.env.FIDELITY_HOME ?? '/work/hkd-fidelity';
+const hkd = (...args) =>
+  execFileSync(process.execPath, [join(root, 'bin', 'hkd.cjs'), '--home', home, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+const json = (...args) => JSON.parse(hkd(...args, '--json'));
+
+if (!json('dataset', 'list').some((d) => d.name === 'citeulike'))
+  hkd('dataset', 'import', join(root, 'datasets', 'citeulike', 'users.dat'), '--name', 'citeulike');
+hkd('runs', 'import', join(root, 'docs', 'fidelity', 'citeulike-200-20.hkdb'));
+
+const runs = () => json('runs', 'list').runs;
+const byLabel = (label) => runs().filter((r) => r.label === label && r.status !== 'failed');
+
+// The teachers every student learns from: a results-only import is replayed (one thread, as they
+// trained; ~12 minutes each here), and the students queued below wait for their replays.
+const TEACHERS = ['teacher-200', 'teacher-200 (seed 1)', 'teacher-200 (seed 2)'];
+for (const label of TEACHERS) {
+  const [t] = byLabel(label);
+  if (!t) throw new Error(`${label} is not in ${home}: the bundle should have brought it`);
+  const replaying = runs().some((r) => r.replayOf === t.id && r.status !== 'completed');
+  const { artifacts } = json('runs', 'show', String(t.id));
+  if (!replaying && !artifacts.some((a) => a.kind === 'embeddings'))
+    hkd('runs', 'replay', String(t.id), '--queue');
+}
+
+// Every distillation FIDELITY.md plans, in the order they train: 200 → 20 on CiteULike.
+const hyper = (numTas, ...more) => [
+  '--method',
+  'HyperKDMA-DE',
+  '--num-tas',
+  String(numTas),
+  ...more,
+];
+const PLAN = [
+  ['hyperkdma-de-m2-20 (seed 1)', 'teacher-200 (seed 1)', hyper(2)],
+  ['hyperkdma-de-m2-20 (seed 2)', 'teacher-200 (seed 2)', hyper(2)],
+  ['de-20 early-stop any', 'teacher-200', ['--method', 'DE', '--early-stop', 'any']],
+  ['hyperkdma-de-m2-20 frozen', 'teacher-200', hyper(2, '--ta-mode', 'frozen')],
+  ['hyperkdma-de-m2-20 normalised', 'teacher-200', hyper(2, '--ta-mode', 'normalised')],
+  ['hyperkdma-de-m8-20', 'teacher-200', hyper(8)],
+  ['phr-20', 'teacher-200', ['--method', 'PHR']],
+  ['takd-de-20', 'teacher-200', ['--method', 'TAKD-DE', '--num-tas', '8']],
+  ['dgkd-de-20', 'teacher-200', ['--method', 'DGKD-DE', '--num-tas', '8']],
+  ['hyperkdma-de-m1-20', 'teacher-200', hyper(1)],
+  ['hyperkdma-de-m4-20', 'teacher-200', hyper(4)],
+];
+const queued = [];
+for (const [label, teacher, args] of PLAN) {
+  if (byLabel(label).length > 0) continue;
+  const [t] = byLabel(teacher);
+  hkd(
+    'distill',
+    '--dataset',
+    'citeulike',
+    '--teacher',
+    String(t.id),
+    '--student-dim',
+    '20',
+    '--label',
+    label,
+    ...args,
+    '--queue',
+  );
+  queued.push(label);
+}
+console.error(queued.length ? `queued: ${queued.join('; ')}` : 'every planned run is here');
+console.error(hkd('runs', 'list', '--status', 'queued,running,interrupted'));
