@@ -221,6 +221,7 @@ describe('experiment store', () => {
     });
     // Back to version 5: later migrations' columns go too, so that they apply again.
     s.db.exec('ALTER TABLE runs DROP COLUMN branch_of');
+    s.db.exec('ALTER TABLE runs DROP COLUMN replay_of');
     s.db.pragma('user_version = 5');
     migrate(s.db);
     const perEpoch = (id: number) => {
