@@ -11,7 +11,7 @@ import {
   type RunStatus,
 } from '../contract';
 import { earliestStop } from '../shared/best-so-far';
-import { duration, sizes } from '../shared/run-outcome';
+import { duration, isResultsOnly, sizes } from '../shared/run-outcome';
 import { InputError } from '../errors';
 import type { TrainListener, TrainOutcome } from '../ops/execute';
 import { exportBundle } from '../ops/bundle-export';
@@ -311,6 +311,11 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         [
           runSummary(run, epochs),
           ...(collapse ? [`warning: ${collapseText(collapse)}`] : []),
+          ...(isResultsOnly(run, detail.artifacts)
+            ? [
+                `results only: no representations here; \`hkd runs replay ${run.id}\` trains them again`,
+              ]
+            : []),
           `config: ${JSON.stringify(run.config)}`,
           ...(run.error ? [`error: ${run.error.split('\n')[0]}`] : []),
           ...(o.epochs ? ['', epochTable(epochs)] : []),

@@ -51,3 +51,10 @@ export function sizes(r: RunInfo, teacher: RunInfo | undefined): string {
   const tas = r.config.taDims?.length;
   return `${teacher ? runDim(teacher) : '?'} → ${runDim(r)}${tas ? ` · ${tas} TA${tas > 1 ? 's' : ''}` : ''}`;
 }
+
+/**
+ * A completed run whose representations this home lacks (imported from a results-only bundle):
+ * comparable, not to distil from until a replay trains them again.
+ */
+export const isResultsOnly = (r: Pick<RunInfo, 'status' | 'replayOf'>, files: { kind: string }[]) =>
+  r.status === 'completed' && r.replayOf === null && !files.some((f) => f.kind === 'embeddings');

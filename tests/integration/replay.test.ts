@@ -59,6 +59,15 @@ describe('replaying a recorded run', () => {
 
     const out: string[] = [];
     const io = { out: (x: string) => out.push(x), err: () => {}, tty: false };
+    const show = async () => {
+      out.length = 0;
+      expect(await runCli(['--home', home.home, 'runs', 'show', String(t)], io)).toBe(0);
+      return out.join('');
+    };
+    expect(await show()).toContain(
+      `results only: no representations here; \`hkd runs replay ${t}\``,
+    );
+    out.length = 0;
     expect(await runCli(['--home', home.home, 'runs', 'replay', String(t), '--json'], io)).toBe(0);
     // The outcome is the recorded run, with the files its training writes and its epochs as
     // they were; the replay itself is gone.
@@ -72,6 +81,7 @@ describe('replaying a recorded run', () => {
       expect(existsSync(join(home.home, a.path))).toBe(true);
     }
     expect(existsSync(join(home.home, 'runs', `${runsBefore + 1}`))).toBe(false);
+    expect(await show()).not.toContain('results only');
 
     // The student learns from the restored teacher as it did from the original.
     const restored = (await replayAndTrain(home, st)).run;
