@@ -14,7 +14,7 @@ import type { Api } from '../api';
 import type { Responses } from '../contract';
 import { Store } from '../store/db';
 import { storeApi } from '../workbench';
-import { reapInterrupted } from '../store/runs';
+import { reapInterrupted } from '../store/run-processes';
 import { registerCompareCommand } from './compare-command';
 import { ApiCallError, progressRunner, type CliContext } from './context';
 import { registerDatasetCommands } from './dataset-commands';

@@ -8,7 +8,8 @@ import { findArtifact, recordArtifact } from '../store/artifacts';
 import { readCheckpoint, writeCheckpoint } from '../store/checkpoint-file';
 import type { Store } from '../store/db';
 import { insertBranch } from '../store/run-branch';
-import { getEpochs, getRun, nextRunId, reapInterrupted } from '../store/runs';
+import { getEpochs, getRun, nextRunId } from '../store/runs';
+import { reapInterrupted } from '../store/run-processes';
 import type { TrainListener, TrainOutcome } from './execute';
 import { continuableState, executeStoredRun, grownLimits, type ExtensionLimits } from './resume';
 

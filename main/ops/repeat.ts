@@ -2,7 +2,8 @@ import { seedPoolKey } from '../shared/compare-table';
 import type { Repetition, RunInfo } from '../contract';
 import { InputError } from '../errors';
 import type { Store } from '../store/db';
-import { getRun, listRuns, reapInterrupted } from '../store/runs';
+import { getRun, listRuns } from '../store/runs';
+import { reapInterrupted } from '../store/run-processes';
 import { distillRequest, queueDistill } from './distill';
 import { queueTraining } from './train';
 

@@ -3,7 +3,8 @@ import { InputError } from '../errors';
 import type { Store } from '../store/db';
 import { addDependencies } from '../store/queue';
 import { awaitedReplays, insertReplay, pendingReplay } from '../store/run-replay';
-import { getRun, nextRunId, reapInterrupted } from '../store/runs';
+import { getRun, nextRunId } from '../store/runs';
+import { reapInterrupted } from '../store/run-processes';
 import type { TrainListener, TrainOutcome } from './execute';
 import { executeStoredRun } from './resume';
 

@@ -1,7 +1,8 @@
 import type { RunInfo, TrainConfig } from '../contract';
 import type { Store } from '../store/db';
 import { getDataset } from '../store/datasets';
-import { listRuns, reapInterrupted } from '../store/runs';
+import { listRuns } from '../store/runs';
+import { reapInterrupted } from '../store/run-processes';
 
 // What makes two runs the same experiment: equal configurations once the fields that do not
 // change what is trained (a label, the backend, the runs a student was built from) are left out.

@@ -20,7 +20,8 @@ import {
   requeueRun,
   setLastOutput,
 } from '../store/queue';
-import { findRun, getRun, reapInterrupted } from '../store/runs';
+import { findRun, getRun } from '../store/runs';
+import { reapInterrupted } from '../store/run-processes';
 import {
   trainerArgs,
   trainerThreads,

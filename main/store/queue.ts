@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors';
 import { now, type Store } from './db';
-import { getRun, reapInterrupted } from './runs';
+import { getRun } from './runs';
+import { reapInterrupted } from './run-processes';
 import type { RunInfo, RunStatus } from '../contract';
 
 /**

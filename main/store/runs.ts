@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { ZodError } from 'zod';
 import {
   isUnfinished,
@@ -327,56 +326,6 @@ export function getEpochs(store: Store, runId: number): EpochInfo[] {
   }));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  return !zombie(pid);
-}
-
-/**
- * A killed trainer stays a zombie until its parent reaps it, and a container's PID 1 may never do
- * so; it still answers signal 0. Linux says so in /proc (the state after the command's ')').
- */
-function zombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-}
-
-/** Marks runs whose training process is gone as interrupted; returns their ids. */
-export function reapInterrupted(store: Store): number[] {
-  if (store.readonly) return [];
-  const rows = store.db.prepare("SELECT id, pid FROM runs WHERE status = 'running'").all() as {
-    id: number;
-    pid: number | null;
-  }[];
-  const dead = rows
-    .filter((r) => r.pid === null || (r.pid !== process.pid && !alive(r.pid)))
-    .map((r) => r.id);
-  // Its process could not record why it ended (it was killed, crashed, or the disk was full).
-  const mark = store.db.prepare(
-    `UPDATE runs SET status = 'interrupted', error = COALESCE(error, ?)
-     WHERE id = ? AND status = 'running'`,
-  );
-  try {
-    store.write(() => dead.forEach((id) => mark.run(REAPED, id)));
-  } catch (e) {
-    // A full disk must not stop reading the store; the runs are reaped once it can be written.
-    if (e instanceof StorageError) return [];
-    throw e;
-  }
-  return dead;
-}
-
-const REAPED =
-  'its training process ended without recording why (killed, crashed, or the disk was full)';
-
 /**
  * A resumed run recomputes the epochs after its checkpoint (identically: same RNG states). Their
  * records stay visible meanwhile and are replaced one by one; only the counter goes back.
@@ -392,11 +341,4 @@ export function dropEpochsPastEnd(store: Store, runId: number): void {
       'DELETE FROM epochs WHERE run_id = ? AND epoch >= (SELECT epochs_run FROM runs WHERE id = ?)',
     )
     .run(runId, runId);
-}
-
-/** The process training a run, if it is running. */
-export function runPid(store: Store, id: number): number | null {
-  const r = store.db.prepare("SELECT pid FROM runs WHERE id = ? AND status = 'running'").get(id) as
-    { pid: number | null } | undefined;
-  return r?.pid ?? null;
 }

@@ -12,7 +12,8 @@ import { runDistill } from '../../main/ops/distill';
 import { listArtifacts } from '../../main/store/artifacts';
 import { checkpointProgress } from '../../main/store/checkpoints';
 import { Store } from '../../main/store/db';
-import { getEpochs, getRun, listRuns, reapInterrupted } from '../../main/store/runs';
+import { getEpochs, getRun, listRuns } from '../../main/store/runs';
+import { reapInterrupted } from '../../main/store/run-processes';
 import { cancelledRun, demoStore, SMALL_TRAIN, trainedEpochs } from '../support/small-runs';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');

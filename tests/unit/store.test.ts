@@ -32,9 +32,9 @@ import {
   getRun,
   listRuns,
   markRunning,
-  reapInterrupted,
   recordEpoch,
 } from '../../main/store/runs';
+import { reapInterrupted } from '../../main/store/run-processes';
 import { getOrCreateSplit } from '../support/split';
 import { tempDir } from '../support/tmp';
 
