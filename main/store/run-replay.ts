@@ -5,7 +5,7 @@ import { InputError } from '../errors';
 import type { RunInfo } from '../contract';
 import { findArtifact, listArtifacts } from './artifacts';
 import { now, type Store } from './db';
-import { failRun, getRun, listRuns } from './runs';
+import { failRun, getRun } from './runs';
 
 // A replay's record (ops/replay.ts): a run training a recorded run again, folded into it at the end.
 
@@ -51,7 +51,10 @@ export function awaitedReplays(store: Store, sources: RunInfo[]): number[] {
 
 /** The unfinished replay of run `id`, if there is one. */
 export function pendingReplay(store: Store, id: number): RunInfo | undefined {
-  return listRuns(store).find((r) => r.replayOf === id && r.status !== 'completed');
+  const row = store.db
+    .prepare("SELECT id FROM runs WHERE replay_of = ? AND status != 'completed' LIMIT 1")
+    .get(id) as { id: number } | undefined;
+  return row && getRun(store, row.id);
 }
 
 /**
