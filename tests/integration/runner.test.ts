@@ -16,7 +16,7 @@ import { listArtifacts } from '../../main/store/artifacts';
 import { Store } from '../../main/store/db';
 import { lastOutput, requeueRun } from '../../main/store/queue';
 import { getEpochs, getRun, listRuns } from '../../main/store/runs';
-import { reapInterrupted } from '../../main/store/run-processes';
+import { reapInterrupted, runPid } from '../../main/store/run-processes';
 import type { RunInfo } from '../../main/contract';
 import { demoStore, SMALL_DE, SMALL_TRAIN, trainedEpochs } from '../support/small-runs';
 import { tempDir } from '../support/tmp';
@@ -118,9 +118,7 @@ describe('runner', () => {
         (r) => r.status === 'running' && r.epochsRun > (killedAt.get(r.id) ?? 0),
       );
       const row = running[Math.floor(Math.random() * running.length)];
-      const pid =
-        row &&
-        (s.db.prepare('SELECT pid FROM runs WHERE id = ?').get(row.id) as { pid: number }).pid;
+      const pid = row && runPid(s, row.id);
       if (pid && pid !== process.pid) {
         try {
           process.kill(pid, 'SIGKILL');
