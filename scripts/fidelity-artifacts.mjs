@@ -131,6 +131,37 @@ plot(
   'valid.H5',
   '200 → 20: validation H@5, one run minus another, epoch by epoch',
 );
+// HyperKDMA+DE m = 2 at seeds 0–2 (#4, #16, #17): the TA term's share of the loss, where one
+// seed's TAs grew back and two stayed collapsed, and each seed's lead over the DE run of its seed.
+const seeds = [
+  ['4', 'seed 0 (#4)'],
+  ['16', 'seed 1 (#16)'],
+  ['17', 'seed 2 (#17)'],
+];
+plot(
+  'fidelity-200-20-seeds-ta-share.svg',
+  seeds,
+  'share.ta',
+  "HyperKDMA+DE m = 2, 200 → 20: the TA term's share of the loss, seeds 0–2",
+  ['--log'],
+);
+plot(
+  'fidelity-200-20-seeds-ta-norm.svg',
+  seeds,
+  'ta1.norm/teacher.norm',
+  "HyperKDMA+DE m = 2, 200 → 20: the larger TA's ‖h_TA‖ / the teacher's, seeds 0–2",
+  ['--log'],
+);
+plot(
+  'fidelity-200-20-seeds-lead.svg',
+  [
+    ['4-3', 'seed 0: #4 − DE #3'],
+    ['16-8', 'seed 1: #16 − DE #8'],
+    ['17-10', 'seed 2: #17 − DE #10'],
+  ],
+  'valid.H5',
+  '200 → 20: validation H@5, HyperKDMA+DE m = 2 minus DE of the same seed, epoch by epoch',
+);
 console.error(
-  `records of runs ${ids.map((i) => `#${i}`).join(', ')}, the bundles and four figures written`,
+  `records of runs ${ids.map((i) => `#${i}`).join(', ')}, the bundles and seven figures written`,
 );

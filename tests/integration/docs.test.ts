@@ -12,13 +12,23 @@ describe('shipped documents in the workbench', () => {
     expect(fidelity).not.toMatch(/\]\(images\//);
   });
 
-  it('has the section the collapse warning links to', () => {
-    const [file, anchor] = COLLAPSE_DOC.split('#');
-    const headings = shippedDoc('FIDELITY')
-      .markdown.split('\n')
+  const anchors = (markdown: string): string[] =>
+    markdown
+      .split('\n')
       .filter((l) => /^#{1,6} /.test(l))
       .map((l) => headingSlug(l.replace(/^#+ /, '')));
+
+  it('has the section the collapse warning links to', () => {
+    const [file, anchor] = COLLAPSE_DOC.split('#');
     expect(file).toBe('docs/FIDELITY.md');
-    expect(headings).toContain(anchor);
+    expect(anchors(shippedDoc('FIDELITY').markdown)).toContain(anchor);
+  });
+
+  it('links within a document only to its own headings', () => {
+    for (const name of SHIPPED_DOCS) {
+      const { markdown } = shippedDoc(name);
+      const links = [...markdown.matchAll(/\]\(#([^)\s]+)\)/g)].map((m) => m[1]);
+      for (const link of links) expect(anchors(markdown), `${name}: #${link}`).toContain(link);
+    }
   });
 });
