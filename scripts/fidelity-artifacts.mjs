@@ -162,6 +162,26 @@ plot(
   'valid.H5',
   '200 → 20: validation H@5, HyperKDMA+DE m = 2 minus DE of the same seed, epoch by epoch',
 );
+// The TA modes at seed 0 against the same DE run: `paper` (#4) collapses, `frozen` (#18) keeps
+// fixed random TA targets, `normalised` (#19) rescales them to the teacher's norm.
+const modes = [
+  ['4', 'paper (#4)'],
+  ['18', 'frozen (#18)'],
+  ['19', 'normalised (#19)'],
+];
+plot(
+  'fidelity-200-20-modes-lead.svg',
+  modes.map(([id, label]) => [`${id}-3`, `${label} − DE #3`]),
+  'valid.H5',
+  '200 → 20, m = 2, seed 0: validation H@5 of each TA mode minus DE, epoch by epoch',
+);
+plot(
+  'fidelity-200-20-modes-ta-share.svg',
+  modes,
+  'share.ta',
+  "200 → 20, m = 2, seed 0: the TA term's share of the loss per TA mode",
+  ['--log'],
+);
 console.error(
-  `records of runs ${ids.map((i) => `#${i}`).join(', ')}, the bundles and seven figures written`,
+  `records of runs ${ids.map((i) => `#${i}`).join(', ')}, the bundles and nine figures written`,
 );
