@@ -81,7 +81,9 @@ if (existsSync(homes.sweeps))
 // The 200 → 20 figures: the runs' validation curves, run #4's TA diagnostics and gate, and #4's
 // lead over DE on the same split and seed beside what a seed changes (another split and
 // initialisation: DE's and the student's seed-1 and 2 runs against seed 0).
-const plot = (file, runs, series, title, more = []) =>
+const figures = [];
+const plot = (file, runs, series, title, more = []) => {
+  figures.push(file);
   hkd(
     homes.fidelity,
     'runs',
@@ -96,6 +98,7 @@ const plot = (file, runs, series, title, more = []) =>
     '--out',
     join(images, file),
   );
+};
 plot(
   'fidelity-200-20-valid-h5.svg',
   [
@@ -183,5 +186,5 @@ plot(
   ['--log'],
 );
 console.error(
-  `records of runs ${ids.map((i) => `#${i}`).join(', ')}, the bundles and nine figures written`,
+  `records of runs ${ids.map((i) => `#${i}`).join(', ')}, the bundles and ${figures.length} figures written`,
 );
