@@ -34,6 +34,14 @@ export function intArg(name: string, min = 0) {
   };
 }
 
+/** `a, b,,c` → ['a', 'b', 'c']. */
+export function listArg(v: string): string[] {
+  return v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
 export function numArg(v: string): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n))

@@ -2,9 +2,12 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../errors';
 import { epochCurvesSvg, missingSeries, seriesNames, type RunCurves } from '../shared/epoch-figure';
-import { intArg, type CliContext } from './context';
+import { leadBlocks } from '../shared/epoch-lead';
+import { intArg, listArg, type CliContext } from './context';
+import { table } from './views';
 
-// `hkd runs plot`: stored per-epoch series of runs as an SVG figure.
+// `hkd runs plot` and `hkd runs lead`: stored per-epoch series of runs, drawn as an SVG figure or
+// summed up as one run's lead over another.
 
 /** `4` → [4]; `4-3` → [4, 3]: run 4 minus run 3. */
 function runDifference(spec: string): [number, number?] {
@@ -15,11 +18,15 @@ function runDifference(spec: string): [number, number?] {
   return b === undefined ? [a!] : [a!, b];
 }
 
-const list = (s: string) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
+/** Refuses series no run has (a typo, or a method without them), naming those they do have. */
+function checkSeries(runs: RunCurves[], series: string[]): void {
+  const missing = missingSeries(runs, series);
+  if (!missing.length) return;
+  const known = [...new Set(runs.flatMap((r) => r.epochs.flatMap(seriesNames)))];
+  throw new InputError(
+    `no epoch of these runs has ${missing.map((m) => `'${m}'`).join(', ')}; they have: ${known.join(', ') || 'no epochs yet'}`,
+  );
+}
 
 export function registerPlotCommand(runs: Command, ctx: CliContext): void {
   const { io, call } = ctx;
@@ -41,8 +48,8 @@ export function registerPlotCommand(runs: Command, ctx: CliContext): void {
         ids: string[],
         o: { series: string; labels?: string; log?: boolean; title?: string; out?: string },
       ) => {
-        const series = list(o.series);
-        const labels = o.labels === undefined ? undefined : list(o.labels);
+        const series = listArg(o.series);
+        const labels = o.labels === undefined ? undefined : listArg(o.labels);
         if (labels && labels.length !== ids.length)
           throw new InputError(`--labels names ${labels.length} runs, not ${ids.length}`);
         const runs: RunCurves[] = [];
@@ -62,16 +69,57 @@ export function registerPlotCommand(runs: Command, ctx: CliContext): void {
         }
         if (o.log && runs.some((r) => r.minus))
           throw new InputError('a difference of two runs can be negative: draw it without --log');
-        const missing = missingSeries(runs, series);
-        if (missing.length) {
-          const known = [...new Set(runs.flatMap((r) => r.epochs.flatMap(seriesNames)))];
-          throw new InputError(
-            `no epoch of these runs has ${missing.map((m) => `'${m}'`).join(', ')}; they have: ${known.join(', ') || 'no epochs yet'}`,
-          );
-        }
+        checkSeries(runs, series);
         const svg = epochCurvesSvg(runs, series, { title: o.title, logY: o.log });
         if (o.out) writeFileSync(o.out, svg);
         else io.out(svg);
+      },
+    );
+}
+
+export function registerLeadCommand(runs: Command, ctx: CliContext): void {
+  runs
+    .command('lead <a> <b>')
+    .description(
+      "run a's lead over run b in per-epoch series, over blocks of epochs: at how many epochs it is ahead, and by how much on average (the curves of `runs plot a-b` in numbers; not a test — that is `hkd paired`)",
+    )
+    .option('--series <names>', 'comma-separated, as for `runs plot`', 'valid.H5,test.H5')
+    .option('--every <n>', 'epochs per block', intArg('--every', 1), 50)
+    .option('--from <epoch>', 'the first epoch counted (from 1)', intArg('--from', 1), 1)
+    .option('--json', 'print one JSON document')
+    .action(
+      async (
+        a: string,
+        b: string,
+        o: { series: string; every: number; from: number; json?: boolean },
+      ) => {
+        const [ra, rb] = await Promise.all(
+          [a, b].map((x) => ctx.call('runs.get', { id: intArg('run id', 1)(x) })),
+        );
+        const series = listArg(o.series);
+        checkSeries(
+          [
+            { label: '', epochs: ra.epochs },
+            { label: '', epochs: rb.epochs },
+          ],
+          series,
+        );
+        const blocks = series.flatMap((s) => leadBlocks(ra.epochs, rb.epochs, s, o.every, o.from));
+        const signed = (x: number | null) =>
+          x === null ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
+        ctx.emit(!!o.json, blocks, () =>
+          table(
+            ['series', 'epochs', 'both', 'ahead', 'behind', `mean #${ra.run.id} − #${rb.run.id}`],
+            blocks.map((l) => [
+              l.series,
+              `${l.from}–${l.to}`,
+              l.epochs,
+              l.ahead,
+              l.behind,
+              signed(l.mean),
+            ]),
+          ),
+        );
       },
     );
 }

@@ -20,7 +20,7 @@ import { branchAndTrain, type BranchChange } from '../ops/branch';
 import { replayAndTrain } from '../ops/replay';
 import { extendRun, resumeRun } from '../ops/resume';
 import { intArg, type CliContext } from './context';
-import { registerPlotCommand } from './plot-command';
+import { registerLeadCommand, registerPlotCommand } from './plot-command';
 import { collapseAlarm, collapseText, taModeOf } from '../shared/collapse';
 import { variantOf } from '../shared/run-variant';
 import {
@@ -324,6 +324,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       );
     });
   registerPlotCommand(runs, ctx);
+  registerLeadCommand(runs, ctx);
   // Bundles are files of this machine's own: the terminal names them, so these two work on the
   // store directly (a page never names a path).
   runs

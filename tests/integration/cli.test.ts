@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunInfo } from '../../main/contract';
+import type { EpochInfo, RunInfo } from '../../main/contract';
 import { hkd, type Captured } from '../support/cli';
 import { tempDir, tempFile, usersDat } from '../support/tmp';
 
@@ -365,6 +365,34 @@ describe('hkd CLI end to end', () => {
       2,
       expect.stringMatching(/can be negative: draw it without --log/),
     ]);
+    // The same lead in numbers: one block per epoch, then the whole span.
+    const leadBlocks = json(
+      await hkd(home, ...words(`runs lead ${student.id} ${teacher.id} --every 1 --json`)),
+    ) as {
+      series: string;
+      from: number;
+      to: number;
+      epochs: number;
+      ahead: number;
+      mean: number;
+    }[];
+    const [ours, theirs] = await Promise.all(
+      [student.id, teacher.id].map(
+        async (id: number) =>
+          json(await hkd(home, 'runs', 'show', String(id), '--json')).epochs as EpochInfo[],
+      ),
+    );
+    const diffs = ours.map((e, i) => e.test.H5 - theirs[i].test.H5);
+    const testBlocks = leadBlocks.filter((l) => l.series === 'test.H5');
+    expect(testBlocks.map((l) => [l.from, l.to, l.epochs])).toEqual([
+      [1, 1, 1],
+      [2, 2, 1],
+      [1, 2, 2],
+    ]);
+    expect(testBlocks[1].mean).toBeCloseTo(diffs[1], 12);
+    expect(testBlocks[2].ahead).toBe(diffs.filter((d) => d > 0).length);
+    expect(testBlocks[2].mean).toBeCloseTo((diffs[0] + diffs[1]) / 2, 12);
+    expect(leadBlocks.filter((l) => l.series === 'valid.H5')).toHaveLength(3);
     const badSpec = await hkd(home, 'runs', 'plot', '2+1', '--series', 'valid.H5');
     expect(badSpec.err).toMatch(/'2\+1' is not a run id, nor two joined by '-'/);
     const unknown = await hkd(home, 'runs', 'plot', String(student.id), '--series', 'ta9.norm');
