@@ -105,6 +105,10 @@ export function registerLeadCommand(runs: Command, ctx: CliContext): void {
           series,
         );
         const blocks = series.flatMap((s) => leadBlocks(ra.epochs, rb.epochs, s, o.every, o.from));
+        if (!blocks.length)
+          throw new InputError(
+            `#${ra.run.id} and #${rb.run.id} have no epoch in common from epoch ${o.from} on`,
+          );
         const signed = (x: number | null) =>
           x === null ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
         ctx.emit(!!o.json, blocks, () =>

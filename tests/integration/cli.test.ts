@@ -393,6 +393,11 @@ describe('hkd CLI end to end', () => {
     expect(testBlocks[2].ahead).toBe(diffs.filter((d) => d > 0).length);
     expect(testBlocks[2].mean).toBeCloseTo((diffs[0] + diffs[1]) / 2, 12);
     expect(leadBlocks.filter((l) => l.series === 'valid.H5')).toHaveLength(3);
+    const late = await hkd(home, ...words(`runs lead ${student.id} ${teacher.id} --from 3`));
+    expect([late.code, late.err]).toEqual([
+      2,
+      expect.stringMatching(/no epoch in common from epoch 3 on/),
+    ]);
     const badSpec = await hkd(home, 'runs', 'plot', '2+1', '--series', 'valid.H5');
     expect(badSpec.err).toMatch(/'2\+1' is not a run id, nor two joined by '-'/);
     const unknown = await hkd(home, 'runs', 'plot', String(student.id), '--series', 'ta9.norm');
