@@ -270,7 +270,15 @@ describe('workbench in a browser', () => {
     expect(lead).toContain('>#2 − #1<');
     const epochsOf = async (id: number) =>
       ((await api('runs.get', { id })) as { epochs: unknown[] }).epochs.length;
-    expect(leadLine[0].split(' ')).toHaveLength(Math.min(await epochsOf(1), await epochsOf(2)));
+    const both = Math.min(await epochsOf(1), await epochsOf(2));
+    expect(leadLine[0].split(' ')).toHaveLength(both);
+    // The same lead in numbers under the chart.
+    const leadText = (await curves.locator('[data-testid=curve-leads]').textContent()) ?? '';
+    const counts = new RegExp(
+      `#2 − #1:\\s+ahead at (\\d+) of the ${both} epochs both have, behind at (\\d+); mean\\s+[+-]\\d\\.\\d{4}`,
+    ).exec(leadText);
+    expect(counts, leadText).not.toBeNull();
+    expect(Number(counts![1]) + Number(counts![2])).toBeLessThanOrEqual(both);
     await curves.locator('[data-testid=curve-against]').selectOption({ label: '–' });
     await shot('compare');
 
