@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../errors';
 import { epochCurvesSvg, missingSeries, seriesNames, type RunCurves } from '../shared/epoch-figure';
-import { leadBlocks } from '../shared/epoch-lead';
+import { leadBlocks, signedLead } from '../shared/epoch-lead';
 import { intArg, listArg, type CliContext } from './context';
 import { table } from './views';
 
@@ -109,8 +109,6 @@ export function registerLeadCommand(runs: Command, ctx: CliContext): void {
           throw new InputError(
             `#${ra.run.id} and #${rb.run.id} have no epoch in common from epoch ${o.from} on`,
           );
-        const signed = (x: number | null) =>
-          x === null ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
         ctx.emit(!!o.json, blocks, () =>
           table(
             ['series', 'epochs', 'both', 'ahead', 'behind', `mean #${ra.run.id} − #${rb.run.id}`],
@@ -120,7 +118,7 @@ export function registerLeadCommand(runs: Command, ctx: CliContext): void {
               l.epochs,
               l.ahead,
               l.behind,
-              signed(l.mean),
+              l.mean === null ? '-' : signedLead(l.mean),
             ]),
           ),
         );

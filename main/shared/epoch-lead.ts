@@ -37,7 +37,8 @@ function block(series: string, diffs: Map<number, number | null>, from: number, 
 
 /**
  * Blocks of `every` epochs from epoch `from` to the last epoch both runs trained, then one block
- * over that whole span: what FIDELITY.md quotes as "ahead at 132 of 135 epochs, by 0.0036".
+ * over that whole span (alone when `every` is Infinity): what FIDELITY.md quotes as "ahead at 132
+ * of 135 epochs, by 0.0036".
  */
 export function leadBlocks(
   a: EpochInfo[],
@@ -55,4 +56,9 @@ export function leadBlocks(
     blocks.push(block(series, diffs, x, Math.min(x + every - 1, last)));
   if (blocks.length > 1) blocks.push(block(series, diffs, from, last));
   return blocks;
+}
+
+/** A mean lead as the CLI and the workbench print it: signed, four decimals (H@K's precision). */
+export function signedLead(x: number): string {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
 }
