@@ -94,9 +94,13 @@ export function clusterScores(
 }
 
 /** Population standard deviation (Table 3 divides by the number of clusters). */
-export function populationSd(xs: number[]): number {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length);
+export function populationSd(xs: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) sum += xs[i];
+  const mean = sum / xs.length;
+  let ss = 0;
+  for (let i = 0; i < xs.length; i++) ss += (xs[i] - mean) ** 2;
+  return Math.sqrt(ss / xs.length);
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
+import { clusterLabels, type ClusterAnalysis, type SpreadChange } from '../contract';
+import { InputError } from '../errors';
 import { getDatasetById, loadDataset } from '../store/datasets';
 import { getRun } from '../store/runs';
 import { intArg, type CliContext } from './context';
@@ -29,56 +31,43 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
         "K-means on the teacher's users; per run: mis-clustered share, kNN agreement in a 2-D UMAP, per-cluster test H@5/N@5 and their std (Table 3)",
       )
       .option('--no-projection', 'skip the projection (and kNN agreement): much faster')
+      .option(
+        '--bootstrap <draws>',
+        "95% intervals of each run's std, resampling users within clusters (e.g. 2000)",
+        intArg('--bootstrap', 1),
+      )
+      .option(
+        '--baseline <run>',
+        "with --bootstrap: each run's change in std against this run, paired (same clusters)",
+        intArg('--baseline', 1),
+      )
       .option('--json', 'print one JSON document'),
   ).action(
     async (
       ids: string[],
-      o: { k?: number; reference?: number; seed: number; projection: boolean; json?: boolean },
+      o: {
+        k?: number;
+        reference?: number;
+        seed: number;
+        projection: boolean;
+        bootstrap?: number;
+        baseline?: number;
+        json?: boolean;
+      },
     ) => {
+      if (o.baseline !== undefined && o.bootstrap === undefined)
+        throw new InputError('--baseline needs --bootstrap <draws>');
       const a = await call('analysis.clusters', {
         runs: ids.map(intArg('run id', 1)),
         k: o.k,
         reference: o.reference,
         seed: o.seed,
         projection: o.projection,
+        bootstrap: o.bootstrap,
+        baseline: o.baseline,
       });
-      const doc = {
-        k: a.k,
-        reference: a.reference,
-        runs: a.runs.map((r) => ({
-          run: r.run,
-          misclustered: r.misclustered,
-          knnAgreement: r.knnAgreement,
-          clusters: r.clusters,
-          std: r.std,
-        })),
-      };
-      emit(!!o.json, doc, () =>
-        [
-          `${a.k} clusters of run #${a.reference}'s users`,
-          table(
-            [
-              'run',
-              'mis-clustered',
-              'kNN agreement',
-              'std H@5',
-              'std N@5',
-              'cluster H@5 (min–max)',
-            ],
-            a.runs.map((r) => {
-              const h = r.clusters.flatMap((c) => (c.H5 === null ? [] : [c.H5]));
-              return [
-                `#${r.run}`,
-                fmt(r.misclustered),
-                r.knnAgreement === null ? '-' : fmt(r.knnAgreement),
-                fmt(r.std.H5),
-                fmt(r.std.N5),
-                `${fmt(Math.min(...h))}–${fmt(Math.max(...h))}`,
-              ];
-            }),
-          ),
-        ].join('\n'),
-      );
+      const doc = { k: a.k, runs: a.runs.map(({ points: _, ...r }) => r) };
+      emit(!!o.json, doc, () => clustersText(a, o.baseline));
     },
   );
 
@@ -86,7 +75,10 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
     analyze
       .command('projection <runs...>')
       .description("a 2-D UMAP of each run's users with their teacher cluster, as CSV")
-      .requiredOption('--out <file>', 'the CSV to write: run,user,raw_user_id,cluster,x,y'),
+      .requiredOption(
+        '--out <file>',
+        'the CSV to write: run,user,raw_user_id,cluster,reference,x,y',
+      ),
   ).action(
     async (ids: string[], o: { k?: number; reference?: number; seed: number; out: string }) => {
       const a = await call('analysis.clusters', {
@@ -96,15 +88,24 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
         seed: o.seed,
         projection: true,
       });
-      const raw = rawUserIds(ctx, a.reference);
-      const lines = ['run,user,raw_user_id,cluster,x,y'];
-      for (const r of a.runs)
-        r.points!.x.forEach((x, u) =>
-          lines.push(`${r.run},${u},${csvField(raw[u])},${a.labels[u]},${x},${r.points!.y[u]}`),
+      const missing = a.runs.filter((r) => !r.points).map((r) => `#${r.run}`);
+      if (missing.length)
+        throw new InputError(
+          `${missing.join(', ')} came from a results-only bundle: this home has no embeddings to project (\`hkd runs replay\` trains them again)`,
         );
+      const raw = rawUserIds(ctx, a.references[0].run);
+      const lines = ['run,user,raw_user_id,cluster,reference,x,y'];
+      for (const r of a.runs) {
+        const labels = clusterLabels(a, r);
+        r.points!.x.forEach((x, u) =>
+          lines.push(
+            `${r.run},${u},${csvField(raw[u])},${labels[u]},${r.reference},${x},${r.points!.y[u]}`,
+          ),
+        );
+      }
       writeFileSync(o.out, `${lines.join('\n')}\n`);
       io.err(
-        `wrote ${o.out}: ${a.runs.length} run(s) × ${a.labels.length} users, ${a.k} clusters of run #${a.reference}`,
+        `wrote ${o.out}: ${a.runs.length} run(s) × ${raw.length} users, ${a.k} clusters of ${a.references.map((x) => `#${x.run}`).join(', ')}`,
       );
     },
   );
@@ -142,4 +143,45 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
 function rawUserIds(ctx: CliContext, runId: number): string[] {
   const store = ctx.openStore();
   return loadDataset(store, getDatasetById(store, getRun(store, runId).datasetId)).rawUserIds;
+}
+
+/** `hkd analyze clusters` as a table: one row per run, intervals when bootstrapped. */
+function clustersText(a: ClusterAnalysis, baseline?: number): string {
+  const span = (x?: [number, number]) => (x ? `${fmt(x[0])}–${fmt(x[1])}` : '-');
+  const change = (c?: SpreadChange) =>
+    c
+      ? `${c.value >= 0 ? '+' : ''}${fmt(c.value)} (${fmt(c.interval[0])} to ${fmt(c.interval[1])})`
+      : '-';
+  const boot = a.runs.some((r) => r.stdInterval);
+  const vs = boot && baseline !== undefined ? ` vs #${baseline}` : '';
+  return [
+    `${a.k} clusters of the users of each run's reference (its teacher unless --reference)`,
+    table(
+      [
+        'run',
+        'clustered by',
+        'mis-clustered',
+        'kNN agreement',
+        'std H@5',
+        'std N@5',
+        ...(boot ? ['std H@5 95%', 'std N@5 95%'] : []),
+        ...(vs ? [`Δ std H@5${vs} (95%)`, `Δ std N@5${vs} (95%)`] : []),
+        'cluster H@5 (min–max)',
+      ],
+      a.runs.map((r) => {
+        const h = r.clusters.flatMap((c) => (c.H5 === null ? [] : [c.H5]));
+        return [
+          `#${r.run}`,
+          `#${r.reference}`,
+          r.misclustered === null ? '-' : fmt(r.misclustered),
+          r.knnAgreement === null ? '-' : fmt(r.knnAgreement),
+          fmt(r.std.H5),
+          fmt(r.std.N5),
+          ...(boot ? [span(r.stdInterval?.H5), span(r.stdInterval?.N5)] : []),
+          ...(vs ? [change(r.change?.H5), change(r.change?.N5)] : []),
+          `${fmt(Math.min(...h))}–${fmt(Math.max(...h))}`,
+        ];
+      }),
+    ),
+  ].join('\n');
 }

@@ -14,36 +14,47 @@ import {
   toArrays,
   type Rows,
 } from '../analysis/clusters';
+import { bootstrapSpread, percentileInterval } from '../analysis/spread-bootstrap';
 import { Rng } from '../data/rng';
 import { InputError } from '../errors';
 import { readArrayFile } from '../store/array-file';
+import { findArtifact, type ArtifactRow } from '../store/artifacts';
 import type { Store } from '../store/db';
 import { getRun } from '../store/runs';
 import { parseConfig } from './train-config';
 import { ranksOf } from './paired-runs';
 import { embeddingsOf } from './run-embeddings';
 
-/** A finished run's user rows (its representation table). */
-function userRows(store: Store, run: RunInfo): Rows {
-  const a = embeddingsOf(store, run);
-  const f = readArrayFile(join(store.home, a.path));
-  const data = f.get<Float32Array>('users');
-  const [n, d] = f.shape('users');
-  return { data, n, d };
+/** A finished run's user rows (its representation table), or null for a results-only run. */
+function userRows(store: Store, run: RunInfo): Rows | null {
+  const a = findArtifact(store, { runId: run.id }, 'embeddings');
+  return a ? rowsOf(store, a) : null;
 }
 
-/** The run whose users are clustered: the one asked for, else the students' teacher. */
-function referenceOf(store: Store, runs: RunInfo[], asked?: number): RunInfo {
-  if (asked !== undefined) return getRun(store, asked);
-  const taught = runs.find((r) => r.kind === 'distill');
-  if (taught?.kind === 'distill') return getRun(store, taught.config.teacher);
-  return runs[0];
+function rowsOf(store: Store, a: ArtifactRow): Rows {
+  const f = readArrayFile(join(store.home, a.path));
+  const [n, d] = f.shape('users');
+  return { data: f.get<Float32Array>('users'), n, d };
 }
 
 /**
- * K-means on the reference run's user embeddings, then for each run: the share of users it
- * places nearer another teacher cluster, each cluster's test accuracy and their spread, and
- * optionally a 2-D projection of its users with kNN label agreement in it.
+ * The run whose users cluster each run: the one asked for, else its own teacher; a run without
+ * one (a teacher, a student without KD) takes the teacher of a distilled run on its split — a
+ * seed's runs share its teacher's clusters — else the first run on its split.
+ */
+function referencesOf(runs: RunInfo[], asked?: number): number[] {
+  const teacher = (r?: RunInfo) => (r?.kind === 'distill' ? r.config.teacher : undefined);
+  return runs.map((r) => {
+    const split = runs.filter((x) => x.splitId === r.splitId);
+    return asked ?? teacher(r) ?? teacher(split.find((x) => x.kind === 'distill')) ?? split[0].id;
+  });
+}
+
+/**
+ * K-means on each reference run's user embeddings, then for each run: the share of users it
+ * places nearer another of its teacher's clusters, each cluster's test accuracy and their
+ * spread, and optionally a 2-D projection of its users with kNN label agreement in it. The spread
+ * needs only the run's per-user ranks, so runs imported without embeddings get it too.
  */
 export async function analyzeClusters(
   store: Store,
@@ -51,31 +62,47 @@ export async function analyzeClusters(
 ): Promise<ClusterAnalysis> {
   const req = parseConfig(ClusterRequestSchema, input, 'cluster analysis');
   const runs = req.runs.map((id) => getRun(store, id));
-  const reference = referenceOf(store, runs, req.reference);
-  for (const r of [reference, ...runs]) {
+  const refIds = referencesOf(runs, req.reference);
+  const refs = new Map<number, { run: RunInfo; rows: Rows; labels?: number[] }>();
+  for (const id of refIds)
+    if (!refs.has(id)) {
+      const run = getRun(store, id);
+      refs.set(id, { run, rows: rowsOf(store, embeddingsOf(store, run)) });
+    }
+  const first = refs.get(refIds[0])!;
+  for (const r of [...[...refs.values()].map((x) => x.run), ...runs]) {
     if (r.status !== 'completed')
       throw new InputError(`run #${r.id} is ${r.status}: only completed runs can be analysed`);
-    if (r.datasetId !== reference.datasetId)
-      throw new InputError(`run #${r.id} was trained on another dataset than run #${reference.id}`);
+    if (r.datasetId !== first.run.datasetId)
+      throw new InputError(`run #${r.id} was trained on another dataset than run #${first.run.id}`);
   }
-  const ref = userRows(store, reference);
-  const k = req.k ?? Math.max(2, Math.floor(ref.n / 500));
-  if (k > ref.n) throw new InputError(`${k} clusters for ${ref.n} users`);
-  const labels = await kmeansLabels(ref, k, req.seed);
-  const out: ClusterAnalysis = { k, reference: reference.id, labels, runs: [] };
-  for (const r of runs) {
-    const x = r.id === reference.id ? ref : userRows(store, r);
-    if (x.n !== ref.n)
-      throw new InputError(`run #${r.id} has ${x.n} users, run #${reference.id} ${ref.n}`);
+  const n = first.rows.n;
+  const k = req.k ?? Math.max(2, Math.floor(n / 500));
+  if (k > n) throw new InputError(`${k} clusters for ${n} users`);
+  for (const ref of refs.values()) ref.labels = await kmeansLabels(ref.rows, k, req.seed);
+  if (req.baseline !== undefined && !req.runs.includes(req.baseline))
+    throw new InputError(`the baseline #${req.baseline} is not among the runs analysed`);
+  const out: ClusterAnalysis = {
+    k,
+    references: [...refs.values()].map((x) => ({ run: x.run.id, labels: x.labels! })),
+    runs: [],
+  };
+  for (const [i, r] of runs.entries()) {
+    const ref = refs.get(refIds[i])!;
+    const labels = ref.labels!;
+    const x = r.id === ref.run.id ? ref.rows : userRows(store, r);
+    if (x && x.n !== n)
+      throw new InputError(`run #${r.id} has ${x.n} users, run #${ref.run.id} ${n}`);
     const clusters = clusterScores(labels, ranksOf(store, r.id), k);
     const filled = clusters.filter((c) => c.size > 0);
-    const points = req.projection ? await project(x, req.seed) : undefined;
+    const points = req.projection && x ? await project(x, req.seed) : undefined;
     out.runs.push({
       run: r.id,
-      misclustered: misclusteredShare(x, labels, k),
+      reference: ref.run.id,
+      misclustered: x && misclusteredShare(x, labels, k),
       knnAgreement: points
         ? knnAgreement(
-            points.x.map((px, i) => [px, points.y[i]]),
+            points.x.map((px, j) => [px, points.y[j]]),
             labels,
           )
         : null,
@@ -87,7 +114,42 @@ export async function analyzeClusters(
       ...(points ? { points } : {}),
     });
   }
+  if (req.bootstrap > 0) addIntervals(store, out, req.bootstrap, req.seed, req.baseline);
   return out;
+}
+
+/**
+ * Bootstrap intervals of each run's spread, and its paired change against the baseline where
+ * both are scored in the same clusters (runs in another teacher's clusters get no change).
+ */
+function addIntervals(
+  store: Store,
+  a: ClusterAnalysis,
+  draws: number,
+  seed: number,
+  baseline?: number,
+): void {
+  for (const ref of a.references) {
+    const group = a.runs.filter((r) => r.reference === ref.run);
+    const sample = bootstrapSpread(
+      ref.labels,
+      a.k,
+      group.map((r) => ranksOf(store, r.run)),
+      draws,
+      seed,
+    );
+    const base = group.findIndex((r) => r.run === baseline);
+    group.forEach((r, i) => {
+      const s = sample[i];
+      r.stdInterval = { H5: percentileInterval(s.H5), N5: percentileInterval(s.N5) };
+      if (base < 0 || i === base) return;
+      const change = (m: 'H5' | 'N5') => ({
+        value: r.std[m] - group[base].std[m],
+        interval: percentileInterval(s[m].map((x, b) => x - sample[base][m][b])),
+      });
+      r.change = { H5: change('H5'), N5: change('N5') };
+    });
+  }
 }
 
 /** A seeded 2-D UMAP of a run's user rows. */

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clusterScores, populationSd } from '../../main/analysis/clusters';
+import { exportBundle } from '../../main/ops/bundle-export';
+import { importBundle } from '../../main/ops/bundle-import';
 import { analyzeClusters } from '../../main/ops/cluster-analysis';
 import { userAnalysis } from '../../main/ops/user-analysis';
 import { synthDataset } from '../../main/ops/datasets';
@@ -33,15 +35,17 @@ describe('cluster analysis of runs', () => {
     const a = await analyzeClusters(s, { runs: [t.id, d.id], k: 4, projection: true });
     // The student's teacher is the reference; K-means converged, so in the teacher's own space
     // every user is nearest its own centroid.
-    expect(a.reference).toBe(t.id);
-    expect(a.labels).toHaveLength(300);
+    expect(a.references.map((r) => r.run)).toEqual([t.id]);
+    const labels = a.references[0].labels;
+    expect(labels).toHaveLength(300);
     const [teacher, student] = a.runs;
+    expect([teacher.reference, student.reference]).toEqual([t.id, t.id]);
     expect(teacher.misclustered).toBe(0);
     expect(student.misclustered).toBeGreaterThan(0);
     expect(student.misclustered).toBeLessThan(1);
     for (const r of a.runs) {
       expect(r.clusters.reduce((n, c) => n + c.size, 0)).toBe(300);
-      const again = clusterScores(a.labels, ranksOf(s, r.run), 4);
+      const again = clusterScores(labels, ranksOf(s, r.run), 4);
       expect(r.clusters).toEqual(again);
       expect(r.std.H5).toBeCloseTo(populationSd(again.map((c) => c.H5!)), 12);
       expect(r.knnAgreement).toBeGreaterThan(0);
@@ -135,8 +139,130 @@ describe('cluster analysis of runs', () => {
     const p = await hkd(s.home, 'analyze', 'projection', String(d.id), '--k', '4', '--out', csv);
     expect(p.code).toBe(0);
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('run,user,raw_user_id,cluster,x,y');
+    expect(lines[0]).toBe('run,user,raw_user_id,cluster,reference,x,y');
     expect(lines).toHaveLength(301);
     expect(lines[1].split(',').slice(0, 2)).toEqual([String(d.id), '0']);
+    expect(lines[1].split(',').slice(3, 5)).toEqual([String(labels[0]), String(t.id)]);
+  }, 120_000);
+
+  it("scores each seed's runs in its own teacher's clusters, and results-only runs by their ranks", async () => {
+    const s = new Store(tempDir());
+    synthDataset(s, { name: 'demo', users: 300, items: 650, seed: 3 });
+    const teach = (seed: number) =>
+      runTraining(s, { dataset: 'demo', model: 'BPR', dim: 16, seed, ...FAST });
+    // A distillation takes its teacher's seed and split.
+    const distil = (teacher: number) =>
+      runDistill(s, {
+        dataset: 'demo',
+        teacher,
+        method: 'DE',
+        studentDim: 4,
+        experts: 3,
+        ...FAST,
+      });
+    const t0 = (await teach(0)).run;
+    const t1 = (await teach(1)).run;
+    const d0 = (await distil(t0.id)).run;
+    const d1 = (await distil(t1.id)).run;
+    expect(t1.splitId).not.toBe(t0.splitId);
+    const student1 = (
+      await runTraining(s, { dataset: 'demo', model: 'BPR', dim: 4, seed: 1, ...FAST })
+    ).run;
+    const a = await analyzeClusters(s, {
+      runs: [d0.id, d1.id, student1.id, t1.id],
+      k: 3,
+      projection: false,
+    });
+    // Each distilled run in its teacher's clusters; the seed-1 student and teacher in those of the
+    // teacher of the distilled run on their split.
+    expect(a.references.map((r) => r.run)).toEqual([t0.id, t1.id]);
+    expect(a.runs.map((r) => r.reference)).toEqual([t0.id, t1.id, t1.id, t1.id]);
+    const [l0, l1] = a.references.map((r) => r.labels);
+    expect(l1).not.toEqual(l0);
+    expect(a.runs[1].clusters).toEqual(clusterScores(l1, ranksOf(s, d1.id), 3));
+    expect(a.runs[3].misclustered).toBe(0);
+    // Bootstrap intervals; a paired change only for runs in the baseline's clusters.
+    const boot = await analyzeClusters(s, {
+      runs: [d0.id, t0.id, d1.id],
+      k: 3,
+      projection: false,
+      bootstrap: 200,
+      baseline: d0.id,
+    });
+    const [bd0, bt0, bd1] = boot.runs;
+    for (const r of boot.runs) {
+      const [lo, hi] = r.stdInterval!.H5;
+      expect(lo).toBeLessThanOrEqual(hi);
+    }
+    expect(bd0.change).toBeUndefined();
+    expect(bd1.change).toBeUndefined();
+    expect(bt0.change!.H5.value).toBeCloseTo(bt0.std.H5 - bd0.std.H5, 12);
+    expect(bt0.change!.N5.interval[0]).toBeLessThanOrEqual(bt0.change!.N5.interval[1]);
+    await expect(
+      analyzeClusters(s, { runs: [d0.id], bootstrap: 10, baseline: d1.id }),
+    ).rejects.toThrow(`the baseline #${d1.id} is not among the runs analysed`);
+    const cliBoot = await hkd(
+      s.home,
+      'analyze',
+      'clusters',
+      String(d0.id),
+      String(t0.id),
+      '--k',
+      '3',
+      '--no-projection',
+      '--bootstrap',
+      '200',
+      '--baseline',
+      String(d0.id),
+    );
+    expect(cliBoot.out.split('\n')[1]).toMatch(/std H@5 95%.*Δ std H@5 vs #\d+ \(95%\)/);
+    expect(cliBoot.out.split('\n')[3]).toContain(
+      `${bt0.change!.H5.value >= 0 ? '+' : ''}${bt0.change!.H5.value.toFixed(4)} (`,
+    );
+    expect(
+      (await hkd(s.home, 'analyze', 'clusters', String(d0.id), '--baseline', String(d0.id))).err,
+    ).toMatch(/--baseline needs --bootstrap/);
+    // Teachers alone: each in its own clusters.
+    const ts = await analyzeClusters(s, { runs: [t0.id, t1.id], k: 3, projection: false });
+    expect(ts.runs.map((r) => [r.reference, r.misclustered])).toEqual([
+      [t0.id, 0],
+      [t1.id, 0],
+    ]);
+    // Asked for, one reference for all.
+    const one = await analyzeClusters(s, {
+      runs: [d1.id],
+      k: 3,
+      reference: t0.id,
+      projection: false,
+    });
+    expect(one.runs[0].reference).toBe(t0.id);
+    expect(one.runs[0].clusters).toEqual(clusterScores(l0, ranksOf(s, d1.id), 3));
+
+    // A home with the teacher's embeddings and the student's results only (a results-only
+    // bundle): Table 3's spread from its ranks, no geometry.
+    const full = join(tempDir(), 'teacher.hkdb');
+    const lean = join(tempDir(), 'lean.hkdb');
+    exportBundle(s, [t0.id], full, { dataset: true });
+    exportBundle(s, [d0.id], lean, { dataset: true, embeddings: false, gates: false });
+    const e = new Store(tempDir());
+    const [te] = importBundle(e, full).runs.map((r) => r.id);
+    const de = importBundle(e, lean).runs.find((r) => r.added)!.id;
+    const b = await analyzeClusters(e, { runs: [te, de], k: 3, projection: true });
+    const mine = await analyzeClusters(s, { runs: [t0.id, d0.id], k: 3, projection: false });
+    expect(b.runs[1]).toEqual({ ...mine.runs[1], run: de, reference: te, misclustered: null });
+    expect(b.runs[1].points).toBeUndefined();
+    expect(b.runs[0].points?.x).toHaveLength(300);
+    const cli = await hkd(e.home, 'analyze', 'clusters', String(de), '--k', '3', '--no-projection');
+    expect(cli.out.split('\n')[2]).toMatch(new RegExp(`^#${de}\\s+#${te}\\s+-\\s+-\\s+0\\.\\d{4}`));
+    const csv = await hkd(
+      e.home,
+      'analyze',
+      'projection',
+      String(de),
+      '--out',
+      join(tempDir(), 'p.csv'),
+    );
+    expect(csv.code).toBe(2);
+    expect(csv.err).toMatch(new RegExp(`#${de} came from a results-only bundle`));
   }, 120_000);
 });
