@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { clusterLabels, type ClusterAnalysis, type SpreadChange } from '../contract';
+import { clusterLabels, type ClusterAnalysis } from '../contract';
 import { InputError } from '../errors';
 import { getDatasetById, loadDataset } from '../store/datasets';
 import { getRun } from '../store/runs';
 import { intArg, type CliContext } from './context';
 import { csvField } from '../shared/compare-table';
+import { changeText, intervalText } from '../shared/spread-text';
 import { fmt, table } from './views';
 
 /** `hkd analyze …`: how students represent the teacher's user clusters. */
@@ -147,11 +148,6 @@ function rawUserIds(ctx: CliContext, runId: number): string[] {
 
 /** `hkd analyze clusters` as a table: one row per run, intervals when bootstrapped. */
 function clustersText(a: ClusterAnalysis, baseline?: number): string {
-  const span = (x?: [number, number]) => (x ? `${fmt(x[0])}–${fmt(x[1])}` : '-');
-  const change = (c?: SpreadChange) =>
-    c
-      ? `${c.value >= 0 ? '+' : ''}${fmt(c.value)} (${fmt(c.interval[0])} to ${fmt(c.interval[1])})`
-      : '-';
   const boot = a.runs.some((r) => r.stdInterval);
   const vs = boot && baseline !== undefined ? ` vs #${baseline}` : '';
   return [
@@ -177,8 +173,8 @@ function clustersText(a: ClusterAnalysis, baseline?: number): string {
           r.knnAgreement === null ? '-' : fmt(r.knnAgreement),
           fmt(r.std.H5),
           fmt(r.std.N5),
-          ...(boot ? [span(r.stdInterval?.H5), span(r.stdInterval?.N5)] : []),
-          ...(vs ? [change(r.change?.H5), change(r.change?.N5)] : []),
+          ...(boot ? [intervalText(r.stdInterval?.H5), intervalText(r.stdInterval?.N5)] : []),
+          ...(vs ? [changeText(r.change?.H5), changeText(r.change?.N5)] : []),
           `${fmt(Math.min(...h))}–${fmt(Math.max(...h))}`,
         ];
       }),

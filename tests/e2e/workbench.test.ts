@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { RunInfo } from '../../main/contract';
+import type { ClusterAnalysis, RunInfo } from '../../main/contract';
+import { changeText, intervalText } from '../../main/shared/spread-text';
 import { launchChromium, serveWorkbench } from '../support/browser';
 import { tempDir, usersDat } from '../support/tmp';
 
@@ -670,6 +671,25 @@ describe('workbench in a browser', () => {
       /0\.0000\s+0\.\d{4}/,
     );
     expect(await page.locator('[data-testid=cluster-scatter]').count()).toBe(2);
+    // Bootstrap intervals of the spread, and the student's change against the teacher.
+    await page.locator('label:has-text("2-D projection") input').uncheck();
+    await page.locator('[data-testid=spread-intervals]').check();
+    await page.locator('[data-testid=spread-baseline]').selectOption({ label: '#1 e2e teacher' });
+    await page.click('[data-testid=analyse]');
+    await expect.poll(() => page.locator('[data-testid=spread-note]').count()).toBe(1);
+    const boot = (await api('analysis.clusters', {
+      runs: [1, 2],
+      k: 3,
+      projection: false,
+      bootstrap: 2000,
+      baseline: 1,
+    })) as ClusterAnalysis;
+    const studentRow = await page
+      .locator('[data-testid=cluster-table] tbody tr')
+      .nth(1)
+      .innerText();
+    expect(studentRow).toContain(intervalText(boot.runs[1].stdInterval!.H5));
+    expect(studentRow).toContain(changeText(boot.runs[1].change!.H5));
     // Per user: the student's test ranks against the teacher's, and H@5 by activity.
     await page.click('[data-testid=user-views]');
     await expect.poll(() => page.locator('[data-testid=activity-bins] canvas').count()).toBe(1);
