@@ -1,6 +1,7 @@
 // How sure Table 3's spread is: the std over clusters of per-cluster mean test H@5 / N@5 moves
 // with which users happen to be in each cluster, by ~√(p(1−p)/n) per cluster mean alone.
 
+import { jStat } from 'jstat';
 import { Rng } from '../data/rng';
 import { populationSd } from './clusters';
 
@@ -56,13 +57,8 @@ export function bootstrapSpread(
   return out;
 }
 
-/** The central `level` percentile interval of the values (linear interpolation between ranks). */
+/** The central `level` percentile interval of the values (linear between order statistics). */
 export function percentileInterval(xs: ArrayLike<number>, level = 0.95): [number, number] {
-  const s = Float64Array.from(xs).sort();
-  const at = (q: number) => {
-    const i = q * (s.length - 1);
-    const lo = Math.floor(i);
-    return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (i - lo);
-  };
-  return [at((1 - level) / 2), at((1 + level) / 2)];
+  const values = Array.from(xs);
+  return [jStat.percentile(values, (1 - level) / 2), jStat.percentile(values, (1 + level) / 2)];
 }

@@ -87,13 +87,14 @@ export async function analyzeClusters(
     references: [...refs.values()].map((x) => ({ run: x.run.id, labels: x.labels! })),
     runs: [],
   };
+  const ranks = new Map(runs.map((r) => [r.id, ranksOf(store, r.id)]));
   for (const [i, r] of runs.entries()) {
     const ref = refs.get(refIds[i])!;
     const labels = ref.labels!;
     const x = r.id === ref.run.id ? ref.rows : userRows(store, r);
     if (x && x.n !== n)
       throw new InputError(`run #${r.id} has ${x.n} users, run #${ref.run.id} ${n}`);
-    const clusters = clusterScores(labels, ranksOf(store, r.id), k);
+    const clusters = clusterScores(labels, ranks.get(r.id)!, k);
     const filled = clusters.filter((c) => c.size > 0);
     const points = req.projection && x ? await project(x, req.seed) : undefined;
     out.runs.push({
@@ -114,7 +115,7 @@ export async function analyzeClusters(
       ...(points ? { points } : {}),
     });
   }
-  if (req.bootstrap > 0) addIntervals(store, out, req.bootstrap, req.seed, req.baseline);
+  if (req.bootstrap > 0) addIntervals(out, ranks, req.bootstrap, req.seed, req.baseline);
   return out;
 }
 
@@ -123,8 +124,8 @@ export async function analyzeClusters(
  * both are scored in the same clusters (runs in another teacher's clusters get no change).
  */
 function addIntervals(
-  store: Store,
   a: ClusterAnalysis,
+  ranks: Map<number, ArrayLike<number>>,
   draws: number,
   seed: number,
   baseline?: number,
@@ -134,7 +135,7 @@ function addIntervals(
     const sample = bootstrapSpread(
       ref.labels,
       a.k,
-      group.map((r) => ranksOf(store, r.run)),
+      group.map((r) => ranks.get(r.run)!),
       draws,
       seed,
     );
