@@ -33,10 +33,12 @@ export function bootstrapSpread(
   const rng = Rng.seeded(seed, 11);
   const meanH = ranks.map(() => new Float64Array(filled.length));
   const meanN = ranks.map(() => new Float64Array(filled.length));
+  const sumH = new Float64Array(ranks.length);
+  const sumN = new Float64Array(ranks.length);
   for (let b = 0; b < draws; b++) {
     filled.forEach((m, c) => {
-      const sumH = new Float64Array(ranks.length);
-      const sumN = new Float64Array(ranks.length);
+      sumH.fill(0);
+      sumN.fill(0);
       for (let i = 0; i < m.length; i++) {
         const u = m[rng.int(m.length)];
         for (let r = 0; r < ranks.length; r++) {
