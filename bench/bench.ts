@@ -69,6 +69,12 @@ async function main(): Promise<void> {
       'with --kd or --steps: batches run before timing (first-use costs: shader compilation)',
       '1',
     )
+    .addOption(
+      new Option(
+        '--kernel-times [by]',
+        "with --kd or --steps: log the measured batches' time per kernel (or per kernel and input shapes)",
+      ).choices(['kernel', 'shape']),
+    )
     .option('--json', 'print one JSON document')
     .parse()
     .opts<{
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
       compareWasm?: boolean;
       epoch: string;
       warmup: string;
+      kernelTimes?: true | 'kernel' | 'shape';
       json?: boolean;
     }>();
   if (o.threads !== undefined) setNativeThreads(Number(o.threads));
@@ -112,6 +119,7 @@ async function main(): Promise<void> {
     compareWasm: o.compareWasm,
     epoch: Number(o.epoch),
     warmup: Number(o.warmup),
+    kernelTimes: o.kernelTimes === true ? 'kernel' : o.kernelTimes,
   };
   if (o.kd || o.steps) {
     const rows = o.kd

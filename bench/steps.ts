@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { type BackendChoice, methodFacts, type ModelName, modelOptions } from '../main/contract';
 import { filterAndRemap, DEFAULT_FILTER, type Dataset } from '../main/data/dataset';
 import { readInteractions } from '../main/data/read-interactions';
@@ -15,6 +16,7 @@ import { createModel } from '../main/engine/models/registry';
 import { buildDistilledStudent } from '../main/ops/distilled-student';
 import { parseDistillConfig } from '../main/ops/distill-config';
 import { median } from '../main/shared/mean-sd';
+import { clockKernels, type KernelTime } from './kernel-times';
 
 // Step timing: real training steps (forward, backward, Adam) on the dataset's batches. Epochs of
 // the paper's configurations take many minutes to hours on a CPU, so seconds per epoch are
@@ -31,6 +33,8 @@ export interface StepOptions {
   epoch?: number;
   /** Batches run before timing (first-use costs: kernel compilation, allocation); default 1. */
   warmup?: number;
+  /** Log the measured batches' time per kernel, or per kernel and input shapes (wasm, cpu). */
+  kernelTimes?: 'kernel' | 'shape';
 }
 
 export interface KdBenchOptions extends StepOptions {
@@ -113,7 +117,11 @@ async function timeSteps(
     useNativeKernels(path === 'native');
     const times: number[] = [];
     let peak = 0;
+    const clock = o.kernelTimes
+      ? clockKernels(tf.getBackend(), o.kernelTimes === 'shape')
+      : undefined;
     for (const b of batches(sampleEpoch(d.train, Rng.seeded(0, 3)), 1024)) {
+      if (times.length === warmup) clock?.reset();
       const t0 = performance.now();
       await GradScope.stepAsync((s) => model.loss(s, b));
       opt.step();
@@ -123,6 +131,10 @@ async function timeSteps(
       if (times.length >= warmup + o.batches) break;
     }
     const measured = times.slice(warmup);
+    if (clock) {
+      logKernelTimes(clock.report(), measured, `${label} (${path})`, log);
+      clock.stop();
+    }
     const med = median(measured);
     out.push({
       secondsPerBatch: med,
@@ -136,6 +148,28 @@ async function timeSteps(
   }
   useNativeKernels(true);
   return out;
+}
+
+function logKernelTimes(
+  rows: KernelTime[],
+  measured: number[],
+  label: string,
+  log: (s: string) => void,
+): void {
+  const perBatch = (ms: number) => ms / measured.length;
+  const stepMs = perBatch(1000 * measured.reduce((a, b) => a + b, 0));
+  const inKernels = perBatch(rows.reduce((a, r) => a + r.ms, 0));
+  const width = Math.max(20, ...rows.map((r) => r.kernel.length)) + 2;
+  const line = (name: string, ms: number, calls?: number) =>
+    `  ${name.padEnd(width)} ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / stepMs).toFixed(1).padStart(5)}%` +
+    (calls === undefined ? '' : `  ${Number((calls / measured.length).toFixed(1))} calls`);
+  log(`${label}: time per batch by kernel (own time, mean of ${measured.length} batches)`);
+  // Kernels under 0.5% of the step are summed in one line.
+  const shown = rows.filter((r) => perBatch(r.ms) >= 0.005 * stepMs);
+  for (const r of shown) log(line(r.kernel, perBatch(r.ms), r.calls));
+  log(line('(other kernels)', inKernels - perBatch(shown.reduce((a, r) => a + r.ms, 0))));
+  log(line('(outside kernels)', stepMs - inKernels));
+  log(line('(step)', stepMs));
 }
 
 /** Base models' training steps (every model at the given sizes). */

@@ -8,6 +8,9 @@ import { createRequire } from 'node:module';
 import { InputError } from '../errors';
 import { registerCsrProduct } from './kernels/csr-product';
 import { registerHashDropout } from './kernels/dropout';
+import { registerLeakyReluGrad } from './kernels/leaky-relu';
+import { registerColumnSum } from './kernels/column-sum';
+import { registerHeapSlices } from './kernels/heap-slice';
 import { registerExpertMix } from './kernels/expert-mix';
 import { registerFastMatMul } from './kernels/matmul-fast-path';
 import { registerRowGather } from './kernels/row-gather';
@@ -60,10 +63,13 @@ async function tryBackend(
     case 'wasm': {
       registerSegmentSum('wasm');
       registerZeroCopyKernels();
+      registerHeapSlices();
+      registerColumnSum();
       registerFastMatMul();
       registerExpertMix();
       registerCsrProduct();
       registerHashDropout();
+      registerLeakyReluGrad();
       registerRowGather();
       registerOuterPairs();
       const native = nativeBlas();

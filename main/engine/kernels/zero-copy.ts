@@ -20,6 +20,12 @@ export function registerZeroCopyKernels(): void {
     const { x } = args.inputs as { x: Info };
     return x.dtype === 'string' ? copy(args) : share(x, args.backend);
   });
+  // Cast to the type a tensor has already (tfjs's gradients do it) copies it too.
+  wrapWasmKernel('Cast', 'zero-copy', (cast) => (args) => {
+    const { x } = args.inputs as { x: Info };
+    const { dtype } = args.attrs as unknown as { dtype: tf.DataType };
+    return x.dtype === dtype && dtype !== 'string' ? share(x, args.backend) : cast(args);
+  });
   wrapWasmKernel('Transpose', 'zero-copy', (transpose) => (args) => {
     const { x } = args.inputs as { x: Info };
     const perm = (args.attrs as { perm: number[] }).perm;

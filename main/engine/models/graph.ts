@@ -225,13 +225,14 @@ export class GraphTensors {
   }
 
   /**
-   * Rows `rows` of Â·E, from those rows of Â alone (uploaded for this call): a batch needs a
-   * last layer only at its nodes — on CiteULike ~2,650 of 30,400, whose rows hold ~29% of Â.
+   * Rows `rows` of Â·E (with `weight`, as `spreadWith`), from those rows of Â alone (uploaded for
+   * this call): a batch needs a last layer only at its nodes — on CiteULike ~2,650 of 30,400,
+   * whose rows hold ~29% of Â.
    */
-  spreadAt(e: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
+  spreadAt(e: tf.Tensor2D, rows: Int32Array, weight = this.g.weight): tf.Tensor2D {
     if (!readsSynchronously() || !hasCsrProduct())
-      return tf.gather(this.spread(e), tf.tensor1d(rows, 'int32'));
-    const block = rowBlock(this.weighted.forward, rows, this.g.nodes);
+      return tf.gather(this.spreadWith(e, weight), tf.tensor1d(rows, 'int32'));
+    const block = rowBlock(this.matrices(weight).forward, rows, this.g.nodes);
     const upload = (m: CsrMatrix, n: number): CsrTensors => ({
       rows: n,
       ...mapValues(m, (a) => (a instanceof Int32Array ? tf.tensor1d(a, 'int32') : tf.tensor1d(a))),

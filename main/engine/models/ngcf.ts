@@ -8,6 +8,7 @@ import type { GradScope, LossResult } from '../grad-scope';
 import type { CandidateScorer } from '../kernels/candidate-scorer';
 import { xavierParam, xavierTablesParam, type Param } from '../params';
 import { seededDropout } from '../kernels/dropout';
+import { leakyRelu } from '../kernels/leaky-relu';
 import { GraphTensors, NodeRows, selfLoopGraph, uniqueBatchNodes } from './graph';
 import { normalizeRows } from './normalize-rows';
 import type { EntityKind, Recommender } from './model';
@@ -71,7 +72,7 @@ export class NGCF implements Recommender {
     e0: tf.Tensor2D,
     weights: (l: Layer) => tf.Tensor2D[],
     training: boolean,
-    rows?: tf.Tensor1D,
+    rows?: Int32Array,
   ): tf.Tensor2D[] {
     const { nodeDropout, messageDropout } = this.opts;
     const w = training && nodeDropout > 0 ? this.droppedWeights(nodeDropout) : this.graph.g.weight;
@@ -79,13 +80,10 @@ export class NGCF implements Recommender {
     let e = e0;
     this.layers.forEach((layer, k) => {
       const [W1, b1, W2, b2] = weights(layer);
-      let s = this.graph.spreadWith(e, w);
-      let ego = e;
-      if (rows && k === this.layers.length - 1) {
-        s = tf.gather(s, rows);
-        ego = tf.gather(e, rows);
-      }
-      let next = tf.leakyRelu(
+      const atRows = rows && k === this.layers.length - 1;
+      const s = atRows ? this.graph.spreadAt(e, rows, w) : this.graph.spreadWith(e, w);
+      const ego = atRows ? tf.gather(e, tf.tensor1d(rows, 'int32')) : e;
+      let next = leakyRelu(
         tf.add(tf.add(tf.matMul(s, W1), b1), tf.add(tf.matMul(tf.mul(ego, s), W2), b2)),
         0.2,
       ) as tf.Tensor2D;
@@ -117,7 +115,7 @@ export class NGCF implements Recommender {
       e0,
       (l) => [full(l.W1), full(l.b1), full(l.W2), full(l.b2)],
       true,
-      rows,
+      nodes,
     );
     const last = layers.length - 1;
     return tf.concat(
