@@ -11,6 +11,7 @@ import { registerHashDropout } from './kernels/dropout';
 import { registerLeakyReluGrad } from './kernels/leaky-relu';
 import { registerColumnSum } from './kernels/column-sum';
 import { registerHeapSlices } from './kernels/heap-slice';
+import { registerMatrixTranspose } from './kernels/transpose';
 import { registerExpertMix } from './kernels/expert-mix';
 import { registerFastMatMul } from './kernels/matmul-fast-path';
 import { registerRowGather } from './kernels/row-gather';
@@ -64,6 +65,7 @@ async function tryBackend(
       registerSegmentSum('wasm');
       registerZeroCopyKernels();
       registerHeapSlices();
+      registerMatrixTranspose();
       registerColumnSum();
       registerFastMatMul();
       registerExpertMix();

@@ -174,6 +174,31 @@ describe('the wasm backend after initBackend', () => {
     expect(tags('Slice')).toContain('heap-slice');
     expect(tags('SplitV')).toContain('heap-slice');
     expect(tags('Cast')).toContain('zero-copy');
+    expect(tags('Transpose')).toContain('matrix');
     expect(tf.getKernel('HkdLeakyReluGrad', 'wasm')).toBeDefined();
   });
+});
+
+describe('transposes that rotate the axes on wasm (a matrix transpose in SIMD tiles)', () => {
+  it.each([
+    [[4, 8], [1, 0], 'float32'],
+    [[7, 5], [1, 0], 'float32'],
+    [[130, 9], [1, 0], 'int32'],
+    [[3, 70, 6], [2, 0, 1], 'float32'],
+    [[6, 5, 67], [1, 2, 0], 'float32'],
+    [[2, 3, 4, 5], [3, 0, 1, 2], 'float32'],
+    [[2, 3, 4], [0, 2, 1], 'float32'],
+    [[5, 6], [1, 0], 'bool'],
+  ] as [number[], number[], tf.DataType][])(
+    'shape %o, perm %o (%s): equals the cpu backend',
+    async (shape, perm, dtype) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = Array.from({ length: n }, (_, k) => (dtype === 'bool' ? k % 2 : k * 0.25 - 9));
+      const run = async (backend: 'cpu' | 'wasm') => {
+        await initBackend(backend);
+        return tf.tidy(() => tf.transpose(tf.tensor(data, shape, dtype), perm).arraySync());
+      };
+      expect(await run('wasm')).toEqual(await run('cpu'));
+    },
+  );
 });
