@@ -5,8 +5,8 @@ import { WASM_BASE64 } from './leaky-relu-grad.wasm';
 import { addWasmKernel } from './wasm-kernels';
 
 // LeakyReLU whose gradient is one SIMD pass (leaky-relu-grad.wat). tfjs composes it of greater,
-// mul and where, three passes and a boolean mask: ~30 ms a layer of an NGCF 200 step on CiteULike
-// (30k × 200), measured with `npm run bench -- --steps --kernel-times`.
+// mul and where, three passes and a boolean mask: ~38 ms a layer of an NGCF 200 step on CiteULike
+// (30k × 200) with the other core busy, against 2 (`npm run bench -- --steps --kernel-times`).
 
 const KERNEL = 'HkdLeakyReluGrad';
 
