@@ -12,6 +12,7 @@ import { registerLeakyReluGrad } from './kernels/leaky-relu';
 import { registerColumnSum } from './kernels/column-sum';
 import { registerHeapSlices } from './kernels/heap-slice';
 import { registerMatrixTranspose } from './kernels/transpose';
+import { registerSumGradient } from './kernels/sum-gradient';
 import { registerExpertMix } from './kernels/expert-mix';
 import { registerFastMatMul } from './kernels/matmul-fast-path';
 import { registerRowGather } from './kernels/row-gather';
@@ -67,6 +68,7 @@ async function tryBackend(
       registerHeapSlices();
       registerMatrixTranspose();
       registerColumnSum();
+      registerSumGradient();
       registerFastMatMul();
       registerExpertMix();
       registerCsrProduct();

@@ -176,6 +176,7 @@ describe('the wasm backend after initBackend', () => {
     expect(tags('Cast')).toContain('zero-copy');
     expect(tags('Transpose')).toContain('matrix');
     expect(tf.getKernel('HkdLeakyReluGrad', 'wasm')).toBeDefined();
+    expect(tf.getKernel('HkdSumGrad', 'wasm')).toBeDefined();
   });
 });
 
@@ -199,6 +200,38 @@ describe('transposes that rotate the axes on wasm (a matrix transpose in SIMD ti
         return tf.tidy(() => tf.transpose(tf.tensor(data, shape, dtype), perm).arraySync());
       };
       expect(await run('wasm')).toEqual(await run('cpu'));
+    },
+  );
+});
+
+describe('the gradient of a sum on wasm (dy copied back, no ones)', () => {
+  it.each([
+    [[5, 7, 3], [-1], false],
+    [[5, 7, 6], [1, 2], true],
+    [[6, 5], [0], false],
+    [[3, 4, 5], [0, 1], true],
+    [[4, 9], [0, 1], false],
+    [[3, 4, 5], [1], false],
+  ] as [number[], number[], boolean][])(
+    'shape %o over axes %o (keepDims %s) equals tfjs’s dy × ones',
+    async (shape, axis, keepDims) => {
+      await initBackend('wasm');
+      const x = values(shape.reduce((a, b) => a * b, 1));
+      const got = tf.tidy(() => {
+        const xt = tf.tensor(x, shape);
+        const out = tf.sum(xt, axis, keepDims);
+        const dy = tf.tensor(
+          values(out.size, 7).map((v, k) => (k === 1 ? -0 : v)),
+          out.shape,
+        );
+        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.sum(t, axis, keepDims), dy)))(xt);
+        const expanded = shape.map((d, i) =>
+          axis.map((a) => (a + shape.length) % shape.length).includes(i) ? 1 : d,
+        );
+        const want = tf.mul(tf.reshape(dy, expanded), tf.ones(shape));
+        return [bits(g), bits(want)];
+      });
+      expect(got[0]).toEqual(got[1]);
     },
   );
 });
