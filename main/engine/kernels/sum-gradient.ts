@@ -23,6 +23,7 @@ function kernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.Te
   const { shape, leading } = attrs as unknown as { shape: number[]; leading: boolean };
   const out = b.makeOutput(shape, 'float32');
   const kept = tf.util.sizeFromShape(dy.shape);
+  if (kept === 0) return out;
   const times = tf.util.sizeFromShape(shape) / kept;
   const k = heapInstance<SumGradExports>(b, WASM_BASE64);
   if (leading) k.rows(heapOffset(b, dy), heapOffset(b, out), times, kept);
