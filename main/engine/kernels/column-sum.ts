@@ -12,6 +12,16 @@ interface ColumnSumExports {
   sum(x: number, out: number, rows: number, cols: number): void;
 }
 
+/** A sum's axes, in order, and whether they are the tensor's leading or its trailing ones. */
+export function summedAxes(axis: number | number[], shape: number[]) {
+  const axes = tf.util.parseAxisParam(axis, shape).sort((a, c) => a - c);
+  return {
+    axes,
+    leading: axes.every((a, i) => a === i),
+    trailing: axes.every((a, i) => a === shape.length - axes.length + i),
+  };
+}
+
 export function registerColumnSum(): void {
   wrapWasmKernel('Sum', 'column-sum', (sum) => (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
@@ -19,8 +29,7 @@ export function registerColumnSum(): void {
       axis: number | number[];
       keepDims: boolean;
     };
-    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, c) => a - c);
-    const leading = axes.every((a, i) => a === i);
+    const { axes, leading } = summedAxes(axis, x.shape);
     // Summing innermost axes needs no transpose: the backend's kernel does it as well.
     if (x.dtype !== 'float32' || !leading || axes.length === 0 || axes.length === x.shape.length)
       return sum(args);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapInstance, heapOffset } from './heap-kernels';
+import { summedAxes } from './column-sum';
 import { WASM_BASE64 } from './sum-grad.wasm';
 import { addWasmKernel } from './wasm-kernels';
 
@@ -43,12 +44,10 @@ export function registerSumGradient(): void {
     gradFunc: (dy, saved, attrs) => {
       const [x] = saved;
       const grad = dy as tf.Tensor;
-      const axes = tf.util
-        .parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape)
-        .sort((a, c) => a - c);
-      const r = x.rank;
-      const leading = axes.every((a, i) => a === i);
-      const trailing = axes.every((a, i) => a === r - axes.length + i);
+      const { axes, leading, trailing } = summedAxes(
+        (attrs as { axis: number | number[] }).axis,
+        x.shape,
+      );
       if (
         !tf.getKernel(KERNEL, tf.getBackend()) ||
         grad.dtype !== 'float32' ||
