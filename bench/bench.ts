@@ -156,7 +156,12 @@ async function main(): Promise<void> {
       process.stdout.write(
         `${name(r)} [${r.device}]: ${r.secondsPerBatch.toFixed(3)} s/batch (median of ${r.measuredBatches}), ` +
           `≈ ${r.secondsPerEpochExtrapolated.toFixed(1)} s/epoch extrapolated to ${r.batchesPerEpoch} batches, ` +
-          `peak RSS ${r.peakRssMB} MB${vsNative}\n`,
+          `peak RSS ${r.peakRssMB} MB${vsNative}` +
+          (r.memoryGrowthMB
+            ? `; the backend's memory grew ${r.memoryGrowthMB} MB while measuring (first use of ` +
+              'memory is slow: a longer --warmup times the steady state)'
+            : '') +
+          '\n',
       );
     });
     return;

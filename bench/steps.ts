@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { type BackendChoice, methodFacts, type ModelName, modelOptions } from '../main/contract';
 import { filterAndRemap, DEFAULT_FILTER, type Dataset } from '../main/data/dataset';
 import { readInteractions } from '../main/data/read-interactions';
@@ -10,6 +11,7 @@ import { initBackend, type BackendInfo } from '../main/engine/backend';
 import { GradScope } from '../main/engine/grad-scope';
 import { frozenGuide } from '../main/engine/kd/guide';
 import { taSizes } from '../main/engine/kd/ta-sizes';
+import { heapBuffer } from '../main/engine/kernels/heap-kernels';
 import { nativeBlas, useNativeKernels } from '../main/engine/kernels/native-blas';
 import type { Recommender } from '../main/engine/models/model';
 import { createModel } from '../main/engine/models/registry';
@@ -56,7 +58,13 @@ export interface StepTiming {
   secondsPerEpochExtrapolated: number;
   measuredBatches: number;
   peakRssMB: number;
-  /** What ran the products: the native BLAS or the plain wasm path. */
+  /**
+   * How much the wasm backend's memory grew during the measured batches. Memory used for the
+   * first time is slow to touch (a DGKD expert gradient over 1,990 × 3,300 floats took 108 ms on
+   * fresh memory, 3–4 ms on reused), so a growth means the warm-up was too short for these
+   * shapes. Undefined on other backends.
+   */
+  memoryGrowthMB?: number;
   /** `native` or `wasm` (the wasm backend with or without native products), else the backend. */
   path: string;
   device: string;
@@ -120,8 +128,12 @@ async function timeSteps(
     const clock = o.kernelTimes
       ? clockKernels(tf.getBackend(), o.kernelTimes === 'shape')
       : undefined;
+    let memoryAtStart: number | undefined;
     for (const b of batches(sampleEpoch(d.train, Rng.seeded(0, 3)), 1024)) {
-      if (times.length === warmup) clock?.reset();
+      if (times.length === warmup) {
+        clock?.reset();
+        memoryAtStart = backendMemoryBytes();
+      }
       const t0 = performance.now();
       await GradScope.stepAsync((s) => model.loss(s, b));
       opt.step();
@@ -142,12 +154,23 @@ async function timeSteps(
       secondsPerEpochExtrapolated: med * perEpoch,
       measuredBatches: measured.length,
       peakRssMB: Math.round(peak / 2 ** 20),
+      memoryGrowthMB:
+        memoryAtStart === undefined
+          ? undefined
+          : Math.round((backendMemoryBytes()! - memoryAtStart) / 2 ** 20),
       path,
       device: path === 'wasm' ? 'cpu (plain wasm products)' : d.backend.device,
     });
   }
   useNativeKernels(true);
   return out;
+}
+
+/** The wasm backend's memory size in bytes (undefined on other backends). */
+function backendMemoryBytes(): number | undefined {
+  return tf.getBackend() === 'wasm'
+    ? heapBuffer(tf.backend() as unknown as BackendWasm).byteLength
+    : undefined;
 }
 
 function logKernelTimes(
