@@ -180,7 +180,7 @@ describe('the wasm backend after initBackend', () => {
   });
 });
 
-describe('transposes that rotate the axes on wasm (a matrix transpose in SIMD tiles)', () => {
+describe('transposes that rotate the (trailing) axes on wasm (matrix transposes in SIMD tiles)', () => {
   it.each([
     [[4, 8], [1, 0], 'float32'],
     [[7, 5], [1, 0], 'float32'],
@@ -189,6 +189,10 @@ describe('transposes that rotate the axes on wasm (a matrix transpose in SIMD ti
     [[6, 5, 67], [1, 2, 0], 'float32'],
     [[2, 3, 4, 5], [3, 0, 1, 2], 'float32'],
     [[2, 3, 4], [0, 2, 1], 'float32'],
+    [[3, 9, 70], [0, 2, 1], 'float32'],
+    [[2, 3, 6, 5], [0, 1, 3, 2], 'int32'],
+    [[2, 7, 4, 5], [0, 2, 3, 1], 'float32'],
+    [[2, 3, 4], [1, 0, 2], 'float32'],
     [[5, 6], [1, 0], 'bool'],
   ] as [number[], number[], tf.DataType][])(
     'shape %o, perm %o (%s): equals the cpu backend',

