@@ -59,7 +59,7 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
       if (o.baseline !== undefined && o.bootstrap === undefined)
         throw new InputError('--baseline needs --bootstrap <draws>');
       const a = await call('analysis.clusters', {
-        runs: ids.map(intArg('run id', 1)),
+        runs: ids.map(ctx.runId),
         k: o.k,
         reference: o.reference,
         seed: o.seed,
@@ -83,7 +83,7 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
   ).action(
     async (ids: string[], o: { k?: number; reference?: number; seed: number; out: string }) => {
       const a = await call('analysis.clusters', {
-        runs: ids.map(intArg('run id', 1)),
+        runs: ids.map(ctx.runId),
         k: o.k,
         reference: o.reference,
         seed: o.seed,
@@ -119,7 +119,7 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
     .option('--out <file>', 'also write user,raw_user_id,activity,rank_<run>… as CSV')
     .option('--json', 'print one JSON document')
     .action(async (ids: string[], o: { out?: string; json?: boolean }) => {
-      const a = await call('analysis.users', { runs: ids.map(intArg('run id', 1)) });
+      const a = await call('analysis.users', { runs: ids.map(ctx.runId) });
       if (o.out) {
         const raw = rawUserIds(ctx, a.ranks[0].run);
         const lines = [

@@ -116,7 +116,7 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
           training?: boolean;
         },
       ) => {
-        const wanted = ids.map(intArg('run id', 1));
+        const wanted = ids.map(ctx.runId);
         const { runs: all } = await ctx.call('runs.list', {});
         const byId = new Map(all.map((r) => [r.id, r]));
         const runs = wanted.map((id) => {
@@ -159,7 +159,7 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
     .option('--k <list>', 'cut-offs (5, 10, 20)', '5,10,20')
     .option('--json', 'print one JSON document')
     .action(async (a: string, b: string, o: { k: string; json?: boolean }) => {
-      const [ra, rb] = [a, b].map(intArg('run id', 1));
+      const [ra, rb] = [a, b].map(ctx.runId);
       const ks = o.k.split(',').map((x) => {
         const k = Number(x.trim());
         if (k !== 5 && k !== 10 && k !== 20)

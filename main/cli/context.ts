@@ -13,6 +13,11 @@ export interface CliContext {
   call<K extends Op>(op: K, request: Request<K>): Promise<Responses[K]>;
   /** Prints `value` as one JSON document, or the text form. */
   emit(json: boolean, value: unknown, text: () => string): void;
+  /**
+   * A run named on the command line — id, uid or label (ops/run-ref.ts: `findRun`) — as its id.
+   * Throws an InputError (printed, exit code 2) for a name that fits no run.
+   */
+  runId(text: string): number;
   /** Runs a training with a progress line and Ctrl-C cancellation. */
   withProgress<T>(json: boolean | undefined, f: (l: TrainListener) => Promise<T>): Promise<T>;
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { InputError } from '../errors';
+import { InputError, NotFoundError } from '../errors';
 import { epochCurvesSvg, missingSeries, seriesNames, type RunCurves } from '../shared/epoch-figure';
 import { leadBlocks, signedLead } from '../shared/epoch-lead';
 import { intArg, listArg, type CliContext } from './context';
@@ -9,13 +9,18 @@ import { table } from './views';
 // `hkd runs plot` and `hkd runs lead`: stored per-epoch series of runs, drawn as an SVG figure or
 // summed up as one run's lead over another.
 
-/** `4` → [4]; `4-3` → [4, 3]: run 4 minus run 3. */
-function runDifference(spec: string): [number, number?] {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(spec.trim());
-  if (!m)
-    throw new InputError(`'${spec}' is not a run id, nor two joined by '-' (4-3: #4 minus #3)`);
-  const [a, b] = [m[1], m[2]].map((x) => (x === undefined ? undefined : intArg('run id', 1)(x)));
-  return b === undefined ? [a!] : [a!, b];
+/** `4` (or a run's uid or label) → [4]; `4-3` → [4, 3]: run 4 minus run 3. */
+function runDifference(ctx: CliContext, spec: string): [number, number?] {
+  const m = /^(\d+)-(\d+)$/.exec(spec.trim());
+  if (m) return [Number(m[1]), Number(m[2])];
+  try {
+    return [ctx.runId(spec.trim())];
+  } catch (e) {
+    if (!(e instanceof NotFoundError)) throw e;
+    throw new InputError(
+      `${e.message}; nor is '${spec}' two run ids joined by '-' (4-3: #4 minus #3)`,
+    );
+  }
 }
 
 /** Refuses series no run has (a typo, or a method without them), naming those they do have. */
@@ -54,7 +59,7 @@ export function registerPlotCommand(runs: Command, ctx: CliContext): void {
           throw new InputError(`--labels names ${labels.length} runs, not ${ids.length}`);
         const runs: RunCurves[] = [];
         for (const [i, spec] of ids.entries()) {
-          const [id, minus] = runDifference(spec);
+          const [id, minus] = runDifference(ctx, spec);
           const { run, epochs } = await call('runs.get', { id });
           const ref = minus === undefined ? undefined : await call('runs.get', { id: minus });
           runs.push({
@@ -94,7 +99,7 @@ export function registerLeadCommand(runs: Command, ctx: CliContext): void {
         o: { series: string; every: number; from: number; json?: boolean },
       ) => {
         const [ra, rb] = await Promise.all(
-          [a, b].map((x) => ctx.call('runs.get', { id: intArg('run id', 1)(x) })),
+          [a, b].map((x) => ctx.call('runs.get', { id: ctx.runId(x) })),
         );
         const series = listArg(o.series);
         checkSeries(

@@ -12,6 +12,7 @@ import { resolveHome } from '../paths';
 import { APP_VERSION } from '../version';
 import type { Api } from '../api';
 import type { Responses } from '../contract';
+import { findRun } from '../ops/run-ref';
 import { Store } from '../store/db';
 import { storeApi } from '../workbench';
 import { reapInterrupted } from '../store/run-processes';
@@ -51,6 +52,8 @@ export function buildProgram(io: Io): {
   let store: Store | undefined;
   let api: Api | undefined;
   let cancelled = false;
+  // Whether Commander printed the error it throws: one thrown by a command's own code was not.
+  let commanderSaidIt = false;
   const program = new Command('hkd');
   const ctx: CliContext = {
     io,
@@ -68,6 +71,7 @@ export function buildProgram(io: Io): {
       if (!r.ok) throw new ApiCallError(r.error);
       return r.value as Responses[typeof op];
     },
+    runId: (text) => (/^\d+$/.test(text) ? Number(text) : findRun(ctx.openStore(), text).id),
     emit: (json, value, text) => io.out(json ? JSON.stringify(value) : text()),
     withProgress: progressRunner(io, () => (cancelled = true)),
   };
@@ -77,7 +81,14 @@ export function buildProgram(io: Io): {
     .version(APP_VERSION, '-V, --version', 'print the version')
     .option('--home <dir>', 'data directory (default: $HKD_HOME or the desktop app folder)')
     .showHelpAfterError(false)
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      outputError: (s, write) => {
+        commanderSaidIt = true;
+        write(s);
+      },
+    })
     .exitOverride();
   registerDatasetCommands(program, ctx);
   registerTrainCommands(program, ctx);
@@ -90,12 +101,18 @@ export function buildProgram(io: Io): {
   registerDoctorCommand(program, ctx);
 
   const run = async (argv: string[]): Promise<number> => {
+    commanderSaidIt = false;
     try {
       await program.parseAsync(argv, { from: 'user' });
       return cancelled ? EXIT.cancelled : EXIT.ok;
     } catch (e) {
       const home = resolveHome(program.opts<{ home?: string }>().home);
-      return exitFor(storageError(e, join(home, 'hkd.sqlite')), io, argv.includes('--json'));
+      return exitFor(
+        storageError(e, join(home, 'hkd.sqlite')),
+        io,
+        argv.includes('--json'),
+        commanderSaidIt,
+      );
     } finally {
       store?.close();
       store = undefined;
@@ -119,7 +136,7 @@ function errorKind(e: unknown): string {
  * Maps an error to the exit code and says it in one line on stderr (and, with `--json`, as one
  * JSON document on stdout, so a script reading it gets JSON whatever happened).
  */
-function exitFor(e: unknown, io: Io, json: boolean): number {
+function exitFor(e: unknown, io: Io, json: boolean, printed: boolean): number {
   let code: number;
   let message: string;
   if (e instanceof CommanderError) {
@@ -130,9 +147,9 @@ function exitFor(e: unknown, io: Io, json: boolean): number {
     ) {
       return EXIT.ok;
     }
-    // Commander already printed its one-line message.
     code = EXIT.usage;
     message = e.message.replace(/^error: /, '');
+    if (!printed) io.err(`error: ${message}`);
   } else {
     const refused = e instanceof ApiCallError && e.error.kind !== 'internal';
     code = isUserError(e) || refused ? EXIT.usage : EXIT.runFailed;

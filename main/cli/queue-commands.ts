@@ -56,18 +56,15 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
         else if (e.type === 'storage')
           io.err(e.problem ? `error: ${e.problem}; retrying` : 'the store can be written again');
       });
-      let interrupts = 0;
+      // Ctrl-C stops the runner, not the experiments: cancelling would end the active runs and
+      // fail every queued run built from them (a TAKD chain, a sweep's students), while a stopped
+      // runner leaves them as a crash would, interrupted and resumable, and the queue as it was.
       const unsubscribe = io.onInterrupt?.(() => {
-        if (interrupts++ > 0) {
-          runner.stop();
-          io.err(
-            'stopped; the active runs are interrupted and resume with `hkd runs resume <id>` or `hkd queue --resume-interrupted`',
-          );
-          io.abort?.();
-        }
-        io.err('cancelling the active runs at their next batch (Ctrl-C again to stop at once)');
-        runner.drain();
-        for (const id of runner.activeRuns) runner.cancel(id);
+        runner.stop('the queue was stopped (Ctrl-C)');
+        io.err(
+          'stopped; the active runs are interrupted at their last checkpoint and continue with `hkd queue --resume-interrupted` (`hkd runs cancel <id>` cancels one)',
+        );
+        io.abort?.();
       });
       runner.start();
       await runner.whenIdle();

@@ -57,7 +57,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         o: { format: 'csv' | 'json'; kind?: 'users' | 'items'; out?: string },
       ) => {
         const { text } = await call('gates.export', {
-          run: intArg('run id', 1)(run),
+          run: ctx.runId(run),
           format: o.format,
           only: o.kind,
         });
@@ -142,7 +142,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       'cancel queued runs at once, running ones at their next batch (each keeps its best epoch)',
     )
     .action(async (ids: string[]) => {
-      for (const id of ids.map(intArg('run id', 1))) {
+      for (const id of ids.map(ctx.runId)) {
         const run = await call('runs.cancel', { id });
         io.err(
           run.status === 'cancelled'
@@ -157,7 +157,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       'start these queued runs before the others, in this order (each after the queued runs it is built from)',
     )
     .action(async (ids: string[]) => {
-      const { queue } = await call('runs.runNext', { ids: ids.map(intArg('run id', 1)) });
+      const { queue } = await call('runs.runNext', { ids: ids.map(ctx.runId) });
       io.err(queueText(queue));
     });
   type ContinueFlags = {
@@ -182,7 +182,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       .option('--queue', 'queue it for `hkd queue` or the workbench instead of training now')
       .option('--json', 'print one JSON document')
       .action(async (text: string, o: ContinueFlags) => {
-        const id = intArg('run id', 1)(text);
+        const id = ctx.runId(text);
         if (o.queue) {
           if (o.backend) throw new InputError('--backend applies to training now, not --queue');
           const run = await queue(id, o);
@@ -252,8 +252,9 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         io.err(`freed ${sizeText(freedBytes)} from ${gone.length} run(s)`);
         return;
       }
-      const { freedBytes } = await call('runs.discardState', { id: intArg('run id', 1)(id!) });
-      io.err(`freed ${sizeText(freedBytes)}; run #${id} can no longer be extended`);
+      const run = ctx.runId(id!);
+      const { freedBytes } = await call('runs.discardState', { id: run });
+      io.err(`freed ${sizeText(freedBytes)}; run #${run} can no longer be extended`);
     });
   runs
     .command('repeat <id>')
@@ -268,7 +269,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     })
     .option('--json', 'print one JSON document')
     .action(async (id: string, o: { seeds: number[]; json?: boolean }) => {
-      const rep = await call('runs.repeat', { id: intArg('run id', 1)(id), seeds: o.seeds });
+      const rep = await call('runs.repeat', { id: ctx.runId(id), seeds: o.seeds });
       emit(!!o.json, rep, () =>
         [
           table(
@@ -285,7 +286,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .command('delete <ids...>')
     .description('delete runs that are not running, with their epochs and files')
     .action(async (ids: string[]) => {
-      for (const id of ids.map(intArg('run id', 1))) {
+      for (const id of ids.map(ctx.runId)) {
         await call('runs.delete', { id });
         io.err(`deleted run #${id}`);
       }
@@ -302,7 +303,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON document')
     .action(async (id: string, o: { json?: boolean; epochs?: boolean; trend?: true | string }) => {
       const from = typeof o.trend === 'string' ? intArg('--trend', 1)(o.trend) : undefined;
-      const detail = await call('runs.get', { id: intArg('run id', 1)(id) });
+      const detail = await call('runs.get', { id: ctx.runId(id) });
       const { run, epochs } = detail;
       const trends = o.trend ? hitRateTrends(epochs, from) : undefined;
       const collapse = collapseAlarm(epochs, taModeOf(run));

@@ -29,7 +29,7 @@ import {
   VERSION,
   type Manifest,
 } from './bundle-format';
-import { resolveRun } from './distill';
+import { resolveRun } from './run-ref';
 
 // Writing a run bundle (the format: bundle-format.ts).
 

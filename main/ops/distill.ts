@@ -13,15 +13,15 @@ import {
   type RunInfo,
   unlessDefault,
 } from '../contract';
-import { InputError, NotFoundError } from '../errors';
+import { InputError } from '../errors';
 import type { Store } from '../store/db';
 import { checkCandidatesFit, getDataset } from '../store/datasets';
 import { addDependencies } from '../store/queue';
 import { awaitedReplays } from '../store/run-replay';
-import { runIdByUid } from '../store/run-import';
 import { createRun, getRun, listRuns } from '../store/runs';
 import { reapInterrupted } from '../store/run-processes';
 import { parseDistillConfig } from './distill-config';
+import { resolveRun } from './run-ref';
 import { bestPlaced, canonical } from './run-identity';
 import { embeddingsOf } from './run-embeddings';
 import type { TrainListener, TrainOutcome } from './execute';
@@ -32,24 +32,6 @@ export interface DistillOutcome extends TrainOutcome {
   method: DistillMethod;
   teacherRunId: number;
   taDims: number[];
-}
-
-/**
- * A run id, its portable uid (a bundle's commands name runs by it), or the label of the latest
- * completed run carrying it.
- */
-export function resolveRun(store: Store, ref: number | string): RunInfo {
-  const id =
-    typeof ref === 'number' ? ref : /^\d+$/.test(ref) ? Number(ref) : runIdByUid(store, ref);
-  if (id !== undefined) return getRun(store, id);
-  const byLabel = listRuns(store).filter((r) => r.label === ref && r.status === 'completed');
-  if (byLabel.length === 0)
-    throw new NotFoundError(`completed run labelled '${ref}'`, [
-      ...new Set(
-        listRuns(store).flatMap((r) => (r.status === 'completed' && r.label ? [r.label] : [])),
-      ),
-    ]);
-  return byLabel[byLabel.length - 1];
 }
 
 /** Where a frozen run's representations are, for a student's plan. */

@@ -70,7 +70,6 @@ export class Runner implements RunQueue {
   private readonly graceMs: number;
   private readonly outputChars: number;
   private stopped = false;
-  private draining = false;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly progress = new Map<number, Progress>();
   /** Writes the store refused (disk full); retried before anything new starts. */
@@ -131,7 +130,7 @@ export class Runner implements RunQueue {
     this.guard(() => {
       this.flushUnwritten();
       for (const id of failBlockedRuns(this.store)) this.emitRun(id);
-      while (!this.draining && this.active.size < this.concurrency) {
+      while (this.active.size < this.concurrency) {
         const run = claimNextRun(this.store, process.pid);
         if (!run) break;
         this.launch(run);
@@ -222,21 +221,17 @@ export class Runner implements RunQueue {
     return run;
   }
 
-  /** Starts no further run; the active ones go on (or are cancelled by the caller). */
-  drain(): void {
-    this.draining = true;
-  }
-
-  /** Stops starting runs; running trainers are killed and their runs left interrupted. */
-  stop(): void {
+  /**
+   * Stops starting runs; running trainers are killed and their runs left interrupted, with
+   * `reason` as their error.
+   */
+  stop(reason = 'the app stopped'): void {
     this.stopped = true;
     clearInterval(this.retryTimer);
     for (const [id, a] of this.active) {
       clearTimeout(a.killTimer);
       a.proc.kill();
-      this.guard(() =>
-        endRunAbnormally(this.store, id, 'interrupted', 'the app stopped', a.output),
-      );
+      this.guard(() => endRunAbnormally(this.store, id, 'interrupted', reason, a.output));
     }
     this.active.clear();
   }

@@ -85,6 +85,83 @@ describe('hkd CLI end to end', () => {
     ]);
   });
 
+  it('names runs by label wherever it takes a run, and says why a name fits none', async () => {
+    const home = tempDir();
+    await synthDemo(home, 40, 600);
+    const train = async (label: string) =>
+      json(
+        await hkd(
+          home,
+          ...words(
+            `train --dataset demo --model BPR --dim 4 --max-epochs 2 --label ${label} --json`,
+          ),
+        ),
+      ).id as number;
+    const [a, b] = [await train('a-4'), await train('b-4')];
+    expect(json(await hkd(home, ...words('runs show b-4 --json'))).run.id).toBe(b);
+    const paired = await hkd(home, ...words('paired a-4 b-4 --k 5'));
+    expect(paired.code, paired.err).toBe(0);
+    expect(paired.out.split('\n')[0]).toMatch(new RegExp(`#${a} H@K +#${b} H@K`));
+    // A later completed run with the label is the one it names; unfinished ones only when alone.
+    const again = await train('a-4');
+    expect(json(await hkd(home, ...words('runs show a-4 --json'))).run.id).toBe(again);
+    const queue = async () =>
+      json(
+        await hkd(
+          home,
+          ...words('train --dataset demo --model BPR --dim 4 --label q --queue --json'),
+        ),
+      ).queued[0] as number;
+    const q1 = await queue();
+    expect(json(await hkd(home, ...words('runs show q --json'))).run.id).toBe(q1);
+    const q2 = await queue();
+    const ambiguous = await hkd(home, ...words('runs show q'));
+    expect([ambiguous.code, ambiguous.err]).toEqual([
+      2,
+      `error: 'q' labels runs #${q1}, #${q2}, none completed: name one by its id`,
+    ]);
+    const typo = await hkd(home, ...words('runs show b-5'));
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(/^error: run labelled 'b-5' not found; did you mean 'b-4'\?/);
+    // A malformed argument a command reads itself is said, not just an exit code.
+    const sweep = await hkd(home, ...words('sweep show x'));
+    expect([sweep.code, sweep.err]).toEqual([2, "error: 'x' is not an integer"]);
+  });
+
+  it('Ctrl-C stops the headless queue without cancelling: the run is left resumable, what is built from it queued', async () => {
+    const home = tempDir();
+    await synthDemo(home, 60, 700);
+    const queued = async (line: string) =>
+      json(await hkd(home, ...words(`${line} --queue --json`))).queued[0] as number;
+    const teacher = await queued('train --dataset demo --model BPR --dim 8 --max-epochs 10000');
+    const student = await queued(
+      `distill --dataset demo --teacher ${teacher} --method DE --student-dim 4`,
+    );
+    const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
+    const queue = spawn(process.execPath, [bin, '--home', home, 'queue'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => queue.on('exit', resolve));
+    await new Promise<void>((resolve) =>
+      queue.stderr.on('data', (d) => {
+        stderr += String(d);
+        if (stderr.includes(`run #${teacher} epoch 2 `)) resolve();
+      }),
+    );
+    queue.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toContain('stopped; the active runs are interrupted at their last checkpoint');
+    const runs = json(await hkd(home, ...words('runs list --json'))).runs as RunInfo[];
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    expect(byId.get(teacher)).toMatchObject({
+      status: 'interrupted',
+      error: 'the queue was stopped (Ctrl-C)',
+    });
+    expect(byId.get(teacher)!.epochsRun).toBeGreaterThanOrEqual(2);
+    expect(byId.get(student)!.status).toBe('queued');
+  });
+
   it("sets the paper's row beside a run at its sizes, with what the run cost, in the terminal's table", async () => {
     const home = tempDir();
     await synthDemo(home, 60, 700);
@@ -399,7 +476,9 @@ describe('hkd CLI end to end', () => {
       expect.stringMatching(/no epoch in common from epoch 3 on/),
     ]);
     const badSpec = await hkd(home, 'runs', 'plot', '2+1', '--series', 'valid.H5');
-    expect(badSpec.err).toMatch(/'2\+1' is not a run id, nor two joined by '-'/);
+    expect(badSpec.err).toMatch(
+      /^error: run labelled '2\+1' not found; .*; nor is '2\+1' two run ids joined by '-'/,
+    );
     const unknown = await hkd(home, 'runs', 'plot', String(student.id), '--series', 'ta9.norm');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(
