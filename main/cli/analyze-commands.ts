@@ -21,7 +21,7 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
       .option(
         '--reference <run>',
         "the run whose users are clustered (default: the students' teacher)",
-        intArg('--reference', 1),
+        ctx.runId,
       )
       .option('--seed <n>', 'K-means and projection seed', intArg('--seed'), 0);
 
@@ -40,7 +40,7 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
       .option(
         '--baseline <run>',
         "with --bootstrap: each run's change in std against this run, paired (same clusters)",
-        intArg('--baseline', 1),
+        ctx.runId,
       )
       .option('--json', 'print one JSON document'),
   ).action(

@@ -14,7 +14,7 @@ import {
 import { commonPaperSetting, PAPER_SETTINGS, paperRows } from '../shared/paper-results';
 import { InputError, NotFoundError } from '../errors';
 import type { PairedComparison } from '../contract';
-import { intArg, type CliContext } from './context';
+import type { CliContext } from './context';
 import { fmt, table } from './views';
 
 const FORMATS = ['text', 'md', 'csv', 'tex'] as const;
@@ -80,11 +80,7 @@ export function registerCompareCommand(program: Command, ctx: CliContext): void 
         "mean ± sd), with the paper's own results for runs at its sizes",
     )
     .option('--metrics <list>', `metrics (${METRICS.join(', ')})`, 'H5,N5,H10,N10')
-    .option(
-      '--baseline <run>',
-      'change and paired t-test against this run’s row',
-      intArg('--baseline', 1),
-    )
+    .option('--baseline <run>', 'change and paired t-test against this run’s row', ctx.runId)
     .option('--no-pool', 'one row per run even where only the seed differs')
     .addOption(
       new Option(

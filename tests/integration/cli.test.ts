@@ -102,6 +102,9 @@ describe('hkd CLI end to end', () => {
     const paired = await hkd(home, ...words('paired a-4 b-4 --k 5'));
     expect(paired.code, paired.err).toBe(0);
     expect(paired.out.split('\n')[0]).toMatch(new RegExp(`#${a} H@K +#${b} H@K`));
+    const compared = await hkd(home, ...words('compare a-4 b-4 --baseline a-4 --paper none'));
+    expect(compared.code, compared.err).toBe(0);
+    expect(compared.out).toContain(`#${b}`);
     // A later completed run with the label is the one it names; unfinished ones only when alone.
     const again = await train('a-4');
     expect(json(await hkd(home, ...words('runs show a-4 --json'))).run.id).toBe(again);
