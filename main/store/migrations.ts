@@ -161,4 +161,12 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     // folded into that run when every epoch matched, so the link never outlives the replay.
     sql: `ALTER TABLE runs ADD COLUMN replay_of INTEGER;`,
   },
+  {
+    version: 9,
+    name: 'no summary on reopened runs',
+    // Extending a cancelled or completed run kept the summary it stopped with, so lists showed
+    // its old best instead of the best its epochs have reached since.
+    sql: `UPDATE runs SET best_epoch = NULL, summary_json = NULL, train_seconds_per_epoch = NULL,
+      eval_seconds_per_epoch = NULL WHERE status NOT IN ('completed', 'cancelled');`,
+  },
 ];

@@ -137,8 +137,9 @@ export function runsBuiltFrom(store: Store, runId: number): number[] {
 /**
  * Gives a finished run a new configuration and puts it back as `status` (queued for the runner,
  * interrupted for a process about to continue it) in one statement: a crash leaves a run that
- * resumes under the new configuration, never old results under it. Call it inside the transaction
- * that checked the run may be reopened.
+ * resumes under the new configuration, never old results under it. Its summary goes too: until it
+ * finishes again, its best so far comes from its epochs, as any unfinished run's does. Call it
+ * inside the transaction that checked the run may be reopened.
  */
 export function reopenRun(
   store: Store,
@@ -148,7 +149,9 @@ export function reopenRun(
 ): RunInfo {
   store.db
     .prepare(
-      `UPDATE runs SET config_json = ?, status = ?, finished_at = NULL, error = NULL WHERE id = ?`,
+      `UPDATE runs SET config_json = ?, status = ?, finished_at = NULL, error = NULL,
+         best_epoch = NULL, summary_json = NULL, train_seconds_per_epoch = NULL,
+         eval_seconds_per_epoch = NULL WHERE id = ?`,
     )
     .run(JSON.stringify(config), status, id);
   return getRun(store, id);

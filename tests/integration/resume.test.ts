@@ -5,15 +5,21 @@ import { describe, expect, it } from 'vitest';
 import { bestSoFar } from '../../main/shared/best-so-far';
 import { median } from '../../main/shared/mean-sd';
 import { Rng } from '../../main/data/rng';
-import { discardTrainingState, extendRun, resumeRun } from '../../main/ops/resume';
+import {
+  discardTrainingState,
+  extendRun,
+  reopenForExtension,
+  resumeRun,
+} from '../../main/ops/resume';
 import { runTraining } from '../../main/ops/train';
 import { runCli } from '../../main/cli/program';
 import { runDistill } from '../../main/ops/distill';
 import { listArtifacts } from '../../main/store/artifacts';
 import { checkpointProgress } from '../../main/store/checkpoints';
-import { Store } from '../../main/store/db';
+import { migrate, Store } from '../../main/store/db';
 import { getEpochs, getRun, listRuns } from '../../main/store/runs';
 import { reapInterrupted } from '../../main/store/run-processes';
+import type { RunInfo } from '../../main/contract';
 import { cancelledRun, demoStore, SMALL_TRAIN, trainedEpochs } from '../support/small-runs';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
@@ -256,6 +262,34 @@ describe('extending a finished run', () => {
     expect(trainedEpochs(store, cancelled.id)).toEqual(trainedEpochs(baseline, want.id));
     store.close();
     baseline.close();
+  });
+
+  it('shows a reopened run by the best its epochs reach, not the summary it stopped with', async () => {
+    const store = demoStore();
+    const run = await cancelledRun(store, 3);
+    const stale = getRun(store, run.id);
+    expect(stale.summary?.bestEpoch).toBeGreaterThanOrEqual(0);
+    const shown = (r: RunInfo) => ({
+      summary: r.summary,
+      bestEpoch: r.bestEpoch,
+      seconds: r.trainSecondsPerEpoch,
+      best: r.live?.bestEpoch,
+    });
+    const fromEpochs = bestSoFar(getEpochs(store, run.id))?.epoch;
+    expect(shown(reopenForExtension(store, run.id, {}, 'queued'))).toEqual({
+      summary: null,
+      bestEpoch: null,
+      seconds: null,
+      best: fromEpochs,
+    });
+    // A store from before the fix: its reopened runs lose the summary they kept.
+    store.db
+      .prepare('UPDATE runs SET best_epoch = ?, summary_json = ? WHERE id = ?')
+      .run(stale.bestEpoch, JSON.stringify(stale.summary), run.id);
+    store.db.pragma('user_version = 8');
+    migrate(store.db);
+    expect(listRuns(store).find((r) => r.id === run.id)?.summary).toBeNull();
+    store.close();
   });
 
   it('refuses, saying why, what it cannot continue exactly', async () => {
