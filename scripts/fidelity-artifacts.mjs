@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Regenerates what docs/FIDELITY.md shows from the stores its runs live in: each finished run's
-// record (`hkd runs show --epochs --json`), the two results-only bundles, and the 200 → 20
-// figures. Usage: node scripts/fidelity-artifacts.mjs (after `npx electron-vite build`).
+// Regenerates what docs/FIDELITY.md shows from the stores its runs live in: the record of each
+// run finished since the last time (`hkd runs show --epochs --json`), the two results-only
+// bundles, and the 200 → 20 figures. Usage: node scripts/fidelity-artifacts.mjs (after `npx electron-vite build`).
 // FIDELITY_HOME (default /work/hkd-fidelity): the 200 → 20 runs; SWEEPS_HOME (default
 // /work/hkd-sweeps): the 32 → 4 runs. The 32 → 4 figures are fixed (those runs are finished).
 import { execFileSync } from 'node:child_process';
@@ -33,11 +33,63 @@ const slug = (label) =>
 const finished = (home) =>
   JSON.parse(hkd(home, 'runs', 'list', '--json')).runs.filter((r) => r.status === 'completed');
 
+// FIDELITY.md's run ids and the labels that name the same runs in any store: a store rebuilt from
+// the bundle (scripts/fidelity-queue.mjs) numbers them otherwise (the page's table under "New
+// machines"), so records keep the page's ids in their names and figures find runs by label.
+const links = (from, first, step, count, name) =>
+  Array.from({ length: count }, (_, i) => [from + i, `${name} ${first - i * step}`]);
+const PAGE = new Map([
+  [1, 'teacher-200'],
+  [2, 'student-20'],
+  [3, 'de-20'],
+  [4, 'hyperkdma-de-m2-20'],
+  [5, 'student-20 (seed 1)'],
+  [6, 'student-20 (seed 2)'],
+  [7, 'teacher-200 (seed 1)'],
+  [8, 'de-20 (seed 1)'],
+  [9, 'teacher-200 (seed 2)'],
+  [10, 'de-20 (seed 2)'],
+  [16, 'hyperkdma-de-m2-20 (seed 1)'],
+  [17, 'hyperkdma-de-m2-20 (seed 2)'],
+  [18, 'hyperkdma-de-m2-20 frozen'],
+  [19, 'hyperkdma-de-m2-20 normalised'],
+  [20, 'hyperkdma-de-m8-20'],
+  [21, 'phr-20'],
+  [22, 'de-20 early-stop any'],
+  ...links(23, 180, 20, 8, 'TAKD-DE link'),
+  [31, 'takd-de-20'],
+  ...links(32, 160, 20, 7, 'DGKD-DE TA'),
+  [39, 'dgkd-de-20'],
+  [40, 'hyperkdma-de-m1-20'],
+  [41, 'hyperkdma-de-m4-20'],
+  [44, 'hyperkdma-de-m2-20 normalised (seed 1)'],
+  [45, 'hyperkdma-de-m2-20 normalised (seed 2)'],
+]);
+const pageId = new Map([...PAGE].map(([id, label]) => [label, id]));
+
 // The 200 → 20 runs: every finished one, as a record and in one bundle.
 const done = finished(homes.fidelity);
-for (const r of done)
+const unplanned = done.filter((r) => !pageId.has(r.label));
+if (unplanned.length)
+  throw new Error(
+    `${unplanned.map((r) => `#${r.id} (${r.label ?? 'no label'})`).join(', ')}: not among ` +
+      "FIDELITY.md's runs; give it a page id in PAGE",
+  );
+/** The id in `homes.fidelity` of the finished run this page numbers `page`. */
+const storeId = (page) => {
+  const r = done.find((d) => d.label === PAGE.get(page));
+  if (!r) throw new Error(`#${page} (${PAGE.get(page)}) has not finished in ${homes.fidelity}`);
+  return String(r.id);
+};
+// A record is written once, from the store the run trained in: one rebuilt from the bundle holds
+// the same epochs and results but its own ids and none of the run's files.
+const written = [];
+for (const r of done) {
+  const record = join(out, `run-${pageId.get(r.label)}-${slug(r.label)}.json`);
+  if (existsSync(record)) continue;
+  written.push(pageId.get(r.label));
   writeFileSync(
-    join(out, `run-${r.id}-${slug(r.label ?? String(r.id))}.json`),
+    record,
     // One value per line, so that a record's changes read in a diff.
     JSON.stringify(
       JSON.parse(hkd(homes.fidelity, 'runs', 'show', String(r.id), '--epochs', '--json')),
@@ -45,6 +97,7 @@ for (const r of done)
       1,
     ) + '\n',
   );
+}
 const ids = done.map((r) => String(r.id));
 hkd(
   homes.fidelity,
@@ -80,7 +133,8 @@ if (existsSync(homes.sweeps))
 
 // The 200 → 20 figures: the runs' validation curves, run #4's TA diagnostics and gate, and #4's
 // lead over DE on the same split and seed beside what a seed changes (another split and
-// initialisation: DE's and the student's seed-1 and 2 runs against seed 0).
+// initialisation: DE's and the student's seed-1 and 2 runs against seed 0). Runs are given by
+// this page's ids, "4-3" for #4 minus #3.
 const figures = [];
 const plot = (file, runs, series, title, more = []) => {
   figures.push(file);
@@ -88,7 +142,12 @@ const plot = (file, runs, series, title, more = []) => {
     homes.fidelity,
     'runs',
     'plot',
-    ...runs.map(([spec]) => spec),
+    ...runs.map(([spec]) =>
+      spec
+        .split('-')
+        .map((page) => storeId(Number(page)))
+        .join('-'),
+    ),
     '--series',
     series,
     ...(runs.every(([, l]) => l) ? ['--labels', runs.map(([, l]) => l).join(',')] : []),
@@ -194,5 +253,6 @@ plot(
   ['--log'],
 );
 console.error(
-  `records of runs ${ids.map((i) => `#${i}`).join(', ')}, the bundles and ${figures.length} figures written`,
+  `${written.length ? `records of ${written.map((i) => `#${i}`).join(', ')}, ` : ''}` +
+    `the bundles (${ids.length} runs) and ${figures.length} figures written`,
 );
