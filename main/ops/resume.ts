@@ -164,7 +164,7 @@ export function reopenForExtension(
   status: 'queued' | 'interrupted',
 ): RunInfo {
   reapInterrupted(store);
-  return store.write(() => {
+  const { run, stale } = store.write(() => {
     const run = getRun(store, runId);
     const at = continuableState(store, run, 'extended');
     const built = runsBuiltFrom(store, run.id);
@@ -177,6 +177,8 @@ export function reopenForExtension(
       );
     return reopenRun(store, run.id, { ...run.config, ...grownLimits(run, limits, at) }, status);
   });
+  removeFiles(stale);
+  return run;
 }
 
 /**

@@ -169,4 +169,12 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     sql: `UPDATE runs SET best_epoch = NULL, summary_json = NULL, train_seconds_per_epoch = NULL,
       eval_seconds_per_epoch = NULL WHERE status NOT IN ('completed', 'cancelled');`,
   },
+  {
+    version: 10,
+    name: 'no results on reopened runs',
+    // Nor their results' files (store/queue.ts, reopenRun): `hkd paired` read an extended run's
+    // old per-user ranks as its own. The files stay until the run finishes and rewrites them.
+    sql: `DELETE FROM artifacts WHERE kind != 'resume' AND run_id IN (
+      SELECT id FROM runs WHERE status NOT IN ('completed', 'cancelled'));`,
+  },
 ];

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors';
 import { now, type Store } from './db';
+import { listArtifacts, unrecordArtifact } from './artifacts';
 import { getRun } from './runs';
 import { reapInterrupted } from './run-processes';
 import type { RunInfo, RunStatus } from '../contract';
@@ -137,16 +138,19 @@ export function runsBuiltFrom(store: Store, runId: number): number[] {
 /**
  * Gives a finished run a new configuration and puts it back as `status` (queued for the runner,
  * interrupted for a process about to continue it) in one statement: a crash leaves a run that
- * resumes under the new configuration, never old results under it. Its summary goes too: until it
- * finishes again, its best so far comes from its epochs, as any unfinished run's does. Call it
- * inside the transaction that checked the run may be reopened.
+ * resumes under the new configuration, never old results under it. What it finished with goes too
+ * — its summary, and its results' files (representations, per-user ranks, gates, best parameters)
+ * whose absolute paths it returns, to delete once the transaction has committed — so that nothing
+ * (`hkd paired`, the gates view) reads the results of a run that trains on as if they were its
+ * own. Until it finishes again, its best so far comes from its epochs, as any unfinished run's
+ * does. Call it inside the transaction that checked the run may be reopened.
  */
 export function reopenRun(
   store: Store,
   id: number,
   config: Record<string, unknown>,
   status: Extract<RunStatus, 'queued' | 'interrupted'>,
-): RunInfo {
+): { run: RunInfo; stale: string[] } {
   store.db
     .prepare(
       `UPDATE runs SET config_json = ?, status = ?, finished_at = NULL, error = NULL,
@@ -154,7 +158,10 @@ export function reopenRun(
          eval_seconds_per_epoch = NULL WHERE id = ?`,
     )
     .run(JSON.stringify(config), status, id);
-  return getRun(store, id);
+  const stale = listArtifacts(store, id).flatMap((a) =>
+    a.kind === 'resume' ? [] : [unrecordArtifact(store, { runId: id }, a.kind)!],
+  );
+  return { run: getRun(store, id), stale };
 }
 
 /** Cancels a run that has not started. */

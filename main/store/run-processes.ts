@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { StorageError } from '../errors';
+import { removeTempFilesOf } from './array-file';
 import type { Store } from './db';
 
 // The processes that train runs: which are gone, and what a run that lost its process becomes.
@@ -33,9 +35,8 @@ export function reapInterrupted(store: Store): number[] {
     id: number;
     pid: number | null;
   }[];
-  const dead = rows
-    .filter((r) => r.pid === null || (r.pid !== process.pid && !alive(r.pid)))
-    .map((r) => r.id);
+  const gone = rows.filter((r) => r.pid === null || (r.pid !== process.pid && !alive(r.pid)));
+  const dead = gone.map((r) => r.id);
   // Its process could not record why it ended (it was killed, crashed, or the disk was full).
   const mark = store.db.prepare(
     `UPDATE runs SET status = 'interrupted', error = COALESCE(error, ?)
@@ -48,6 +49,10 @@ export function reapInterrupted(store: Store): number[] {
     if (e instanceof StorageError) return [];
     throw e;
   }
+  // A process killed while writing a checkpoint (a runner killed with it cannot clean up after
+  // it) leaves a temporary file as large as the checkpoint.
+  for (const r of gone)
+    removeTempFilesOf(join(store.home, 'runs', String(r.id)), r.pid ?? undefined);
   return dead;
 }
 

@@ -14,7 +14,8 @@ import {
 import { runTraining } from '../../main/ops/train';
 import { runCli } from '../../main/cli/program';
 import { runDistill } from '../../main/ops/distill';
-import { listArtifacts } from '../../main/store/artifacts';
+import { listArtifacts, recordArtifact } from '../../main/store/artifacts';
+import { ranksOf } from '../../main/ops/paired-runs';
 import { checkpointProgress } from '../../main/store/checkpoints';
 import { migrate, Store } from '../../main/store/db';
 import { getEpochs, getRun, listRuns } from '../../main/store/runs';
@@ -264,16 +265,19 @@ describe('extending a finished run', () => {
     baseline.close();
   });
 
-  it('shows a reopened run by the best its epochs reach, not the summary it stopped with', async () => {
+  it('a reopened run keeps no results of its earlier finish: its best comes from its epochs', async () => {
     const store = demoStore();
     const run = await cancelledRun(store, 3);
     const stale = getRun(store, run.id);
     expect(stale.summary?.bestEpoch).toBeGreaterThanOrEqual(0);
+    const results = listArtifacts(store, run.id).filter((a) => a.kind !== 'resume');
+    expect(results.map((a) => a.kind).sort()).toEqual(['checkpoint', 'embeddings', 'ranks']);
     const shown = (r: RunInfo) => ({
       summary: r.summary,
       bestEpoch: r.bestEpoch,
       seconds: r.trainSecondsPerEpoch,
       best: r.live?.bestEpoch,
+      kinds: listArtifacts(store, r.id).map((a) => a.kind),
     });
     const fromEpochs = bestSoFar(getEpochs(store, run.id))?.epoch;
     expect(shown(reopenForExtension(store, run.id, {}, 'queued'))).toEqual({
@@ -281,14 +285,20 @@ describe('extending a finished run', () => {
       bestEpoch: null,
       seconds: null,
       best: fromEpochs,
+      kinds: ['resume'],
     });
-    // A store from before the fix: its reopened runs lose the summary they kept.
+    expect(results.filter((a) => existsSync(join(store.home, a.path)))).toEqual([]);
+    // `hkd paired` read the old per-user ranks as the run's own.
+    expect(() => ranksOf(store, run.id)).toThrow(/has no per-user ranks \(it has not completed\)/);
+    // A store from before the fix: its reopened runs lose what they kept.
     store.db
       .prepare('UPDATE runs SET best_epoch = ?, summary_json = ? WHERE id = ?')
       .run(stale.bestEpoch, JSON.stringify(stale.summary), run.id);
+    const ranks = results.find((a) => a.kind === 'ranks')!;
+    recordArtifact(store, { runId: run.id }, ranks);
     store.db.pragma('user_version = 8');
     migrate(store.db);
-    expect(listRuns(store).find((r) => r.id === run.id)?.summary).toBeNull();
+    expect(shown(getRun(store, run.id))).toMatchObject({ summary: null, kinds: ['resume'] });
     store.close();
   });
 

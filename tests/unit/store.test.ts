@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filterAndRemap } from '../../main/data/dataset';
@@ -370,7 +370,7 @@ describe('store shared by processes', () => {
   });
 
   it.runIf(process.platform === 'linux')(
-    'a trainer killed but not yet reaped (a zombie) counts as gone',
+    'a trainer killed but not yet reaped (a zombie) counts as gone, and its half-written files go',
     async () => {
       const s = new Store(tempDir());
       const ds = insert(s, 'ds');
@@ -382,10 +382,18 @@ describe('store shared by processes', () => {
       const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', r)));
       const { splitId } = getOrCreateSplit(s, ds.id, loadDataset(s, ds), 0, 499);
       markRunning(s, run.id, { splitId, backend: 'wasm', device: 'cpu', pid });
+      // What it was writing when it was killed; another process's file is not its to remove.
+      const dir = join(s.home, 'runs', String(run.id));
+      mkdirSync(dir, { recursive: true });
+      const mine = join(dir, `resume-3.hkda.tmp-${pid}`);
+      const other = join(dir, `resume-3.hkda.tmp-${process.pid}`);
+      [mine, other].forEach((f) => writeFileSync(f, 'partial'));
       expect(reapInterrupted(s)).toEqual([]);
+      expect(existsSync(mine)).toBe(true);
       await new Promise((r) => setTimeout(r, 600));
       expect(() => process.kill(pid, 0)).not.toThrow();
       expect(reapInterrupted(s)).toEqual([run.id]);
+      expect([existsSync(mine), existsSync(other)]).toEqual([false, true]);
       parent.kill();
       s.close();
     },
