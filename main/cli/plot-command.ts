@@ -9,18 +9,36 @@ import { table } from './views';
 // `hkd runs plot` and `hkd runs lead`: stored per-epoch series of runs, drawn as an SVG figure or
 // summed up as one run's lead over another.
 
-/** `4` (or a run's uid or label) → [4]; `4-3` → [4, 3]: run 4 minus run 3. */
-function runDifference(ctx: CliContext, spec: string): [number, number?] {
-  const m = /^(\d+)-(\d+)$/.exec(spec.trim());
-  if (m) return [Number(m[1]), Number(m[2])];
-  try {
-    return [ctx.runId(spec.trim())];
-  } catch (e) {
-    if (!(e instanceof NotFoundError)) throw e;
+/**
+ * `4` (or a run's uid or label) → [4]; `4-3` → [4, 3]: run 4 minus run 3. Either side may be a
+ * label with hyphens of its own (`hyperkdma-de-m8-20-de-20`): the hyphen meant is the one where
+ * both sides name a run, and only one may.
+ */
+export function runDifference(runId: (text: string) => number, spec: string): [number, number?] {
+  const whole = spec.trim();
+  const named = (text: string): number | NotFoundError => {
+    try {
+      return runId(text);
+    } catch (e) {
+      if (e instanceof NotFoundError) return e;
+      throw e;
+    }
+  };
+  const one = named(whole);
+  if (typeof one === 'number') return [one];
+  const pairs = [...whole.matchAll(/-/g)].flatMap(({ index }) => {
+    const [a, b] = [named(whole.slice(0, index)), named(whole.slice(index + 1))];
+    return typeof a === 'number' && typeof b === 'number' ? [[a, b] as [number, number]] : [];
+  });
+  if (pairs.length === 1) return pairs[0];
+  if (pairs.length > 1)
     throw new InputError(
-      `${e.message}; nor is '${spec}' two run ids joined by '-' (4-3: #4 minus #3)`,
+      `'${spec}' reads as ${pairs.map(([a, b]) => `#${a} minus #${b}`).join(' or as ')}: ` +
+        'give the runs by id',
     );
-  }
+  throw new InputError(
+    `${one.message}; nor is '${spec}' two runs joined by '-' (4-3: #4 minus #3)`,
+  );
 }
 
 /** Refuses series no run has (a typo, or a method without them), naming those they do have. */
@@ -59,7 +77,7 @@ export function registerPlotCommand(runs: Command, ctx: CliContext): void {
           throw new InputError(`--labels names ${labels.length} runs, not ${ids.length}`);
         const runs: RunCurves[] = [];
         for (const [i, spec] of ids.entries()) {
-          const [id, minus] = runDifference(ctx, spec);
+          const [id, minus] = runDifference(ctx.runId, spec);
           const { run, epochs } = await call('runs.get', { id });
           const ref = minus === undefined ? undefined : await call('runs.get', { id: minus });
           runs.push({

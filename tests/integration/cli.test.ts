@@ -105,6 +105,10 @@ describe('hkd CLI end to end', () => {
     const compared = await hkd(home, ...words('compare a-4 b-4 --baseline a-4 --paper none'));
     expect(compared.code, compared.err).toBe(0);
     expect(compared.out).toContain(`#${b}`);
+    // One run's lead over another, by labels that have hyphens of their own.
+    const lead = await hkd(home, ...words('runs plot b-4-a-4 --series valid.H5'));
+    expect(lead.code, lead.err).toBe(0);
+    expect(lead.out).toContain(`>#${b} − #${a}<`);
     // A later completed run with the label is the one it names; unfinished ones only when alone.
     const again = await train('a-4');
     expect(json(await hkd(home, ...words('runs show a-4 --json'))).run.id).toBe(again);
@@ -480,7 +484,7 @@ describe('hkd CLI end to end', () => {
     ]);
     const badSpec = await hkd(home, 'runs', 'plot', '2+1', '--series', 'valid.H5');
     expect(badSpec.err).toMatch(
-      /^error: run labelled '2\+1' not found; .*; nor is '2\+1' two run ids joined by '-'/,
+      /^error: run labelled '2\+1' not found; .*; nor is '2\+1' two runs joined by '-'/,
     );
     const unknown = await hkd(home, 'runs', 'plot', String(student.id), '--series', 'ta9.norm');
     expect(unknown.code).toBe(2);
