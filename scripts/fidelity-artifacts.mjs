@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Regenerates what docs/FIDELITY.md shows from the stores its runs live in: the record of each
 // run finished since the last time (`hkd runs show --epochs --json`), the two results-only
-// bundles, and the 200 → 20 figures. Usage: node scripts/fidelity-artifacts.mjs (after `npx electron-vite build`).
+// bundles, and the 200 → 20 figures. Usage: node scripts/fidelity-artifacts.mjs (after
+// `npx electron-vite build`).
 // FIDELITY_HOME (default /work/hkd-fidelity): the 200 → 20 runs; SWEEPS_HOME (default
 // /work/hkd-sweeps): the 32 → 4 runs. The 32 → 4 figures are fixed (those runs are finished).
 import { execFileSync } from 'node:child_process';
