@@ -2,7 +2,6 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors';
 import { now, type Store } from './db';
-import { listArtifacts, unrecordArtifact } from './artifacts';
 import { getRun } from './runs';
 import { reapInterrupted } from './run-processes';
 import type { RunInfo, RunStatus } from '../contract';
@@ -158,10 +157,10 @@ export function reopenRun(
          eval_seconds_per_epoch = NULL WHERE id = ?`,
     )
     .run(JSON.stringify(config), status, id);
-  const stale = listArtifacts(store, id).flatMap((a) =>
-    a.kind === 'resume' ? [] : [unrecordArtifact(store, { runId: id }, a.kind)!],
-  );
-  return { run: getRun(store, id), stale };
+  const stale = store.db
+    .prepare(`DELETE FROM artifacts WHERE run_id = ? AND kind != 'resume' RETURNING path`)
+    .all(id) as { path: string }[];
+  return { run: getRun(store, id), stale: stale.map((a) => join(store.home, a.path)) };
 }
 
 /** Cancels a run that has not started. */
