@@ -225,6 +225,14 @@ plot(
   'valid.H5',
   '200 → 20: validation H@5, HyperKDMA+DE m = 2 minus DE of the same seed, epoch by epoch',
 );
+// The same three leads as one: their mean with a ± sd band, up to the shortest pair.
+plot(
+  'fidelity-200-20-seeds-pooled-lead.svg',
+  [['4-3'], ['16-8'], ['17-10']],
+  'valid.H5',
+  '200 → 20: validation H@5, HyperKDMA+DE m = 2 minus DE of the same seed, seeds 0–2',
+  ['--pool-seeds', '--labels', 'mean ± sd over 3 seeds'],
+);
 // The TA modes at seed 0 against the same DE run: `paper` (#4) collapses, `frozen` (#18) keeps
 // fixed random TA targets, `normalised` (#19) rescales them to the teacher's norm.
 const modes = [

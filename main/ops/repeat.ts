@@ -1,4 +1,4 @@
-import { seedPoolKey } from '../shared/compare-table';
+import { seedPoolKey } from '../shared/seed-groups';
 import type { Repetition, RunInfo } from '../contract';
 import { InputError } from '../errors';
 import type { Store } from '../store/db';

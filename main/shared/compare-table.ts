@@ -2,6 +2,7 @@ import { methodFacts, runDim, type Metrics, type RunInfo } from '../contract';
 import { extraText, pooledExtra, type ExtraColumn, type ExtraValue } from './compare-columns';
 import { meanSd } from './mean-sd';
 import { variantOf } from './run-variant';
+import { poolBySeed } from './seed-groups';
 import { pairedTTest } from './t-test';
 import type { PaperRow, PaperValues } from './paper-results';
 
@@ -79,19 +80,6 @@ export interface CompareOptions {
   extras?: ExtraColumn[];
 }
 
-/** What does not make two runs different experiments: the seed and the runs it picked. */
-const PER_SEED = new Set(['seed', 'label', 'backend', 'teacher', 'guideRuns', 'pretrainedTaRuns']);
-
-/** Runs with equal keys repeat one experiment with other seeds. */
-export function seedPoolKey(r: RunInfo, runById?: (id: number) => RunInfo | undefined): string {
-  const config = Object.entries(r.config)
-    .filter(([k]) => !PER_SEED.has(k))
-    .sort(([a], [b]) => (a < b ? -1 : 1));
-  const teacher = r.teacherRunId === null ? undefined : runById?.(r.teacherRunId);
-  const from = teacher ? seedPoolKey(teacher, runById) : r.teacherRunId;
-  return JSON.stringify([r.kind, r.model, r.method, r.datasetId, config, from]);
-}
-
 /** " (3 seeds)"; repeats of one seed (a re-run) are counted as such. */
 function pooledCount(g: RunInfo[]): string {
   if (g.length === 1) return '';
@@ -121,15 +109,11 @@ export function compareTable(
 ): CompareTable {
   const models = [...new Set(runs.map((r) => r.model))];
   const columns = models.flatMap((model) => metrics.map((metric) => ({ model, metric })));
-  const groups = new Map<string, RunInfo[]>();
-  for (const r of runs) {
-    const key = o.poolSeeds ? seedPoolKey(r, o.runById) : String(r.id);
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
+  const groups = o.poolSeeds ? poolBySeed(runs, o.runById) : runs.map((r) => [r]);
   const teachers = new Set(runs.flatMap((r) => (r.teacherRunId === null ? [] : [r.teacherRunId])));
   const stats = (g: RunInfo[], model: string, metric: keyof Metrics) =>
     meanSd(g.flatMap((r) => (r.model === model && r.summary ? [r.summary.test[metric]] : [])));
-  const pooled = [...groups.values()].map((g) => {
+  const pooled = groups.map((g) => {
     const cellStats = columns.map((c) => stats(g, c.model, c.metric));
     return {
       g,

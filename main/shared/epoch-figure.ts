@@ -1,9 +1,11 @@
-import type { EpochInfo } from '../contract';
-import { lineChartSvg } from './svg-line-chart';
+import type { EpochInfo, MeanSd } from '../contract';
+import { meanSd } from './mean-sd';
+import { lineChartSvg, type ChartLine } from './svg-line-chart';
 
 // Runs' curves over their epochs as a figure: any stored per-epoch number — a validation or test
 // metric, a loss term, a KD diagnostic — or the ratio of two (a TA's norm over the teacher's);
-// and a run's lead over another, epoch by epoch.
+// and a run's lead over another, epoch by epoch; runs of one experiment with other seeds as their
+// mean with a ± sd band.
 
 /** A run's epochs under the name its lines carry. */
 export interface RunCurves {
@@ -12,6 +14,21 @@ export interface RunCurves {
   /** Another run's epochs: the lines are this run's values minus that run's, epoch by epoch. */
   minus?: EpochInfo[];
 }
+
+/**
+ * One experiment's runs with other seeds, drawn as one line: their mean with a ± sd band. Each
+ * may carry its seed's run of another experiment as `minus` (a lead paired by seed).
+ */
+export interface SeedCurves {
+  label: string;
+  seeds: RunCurves[];
+}
+
+export type Curves = RunCurves | SeedCurves;
+
+/** Every epoch a line draws on: a run's, or all its seeds'. */
+const epochsOf = (c: Curves): EpochInfo[] =>
+  'seeds' in c ? c.seeds.flatMap((r) => r.epochs) : c.epochs;
 
 /** Every series name an epoch has: `valid.H5`, `test.N10`, `loss.<term>`, `train.seconds`, its diagnostics. */
 export function seriesNames(e: EpochInfo): string[] {
@@ -52,8 +69,10 @@ export function epochValue(e: EpochInfo, series: string): number | null {
 }
 
 /** The series of `wanted` that no run has in any epoch (a typo, or a method without it). */
-export function missingSeries(runs: RunCurves[], wanted: string[]): string[] {
-  return wanted.filter((s) => !runs.some((r) => r.epochs.some((e) => epochValue(e, s) !== null)));
+export function missingSeries(runs: Curves[], wanted: string[]): string[] {
+  return wanted.filter(
+    (s) => !runs.some((r) => epochsOf(r).some((e) => epochValue(e, s) !== null)),
+  );
 }
 
 /** A run's value of `series` at each of its epochs (counted from 1), less `minus`'s where given. */
@@ -71,26 +90,74 @@ export function curveByEpoch(r: RunCurves, series: string): Map<number, number |
   return out;
 }
 
-/** One line per run and series over epochs 1 … the longest run's last (a log y axis on request). */
+/**
+ * The mean and sample sd over the seeds at each epoch where every seed has a value. The line ends
+ * with the shortest run: a mean over fewer seeds would jump where one of them stopped.
+ */
+export function seedCurve(g: SeedCurves, series: string): Map<number, MeanSd> {
+  const each = g.seeds.map((r) => curveByEpoch(r, series));
+  const last = Math.min(...each.map((m) => Math.max(0, ...m.keys())));
+  const out = new Map<number, MeanSd>();
+  for (let x = 1; x <= last; x++) {
+    const vs = each.map((m) => m.get(x));
+    if (vs.every((v): v is number => typeof v === 'number')) out.set(x, meanSd(vs));
+  }
+  return out;
+}
+
+/** A line's values at epochs 1 … `length`, with the edges of its ± sd band where seeds pooled. */
+export function curveLine(c: Curves, series: string, length: number): Omit<ChartLine, 'label'> {
+  const xs = Array.from({ length }, (_, i) => i + 1);
+  if (!('seeds' in c)) {
+    const byEpoch = curveByEpoch(c, series);
+    return { ys: xs.map((x) => byEpoch.get(x) ?? null) };
+  }
+  const pooled = seedCurve(c, series);
+  const edge = (sign: 1 | -1) =>
+    xs.map((x) => {
+      const p = pooled.get(x);
+      return p?.mean == null || p.sd === null ? null : p.mean + sign * p.sd;
+    });
+  return {
+    ys: xs.map((x) => pooled.get(x)?.mean ?? null),
+    band: c.seeds.length > 1 ? { upper: edge(1), lower: edge(-1) } : undefined,
+  };
+}
+
+const lastOf = (epochs: EpochInfo[]) => Math.max(0, ...epochs.map((e) => e.epoch + 1));
+
+/** The last epoch any line is drawn to (at least 1): a pooled line's shortest seed's. */
+export const lastEpoch = (runs: Curves[]): number =>
+  Math.max(
+    1,
+    ...runs.map((r) =>
+      'seeds' in r
+        ? Math.min(...r.seeds.map((c) => Math.min(lastOf(c.epochs), lastOf(c.minus ?? c.epochs))))
+        : lastOf(r.epochs),
+    ),
+  );
+
+/**
+ * One line per run (or seeds pooled) and series over epochs 1 … the longest run's last (a log y
+ * axis on request).
+ */
 export function epochCurvesSvg(
-  runs: RunCurves[],
+  runs: Curves[],
   series: string[],
   opts: { title?: string; logY?: boolean } = {},
 ): string {
-  const last = Math.max(1, ...runs.flatMap((r) => r.epochs.map((e) => e.epoch + 1)));
-  const xs = Array.from({ length: last }, (_, i) => i + 1);
+  const last = lastEpoch(runs);
   const lines = runs.flatMap((r) =>
     series.map((s) => {
-      const byEpoch = curveByEpoch(r, s);
       const label = [runs.length > 1 ? r.label : '', series.length > 1 ? s : '']
         .filter(Boolean)
         .join(' ');
-      return { label: label || r.label, ys: xs.map((x) => byEpoch.get(x) ?? null) };
+      return { label: label || r.label, ...curveLine(r, s, last) };
     }),
   );
   return lineChartSvg({
     title: opts.title ?? series.join(', '),
-    xs,
+    xs: Array.from({ length: last }, (_, i) => i + 1),
     xLabel: 'epoch',
     yLabel: series.length === 1 ? series[0] : undefined,
     logY: opts.logY,

@@ -1,9 +1,10 @@
 import type { EpochInfo } from '../contract';
-import { curveByEpoch } from './epoch-figure';
+import { seedCurve } from './epoch-figure';
 
 // One run's lead over another in a per-epoch series, summed up over blocks of epochs: at how many
-// epochs it is ahead and by how much on average. Consecutive epochs are nearly the same model, so
-// these describe two curves; they are not a test of the runs (that is `hkd paired`).
+// epochs it is ahead and by how much on average (over seeds: the mean lead of runs paired by
+// seed). Consecutive epochs are nearly the same model, so these describe two curves; they are not
+// a test of the runs (that is `hkd paired`, or Compare's t-test over seeds).
 
 /** The lead over epochs `from` … `to` (counted from 1) where both runs have the series. */
 export interface LeadBlock {
@@ -47,9 +48,28 @@ export function leadBlocks(
   every: number,
   from = 1,
 ): LeadBlock[] {
-  const diffs = curveByEpoch({ label: '', epochs: a, minus: b }, series);
-  const both = new Set(b.map((e) => e.epoch + 1));
-  const last = Math.max(0, ...[...diffs.keys()].filter((x) => both.has(x)));
+  return seedLeadBlocks([[a, b]], series, every, from);
+}
+
+/**
+ * The same lead over seeds: each pair is one seed's run and the other experiment's run of that
+ * seed; an epoch counts where every pair has a value, with the mean of their leads, up to the
+ * last epoch every pair trained.
+ */
+export function seedLeadBlocks(
+  pairs: [EpochInfo[], EpochInfo[]][],
+  series: string,
+  every: number,
+  from = 1,
+): LeadBlock[] {
+  if (!pairs.length) return [];
+  const leads = seedCurve(
+    { label: '', seeds: pairs.map(([a, b]) => ({ label: '', epochs: a, minus: b })) },
+    series,
+  );
+  const diffs = new Map([...leads].map(([x, { mean }]) => [x, mean]));
+  const lastOf = (epochs: EpochInfo[]) => Math.max(0, ...epochs.map((e) => e.epoch + 1));
+  const last = Math.min(...pairs.map(([a, b]) => Math.min(lastOf(a), lastOf(b))));
   if (last < from) return [];
   const blocks: LeadBlock[] = [];
   for (let x = from; x <= last; x += every)

@@ -328,6 +328,12 @@ describe('workbench in a browser', () => {
     await page.uncheck('[data-testid=pool-seeds]');
     await expect.poll(() => rows.count()).toBe(4);
     await page.check('[data-testid=pool-seeds]');
+    // The curves pool them too: their mean with a ± sd band, in the saved figure as well.
+    const pooledDownload = page.waitForEvent('download');
+    await curves.locator('[data-testid=curve-svg]').click();
+    const pooledSvg = readFileSync((await (await pooledDownload).path())!, 'utf8');
+    expect(pooledSvg.match(/<polygon /g)).toHaveLength(1);
+    expect(pooledSvg).toContain('>paper-size student (2 seeds)<');
     // What each result cost, beside the metrics: the pooled row's mean epochs and its backend.
     await page.check('[data-testid=show-training]');
     const header = page.locator('[data-testid=compare-table] thead');

@@ -135,6 +135,74 @@ describe('hkd CLI end to end', () => {
     expect([sweep.code, sweep.err]).toEqual([2, "error: 'x' is not an integer"]);
   });
 
+  it("pools an experiment's seeds into one curve, and its lead over another paired by seed", async () => {
+    const home = tempDir();
+    await synthDemo(home, 40, 600);
+    const train = async (dim: number, seed: number, label: string) =>
+      json(
+        await hkd(
+          home,
+          ...words(`train --dataset demo --model BPR --dim ${dim} --max-epochs 3 --seed ${seed}`),
+          '--label',
+          label,
+          '--json',
+        ),
+      ).id as number;
+    const [p0, p1, q0, q1] = [
+      await train(4, 0, 'p'),
+      await train(4, 1, 'p (seed 1)'),
+      await train(8, 0, 'q'),
+      await train(8, 1, 'q (seed 1)'),
+    ];
+    const plot = await hkd(
+      home,
+      'runs',
+      'plot',
+      'p',
+      'q',
+      'p (seed 1)',
+      String(q1),
+      ...words('--pool-seeds --series valid.H5'),
+    );
+    expect(plot.code, plot.err).toBe(0);
+    expect(plot.out.match(/<polygon /g)).toHaveLength(2);
+    expect(plot.out).toContain('>p (2 seeds)<');
+    expect(plot.out).toContain('>q (2 seeds)<');
+    const lead = await hkd(
+      home,
+      ...words(`runs plot ${p0}-${q0} ${p1}-${q1} --pool-seeds --series valid.H5`),
+    );
+    expect(lead.code, lead.err).toBe(0);
+    expect(lead.out).toContain('>p − q (2 seeds)<');
+    // The same lead in numbers: the mean over the seeds of p's value less q's, epoch by epoch.
+    const blocks = json(
+      await hkd(home, ...words(`runs lead ${p0},${p1} ${q0},${q1} --series valid.H5 --json`)),
+    ) as { epochs: number; ahead: number; behind: number; mean: number }[];
+    const stored = async (id: number) =>
+      (json(await hkd(home, 'runs', 'show', String(id), '--json')).epochs as EpochInfo[]).map(
+        (e) => e.valid.H5,
+      );
+    const [a0, a1, b0, b1] = await Promise.all([p0, p1, q0, q1].map(stored));
+    const means = a0.map((v, i) => (v - b0[i] + a1[i] - b1[i]) / 2);
+    expect(blocks).toHaveLength(1);
+    expect(blocks[0].epochs).toBe(3);
+    expect(blocks[0].ahead + blocks[0].behind).toBe(means.filter((m) => m !== 0).length);
+    expect(blocks[0].mean).toBeCloseTo(means.reduce((s, m) => s + m) / 3, 12);
+    // Each side one experiment, and pairs of one seed.
+    const mixed = await hkd(home, ...words(`runs lead ${p0},${q1} ${q0},${p1}`));
+    expect([mixed.code, mixed.err]).toEqual([
+      2,
+      `error: #${q1} differs from #${p0} in more than the seed: a side of a pooled lead is one experiment`,
+    ]);
+    const crossed = await hkd(
+      home,
+      ...words(`runs plot ${p0}-${q1} --pool-seeds --series valid.H5`),
+    );
+    expect(crossed.err).toMatch(
+      `pairs seed 0 with seed 1: a lead pooled over seeds pairs runs of one seed`,
+    );
+  });
+
   it('Ctrl-C stops the headless queue without cancelling: the run is left resumable, what is built from it queued', async () => {
     const home = tempDir();
     await synthDemo(home, 60, 700);

@@ -10,7 +10,12 @@ export interface Series {
   faint?: boolean;
   /** Index into COLORS, when it must match another series' colour. */
   color?: number;
+  /** A ± sd band around it (seeds pooled): its edges, drawn filled and left out of legend and tooltip. */
+  band?: { upper: (number | null)[]; lower: (number | null)[] };
 }
+
+/** The band's edge datasets are named so; legend and tooltip skip them. */
+const EDGE = /\u2009[+−]sd$/;
 
 export interface LineOptions {
   title: string;
@@ -41,9 +46,9 @@ export function lineChart(series: Series[], o: LineOptions): ChartConfiguration 
     type: 'line',
     data: {
       labels: o.labels,
-      datasets: series.map((s, k) => {
+      datasets: series.flatMap((s, k) => {
         const color = COLORS[(s.color ?? k) % COLORS.length];
-        return {
+        const line = {
           label: s.label,
           data: s.data,
           borderColor: s.faint ? `${color}55` : color,
@@ -51,14 +56,25 @@ export function lineChart(series: Series[], o: LineOptions): ChartConfiguration 
           borderDash: s.reference ? [6, 4] : [],
           pointRadius: s.reference || s.faint ? 0 : o.labels.map((_, i) => (i === o.best ? 5 : 0)),
           borderWidth: s.faint ? 1 : 1.5,
+          fill: false,
         };
+        if (!s.band) return [line];
+        // The upper edge filled down to the lower one (the next dataset), both invisible.
+        const edge = { pointRadius: 0, borderWidth: 0, backgroundColor: `${color}2a` };
+        return [
+          { ...edge, label: `${s.label}\u2009+sd`, data: s.band.upper, fill: '+1' },
+          { ...edge, label: `${s.label}\u2009−sd`, data: s.band.lower, fill: false },
+          line,
+        ];
       }),
     },
     options: {
       interaction: { mode: 'index', intersect: false },
       plugins: {
         title: { display: true, text: o.title },
+        legend: { labels: { filter: (item) => !EDGE.test(item.text) } },
         tooltip: {
+          filter: (item) => !EDGE.test(item.dataset.label ?? ''),
           callbacks: {
             label: (c) => `${c.dataset.label}: ${Number(c.parsed.y).toPrecision(4)}`,
           },
