@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EpochInfo, Metrics, RunInfo } from '../../main/contract';
+import type { EpochInfo, RunInfo } from '../../main/contract';
 import { compareCurves } from '../../main/shared/compare-curves';
 import {
   curveLine,
@@ -10,18 +10,8 @@ import {
 } from '../../main/shared/epoch-figure';
 import { leadBlocks, seedLeadBlocks } from '../../main/shared/epoch-lead';
 import { experimentTitle, pairBySeed, poolBySeed } from '../../main/shared/seed-groups';
+import { validH5Epochs as epochs } from '../support/epochs';
 
-const metrics = (h5: number): Metrics => ({ H5: h5, N5: 0, H10: 0, N10: 0, H20: 0, N20: 0 });
-/** Epochs counted from 0 as stored, with these validation H@5 values (NaN: not finite). */
-const epochs = (h5: number[]): EpochInfo[] =>
-  h5.map((v, epoch) => ({
-    epoch,
-    losses: { total: 1 },
-    valid: metrics(v),
-    test: metrics(0),
-    trainSeconds: 1,
-    evalSeconds: 0,
-  }));
 const run = (id: number, seed: number, label: string | null, config = {}): RunInfo =>
   ({
     id,

@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EpochInfo, Metrics } from '../../main/contract';
 import { leadBlocks } from '../../main/shared/epoch-lead';
-
-const metrics = (h5: number): Metrics => ({ H5: h5, N5: 0, H10: 0, N10: 0, H20: 0, N20: 0 });
-/** Epochs counted from 0 as stored, with these validation H@5 values (NaN: not finite). */
-const run = (h5: number[]): EpochInfo[] =>
-  h5.map((v, epoch) => ({
-    epoch,
-    losses: { total: 1 },
-    valid: metrics(v),
-    test: metrics(0),
-    trainSeconds: 1,
-    evalSeconds: 0,
-  }));
+import { validH5Epochs as run } from '../support/epochs';
 
 describe("a run's lead over another, over blocks of epochs", () => {
   const a = run([0.3, 0.5, 0.4, NaN, 0.6, 0.7, 0.9]);
