@@ -81,4 +81,12 @@ for (const [label, teacher, args] of PLAN) {
   queued.push(label);
 }
 console.error(queued.length ? `queued: ${queued.join('; ')}` : 'every planned run is here');
+// The #TA sweep (the paper's Fig. 4) over the runs above: its page draws test H@5 against m as
+// they finish. A sweep only finds runs; it queues none without --queue.
+const SWEEP = 'number of TAs, 200 → 20 (Fig. 4)';
+if (!json('sweep', 'list').some((s) => s.name === SWEEP))
+  hkd(
+    ...['sweep', 'create', '--dataset', 'citeulike', '--name', SWEEP, '--teacher', 'teacher-200'],
+    ...['--student-dim', '20', '--methods', 'DE,HyperKDMA-DE', '--vary', 'num-tas=1,2,4,8'],
+  );
 console.error(hkd('runs', 'list', '--status', 'queued,running,interrupted'));
