@@ -310,15 +310,30 @@ export async function sweepView(store: Store, id: number): Promise<SweepView> {
   return { ...info(row, planned), axes: row.spec.axes, methods: row.spec.methods, cells: out };
 }
 
+/**
+ * The grid's runs, each once: a run's label names what defines it (the parameters its method
+ * takes), so cells that describe one run — DE in every column of a TA-count sweep — share it.
+ */
+function distinctRuns(planned: PlannedRun[]): PlannedRun[] {
+  const seen = new Set<string>();
+  return planned.filter((p) => {
+    const key = `${p.kind} ${p.teacher.dim} ${p.teacher.seed} ${String(p.request.label)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function info(row: SweepRow, planned: PlannedRun[]): SweepInfo {
+  const runs = distinctRuns(planned);
   return {
     id: row.id,
     name: row.name,
     dataset: row.dataset,
     createdAt: row.createdAt,
     spec: row.spec,
-    total: planned.length,
-    completed: planned.filter((p) => p.run?.status === 'completed').length,
+    total: runs.length,
+    completed: runs.filter((p) => p.run?.status === 'completed').length,
   };
 }
 
@@ -333,16 +348,5 @@ export async function sweepList(store: Store): Promise<SweepInfo[]> {
 export async function unfinishedRuns(store: Store, id: number): Promise<PlannedRun[]> {
   const row = getSweep(store, id);
   const { planned } = await resolveGrid(store, row.spec, false);
-  const seen = new Set<string>();
-  const out: PlannedRun[] = [];
-  // A run's label names what defines it (the parameters its method takes), so cells that
-  // describe one run share it.
-  const key = (p: PlannedRun) =>
-    `${p.kind} ${p.teacher.dim} ${p.teacher.seed} ${String(p.request.label)}`;
-  for (const p of planned) {
-    if (p.run?.status === 'completed' || seen.has(key(p))) continue;
-    seen.add(key(p));
-    out.push(p);
-  }
-  return out;
+  return distinctRuns(planned).filter((p) => p.run?.status !== 'completed');
 }

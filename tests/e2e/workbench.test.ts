@@ -633,7 +633,7 @@ describe('workbench in a browser', () => {
     // cells; the page follows them to the end.
     await expect
       .poll(() => page.locator('[data-testid=sweep-progress]').innerText(), { timeout: 120_000 })
-      .toContain('4 of 4 runs completed');
+      .toContain('3 of 3 runs completed');
     const grid = await page.locator('[data-testid=sweep-grid]').innerText();
     expect(grid.match(/0\.\d{4}/g)).toHaveLength(4);
     await expect.poll(() => page.locator('[data-testid=sweep-figure] canvas').count()).toBe(1);
