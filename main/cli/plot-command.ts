@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { InputError, NotFoundError } from '../errors';
 import type { EpochInfo, RunInfo } from '../contract';
@@ -11,7 +11,7 @@ import {
 } from '../shared/epoch-figure';
 import { seedLeadBlocks, signedLead } from '../shared/epoch-lead';
 import { experimentTitle, groupsOf, poolBySeed, seedPoolKey } from '../shared/seed-groups';
-import { intArg, listArg, type CliContext } from './context';
+import { intArg, listArg, numArg, type CliContext } from './context';
 import { table } from './views';
 
 // `hkd runs plot` and `hkd runs lead`: stored per-epoch series of runs, drawn as an SVG figure or
@@ -127,6 +127,12 @@ function plotLines(
   });
 }
 
+function smoothingArg(v: string): number {
+  const w = numArg(v);
+  if (!(w >= 0 && w < 1)) throw new InvalidArgumentError(`--smooth must be in [0, 1), not ${v}`);
+  return w;
+}
+
 export function registerPlotCommand(runs: Command, ctx: CliContext): void {
   const { io, call } = ctx;
   runs
@@ -144,6 +150,11 @@ export function registerPlotCommand(runs: Command, ctx: CliContext): void {
     )
     .option('--labels <names>', "comma-separated, one per line (default: '#id label')")
     .option('--log', 'a log y axis')
+    .option(
+      '--smooth <w>',
+      "TensorBoard's smoothing: an exponential moving average of weight w in [0, 1) (the title says so)",
+      smoothingArg,
+    )
     .option('--title <text>', 'the figure title (default: the series)')
     .option('--out <file>', 'write to a file instead of standard output')
     .action(
@@ -154,6 +165,7 @@ export function registerPlotCommand(runs: Command, ctx: CliContext): void {
           poolSeeds?: boolean;
           labels?: string;
           log?: boolean;
+          smooth?: number;
           title?: string;
           out?: string;
         },
@@ -180,7 +192,11 @@ export function registerPlotCommand(runs: Command, ctx: CliContext): void {
         if (o.log && drawn.some((d) => d.b))
           throw new InputError('a difference of two runs can be negative: draw it without --log');
         checkSeries(lines, series);
-        const svg = epochCurvesSvg(lines, series, { title: o.title, logY: o.log });
+        const svg = epochCurvesSvg(lines, series, {
+          title: o.title,
+          logY: o.log,
+          smoothing: o.smooth,
+        });
         if (o.out) writeFileSync(o.out, svg);
         else io.out(svg);
       },

@@ -1,5 +1,6 @@
 import type { EpochInfo, MeanSd } from '../contract';
 import { meanSd } from './mean-sd';
+import { smoothed } from './smoothing';
 import { lineChartSvg, type ChartLine } from './svg-line-chart';
 
 // Runs' curves over their epochs as a figure: any stored per-epoch number — a validation or test
@@ -105,8 +106,22 @@ export function seedCurve(g: SeedCurves, series: string): Map<number, MeanSd> {
   return out;
 }
 
-/** A line's values at epochs 1 … `length`, with the edges of its ± sd band where seeds pooled. */
-export function curveLine(c: Curves, series: string, length: number): Omit<ChartLine, 'label'> {
+/**
+ * A line's values at epochs 1 … `length`, with the edges of its ± sd band where seeds pooled;
+ * smoothed as TensorBoard smooths (an exponential moving average of weight `smoothing`) on request.
+ */
+export function curveLine(
+  c: Curves,
+  series: string,
+  length: number,
+  smoothing = 0,
+): Omit<ChartLine, 'label'> {
+  const { ys, band } = rawLine(c, series, length);
+  const smooth = (v: (number | null)[]) => smoothed(v, smoothing);
+  return { ys: smooth(ys), band: band && { upper: smooth(band.upper), lower: smooth(band.lower) } };
+}
+
+function rawLine(c: Curves, series: string, length: number): Omit<ChartLine, 'label'> {
   const xs = Array.from({ length }, (_, i) => i + 1);
   if (!('seeds' in c)) {
     const byEpoch = curveByEpoch(c, series);
@@ -139,24 +154,26 @@ export const lastEpoch = (runs: Curves[]): number =>
 
 /**
  * One line per run (or seeds pooled) and series over epochs 1 … the longest run's last (a log y
- * axis on request).
+ * axis and smoothing on request; a smoothed figure says so in its title).
  */
 export function epochCurvesSvg(
   runs: Curves[],
   series: string[],
-  opts: { title?: string; logY?: boolean } = {},
+  opts: { title?: string; logY?: boolean; smoothing?: number } = {},
 ): string {
   const last = lastEpoch(runs);
+  const smoothing = opts.smoothing ?? 0;
   const lines = runs.flatMap((r) =>
     series.map((s) => {
       const label = [runs.length > 1 ? r.label : '', series.length > 1 ? s : '']
         .filter(Boolean)
         .join(' ');
-      return { label: label || r.label, ...curveLine(r, s, last) };
+      return { label: label || r.label, ...curveLine(r, s, last, smoothing) };
     }),
   );
   return lineChartSvg({
-    title: opts.title ?? series.join(', '),
+    title:
+      (opts.title ?? series.join(', ')) + (smoothing > 0 ? ` (smoothed: EMA ${smoothing})` : ''),
     xs: Array.from({ length: last }, (_, i) => i + 1),
     xLabel: 'epoch',
     yLabel: series.length === 1 ? series[0] : undefined,

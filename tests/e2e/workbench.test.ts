@@ -334,6 +334,13 @@ describe('workbench in a browser', () => {
     const pooledSvg = readFileSync((await (await pooledDownload).path())!, 'utf8');
     expect(pooledSvg.match(/<polygon /g)).toHaveLength(1);
     expect(pooledSvg).toContain('>paper-size student (2 seeds)<');
+    // Smoothed on request, and the saved figure says so.
+    await curves.locator('[data-testid=curve-smoothing]').fill('0.6');
+    const smoothDownload = page.waitForEvent('download');
+    await curves.locator('[data-testid=curve-svg]').click();
+    const smoothSvg = readFileSync((await (await smoothDownload).path())!, 'utf8');
+    expect(smoothSvg).toContain('(smoothed: EMA 0.6)<');
+    await curves.locator('[data-testid=curve-smoothing]').fill('0');
     // What each result cost, beside the metrics: the pooled row's mean epochs and its backend.
     await page.check('[data-testid=show-training]');
     const header = page.locator('[data-testid=compare-table] thead');

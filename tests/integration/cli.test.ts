@@ -174,6 +174,10 @@ describe('hkd CLI end to end', () => {
     );
     expect(lead.code, lead.err).toBe(0);
     expect(lead.out).toContain('>p − q (2 seeds)<');
+    const smooth = (w: string) =>
+      hkd(home, ...words(`runs plot ${p0} --series valid.H5 --title T --smooth ${w}`));
+    expect((await smooth('0.6')).out).toContain('>T (smoothed: EMA 0.6)<');
+    expect((await smooth('1')).err).toMatch(/--smooth must be in \[0, 1\), not 1/);
     // The same lead in numbers: the mean over the seeds of p's value less q's, epoch by epoch.
     const blocks = json(
       await hkd(home, ...words(`runs lead ${p0},${p1} ${q0},${q1} --series valid.H5 --json`)),

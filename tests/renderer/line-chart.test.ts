@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { smoothed, tickLabel } from '../../renderer/src/lib/line-chart';
+import { smoothed } from '../../main/shared/smoothing';
+import { tickLabel } from '../../renderer/src/lib/line-chart';
 
 describe('chart helpers', () => {
   it('smooths as TensorBoard does: a debiased moving average that keeps gaps', () => {

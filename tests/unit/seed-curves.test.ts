@@ -67,6 +67,18 @@ describe("an experiment's seeds as one curve", () => {
     expect(lines.map((l) => l.length)).toEqual([2, 6]);
   });
 
+  it('smooths a line and its band as TensorBoard does, and the figure says so', () => {
+    const { ys, band } = curveLine(seeds, 'valid.H5', 5, 0.5);
+    // Means 0.2 and 0.3 at epochs 1 and 3: 0.1 / (1 − 0.5), then (0.05 + 0.15) / (1 − 0.25).
+    expect(ys[0]).toBeCloseTo(0.2, 12);
+    expect(ys[1]).toBeNull();
+    expect(ys[2]).toBeCloseTo(0.2 / 0.75, 12);
+    // The upper edge: 0.3 and 0.5.
+    expect(band!.upper[2]).toBeCloseTo((0.5 * 0.15 + 0.25) / 0.75, 12);
+    const svg = epochCurvesSvg([seeds], ['valid.H5'], { smoothing: 0.5 });
+    expect(svg).toContain('>valid.H5 (smoothed: EMA 0.5)<');
+  });
+
   it('averages a lead over pairs of one seed, where every pair has the epoch', () => {
     const a = [epochs([0.3, 0.5, 0.4, 0.6]), epochs([0.2, 0.2, 0.3])];
     const b = [epochs([0.2, 0.5, 0.5, 0.1, 0.9]), epochs([0.1, NaN, 0.1, 0.7])];
