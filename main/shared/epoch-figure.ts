@@ -116,8 +116,15 @@ export function curveLine(
   length: number,
   smoothing = 0,
 ): Omit<ChartLine, 'label'> {
-  const { ys, band } = rawLine(c, series, length);
-  const smooth = (v: (number | null)[]) => smoothed(v, smoothing);
+  return smoothLine(rawLine(c, series, length), smoothing);
+}
+
+/** A line and its band smoothed (weight 0: as it is). */
+export function smoothLine(
+  { ys, band }: Omit<ChartLine, 'label'>,
+  w: number,
+): Omit<ChartLine, 'label'> {
+  const smooth = (v: (number | null)[]) => smoothed(v, w);
   return { ys: smooth(ys), band: band && { upper: smooth(band.upper), lower: smooth(band.lower) } };
 }
 
@@ -139,7 +146,9 @@ function rawLine(c: Curves, series: string, length: number): Omit<ChartLine, 'la
   };
 }
 
-const lastOf = (epochs: EpochInfo[]) => Math.max(0, ...epochs.map((e) => e.epoch + 1));
+/** A run's last epoch, counted from 1 (0 before its first). */
+export const lastOf = (epochs: EpochInfo[]): number =>
+  Math.max(0, ...epochs.map((e) => e.epoch + 1));
 
 /** The last epoch any line is drawn to (at least 1): a pooled line's shortest seed's. */
 export const lastEpoch = (runs: Curves[]): number =>

@@ -1,5 +1,5 @@
 import type { EpochInfo } from '../contract';
-import { seedCurve } from './epoch-figure';
+import { lastOf, seedCurve } from './epoch-figure';
 
 // One run's lead over another in a per-epoch series, summed up over blocks of epochs: at how many
 // epochs it is ahead and by how much on average (over seeds: the mean lead of runs paired by
@@ -68,7 +68,6 @@ export function seedLeadBlocks(
     series,
   );
   const diffs = new Map([...leads].map(([x, { mean }]) => [x, mean]));
-  const lastOf = (epochs: EpochInfo[]) => Math.max(0, ...epochs.map((e) => e.epoch + 1));
   const last = Math.min(...pairs.map(([a, b]) => Math.min(lastOf(a), lastOf(b))));
   if (last < from) return [];
   const blocks: LeadBlock[] = [];

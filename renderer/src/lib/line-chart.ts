@@ -17,6 +17,29 @@ export interface Series {
 /** The band's edge datasets are named so; legend and tooltip skip them. */
 const EDGE = /\u2009[+−]sd$/;
 
+/**
+ * A ± sd band as two invisible datasets, the upper edge filled down to the lower one (the next
+ * dataset); put them before their line.
+ */
+export function bandDatasets(
+  label: string,
+  band: { upper: (number | null)[]; lower: (number | null)[] },
+  color: string,
+) {
+  const edge = { pointRadius: 0, borderWidth: 0, backgroundColor: `${color}2a` };
+  return [
+    { ...edge, label: `${label}\u2009+sd`, data: band.upper, fill: '+1' as const },
+    { ...edge, label: `${label}\u2009−sd`, data: band.lower, fill: false as const },
+  ];
+}
+
+/** Legend and tooltip options that leave the bands' edges out. */
+export const BAND_LEGEND = {
+  labels: { filter: (item: { text: string }) => !EDGE.test(item.text) },
+};
+export const BAND_TOOLTIP = (item: { dataset: { label?: string } }) =>
+  !EDGE.test(item.dataset.label ?? '');
+
 export interface LineOptions {
   title: string;
   /** x labels (epochs counted from 1). */
@@ -58,23 +81,16 @@ export function lineChart(series: Series[], o: LineOptions): ChartConfiguration 
           borderWidth: s.faint ? 1 : 1.5,
           fill: false,
         };
-        if (!s.band) return [line];
-        // The upper edge filled down to the lower one (the next dataset), both invisible.
-        const edge = { pointRadius: 0, borderWidth: 0, backgroundColor: `${color}2a` };
-        return [
-          { ...edge, label: `${s.label}\u2009+sd`, data: s.band.upper, fill: '+1' },
-          { ...edge, label: `${s.label}\u2009−sd`, data: s.band.lower, fill: false },
-          line,
-        ];
+        return s.band ? [...bandDatasets(s.label, s.band, color), line] : [line];
       }),
     },
     options: {
       interaction: { mode: 'index', intersect: false },
       plugins: {
         title: { display: true, text: o.title },
-        legend: { labels: { filter: (item) => !EDGE.test(item.text) } },
+        legend: BAND_LEGEND,
         tooltip: {
-          filter: (item) => !EDGE.test(item.dataset.label ?? ''),
+          filter: BAND_TOOLTIP,
           callbacks: {
             label: (c) => `${c.dataset.label}: ${Number(c.parsed.y).toPrecision(4)}`,
           },

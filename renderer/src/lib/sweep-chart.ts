@@ -3,6 +3,7 @@ import { sweepFlag, type SweepView } from '../../../main/contract';
 import { METRIC_LABEL } from '../../../main/shared/compare-table';
 import { band, sweepLines, type SweepMetric } from '../../../main/shared/sweep-figure';
 import { COLORS } from '../../../main/shared/palette';
+import { BAND_LEGEND, BAND_TOOLTIP, bandDatasets } from './line-chart';
 
 /** The Chart.js figure of a one-parameter sweep: lines with their ± sd bands. */
 export function sweepChart(v: SweepView, metric: SweepMetric): ChartConfiguration {
@@ -14,17 +15,9 @@ export function sweepChart(v: SweepView, metric: SweepMetric): ChartConfiguratio
       labels: xs,
       datasets: lines.flatMap((l, k) => {
         const color = COLORS[k % COLORS.length];
-        const edge = { pointRadius: 0, borderWidth: 0, spanGaps: true };
+        const edges = bandDatasets(l.method, { upper: band(l, 1), lower: band(l, -1) }, color);
         return [
-          // The band: the upper edge filled down to the lower one, both invisible lines.
-          {
-            ...edge,
-            label: `${l.method} +sd`,
-            data: band(l, 1),
-            fill: '+1',
-            backgroundColor: `${color}2a`,
-          },
-          { ...edge, label: `${l.method} −sd`, data: band(l, -1), fill: false },
+          ...edges.map((e) => ({ ...e, spanGaps: true })),
           {
             label: l.method,
             data: l.mean,
@@ -40,8 +33,8 @@ export function sweepChart(v: SweepView, metric: SweepMetric): ChartConfiguratio
     options: {
       interaction: { mode: 'index', intersect: false },
       plugins: {
-        legend: { labels: { filter: (item) => !/[+−]sd$/.test(item.text) } },
-        tooltip: { filter: (item) => !/[+−]sd$/.test(item.dataset.label ?? '') },
+        legend: BAND_LEGEND,
+        tooltip: { filter: BAND_TOOLTIP },
       },
       scales: {
         x: { title: { display: !!axis, text: axis ? sweepFlag(axis.param) : '' } },
