@@ -331,10 +331,13 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
   runs
     .command('export <runs...>')
     .description(
-      'write finished runs, and every run they are built from, as one portable bundle (runs by id, label or uid)',
+      'write finished runs, and every run they are built from, as one portable bundle (runs by id, label or uid); with --checkpoints also a training or interrupted run, as of its last checkpoint, to go on training in the home that imports it',
     )
     .requiredOption('--out <file>', 'the bundle to write')
-    .option('--checkpoints', 'also their training states (large; needed to extend them there)')
+    .option(
+      '--checkpoints',
+      "also the named runs' training states (large; needed to extend or resume them there)",
+    )
     .option('--with-dataset', 'also the dataset, for a home that does not have it')
     .option(
       '--no-embeddings',
@@ -381,12 +384,18 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
           .map((r, i) => {
             const added = r.runs.filter((x) => x.added).map((x) => `#${x.id}`);
             const unpaired = r.runs.filter((x) => x.added && !x.paired).map((x) => `#${x.id}`);
+            const resumable = r.runs.flatMap((x) =>
+              x.resumesAfter === undefined ? [] : [`#${x.id} after epoch ${x.resumesAfter}`],
+            );
             return [
               `${files[i]}: ${added.length ? `added ${added.join(', ')}` : 'nothing new'}`,
               added.length < r.runs.length ? ` (${r.runs.length - added.length} already here)` : '',
               ` on '${r.dataset}'`,
               unpaired.length
                 ? `; ${unpaired.join(', ')} without a paired test (this version builds their split differently)`
+                : '',
+              resumable.length
+                ? `; interrupted, to go on: ${resumable.join(', ')} (\`hkd runs resume <id>\`, or \`hkd queue --resume-interrupted\`)`
                 : '',
             ].join('');
           })

@@ -13,7 +13,8 @@ import { basename, dirname, join } from 'node:path';
 import * as tar from 'tar';
 import { isUnfinished, type RunInfo } from '../contract';
 import { InputError } from '../errors';
-import { listArtifacts } from '../store/artifacts';
+import { findArtifact, listArtifacts } from '../store/artifacts';
+import { checkpointHeader } from '../store/checkpoint-file';
 import type { Store } from '../store/db';
 import { datasetFile, getDataset, getDatasetById } from '../store/datasets';
 import { dependenciesOf } from '../store/queue';
@@ -27,9 +28,11 @@ import {
   mapSources,
   sha256,
   VERSION,
+  type BundleFile,
   type Manifest,
 } from './bundle-format';
 import { resolveRun } from './run-ref';
+import { sourcesOf } from './run-sources';
 
 // Writing a run bundle (the format: bundle-format.ts).
 
@@ -37,23 +40,17 @@ import { resolveRun } from './run-ref';
 const RESULT_KINDS = ['embeddings', 'ranks', 'gates'];
 const CHECKPOINT_KINDS = ['checkpoint', 'resume'];
 
-/** The runs a run is built from: its teacher, its guides, its pretrained TAs. */
-function sourcesOf(store: Store, r: RunInfo): number[] {
-  if (r.kind !== 'distill') return [];
-  const ids = [
-    r.config.teacher,
-    ...(r.config.guideRuns ?? []),
-    ...(r.config.pretrainedTaRuns ?? []),
-  ];
-  return [...new Set([...ids, ...dependenciesOf(store, r.id).map((d) => d.id)])];
-}
+/** The runs a run is built from: those it learns from, and any other it waits for. */
+const builtFrom = (store: Store, r: RunInfo): number[] => [
+  ...new Set([...sourcesOf(r), ...dependenciesOf(store, r.id).map((d) => d.id)]),
+];
 
 /** `runs` and every run they are built from, sources first. */
 function withSources(store: Store, runs: RunInfo[]): RunInfo[] {
   const out = new Map<number, RunInfo>();
   const visit = (r: RunInfo, path: number[]) => {
     if (out.has(r.id)) return;
-    for (const id of sourcesOf(store, r)) {
+    for (const id of builtFrom(store, r)) {
       let src: RunInfo;
       try {
         src = getRun(store, id);
@@ -68,8 +65,37 @@ function withSources(store: Store, runs: RunInfo[]): RunInfo[] {
   return [...out.values()];
 }
 
+/**
+ * Copies run `r`'s last checkpoint with `copy`; where it stands. A running run's trainer may
+ * replace the file meanwhile (it writes the next one, then deletes this): then the newer is taken.
+ */
+function stageCheckpoint(
+  store: Store,
+  r: RunInfo,
+  stage: string,
+  copy: (src: string, rel: string) => BundleFile,
+): { file: BundleFile; at: ReturnType<typeof checkpointHeader> } {
+  for (let attempt = 0; ; attempt++) {
+    const a = findArtifact(store, { runId: r.id }, 'resume');
+    if (!a)
+      throw new InputError(
+        `run #${r.id} is ${r.status} and has no checkpoint yet: export it after its first epoch`,
+      );
+    const rel = join('runs', r.uid, basename(a.path));
+    try {
+      const file = copy(a.path, rel);
+      return { file, at: checkpointHeader(stage, rel) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
+    }
+  }
+}
+
 export interface ExportOptions {
-  /** Also the training states (best and resume checkpoints): large, needed to extend a run. */
+  /**
+   * Also the named runs' training states (best and resume checkpoints): large, needed to extend a
+   * run. A named run still training or interrupted is then exported too, as of its last checkpoint.
+   */
   checkpoints?: boolean;
   /**
    * The representation tables (default: carried). Without them a bundle is small — the results,
@@ -86,8 +112,8 @@ export interface ExportOptions {
 }
 
 /**
- * Writes finished runs (and every run they are built from) as a bundle at `out`. Returns the
- * runs it holds.
+ * Writes finished runs (and every run they are built from) as a bundle at `out`, or with
+ * `checkpoints` unfinished ones at their last checkpoint. Returns the runs it holds.
  */
 export function exportBundle(
   store: Store,
@@ -97,13 +123,24 @@ export function exportBundle(
 ): { runs: number[]; bytes: number } {
   if (refs.length === 0 && opts.dataset === undefined)
     throw new InputError('name at least one run to export');
-  const runs = withSources(
-    store,
-    refs.map((ref) => resolveRun(store, ref)),
-  );
-  for (const r of runs)
-    if (isUnfinished(r.status))
-      throw new InputError(`run #${r.id} is ${r.status}: only finished runs can be exported`);
+  const namedRuns = refs.map((ref) => resolveRun(store, ref));
+  const named = new Set(namedRuns.map((r) => r.id));
+  const runs = withSources(store, namedRuns);
+  for (const r of runs) {
+    if (!isUnfinished(r.status)) continue;
+    if (!named.has(r.id))
+      throw new InputError(
+        `run #${r.id} is ${r.status}: a run built from it can be exported once it has finished`,
+      );
+    if (!opts.checkpoints)
+      throw new InputError(
+        `run #${r.id} is ${r.status}: only finished runs can be exported, or an unfinished one with --checkpoints (at its last checkpoint, to go on training elsewhere)`,
+      );
+    if (r.status !== 'running' && r.status !== 'interrupted')
+      throw new InputError(
+        `run #${r.id} is ${r.status}: an unfinished run is exported while it trains or once interrupted`,
+      );
+  }
   const datasetIds = new Set(runs.map((r) => r.datasetId));
   if (datasetIds.size > 1) throw new InputError('a bundle holds runs of one dataset');
   const ds =
@@ -115,9 +152,13 @@ export function exportBundle(
   const uidOf = new Map(runs.map((r) => [r.id, r.uid]));
   const stage = mkdtempSync(join(tmpdir(), 'hkd-bundle-'));
   try {
-    const kinds = new Set([...RESULT_KINDS, ...(opts.checkpoints ? CHECKPOINT_KINDS : [])]);
+    const kinds = new Set(RESULT_KINDS);
     if (opts.embeddings === false) kinds.delete('embeddings');
     if (opts.gates === false) kinds.delete('gates');
+    // Training states only of the runs named: a teacher's is large, and not needed to extend or
+    // resume its students.
+    const kindsOf = (r: RunInfo) =>
+      opts.checkpoints && named.has(r.id) ? new Set([...kinds, ...CHECKPOINT_KINDS]) : kinds;
     const stageFile = (src: string, rel: string, kind: string) => {
       mkdirSync(dirname(join(stage, rel)), { recursive: true });
       copyFileSync(join(store.home, src), join(stage, rel));
@@ -126,6 +167,55 @@ export function exportBundle(
         name: basename(rel),
         bytes: statSync(join(stage, rel)).size,
         sha256: sha256(join(stage, rel)),
+      };
+    };
+    const record = (r: RunInfo) => ({
+      uid: r.uid,
+      label: r.label,
+      kind: r.kind,
+      model: r.model,
+      method: r.method,
+      seed: r.seed,
+      teacher: r.teacherRunId === null ? null : uidOf.get(r.teacherRunId)!,
+      branchOf: r.branchOf === null ? null : (uidOfRun(store, r.branchOf) ?? null),
+      dependsOn: dependenciesOf(store, r.id).map((d) => uidOf.get(d.id)!),
+      config: mapSources(r.config, (id) => uidOf.get(Number(id))!),
+      status: r.status as 'completed' | 'cancelled',
+      backend: r.backend,
+      device: r.device,
+      appVersion: r.appVersion,
+      createdAt: r.createdAt,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      bestEpoch: r.bestEpoch,
+      summary: r.summary,
+      trainSecondsPerEpoch: r.trainSecondsPerEpoch,
+      evalSecondsPerEpoch: r.evalSecondsPerEpoch,
+      epochs: getEpochs(store, r.id),
+      split: r.splitId === null ? undefined : splitRecord(store, r.splitId),
+    });
+    const files = (r: RunInfo) =>
+      listArtifacts(store, r.id)
+        .filter((a) => kindsOf(r).has(a.kind))
+        .map((a) => stageFile(a.path, join('runs', r.uid, basename(a.path)), a.kind));
+    /**
+     * An unfinished run as of its last checkpoint: that file and the epochs it covers (where it
+     * resumes, the later ones are trained again, to the same records).
+     */
+    const atCheckpoint = (r: RunInfo) => {
+      const { file, at } = stageCheckpoint(store, r, stage, (src, rel) =>
+        stageFile(src, rel, 'resume'),
+      );
+      return {
+        ...record(r),
+        status: 'interrupted' as const,
+        finishedAt: null,
+        bestEpoch: at.bestEpoch,
+        summary: null,
+        trainSecondsPerEpoch: null,
+        evalSecondsPerEpoch: null,
+        epochs: getEpochs(store, r.id).slice(0, at.epochsDone),
+        files: [file],
       };
     };
     const manifest: Manifest = {
@@ -145,34 +235,9 @@ export function exportBundle(
           ? { file: stageFile(datasetFile(store, ds), 'dataset/interactions.hkda', 'interactions') }
           : {}),
       },
-      runs: runs.map((r) => ({
-        uid: r.uid,
-        label: r.label,
-        kind: r.kind,
-        model: r.model,
-        method: r.method,
-        seed: r.seed,
-        teacher: r.teacherRunId === null ? null : uidOf.get(r.teacherRunId)!,
-        branchOf: r.branchOf === null ? null : (uidOfRun(store, r.branchOf) ?? null),
-        dependsOn: dependenciesOf(store, r.id).map((d) => uidOf.get(d.id)!),
-        config: mapSources(r.config, (id) => uidOf.get(Number(id))!),
-        status: r.status as 'completed' | 'cancelled',
-        backend: r.backend,
-        device: r.device,
-        appVersion: r.appVersion,
-        createdAt: r.createdAt,
-        startedAt: r.startedAt,
-        finishedAt: r.finishedAt,
-        bestEpoch: r.bestEpoch,
-        summary: r.summary,
-        trainSecondsPerEpoch: r.trainSecondsPerEpoch,
-        evalSecondsPerEpoch: r.evalSecondsPerEpoch,
-        epochs: getEpochs(store, r.id),
-        split: r.splitId === null ? undefined : splitRecord(store, r.splitId),
-        files: listArtifacts(store, r.id)
-          .filter((a) => kinds.has(a.kind))
-          .map((a) => stageFile(a.path, join('runs', r.uid, basename(a.path)), a.kind)),
-      })),
+      runs: runs.map((r) =>
+        isUnfinished(r.status) ? atCheckpoint(r) : { ...record(r), files: files(r) },
+      ),
     };
     writeFileSync(join(stage, 'bundle.json'), JSON.stringify(manifest));
     const part = `${out}.part`;

@@ -8,9 +8,10 @@ import { findArtifact } from '../store/artifacts';
 import type { Store } from '../store/db';
 
 // A run bundle: finished runs with everything needed to read them in another home — and, unless
-// their embeddings were left out, to distil from them there — as one gzipped tar: `bundle.json`
-// and the runs' files. Runs are named by their portable uid, so importing links a student to a
-// teacher already there and importing a bundle twice adds nothing. A bundle is only read into a
+// their embeddings were left out, to distil from them there; or an unfinished run at its last
+// checkpoint, to go on training there — as one gzipped tar: `bundle.json` and the runs' files.
+// Runs are named by their portable uid, so importing links a student to a teacher already there
+// and importing a bundle twice adds nothing. A bundle is only read into a
 // home whose dataset is the same file (its SHA-256), the dataset it was trained on.
 //
 // This file is the format: `bundle.json`'s schema and what both directions check.
@@ -25,6 +26,8 @@ const FileSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
+export type BundleFile = z.infer<typeof FileSchema>;
+
 const RunSchema = z.object({
   uid: z.string().min(8).max(64),
   label: z.string().nullable(),
@@ -37,7 +40,8 @@ const RunSchema = z.object({
   branchOf: z.string().nullable().optional(),
   dependsOn: z.array(z.string()),
   config: z.record(z.string(), z.unknown()),
-  status: z.enum(['completed', 'cancelled']),
+  /** `interrupted`: an unfinished run, its epochs and checkpoint as of that checkpoint. */
+  status: z.enum(['completed', 'cancelled', 'interrupted']),
   backend: z.string().nullable(),
   device: z.string().nullable(),
   appVersion: z.string(),
@@ -130,7 +134,7 @@ export function readManifest(stage: string, file: string): Manifest {
 }
 
 /** A file the manifest lists, there and intact. */
-export function checkFile(path: string, f: z.infer<typeof FileSchema>, bundle: string): void {
+export function checkFile(path: string, f: BundleFile, bundle: string): void {
   if (!existsSync(path)) throw new InputError(`${bundle} lacks ${f.name}, which it lists`);
   if (sha256(path) !== f.sha256)
     throw new InputError(`${bundle}: ${f.name} is damaged (its SHA-256 does not match)`);

@@ -9,6 +9,7 @@ import { checkDatasetName, listDatasets, newDatasetDir, recordDataset } from '..
 import { addDependencies } from '../store/queue';
 import { linkBranch } from '../store/run-branch';
 import { insertImportedRun, runIdByUid } from '../store/run-import';
+import { pendingReplays } from '../store/run-replay';
 import { getRun } from '../store/runs';
 import {
   checkFile,
@@ -17,6 +18,7 @@ import {
   readManifest,
   type Manifest,
 } from './bundle-format';
+import { sourcesOf } from './run-sources';
 import { linkedSplit, linkSplits } from './bundle-splits';
 
 // Reading a run bundle into this home (the format: bundle-format.ts).
@@ -64,7 +66,14 @@ export interface ImportResult {
    * Every run of the bundle: its id here, whether it was added now (or already here), and
    * whether it is linked to its split here (else it cannot join a paired test).
    */
-  runs: { uid: string; id: number; added: boolean; paired: boolean }[];
+  runs: {
+    uid: string;
+    id: number;
+    added: boolean;
+    paired: boolean;
+    /** An unfinished run added now: the epochs it has, from which it resumes. */
+    resumesAfter?: number;
+  }[];
 }
 
 /**
@@ -120,6 +129,16 @@ export function importBundle(store: Store, file: string): ImportResult {
         known.set(r.uid, id);
         added.add(r.uid);
         addDependencies(store, id, r.dependsOn.map(ref));
+        // An unfinished run goes on once the runs it learns from have their representations here.
+        if (r.status === 'interrupted')
+          addDependencies(
+            store,
+            id,
+            pendingReplays(
+              store,
+              sourcesOf(getRun(store, id)).map((s) => getRun(store, s)),
+            ),
+          );
         const dir = join('runs', String(id));
         mkdirSync(join(store.home, dir), { recursive: true });
         placed.push(join(store.home, dir));
@@ -140,12 +159,18 @@ export function importBundle(store: Store, file: string): ImportResult {
     });
     return {
       dataset: ds.name,
-      runs: m.runs.map((r) => ({
-        uid: r.uid,
-        id: known.get(r.uid)!,
-        added: added.has(r.uid),
-        paired: getRun(store, known.get(r.uid)!).splitId !== null,
-      })),
+      runs: m.runs.map((r) => {
+        const here = getRun(store, known.get(r.uid)!);
+        return {
+          uid: r.uid,
+          id: here.id,
+          added: added.has(r.uid),
+          paired: here.splitId !== null,
+          ...(added.has(r.uid) && here.status === 'interrupted'
+            ? { resumesAfter: here.epochsRun }
+            : {}),
+        };
+      }),
     };
   } catch (e) {
     // The transaction rolled back: the files moved for it go too.

@@ -7,18 +7,12 @@ import { getRun, nextRunId } from '../store/runs';
 import { reapInterrupted } from '../store/run-processes';
 import type { TrainListener, TrainOutcome } from './execute';
 import { executeStoredRun } from './resume';
+import { sourcesOf } from './run-sources';
 
 // A recorded run trained again, to give it back the files a results-only bundle leaves out (its
 // representations, parameters and checkpoint) — or to check that this machine reproduces it.
 // Every epoch must equal the recorded one (replay-check.ts); then the replay is folded into the
 // recorded run (store/run-replay.ts), which keeps its id, uid and result, and gains the files.
-
-/** The runs a distillation learns from (teacher, guides, pretrained TAs). */
-function sourcesOf(run: RunInfo): number[] {
-  if (run.kind !== 'distill') return [];
-  const { teacher, guideRuns = [], pretrainedTaRuns = [] } = run.config;
-  return [...new Set([teacher, ...guideRuns, ...pretrainedTaRuns])];
-}
 
 /**
  * Creates, as `status`, a replay of completed run `id`: a run with its configuration, seed and

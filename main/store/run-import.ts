@@ -5,7 +5,10 @@ import { nextRunId, recordEpoch } from './runs';
 
 // Runs brought from another home (a run bundle): their records as they were there, under new ids.
 
-/** A finished run brought from another home: its record as it was there, under a new id. */
+/**
+ * A run brought from another home: its record as it was there, under a new id — finished, or
+ * interrupted at the checkpoint it brings.
+ */
 export type ImportedRun = Pick<
   RunInfo,
   | 'uid'
@@ -30,7 +33,7 @@ export type ImportedRun = Pick<
   config: Record<string, unknown>;
   /** This home's split its ranks are on, when it has the very one. */
   splitId: number | null;
-  status: Extract<RunStatus, 'completed' | 'cancelled'>;
+  status: Extract<RunStatus, 'completed' | 'cancelled' | 'interrupted'>;
   epochs: EpochInfo[];
 };
 

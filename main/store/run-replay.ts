@@ -32,21 +32,32 @@ export function insertReplay(
   ).run(replayId, sourceId);
 }
 
+/** Those of `sources` that a run learning from them needs replayed first (a results-only import). */
+const lackingRepresentations = (store: Store, sources: RunInfo[]) =>
+  sources.filter(
+    (s) => s.status === 'completed' && !findArtifact(store, { runId: s.id }, 'embeddings'),
+  );
+
 /**
  * The replays a run learning from `sources` must wait for: a completed source without its
  * representations here (a results-only import) needs one pending, else this says how to get it.
  */
 export function awaitedReplays(store: Store, sources: RunInfo[]): number[] {
-  return sources
-    .filter((s) => s.status === 'completed' && !findArtifact(store, { runId: s.id }, 'embeddings'))
-    .map((s) => {
-      const replay = pendingReplay(store, s.id);
-      if (!replay)
-        throw new InputError(
-          `run #${s.id} has no representations here (a results-only import): replay it first (\`hkd runs replay ${s.id}\`)`,
-        );
-      return replay.id;
-    });
+  return lackingRepresentations(store, sources).map((s) => {
+    const replay = pendingReplay(store, s.id);
+    if (!replay)
+      throw new InputError(
+        `run #${s.id} has no representations here (a results-only import): replay it first (\`hkd runs replay ${s.id}\`)`,
+      );
+    return replay.id;
+  });
+}
+
+/** The pending replays of those of `sources` that lack their representations here. */
+export function pendingReplays(store: Store, sources: RunInfo[]): number[] {
+  return lackingRepresentations(store, sources).flatMap(
+    (s) => pendingReplay(store, s.id)?.id ?? [],
+  );
 }
 
 /** The unfinished replay of run `id`, if there is one. */
