@@ -21,26 +21,18 @@ import { migrate, Store } from '../../main/store/db';
 import { getEpochs, getRun, listRuns } from '../../main/store/runs';
 import { reapInterrupted } from '../../main/store/run-processes';
 import type { RunInfo } from '../../main/contract';
-import { cancelledRun, demoStore, SMALL_TRAIN, trainedEpochs } from '../support/small-runs';
+import {
+  cancelledRun,
+  cliFlags,
+  demoStore,
+  SMALL_HYPERKDMA,
+  SMALL_TRAIN,
+  trainedEpochs,
+} from '../support/small-runs';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
-const DISTILL = {
-  dataset: 'demo',
-  teacher: 'teacher',
-  method: 'HyperKDMA-DE',
-  studentDim: 4,
-  numTas: 2,
-  experts: 3,
-  batch: 128,
-  maxEpochs: 6,
-  patience: 100,
-};
-
-const argv = (cfg: Record<string, unknown>) =>
-  Object.entries(cfg).flatMap(([k, v]) => [
-    `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-    String(v),
-  ]);
+const DISTILL = SMALL_HYPERKDMA;
+const argv = cliFlags;
 
 /** Starts the CLI on `args` and SIGKILLs it once `epochs` epoch records of its run exist. */
 async function killAfter(

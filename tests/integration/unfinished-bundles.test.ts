@@ -15,7 +15,13 @@ import { dependenciesOf } from '../../main/store/queue';
 import { getRun, listRuns } from '../../main/store/runs';
 import { reapInterrupted } from '../../main/store/run-processes';
 import { hkd } from '../support/cli';
-import { demoStore, SMALL_TRAIN, trainedEpochs } from '../support/small-runs';
+import {
+  cliFlags,
+  demoStore,
+  SMALL_HYPERKDMA,
+  SMALL_TRAIN,
+  trainedEpochs,
+} from '../support/small-runs';
 import { tempDir } from '../support/tmp';
 
 // An unfinished run carried to another home at its last checkpoint (`runs export --checkpoints`)
@@ -23,21 +29,8 @@ import { tempDir } from '../support/tmp';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
 const TEACHER = { ...SMALL_TRAIN, maxEpochs: 3, label: 'teacher' };
-const DISTILL = {
-  dataset: 'demo',
-  teacher: 'teacher',
-  method: 'HyperKDMA-DE',
-  studentDim: 4,
-  numTas: 2,
-  experts: 3,
-  batch: 128,
-  maxEpochs: 7,
-  patience: 100,
-};
-const argv = Object.entries(DISTILL).flatMap(([k, v]) => [
-  `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
-  String(v),
-]);
+const DISTILL = { ...SMALL_HYPERKDMA, maxEpochs: 7 };
+const argv = cliFlags(DISTILL);
 
 async function withTeacher(): Promise<Store> {
   const s = demoStore();

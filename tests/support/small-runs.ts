@@ -32,6 +32,16 @@ export const SMALL_DE = {
   patience: 100,
 };
 
+/** A HyperKDMA+DE student (two TAs) of the SMALL_TRAIN run labelled `teacher`. */
+export const SMALL_HYPERKDMA = { ...SMALL_DE, method: 'HyperKDMA-DE', numTas: 2 };
+
+/** A run's configuration as `hkd train`/`hkd distill` flags. */
+export const cliFlags = (cfg: Record<string, unknown>): string[] =>
+  Object.entries(cfg).flatMap(([k, v]) => [
+    `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    String(v),
+  ]);
+
 /** A new home holding the synthetic dataset `demo`. */
 export function demoStore(size = { users: 500, items: 700 }): Store {
   const s = new Store(tempDir());
