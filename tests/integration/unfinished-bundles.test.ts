@@ -96,7 +96,7 @@ describe('an unfinished run in a bundle', () => {
     expect(cli.out).toBe(
       `${full}: added #1, #2 on 'demo'; interrupted, to go on: #2 after epoch ${record.epochs.length} (\`hkd runs resume <id>\`, or \`hkd queue --resume-interrupted\`)`,
     );
-    const here = { id: 2 };
+    const here = listRuns(b)[1];
     expect(listRuns(b).map((r) => r.status)).toEqual(['completed', 'interrupted']);
     expect(getRun(b, here.id)).toMatchObject({ status: 'interrupted', summary: null });
     const resumed = (await resumeRun(b, here.id)).run;
@@ -106,8 +106,8 @@ describe('an unfinished run in a bundle', () => {
     expect(importBundle(b, full).runs.map((r) => r.added)).toEqual([false, false]);
     expect(getRun(b, here.id).status).toBe('completed');
 
-    // Results only, as FIDELITY.md's runs travel: the teacher gets its representations back by a
-    // replay, and the imported run waits for that replay in the queue, then goes on.
+    // The teacher results only, as FIDELITY.md's bundle holds it: it gets its representations back
+    // by a replay, and the imported run waits for that replay in the queue, then goes on.
     const teacherOnly = join(tempDir(), 'teacher.hkdb');
     exportBundle(a, ['teacher'], teacherOnly, { embeddings: false });
     const c = demoStore();
