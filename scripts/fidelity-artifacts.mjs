@@ -261,6 +261,16 @@ plot(
   "200 → 20, m = 2, seed 0: the TA term's share of the loss per TA mode",
   ['--log'],
 );
+// The #TA sweep's finished points against DE at seed 0: m = 1 (#40, one TA of 110) and m = 2 (#4).
+plot(
+  'fidelity-200-20-num-tas-lead.svg',
+  [
+    ['40-3', 'm = 1 (#40) − DE #3'],
+    ['4-3', 'm = 2 (#4) − DE #3'],
+  ],
+  'valid.H5,test.H5',
+  '200 → 20, seed 0: HyperKDMA+DE with one and two TAs minus DE, epoch by epoch',
+);
 console.error(
   `${written.length ? `records of ${written.map((i) => `#${i}`).join(', ')}, ` : ''}` +
     `the bundles (${ids.length} runs) and ${figures.length} figures written`,
