@@ -261,15 +261,24 @@ plot(
   "200 → 20, m = 2, seed 0: the TA term's share of the loss per TA mode",
   ['--log'],
 );
-// The #TA sweep's finished points against DE at seed 0: m = 1 (#40, one TA of 110) and m = 2 (#4).
+// The #TA sweep's finished points against DE at seed 0: m = 1 (#40, one TA of 110), m = 2 (#4)
+// and the paper's m = 8 (#20).
 plot(
   'fidelity-200-20-num-tas-lead.svg',
   [
     ['40-3', 'm = 1 (#40) − DE #3'],
     ['4-3', 'm = 2 (#4) − DE #3'],
+    ['20-3', 'm = 8 (#20) − DE #3'],
   ],
   'valid.H5,test.H5',
-  '200 → 20, seed 0: HyperKDMA+DE with one and two TAs minus DE, epoch by epoch',
+  '200 → 20, seed 0: HyperKDMA+DE with one, two and eight TAs minus DE, epoch by epoch',
+);
+plot(
+  'fidelity-200-20-run20-gate.svg',
+  [['20']],
+  // Eight weights fill the palette; the entropy, which would repeat a colour, is in the text.
+  [...Array(8).keys()].map((i) => `ta${i}.gate`).join(','),
+  'run #20, 200 → 20, m = 8 (ta0 … ta7: TAs 40, 60, …, 180): mean gate weights',
 );
 console.error(
   `${written.length ? `records of ${written.map((i) => `#${i}`).join(', ')}, ` : ''}` +
