@@ -24,17 +24,27 @@ hkd('runs', 'import', join(root, 'docs', 'fidelity', 'citeulike-200-20.hkdb'));
 const runs = () => json('runs', 'list').runs;
 const byLabel = (label) => runs().filter((r) => r.label === label && r.status !== 'failed');
 
-// The teachers every student learns from: a results-only import is replayed (one thread, as they
-// trained; ~12 minutes each here), and the students queued below wait for their replays.
+// The runs others learn from get their representations back where the bundle brought only their
+// results: a replay (one thread, as they trained; ~12 minutes per teacher here), which the runs
+// queued below wait for. First the teachers, then TAKD-DE's finished links, largest first, as each
+// link's replay learns from the replay before it (the next link and DGKD-DE learn from them).
+const replayIfResultsOnly = (run) => {
+  const replaying = runs().some((r) => r.replayOf === run.id && r.status !== 'completed');
+  const { artifacts } = json('runs', 'show', String(run.id));
+  if (!replaying && !artifacts.some((a) => a.kind === 'embeddings'))
+    hkd('runs', 'replay', String(run.id), '--queue');
+};
 const TEACHERS = ['teacher-200', 'teacher-200 (seed 1)', 'teacher-200 (seed 2)'];
 for (const label of TEACHERS) {
   const [t] = byLabel(label);
   if (!t) throw new Error(`${label} is not in ${home}: the bundle should have brought it`);
-  const replaying = runs().some((r) => r.replayOf === t.id && r.status !== 'completed');
-  const { artifacts } = json('runs', 'show', String(t.id));
-  if (!replaying && !artifacts.some((a) => a.kind === 'embeddings'))
-    hkd('runs', 'replay', String(t.id), '--queue');
+  replayIfResultsOnly(t);
 }
+const LINK = /^TAKD-DE link (\d+)$/;
+runs()
+  .filter((r) => r.status === 'completed' && r.replayOf === null && LINK.test(r.label ?? ''))
+  .sort((a, b) => Number(LINK.exec(b.label)[1]) - Number(LINK.exec(a.label)[1]))
+  .forEach(replayIfResultsOnly);
 
 // Every distillation FIDELITY.md plans, in the order they train: 200 → 20 on CiteULike.
 const hyper = (numTas, ...more) => [
