@@ -28,21 +28,23 @@ const byLabel = (label) => runs().filter((r) => r.label === label && r.status !=
 // results: a replay (one thread, as they trained; ~12 minutes per teacher here), which the runs
 // queued below wait for. First the teachers, then TAKD-DE's finished links, largest first, as each
 // link's replay learns from the replay before it (the next link and DGKD-DE learn from them).
+// One listing serves every check: queueing a replay changes nothing another check reads.
+const before = runs();
 const replayIfResultsOnly = (run) => {
-  const replaying = runs().some((r) => r.replayOf === run.id && r.status !== 'completed');
+  const replaying = before.some((r) => r.replayOf === run.id && r.status !== 'completed');
   const { artifacts } = json('runs', 'show', String(run.id));
   if (!replaying && !artifacts.some((a) => a.kind === 'embeddings'))
     hkd('runs', 'replay', String(run.id), '--queue');
 };
 const TEACHERS = ['teacher-200', 'teacher-200 (seed 1)', 'teacher-200 (seed 2)'];
 for (const label of TEACHERS) {
-  const [t] = byLabel(label);
+  const t = before.find((r) => r.label === label && r.status !== 'failed');
   if (!t) throw new Error(`${label} is not in ${home}: the bundle should have brought it`);
   replayIfResultsOnly(t);
 }
 const LINK = /^TAKD-DE link (\d+)$/;
-runs()
-  .filter((r) => r.status === 'completed' && r.replayOf === null && LINK.test(r.label ?? ''))
+before
+  .filter((r) => r.status === 'completed' && LINK.test(r.label ?? ''))
   .sort((a, b) => Number(LINK.exec(b.label)[1]) - Number(LINK.exec(a.label)[1]))
   .forEach(replayIfResultsOnly);
 
