@@ -22,30 +22,39 @@ if (!json('dataset', 'list').some((d) => d.name === 'citeulike'))
 hkd('runs', 'import', join(root, 'docs', 'fidelity', 'citeulike-200-20.hkdb'));
 
 const runs = () => json('runs', 'list').runs;
-const byLabel = (label) => runs().filter((r) => r.label === label && r.status !== 'failed');
+const byLabel = (label, list = runs()) =>
+  list.filter((r) => r.label === label && r.status !== 'failed');
 
 // The runs others learn from get their representations back where the bundle brought only their
 // results: a replay (one thread, as they trained; ~12 minutes per teacher here), which the runs
-// queued below wait for. First the teachers, then TAKD-DE's finished links, largest first, as each
-// link's replay learns from the replay before it (the next link and DGKD-DE learn from them).
-// One listing serves every check: queueing a replay changes nothing another check reads.
+// queued below wait for: the teachers, and the finished members of TAKD-DE's and DGKD-DE's chains,
+// whose later members learn from them. A replay learns from its run's sources (the run's queue
+// dependencies, which the bundle keeps), so theirs are queued first. One listing serves every
+// check: queueing a replay changes nothing another check reads, and `visited` keeps each run to one.
 const before = runs();
+const byId = new Map(before.map((r) => [r.id, r]));
+const visited = new Set();
 const replayIfResultsOnly = (run) => {
+  if (visited.has(run.id)) return;
+  visited.add(run.id);
+  const { artifacts, dependsOn } = json('runs', 'show', String(run.id));
+  for (const d of dependsOn) {
+    const source = byId.get(d.id);
+    if (source?.status === 'completed' && source.replayOf === null) replayIfResultsOnly(source);
+  }
   const replaying = before.some((r) => r.replayOf === run.id && r.status !== 'completed');
-  const { artifacts } = json('runs', 'show', String(run.id));
   if (!replaying && !artifacts.some((a) => a.kind === 'embeddings'))
     hkd('runs', 'replay', String(run.id), '--queue');
 };
 const TEACHERS = ['teacher-200', 'teacher-200 (seed 1)', 'teacher-200 (seed 2)'];
 for (const label of TEACHERS) {
-  const t = before.find((r) => r.label === label && r.status !== 'failed');
+  const [t] = byLabel(label, before);
   if (!t) throw new Error(`${label} is not in ${home}: the bundle should have brought it`);
   replayIfResultsOnly(t);
 }
-const LINK = /^TAKD-DE link (\d+)$/;
+const CHAIN = /^(TAKD-DE link|DGKD-DE TA) \d+$/;
 before
-  .filter((r) => r.status === 'completed' && LINK.test(r.label ?? ''))
-  .sort((a, b) => Number(LINK.exec(b.label)[1]) - Number(LINK.exec(a.label)[1]))
+  .filter((r) => r.status === 'completed' && CHAIN.test(r.label ?? ''))
   .forEach(replayIfResultsOnly);
 
 // Every distillation FIDELITY.md plans, in the order they train: 200 → 20 on CiteULike.
