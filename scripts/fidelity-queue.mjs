@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The fidelity runs of docs/FIDELITY.md as a plan: on a machine without their store it rebuilds
-// one from the repository (the CiteULike file, the results-only bundle, the teachers replayed to
-// get their representations back) and queues every planned run that is not there yet, by label;
-// where the store is, it queues only what is missing. Then `hkd queue` trains them.
+// one from the repository (the CiteULike file, the results-only bundle, the runs others learn from
+// replayed to get their representations back) and queues every planned run that is not there yet,
+// by label; where the store is, it queues only what is missing. Then `hkd queue` trains them.
 // Usage: node scripts/fidelity-queue.mjs (after `npx electron-vite build`); FIDELITY_HOME
 // (default /work/hkd-fidelity).
 import { execFileSync } from 'node:child_process';
