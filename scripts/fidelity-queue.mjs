@@ -52,9 +52,16 @@ for (const label of TEACHERS) {
   if (!t) throw new Error(`${label} is not in ${home}: the bundle should have brought it`);
   replayIfResultsOnly(t);
 }
-const CHAIN = /^(TAKD-DE link|DGKD-DE TA) \d+$/;
+// A chain's finished members are needed only while its student is still to train (a replay takes
+// as long as the run did: TAKD-DE's eight links 6.9 h); DGKD-DE's TAs bring TAKD's link 180, their
+// guide, in through their sources.
+const finished = (label) => byLabel(label, before).some((r) => r.status === 'completed');
+const CHAINS = [
+  ['takd-de-20', /^TAKD-DE link \d+$/],
+  ['dgkd-de-20', /^DGKD-DE TA \d+$/],
+].flatMap(([student, member]) => (finished(student) ? [] : [member]));
 before
-  .filter((r) => r.status === 'completed' && CHAIN.test(r.label ?? ''))
+  .filter((r) => r.status === 'completed' && CHAINS.some((m) => m.test(r.label ?? '')))
   .forEach(replayIfResultsOnly);
 
 // Every distillation FIDELITY.md plans, in the order they train: 200 → 20 on CiteULike.
