@@ -12,12 +12,15 @@ import { Runner } from '../../main/runner/runner';
 import { forkTrainer } from '../../main/runner/trainer-protocol';
 import { findArtifact, listArtifacts } from '../../main/store/artifacts';
 import type { ApiEvent } from '../../main/contract';
-import { executeStoredRun } from '../../main/ops/resume';
+import { executeStoredRun, resumeRun } from '../../main/ops/resume';
 import { StoreWatcher } from '../../main/runner/store-watcher';
 import { Store } from '../../main/store/db';
 import { dependenciesOf } from '../../main/store/queue';
-import { getEpochs, getRun, listRuns } from '../../main/store/runs';
+import { findRun, getEpochs, getRun, listRuns } from '../../main/store/runs';
+import { checkpointProgress } from '../../main/store/checkpoints';
+import { reapInterrupted } from '../../main/store/run-processes';
 import { demoStore, SMALL_DE, SMALL_TRAIN } from '../support/small-runs';
+import { killAfter } from '../support/kill-after';
 import { tempDir } from '../support/tmp';
 
 const TRAINER = join(__dirname, '..', '..', 'out', 'main', 'trainer.js');
@@ -30,9 +33,9 @@ const sha = (s: Store, id: number, kind: string) => findArtifact(s, { runId: id 
  * A home holding, from a results-only bundle, a teacher and its DE student trained elsewhere, and
  * the home they were trained in.
  */
-async function resultsOnly() {
+async function resultsOnly(teacherConfig = TEACHER) {
   const origin = demoStore();
-  const teacher = (await runTraining(origin, TEACHER)).run;
+  const teacher = (await runTraining(origin, teacherConfig)).run;
   const student = (await runDistill(origin, STUDENT)).run;
   const file = join(tempDir(), 'results.hkdb');
   exportBundle(origin, [student.id], file, { embeddings: false });
@@ -40,7 +43,7 @@ async function resultsOnly() {
   const ids = importBundle(home, file).runs.map((r) => r.id);
   const [t, st] = [0, 1].map((i) => listRuns(home).find((r) => r.id === ids[i])!);
   expect(t.kind === 'train' && st.kind === 'distill').toBe(true);
-  return { origin, teacher, student, home, t: t.id, st: st.id };
+  return { origin, teacher, student, home, file, t: t.id, st: st.id };
 }
 
 describe('replaying a recorded run', () => {
@@ -143,6 +146,44 @@ describe('replaying a recorded run', () => {
     expect(seen).toEqual(expect.arrayContaining([t, st]));
     expect(() => replayRun(home, t, 'queued')).not.toThrow();
   });
+
+  it('a replay killed mid-run resumes from its last checkpoint and still checks every epoch after it', async () => {
+    // Long enough to be killed in the middle: a session's end while a teacher is replayed.
+    const { origin, teacher, home, file, t } = await resultsOnly({
+      ...SMALL_TRAIN,
+      label: 'teacher',
+    });
+    const recorded = getEpochs(home, t);
+    const killed = async (store: Store, run: number) => {
+      const id = await killAfter(store, ['runs', 'replay', String(run)], 2, 3);
+      expect(reapInterrupted(store)).toEqual([id]);
+      // Its checkpoint trails its last recorded epoch by at most the one being written.
+      const progress = checkpointProgress(store, id)?.epochsDone ?? 0;
+      expect(progress).toBeGreaterThanOrEqual(2);
+      expect(progress).toBeLessThan(recorded.length);
+      return { id, progress };
+    };
+
+    const { id } = await killed(home, t);
+    const resumed = (await resumeRun(home, id)).run;
+    expect(resumed).toMatchObject({ id: t, status: 'completed' });
+    expect(sha(home, t, 'embeddings')).toBe(sha(origin, teacher.id, 'embeddings'));
+    expect(getEpochs(home, t)).toEqual(recorded);
+    expect(findRun(home, id)).toBeUndefined();
+
+    // An epoch after the checkpoint that differs from the record still fails the resumed replay.
+    const other = demoStore();
+    const [t2] = importBundle(other, file).runs.map((r) => r.id);
+    const again = await killed(other, t2);
+    const last = recorded.length - 1;
+    other.db
+      .prepare('UPDATE epochs SET test_json = ? WHERE run_id = ? AND epoch = ?')
+      .run(JSON.stringify({ ...recorded[last].test, H5: recorded[last].test.H5 + 1e-9 }), t2, last);
+    await expect(resumeRun(other, again.id)).rejects.toThrow(
+      `replay of run #${t2} differs at epoch ${last + 1}: test H@5`,
+    );
+    expect(sha(other, t2, 'embeddings')).toBeUndefined();
+  }, 120_000);
 
   it('tells an open window when another process folds a replay into its run', async () => {
     const { home, t } = await resultsOnly();

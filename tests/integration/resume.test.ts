@@ -29,30 +29,11 @@ import {
   SMALL_TRAIN,
   trainedEpochs,
 } from '../support/small-runs';
+import { killAfter } from '../support/kill-after';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
 const DISTILL = SMALL_HYPERKDMA;
 const argv = cliFlags;
-
-/** Starts the CLI on `args` and SIGKILLs it once `epochs` epoch records of its run exist. */
-async function killAfter(
-  store: Store,
-  args: string[],
-  runIndex: number,
-  epochs: number,
-): Promise<number> {
-  const child = spawn(process.execPath, [BIN, '--home', store.home, ...args], { stdio: 'ignore' });
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  for (;;) {
-    const run = listRuns(store)[runIndex];
-    if (run && run.epochsRun >= epochs) break;
-    if (child.exitCode !== null) throw new Error('the trainer finished before it could be killed');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  child.kill('SIGKILL');
-  await exited;
-  return listRuns(store)[runIndex].id;
-}
 
 describe('crash-safe runs', () => {
   it('a training process killed at random points resumes to exactly the uninterrupted result', async () => {
