@@ -261,17 +261,18 @@ plot(
   "200 → 20, m = 2, seed 0: the TA term's share of the loss per TA mode",
   ['--log'],
 );
-// The #TA sweep's finished points against DE at seed 0: m = 1 (#40, one TA of 110), m = 2 (#4)
-// and the paper's m = 8 (#20).
+// The #TA sweep against DE at seed 0: m = 1 (#40, one TA of 110), m = 2 (#4), m = 4 (#41) and the
+// paper's m = 8 (#20).
 plot(
   'fidelity-200-20-num-tas-lead.svg',
   [
     ['40-3', 'm = 1 (#40) − DE #3'],
     ['4-3', 'm = 2 (#4) − DE #3'],
+    ['41-3', 'm = 4 (#41) − DE #3'],
     ['20-3', 'm = 8 (#20) − DE #3'],
   ],
   'valid.H5,test.H5',
-  '200 → 20, seed 0: HyperKDMA+DE with one, two and eight TAs minus DE, epoch by epoch',
+  '200 → 20, seed 0: HyperKDMA+DE with one, two, four and eight TAs minus DE, epoch by epoch',
 );
 plot(
   'fidelity-200-20-run20-gate.svg',

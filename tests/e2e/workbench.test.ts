@@ -9,6 +9,7 @@ import type { ClusterAnalysis, RunInfo } from '../../main/contract';
 import { changeText, intervalText } from '../../main/shared/spread-text';
 import { launchChromium, serveWorkbench } from '../support/browser';
 import { tempDir, usersDat } from '../support/tmp';
+import { HKD_BIN } from '../support/hkd-bin';
 
 // A new user's path through the workbench in browser mode, with Debian's Chromium.
 const SHOTS = join(__dirname, '..', '..', 'test-results', 'screenshots');
@@ -407,10 +408,9 @@ describe('workbench in a browser', () => {
 
   it('shows runs started from the command line while the window is open', async () => {
     const { spawnSync } = await import('node:child_process');
-    const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
     await page.click('nav a[href="#/runs"]');
     const r = spawnSync(process.execPath, [
-      bin,
+      HKD_BIN,
       '--home',
       home,
       'train',
@@ -477,7 +477,8 @@ describe('workbench in a browser', () => {
     // Brought back from a results-only bundle, it is replayed from its page: trained again here,
     // epoch for epoch, and given back its representations.
     const bundle = join(tempDir(), 'from-cli.hkdb');
-    const hkd = (...argv: string[]) => spawnSync(process.execPath, [bin, '--home', home, ...argv]);
+    const hkd = (...argv: string[]) =>
+      spawnSync(process.execPath, [HKD_BIN, '--home', home, ...argv]);
     expect(hkd('runs', 'export', String(id), '--out', bundle, '--no-embeddings').status).toBe(0);
     await api('runs.delete', { id });
     const imported = hkd('runs', 'import', bundle, '--json');
@@ -504,11 +505,10 @@ describe('workbench in a browser', () => {
 
   it('says in the runs table why each run stopped, shows sizes, hides columns, and acts on a selection', async () => {
     const { spawnSync } = await import('node:child_process');
-    const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
     for (const label of ['bulk-a', 'bulk-b'])
       expect(
         spawnSync(process.execPath, [
-          bin,
+          HKD_BIN,
           ...['--home', home, 'train', '--dataset', 'tiny', '--model', 'BPR', '--dim', '4'],
           ...['--max-epochs', '1', '--label', label],
         ]).status,
@@ -565,7 +565,7 @@ describe('workbench in a browser', () => {
     await expect.poll(() => bar.count()).toBe(0);
     // Ids are never given twice: the next run comes after the deleted ones.
     const next = spawnSync(process.execPath, [
-      bin,
+      HKD_BIN,
       ...['--home', home, 'train', '--dataset', 'tiny', '--model', 'BPR', '--dim', '4'],
       ...['--queue', '--json'],
     ]);
@@ -576,7 +576,7 @@ describe('workbench in a browser', () => {
     const live = JSON.parse(
       String(
         spawnSync(process.execPath, [
-          bin,
+          HKD_BIN,
           ...['--home', home, 'train', '--dataset', 'demo', '--model', 'BPR', '--dim', '64'],
           ...['--max-epochs', '400', '--patience', '400', '--queue', '--json'],
         ]).stdout,
@@ -595,7 +595,7 @@ describe('workbench in a browser', () => {
       JSON.parse(
         String(
           spawnSync(process.execPath, [
-            bin,
+            HKD_BIN,
             ...['--home', home, 'train', '--dataset', 'tiny', '--model', 'BPR', '--dim', '4'],
             ...['--label', label, '--queue', '--json'],
           ]).stdout,

@@ -19,8 +19,7 @@ import { Store } from '../../main/store/db';
 import { getEpochs, getRun, listRuns } from '../../main/store/runs';
 import { hkd } from '../support/cli';
 import { tempDir } from '../support/tmp';
-
-const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
+import { HKD_BIN } from '../support/hkd-bin';
 const FAST = { lr: 0.01, reg: 1e-4, batch: 128, maxEpochs: 2, patience: 100 };
 
 function home(seed = 3): Store {
@@ -216,7 +215,7 @@ describe('run bundles', () => {
     execFileSync('bash', ['-n'], { input: slurm.out });
     const out = join(dir, 'bundles');
     execFileSync('sh', [join(dir, `sweep-${sweepId}.sh`)], {
-      env: { ...process.env, HKD: `node ${BIN}`, HKD_HOME: tempDir(), OUT: out },
+      env: { ...process.env, HKD: `node ${HKD_BIN}`, HKD_HOME: tempDir(), OUT: out },
       stdio: 'pipe',
     });
     const bundles = readdirSync(out).map((f) => join(out, f));

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { EpochInfo, RunInfo } from '../../main/contract';
 import { hkd, type Captured } from '../support/cli';
 import { tempDir, tempFile, usersDat } from '../support/tmp';
+import { HKD_BIN } from '../support/hkd-bin';
 
 /** Creates the 'demo' dataset and returns its JSON view. */
 async function synthDemo(home: string, users: number, items: number) {
@@ -70,8 +71,7 @@ describe('hkd CLI end to end', () => {
     expect(left.map((r) => r.id)).toEqual([c]);
     // The headless queue says each status once, and where the run trains.
     // (Through the installed binary: its trainer process is the built one.)
-    const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
-    const drained = spawnSync(process.execPath, [bin, '--home', home, 'queue'], {
+    const drained = spawnSync(process.execPath, [HKD_BIN, '--home', home, 'queue'], {
       encoding: 'utf8',
     });
     expect(drained.status, drained.stderr).toBe(0);
@@ -216,8 +216,7 @@ describe('hkd CLI end to end', () => {
     const student = await queued(
       `distill --dataset demo --teacher ${teacher} --method DE --student-dim 4`,
     );
-    const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
-    const queue = spawn(process.execPath, [bin, '--home', home, 'queue'], {
+    const queue = spawn(process.execPath, [HKD_BIN, '--home', home, 'queue'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -680,13 +679,12 @@ describe('hkd CLI end to end', () => {
 
   it('several processes opening a fresh data directory at once all succeed', async () => {
     const home = join(tempDir(), 'fresh');
-    const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
     const codes = await Promise.all(
       Array.from(
         { length: 6 },
         () =>
           new Promise<number | null>((resolve) =>
-            spawn(process.execPath, [bin, '--home', home, 'dataset', 'list', '--json'], {
+            spawn(process.execPath, [HKD_BIN, '--home', home, 'dataset', 'list', '--json'], {
               stdio: 'ignore',
             }).on('exit', resolve),
           ),
@@ -696,14 +694,13 @@ describe('hkd CLI end to end', () => {
   });
 
   it('the installed binary prints exactly one JSON document on stdout', async () => {
-    const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
     expect(
       existsSync(join(__dirname, '..', '..', 'out', 'main', 'cli.js')),
       'run `npm run build` first',
     ).toBe(true);
     const home = tempDir();
     const run = (...args: string[]) =>
-      spawnSync(process.execPath, [bin, '--home', home, ...args], { encoding: 'utf8' });
+      spawnSync(process.execPath, [HKD_BIN, '--home', home, ...args], { encoding: 'utf8' });
     const made = run(
       'dataset',
       'synth',
@@ -737,7 +734,7 @@ describe('hkd CLI end to end', () => {
       backend: 'wasm',
     });
     // A reader that closes early (`hkd gates 2 | head`): a quiet exit, not an EPIPE trace.
-    const child = spawn(process.execPath, [bin, '--home', home, 'dataset', 'list'], {
+    const child = spawn(process.execPath, [HKD_BIN, '--home', home, 'dataset', 'list'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.destroy();

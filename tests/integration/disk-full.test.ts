@@ -7,12 +7,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunInfo } from '../../main/contract';
 import { hkd } from '../support/cli';
 import { tempFile, usersDat } from '../support/tmp';
+import { HKD_BIN } from '../support/hkd-bin';
 
 // A full disk loses nothing: the home lives on a small tmpfs, filled on purpose. Imports leave no
 // temporary files, a foreground training is left interrupted (never queued) and resumes once
 // there is space, and the queue survives the store refusing writes. Mounting needs root.
-
-const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
 let mount: string | undefined;
 let why = '';
 
@@ -109,7 +108,7 @@ describe('a full disk', () => {
     const args = ['--dataset', 'demo', '--model', 'BPR', '--dim', '64', '--max-epochs', '3'];
     // Room for the store's records, not for the run's split and checkpoints.
     fill(1024 * 1024);
-    const r = spawnSync(process.execPath, [BIN, '--home', home, 'train', ...args], {
+    const r = spawnSync(process.execPath, [HKD_BIN, '--home', home, 'train', ...args], {
       encoding: 'utf8',
     });
     expect(r.status).toBe(2);
@@ -152,7 +151,7 @@ describe('a full disk', () => {
       '--queue',
     );
     expect(queued.code, queued.err).toBe(0);
-    const q = spawn(process.execPath, [BIN, '--home', home, 'queue'], {
+    const q = spawn(process.execPath, [HKD_BIN, '--home', home, 'queue'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';

@@ -5,12 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { hkd } from '../support/cli';
 import { REFUSALS, refusalMessage, type Refusal } from '../support/import-corpus';
 import { tempDir, tempFile, usersDat } from '../support/tmp';
+import { HKD_BIN } from '../support/hkd-bin';
 
 // What the store looks like after an import is refused: exactly as before, and no home is
 // created for a command that failed. Commands run in-process (fast) except where another user
 // is needed, which is a process of its own.
-
-const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
 
 /** Every file under home with its size, and the dataset list: all a refusal must leave alone. */
 async function snapshot(home: string) {
@@ -134,7 +133,7 @@ describe('files and homes another user cannot write or read', () => {
   // permissions themselves (as anyone else).
   const root = process.getuid?.() === 0;
   const asOther = (args: string[]) =>
-    spawnSync(process.execPath, [BIN, ...args], {
+    spawnSync(process.execPath, [HKD_BIN, ...args], {
       encoding: 'utf8',
       ...(root ? { uid: 65534, gid: 65534 } : {}),
     });

@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coreTypeFor } from '../../main/engine/kernels/native-blas';
 import { tempDir } from '../support/tmp';
+import { HKD_BIN } from '../support/hkd-bin';
 
 // Without the native addon (not built, no BLAS, or turned off) training runs on the plain wasm
 // path and every run's device says so; with it, the device names the BLAS and its threads.
-
-const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
 const hkd = (env: Record<string, string>, ...args: string[]) =>
-  spawnSync(process.execPath, [BIN, ...args], {
+  spawnSync(process.execPath, [HKD_BIN, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
   });

@@ -30,8 +30,7 @@ import {
   trainedEpochs,
 } from '../support/small-runs';
 import { killAfter } from '../support/kill-after';
-
-const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
+import { HKD_BIN } from '../support/hkd-bin';
 const DISTILL = SMALL_HYPERKDMA;
 const argv = cliFlags;
 
@@ -89,9 +88,13 @@ describe('crash-safe runs', () => {
     // Not yet reaped: the queue finds the dead process itself.
     expect(getRun(store, id).status).toBe('running');
     const queue = () =>
-      spawnSync(process.execPath, [BIN, '--home', store.home, 'queue', '--resume-interrupted'], {
-        encoding: 'utf8',
-      });
+      spawnSync(
+        process.execPath,
+        [HKD_BIN, '--home', store.home, 'queue', '--resume-interrupted'],
+        {
+          encoding: 'utf8',
+        },
+      );
     const first = queue();
     expect(first.status).toBe(0);
     expect(first.stderr.split('\n').slice(0, 2)).toEqual([`queued again: #${id}`, `queue: #${id}`]);
@@ -106,7 +109,7 @@ describe('crash-safe runs', () => {
     const store = demoStore();
     const long = ['train', ...argv({ ...SMALL_TRAIN, maxEpochs: 500 }), '--json'];
     const interruptAfter = async (epochs: number) => {
-      const child = spawn(process.execPath, [BIN, '--home', store.home, ...long], {
+      const child = spawn(process.execPath, [HKD_BIN, '--home', store.home, ...long], {
         stdio: ['ignore', 'pipe', 'ignore'],
       });
       let stdout = '';
@@ -134,7 +137,7 @@ describe('crash-safe runs', () => {
     const child = spawn(
       process.execPath,
       [
-        BIN,
+        HKD_BIN,
         '--home',
         store.home,
         'train',

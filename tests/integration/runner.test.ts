@@ -20,11 +20,10 @@ import { reapInterrupted, runPid } from '../../main/store/run-processes';
 import type { RunInfo } from '../../main/contract';
 import { demoStore, SMALL_DE, SMALL_TRAIN, trainedEpochs } from '../support/small-runs';
 import { tempDir } from '../support/tmp';
+import { HKD_BIN } from '../support/hkd-bin';
 
 const ROOT = join(__dirname, '..', '..');
 const TRAINER = join(ROOT, 'out', 'main', 'trainer.js');
-const BIN = join(ROOT, 'bin', 'hkd.cjs');
-
 const TEACHER = { ...SMALL_TRAIN, maxEpochs: 8, label: 'teacher' };
 const STUDENT = SMALL_DE;
 
@@ -165,7 +164,9 @@ describe('runner', () => {
     // is: a random moment after one to three more epochs have been recorded.
     const watch = new Store(home);
     for (let round = 0; round < 3; round++) {
-      const owner = spawn(process.execPath, [BIN, '--home', home, 'queue'], { stdio: 'ignore' });
+      const owner = spawn(process.execPath, [HKD_BIN, '--home', home, 'queue'], {
+        stdio: 'ignore',
+      });
       const exited = new Promise<void>((r) => owner.on('exit', () => r()));
       const target = getRun(watch, id).epochsRun + 1 + Math.floor(Math.random() * 3);
       for (let t = 0; t < 1200 && getRun(watch, id).epochsRun < target; t++)
@@ -256,7 +257,7 @@ describe('runner', () => {
     const cli = spawn(
       process.execPath,
       [
-        BIN,
+        HKD_BIN,
         '--home',
         s.home,
         'train',

@@ -23,11 +23,10 @@ import {
   trainedEpochs,
 } from '../support/small-runs';
 import { tempDir } from '../support/tmp';
+import { HKD_BIN } from '../support/hkd-bin';
 
 // An unfinished run carried to another home at its last checkpoint (`runs export --checkpoints`)
 // goes on there to exactly the run that was never moved.
-
-const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
 const TEACHER = { ...SMALL_TRAIN, maxEpochs: 3, label: 'teacher' };
 const DISTILL = { ...SMALL_HYPERKDMA, maxEpochs: 7 };
 const argv = cliFlags(DISTILL);
@@ -61,7 +60,7 @@ describe('an unfinished run in a bundle', () => {
 
     // A distillation trains in another process; it is exported twice while it does.
     const a = await withTeacher();
-    const child = spawn(process.execPath, [BIN, '--home', a.home, 'distill', ...argv], {
+    const child = spawn(process.execPath, [HKD_BIN, '--home', a.home, 'distill', ...argv], {
       stdio: 'ignore',
     });
     const exited = new Promise<void>((r) => child.on('exit', () => r()));
@@ -118,7 +117,7 @@ describe('an unfinished run in a bundle', () => {
     expect(listArtifacts(c, moved.id).map((f) => f.kind)).toEqual(['resume']);
     const queue = spawnSync(
       process.execPath,
-      [BIN, '--home', c.home, 'queue', '--resume-interrupted'],
+      [HKD_BIN, '--home', c.home, 'queue', '--resume-interrupted'],
       { encoding: 'utf8' },
     );
     expect(queue.status, queue.stderr).toBe(0);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { HKD_BIN } from './hkd-bin';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -24,8 +24,7 @@ export function launchChromium(): Promise<Browser> {
 
 /** `hkd serve` on a home of its own; resolves with its URL once it listens. */
 export function serveWorkbench(home: string): Promise<{ url: string; proc: ChildProcess }> {
-  const bin = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
-  const proc = spawn(process.execPath, [bin, '--home', home, 'serve'], {
+  const proc = spawn(process.execPath, [HKD_BIN, '--home', home, 'serve'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {

@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { Store } from '../../main/store/db';
 import { listRuns } from '../../main/store/runs';
-
-const BIN = join(__dirname, '..', '..', 'bin', 'hkd.cjs');
+import { HKD_BIN } from './hkd-bin';
 
 /**
  * Starts the CLI on `args` and SIGKILLs it once the store's `runIndex`-th run has `epochs` epoch
@@ -15,7 +13,9 @@ export async function killAfter(
   runIndex: number,
   epochs: number,
 ): Promise<number> {
-  const child = spawn(process.execPath, [BIN, '--home', store.home, ...args], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [HKD_BIN, '--home', store.home, ...args], {
+    stdio: 'ignore',
+  });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   for (;;) {
     const run = listRuns(store)[runIndex];
