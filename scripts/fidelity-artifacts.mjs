@@ -63,6 +63,8 @@ const PAGE = new Map([
   [39, 'dgkd-de-20'],
   [40, 'hyperkdma-de-m1-20'],
   [41, 'hyperkdma-de-m4-20'],
+  [42, 'hyperkdma-de-m4-20 (seed 1)'],
+  [43, 'hyperkdma-de-m4-20 (seed 2)'],
   [44, 'hyperkdma-de-m2-20 normalised (seed 1)'],
   [45, 'hyperkdma-de-m2-20 normalised (seed 2)'],
 ]);
