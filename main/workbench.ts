@@ -7,7 +7,7 @@ import { Runner } from './runner/runner';
 import { StoreQueue } from './runner/run-queue';
 import { forkTrainer, type LaunchTrainer } from './runner/trainer-protocol';
 import { forkWorker } from './runner/worker-process';
-import { StoreWatcher } from './runner/store-watcher';
+import { queuedElsewhere, StoreWatcher } from './runner/store-watcher';
 import { startServer, type RunningServer } from './server';
 import { artifactPath } from './store/artifacts';
 import { Store } from './store/db';
@@ -70,8 +70,7 @@ export function openWorkbench(o: {
   const api = new Api({ store, runner, jobs, grants });
   const watcher = new StoreWatcher(store, (e) => {
     api.broadcast(e);
-    // A run queued by another process (`hkd train --queue`, `hkd runs repeat`) starts here.
-    if (e.type === 'run' && e.run.status === 'queued') runner.schedule();
+    if (queuedElsewhere(e)) runner.schedule();
   });
   runner.start();
   watcher.start();

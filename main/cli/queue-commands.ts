@@ -4,6 +4,7 @@ import { Runner } from '../runner/runner';
 import { requeueInterrupted } from '../store/queue';
 import { queueOrder } from '../store/queue-order';
 import { forkTrainer } from '../runner/trainer-protocol';
+import { queuedElsewhere, StoreWatcher } from '../runner/store-watcher';
 import { workerScript } from '../workbench';
 import { intArg, type CliContext } from './context';
 import { fmt, queueText } from './views';
@@ -66,8 +67,15 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
         );
         io.abort?.();
       });
+      // A run queued from another terminal while this one trains starts as soon as a trainer is
+      // free, not only once one of this queue's runs has ended.
+      const watcher = new StoreWatcher(store, (e) => {
+        if (queuedElsewhere(e)) runner.schedule();
+      });
       runner.start();
+      watcher.start();
       await runner.whenIdle();
+      watcher.stop();
       unsubscribe?.();
       const problem = runner.storageProblem;
       runner.stop();

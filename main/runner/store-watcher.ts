@@ -66,3 +66,11 @@ export class StoreWatcher {
     ).n;
   }
 }
+
+/**
+ * Whether an event the watcher reports is a run another process queued (`hkd distill --queue`
+ * beside a running queue or an open window): the runner should look for work then, since only
+ * its own queueing and its runs' ends make it look otherwise.
+ */
+export const queuedElsewhere = (e: ApiEvent): boolean =>
+  e.type === 'run' && e.run.status === 'queued';

@@ -240,6 +240,39 @@ describe('hkd CLI end to end', () => {
     expect(byId.get(student)!.status).toBe('queued');
   });
 
+  it('a running headless queue starts a run another terminal queues while a trainer is free', async () => {
+    const home = tempDir();
+    await synthDemo(home, 60, 700);
+    const queued = async (line: string) =>
+      json(await hkd(home, ...words(`${line} --queue --json`))).queued[0] as number;
+    const long = await queued(
+      'train --dataset demo --model BPR --dim 8 --max-epochs 100000 --patience 100000',
+    );
+    const queue = spawn(
+      process.execPath,
+      [HKD_BIN, '--home', home, 'queue', '--concurrency', '2'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => queue.on('exit', resolve));
+    let stderr = '';
+    const said = (text: string) =>
+      new Promise<void>((resolve) => {
+        const look = () => stderr.includes(text) && resolve();
+        queue.stderr.on('data', look);
+        look();
+      });
+    queue.stderr.on('data', (d) => (stderr += String(d)));
+    await said(`run #${long} epoch 1 `);
+    const later = await queued('train --dataset demo --model BPR --dim 4 --max-epochs 2');
+    await said(`run #${later} completed`);
+    // The first run was still training: the second did not wait for it to end.
+    expect(stderr).not.toContain(`run #${long} completed`);
+    queue.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+  });
+
   it("sets the paper's row beside a run at its sizes, with what the run cost, in the terminal's table", async () => {
     const home = tempDir();
     await synthDemo(home, 60, 700);
