@@ -44,13 +44,36 @@ function snapshotStore(home: string) {
   };
 }
 
+/** Queues the run a command line describes and returns its id. */
+async function queuedRun(home: string, line: string): Promise<number> {
+  return json(await hkd(home, ...words(`${line} --queue --json`))).queued[0] as number;
+}
+
+/**
+ * The headless queue in its own process (the installed binary), with what it has said so far and
+ * a promise for each line it is awaited to say.
+ */
+function headlessQueue(home: string, ...args: string[]) {
+  const proc = spawn(process.execPath, [HKD_BIN, '--home', home, 'queue', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += String(d)));
+  const said = (text: string) =>
+    new Promise<void>((resolve) => {
+      const look = () => stderr.includes(text) && resolve();
+      proc.stderr.on('data', look);
+      look();
+    });
+  return { proc, exited, said, stderr: () => stderr };
+}
+
 describe('hkd CLI end to end', () => {
   it('cancels queued runs at once and deletes several runs in one command', async () => {
     const home = tempDir();
     await synthDemo(home, 60, 700);
-    const queue = async () =>
-      json(await hkd(home, ...words('train --dataset demo --model BPR --dim 4 --queue --json')))
-        .queued[0] as number;
+    const queue = () => queuedRun(home, 'train --dataset demo --model BPR --dim 4');
     const [a, b, c] = [await queue(), await queue(), await queue()];
     const cancel = await hkd(home, ...words(`runs cancel ${a} ${b}`));
     expect(cancel.code, cancel.err).toBe(0);
@@ -112,13 +135,7 @@ describe('hkd CLI end to end', () => {
     // A later completed run with the label is the one it names; unfinished ones only when alone.
     const again = await train('a-4');
     expect(json(await hkd(home, ...words('runs show a-4 --json'))).run.id).toBe(again);
-    const queue = async () =>
-      json(
-        await hkd(
-          home,
-          ...words('train --dataset demo --model BPR --dim 4 --label q --queue --json'),
-        ),
-      ).queued[0] as number;
+    const queue = () => queuedRun(home, 'train --dataset demo --model BPR --dim 4 --label q');
     const q1 = await queue();
     expect(json(await hkd(home, ...words('runs show q --json'))).run.id).toBe(q1);
     const q2 = await queue();
@@ -210,26 +227,21 @@ describe('hkd CLI end to end', () => {
   it('Ctrl-C stops the headless queue without cancelling: the run is left resumable, what is built from it queued', async () => {
     const home = tempDir();
     await synthDemo(home, 60, 700);
-    const queued = async (line: string) =>
-      json(await hkd(home, ...words(`${line} --queue --json`))).queued[0] as number;
-    const teacher = await queued('train --dataset demo --model BPR --dim 8 --max-epochs 10000');
-    const student = await queued(
+    const teacher = await queuedRun(
+      home,
+      'train --dataset demo --model BPR --dim 8 --max-epochs 10000',
+    );
+    const student = await queuedRun(
+      home,
       `distill --dataset demo --teacher ${teacher} --method DE --student-dim 4`,
     );
-    const queue = spawn(process.execPath, [HKD_BIN, '--home', home, 'queue'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    const exited = new Promise<number | null>((resolve) => queue.on('exit', resolve));
-    await new Promise<void>((resolve) =>
-      queue.stderr.on('data', (d) => {
-        stderr += String(d);
-        if (stderr.includes(`run #${teacher} epoch 2 `)) resolve();
-      }),
+    const queue = headlessQueue(home);
+    await queue.said(`run #${teacher} epoch 2 `);
+    queue.proc.kill('SIGINT');
+    expect(await queue.exited, queue.stderr()).toBe(130);
+    expect(queue.stderr()).toContain(
+      'stopped; the active runs are interrupted at their last checkpoint',
     );
-    queue.kill('SIGINT');
-    expect(await exited, stderr).toBe(130);
-    expect(stderr).toContain('stopped; the active runs are interrupted at their last checkpoint');
     const runs = json(await hkd(home, ...words('runs list --json'))).runs as RunInfo[];
     const byId = new Map(runs.map((r) => [r.id, r]));
     expect(byId.get(teacher)).toMatchObject({
@@ -243,34 +255,18 @@ describe('hkd CLI end to end', () => {
   it('a running headless queue starts a run another terminal queues while a trainer is free', async () => {
     const home = tempDir();
     await synthDemo(home, 60, 700);
-    const queued = async (line: string) =>
-      json(await hkd(home, ...words(`${line} --queue --json`))).queued[0] as number;
-    const long = await queued(
+    const long = await queuedRun(
+      home,
       'train --dataset demo --model BPR --dim 8 --max-epochs 100000 --patience 100000',
     );
-    const queue = spawn(
-      process.execPath,
-      [HKD_BIN, '--home', home, 'queue', '--concurrency', '2'],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    const exited = new Promise<number | null>((resolve) => queue.on('exit', resolve));
-    let stderr = '';
-    const said = (text: string) =>
-      new Promise<void>((resolve) => {
-        const look = () => stderr.includes(text) && resolve();
-        queue.stderr.on('data', look);
-        look();
-      });
-    queue.stderr.on('data', (d) => (stderr += String(d)));
-    await said(`run #${long} epoch 1 `);
-    const later = await queued('train --dataset demo --model BPR --dim 4 --max-epochs 2');
-    await said(`run #${later} completed`);
+    const queue = headlessQueue(home, '--concurrency', '2');
+    await queue.said(`run #${long} epoch 1 `);
+    const later = await queuedRun(home, 'train --dataset demo --model BPR --dim 4 --max-epochs 2');
+    await queue.said(`run #${later} completed`);
     // The first run was still training: the second did not wait for it to end.
-    expect(stderr).not.toContain(`run #${long} completed`);
-    queue.kill('SIGINT');
-    expect(await exited, stderr).toBe(130);
+    expect(queue.stderr()).not.toContain(`run #${long} completed`);
+    queue.proc.kill('SIGINT');
+    expect(await queue.exited, queue.stderr()).toBe(130);
   });
 
   it("sets the paper's row beside a run at its sizes, with what the run cost, in the terminal's table", async () => {
