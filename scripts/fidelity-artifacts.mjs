@@ -283,6 +283,30 @@ plot(
   [...Array(8).keys()].map((i) => `ta${i}.gate`).join(','),
   'run #20, 200 → 20, m = 8 (ta0 … ta7: TAs 40, 60, …, 180): mean gate weights',
 );
+// The teacher-assistant methods' students against DE at seed 0: TAKD's chain (#31), DGKD's dense
+// guidance (#39) and HyperKDMA's generated TAs at m = 4 (#41).
+plot(
+  'fidelity-200-20-ta-methods-lead.svg',
+  [
+    ['31-3', 'TAKD-DE #31'],
+    ['39-3', 'DGKD-DE #39'],
+    ['41-3', 'HyperKDMA m = 4 #41'],
+  ],
+  'valid.H5,test.H5',
+  '200 → 20, seed 0: each teacher-assistant method minus DE #3, epoch by epoch',
+);
+// m = 4's TA term per seed: collapsed at seed 0, alive at seed 1. Seed 2 (#43) joins once it has
+// finished.
+plot(
+  'fidelity-200-20-m4-seeds-ta-share.svg',
+  [
+    ['41', 'seed 0 (#41)'],
+    ['42', 'seed 1 (#42)'],
+  ],
+  'share.ta',
+  "HyperKDMA+DE m = 4, 200 → 20: the TA term's share of the loss per seed",
+  ['--log'],
+);
 console.error(
   `${written.length ? `records of ${written.map((i) => `#${i}`).join(', ')}, ` : ''}` +
     `the bundles (${ids.length} runs) and ${figures.length} figures written`,
