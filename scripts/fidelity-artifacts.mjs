@@ -295,13 +295,13 @@ plot(
   'valid.H5,test.H5',
   '200 → 20, seed 0: each teacher-assistant method minus DE #3, epoch by epoch',
 );
-// m = 4's TA term per seed: collapsed at seed 0, alive at seed 1. Seed 2 (#43) joins once it has
-// finished.
+// m = 4's TA term per seed: collapsed at seeds 0 and 2, back from epoch 145 at seed 1.
 plot(
   'fidelity-200-20-m4-seeds-ta-share.svg',
   [
     ['41', 'seed 0 (#41)'],
     ['42', 'seed 1 (#42)'],
+    ['43', 'seed 2 (#43)'],
   ],
   'share.ta',
   "HyperKDMA+DE m = 4, 200 → 20: the TA term's share of the loss per seed",
