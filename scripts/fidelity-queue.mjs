@@ -6,6 +6,7 @@
 // Usage: node scripts/fidelity-queue.mjs (after `npx electron-vite build`); FIDELITY_HOME
 // (default /work/hkd-fidelity).
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -19,7 +20,12 @@ const json = (...args) => JSON.parse(hkd(...args, '--json'));
 
 if (!json('dataset', 'list').some((d) => d.name === 'citeulike'))
   hkd('dataset', 'import', join(root, 'datasets', 'citeulike', 'users.dat'), '--name', 'citeulike');
-hkd('runs', 'import', join(root, 'docs', 'fidelity', 'citeulike-200-20.hkdb'));
+// The 200 → 20 bundles, split to keep each file small (scripts/fidelity-artifacts.mjs).
+const bundles = join(root, 'docs', 'fidelity');
+for (const name of readdirSync(bundles)
+  .filter((f) => /^citeulike-200-20.*\.hkdb$/.test(f))
+  .sort())
+  hkd('runs', 'import', join(bundles, name));
 
 const runs = () => json('runs', 'list').runs;
 const byLabel = (label, list = runs()) =>
