@@ -22,10 +22,13 @@ if (!json('dataset', 'list').some((d) => d.name === 'citeulike'))
   hkd('dataset', 'import', join(root, 'datasets', 'citeulike', 'users.dat'), '--name', 'citeulike');
 // The 200 → 20 bundles, split to keep each file small (scripts/fidelity-artifacts.mjs).
 const bundles = join(root, 'docs', 'fidelity');
-for (const name of readdirSync(bundles)
-  .filter((f) => /^citeulike-200-20.*\.hkdb$/.test(f))
-  .sort())
-  hkd('runs', 'import', join(bundles, name));
+hkd(
+  'runs',
+  'import',
+  ...readdirSync(bundles)
+    .filter((f) => /^citeulike-200-20.*\.hkdb$/.test(f))
+    .map((f) => join(bundles, f)),
+);
 
 const runs = () => json('runs', 'list').runs;
 const byLabel = (label, list = runs()) =>
